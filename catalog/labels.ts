@@ -1,0 +1,22 @@
+/**
+ * Label and annotation keys shared by the program, the policy pack and the tests. The policy pack
+ * recognises workloads by these labels (and by their env and images), never by resource names.
+ */
+export const labelKeys = {
+    /** The catalog name of the process a workload runs (`web`, `worker`, ...). */
+    process: "grownext.io/process",
+    /** `singleton`, `horizontal` or `autoscaled`, from the catalog. */
+    scaling: "grownext.io/scaling",
+    name: "app.kubernetes.io/name",
+    partOf: "app.kubernetes.io/part-of",
+    component: "app.kubernetes.io/component",
+    managedBy: "app.kubernetes.io/managed-by",
+} as const;
+
+export const partOf = "grownext";
+
+/**
+ * The post-deploy smoke probe Command carries this key in its `environment`, naming the probe suite;
+ * the stack policy finds the probe by it.
+ */
+export const smokeProbeMarker = "GROWNEXT_PROBE_SUITE";
