@@ -1,0 +1,99 @@
+/**
+ * The public edge: one Ingress per public surface (api, identity, portal under the stack's domain),
+ * TLS for every host from a cert-manager issuer, HTTP redirected to HTTPS, and HSTS on every response.
+ *
+ * HSTS is set by ingress-nginx's `custom-headers` annotation from a ConfigMap of ours, so the header
+ * and its max-age are declared here (and checked by the policy pack), not left to controller defaults.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { labelKeys, partOf } from "../catalog/labels";
+
+export interface PublicRoute {
+    /** Catalog process behind the route. */
+    readonly process: string;
+    /** Fully qualified public host, e.g. `api.example.com`. */
+    readonly host: string;
+    /** Name of the process's Service. */
+    readonly serviceName: pulumi.Input<string>;
+    /** Port of that Service. */
+    readonly servicePort: number;
+}
+
+export interface EdgeArgs {
+    /** Namespace of the Ingresses and the headers ConfigMap. */
+    readonly namespace: pulumi.Input<string>;
+    /** The public surfaces. */
+    readonly routes: readonly PublicRoute[];
+    /** IngressClass of the controller that serves them. */
+    readonly ingressClassName: pulumi.Input<string>;
+    /** cert-manager ClusterIssuer that signs each host's certificate. */
+    readonly clusterIssuer: pulumi.Input<string>;
+    /** HSTS max-age in seconds (at least 180 days). */
+    readonly hstsMaxAgeSeconds: number;
+}
+
+export const minimumHstsMaxAgeSeconds = 15552000;
+
+export function hstsHeader(maxAgeSeconds: number): string {
+    return `max-age=${maxAgeSeconds}; includeSubDomains`;
+}
+
+export function tlsSecretName(process: string): string {
+    return `${process}-tls`;
+}
+
+export class Edge extends pulumi.ComponentResource {
+    /** Public HTTPS URL per process. */
+    readonly urls: Record<string, string>;
+
+    constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("grownext:platform:Edge", name, {}, opts);
+        if (args.hstsMaxAgeSeconds < minimumHstsMaxAgeSeconds) {
+            throw new Error(`edge.hstsMaxAgeSeconds must be at least ${minimumHstsMaxAgeSeconds} (180 days), got ${args.hstsMaxAgeSeconds}`);
+        }
+        const hosts = args.routes.map((r) => r.host);
+        const duplicate = hosts.find((h, i) => hosts.indexOf(h) !== i);
+        if (duplicate) throw new Error(`two public processes share the host ${duplicate}: give each catalog entry its own publicHost`);
+
+        const labels = { [labelKeys.partOf]: partOf, [labelKeys.managedBy]: "pulumi", [labelKeys.component]: "edge" };
+        const headers = new k8s.core.v1.ConfigMap(`${name}-security-headers`, {
+            metadata: { namespace: args.namespace, labels },
+            data: { "Strict-Transport-Security": hstsHeader(args.hstsMaxAgeSeconds) },
+        }, { parent: this });
+
+        this.urls = {};
+        for (const route of args.routes) {
+            new k8s.networking.v1.Ingress(`${name}-${route.process}`, {
+                metadata: {
+                    namespace: args.namespace,
+                    name: route.process,
+                    labels: { ...labels, [labelKeys.name]: route.process },
+                    annotations: {
+                        "cert-manager.io/cluster-issuer": args.clusterIssuer,
+                        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+                        "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+                        "nginx.ingress.kubernetes.io/custom-headers": pulumi.interpolate`${headers.metadata.namespace}/${headers.metadata.name}`,
+                    },
+                },
+                spec: {
+                    ingressClassName: args.ingressClassName,
+                    tls: [{ hosts: [route.host], secretName: tlsSecretName(route.process) }],
+                    rules: [{
+                        host: route.host,
+                        http: {
+                            paths: [{
+                                path: "/",
+                                pathType: "Prefix",
+                                backend: { service: { name: route.serviceName, port: { number: route.servicePort } } },
+                            }],
+                        },
+                    }],
+                },
+            }, { parent: this });
+            this.urls[route.process] = `https://${route.host}`;
+        }
+
+        this.registerOutputs({ urls: this.urls });
+    }
+}

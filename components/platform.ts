@@ -1,0 +1,119 @@
+/**
+ * The whole topology of one stack: providers, the namespace, the data tier, the secret store, every
+ * catalog process, the public edge and the post-deploy smoke probes.
+ */
+import * as crypto from "crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { labelKeys, partOf } from "../catalog/labels";
+import type { PlatformConfig } from "../config/load";
+import { DataTier } from "./dataTier";
+import { Edge } from "./edge";
+import { envValues, processEnv } from "./environment";
+import { awsProvider, kubernetesProvider } from "./providers";
+import { SecretStore } from "./secretStore";
+import { servicePort, ServiceProcess } from "./serviceProcess";
+import { SmokeProbes } from "./smokeProbes";
+
+export interface PlatformArgs {
+    /** Validated config of the stack (config/load.ts). */
+    readonly config: PlatformConfig;
+}
+
+function sha256(text: string): string {
+    return crypto.createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+export class Platform extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly urls: { readonly api: string; readonly identity: string; readonly portal: string };
+    readonly processes: readonly ServiceProcess[];
+    readonly renderDirectory?: string;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The config holds credentials: it is never passed to super.
+        super("grownext:platform:Platform", name, {}, opts);
+        const cfg = args.config;
+        const kubernetes = kubernetesProvider(name, cfg, { parent: this });
+        const aws = awsProvider(name, cfg, { parent: this });
+        const childOpts: pulumi.ComponentResourceOptions = {
+            parent: this,
+            providers: aws ? { kubernetes, aws } : { kubernetes },
+        };
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: {
+                name: cfg.kubernetes.namespace,
+                labels: {
+                    [labelKeys.partOf]: partOf,
+                    // Pod Security Admission rejects any pod that is not restricted, ours included.
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+        }, { parent: this, provider: kubernetes });
+        this.namespace = namespace.metadata.name;
+
+        const data = new DataTier(`${name}-data`, {
+            config: cfg,
+            namespace: this.namespace,
+            kubernetesProvider: kubernetes,
+            awsProvider: aws,
+        }, childOpts);
+
+        const values = envValues(cfg, data.env, data.secretManagerProvider);
+        const envs = cfg.services.map((service) => ({ service, env: processEnv(service.spec, values, cfg) }));
+
+        const access = aws && data.kmsKey
+            ? new SecretStore(`${name}-secrets`, {
+                config: cfg,
+                namespace: this.namespace,
+                awsProvider: aws,
+                kmsKey: data.kmsKey,
+                processSecrets: envs.map(({ service, env }) => ({ process: service.spec.name, values: env.secret })),
+            }, childOpts)
+            : undefined;
+
+        this.processes = envs.map(({ service, env }) => {
+            const gate = service.spec.migratesBefore ? data.migrationGate(service.spec.migratesBefore) : undefined;
+            return new ServiceProcess(`${name}-${service.spec.name}`, {
+                service,
+                namespace: this.namespace,
+                env,
+                serviceAccountAnnotations: access?.serviceAccountAnnotations(service.spec.name),
+                rolloutAfter: gate ? [gate] : undefined,
+            }, childOpts);
+        });
+
+        new Edge(`${name}-edge`, {
+            namespace: this.namespace,
+            routes: this.processes.flatMap((p, i) => {
+                const spec = cfg.services[i]!.spec;
+                return spec.publicHost && p.serviceName
+                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName: p.serviceName, servicePort }]
+                    : [];
+            }),
+            ingressClassName: cfg.edge.ingressClassName,
+            clusterIssuer: cfg.edge.clusterIssuer,
+            hstsMaxAgeSeconds: cfg.edge.hstsMaxAgeSeconds,
+        }, childOpts);
+
+        this.urls = cfg.urls;
+        this.renderDirectory = cfg.kubernetes.renderDirectory;
+
+        new SmokeProbes(`${name}-smoke`, {
+            enabled: cfg.probes.enabled,
+            apiUrl: cfg.urls.api,
+            identityUrl: cfg.urls.identity,
+            portalUrl: cfg.urls.portal,
+            issuer: cfg.urls.identity,
+            deadlineSeconds: cfg.probes.deadlineSeconds,
+            // A new pod template (image, env, secret name) re-runs the probes; secret values never enter the hash.
+            triggers: this.processes.map((p) => pulumi.jsonStringify(p.deployment.spec.template).apply(sha256)),
+            dependsOn: this.processes.map((p) => p.deployment),
+        }, childOpts);
+
+        this.registerOutputs({ namespace: this.namespace, urls: this.urls });
+    }
+}

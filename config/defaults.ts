@@ -1,0 +1,58 @@
+/**
+ * Defaults that depend on the environment, in one visible place. Config may override each of them
+ * under `services.<name>`; rules.ts refuses overrides that break the guides.
+ */
+import type { ProcessSpec } from "../catalog/processes";
+import type { Environment } from "./schema";
+
+export interface ResourceSpec {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export interface ServiceDefaults {
+    readonly replicas: number;
+    readonly autoscale: { readonly min: number; readonly max: number; readonly targetCpuPercent: number };
+    readonly resources: ResourceSpec;
+    readonly terminationGracePeriodSeconds: number;
+}
+
+/** Web autoscales between 2 and 10 in production, as the guides' `fly autoscale set min=2 max=10` does. */
+const autoscaleByEnvironment: Record<Environment, ServiceDefaults["autoscale"]> = {
+    local: { min: 1, max: 2, targetCpuPercent: 70 },
+    staging: { min: 1, max: 4, targetCpuPercent: 70 },
+    production: { min: 2, max: 10, targetCpuPercent: 70 },
+};
+
+/** Queue consumers: enough in production that one pod's rollout never stops the queue. */
+const workerReplicasByEnvironment: Record<Environment, number> = { local: 1, staging: 1, production: 2 };
+
+const resourcesByEnvironment: Record<Environment, ResourceSpec> = {
+    local: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    staging: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    production: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+};
+
+/** Workers finish their in-flight jobs after SIGTERM; two minutes covers the guides' job sizes. */
+export const drainGracePeriodSeconds = 120;
+export const defaultGracePeriodSeconds = 30;
+
+/**
+ * Liveness for background processes, which serve no HTTP port: PID 1 must still be a live process
+ * that answers a signal. Apps that write a heartbeat file should set `services.<name>.livenessCommand`.
+ */
+export const defaultBackgroundLivenessCommand: readonly string[] = ["node", "-e", "process.kill(1, 0)"];
+
+export function serviceDefaults(environment: Environment, process: ProcessSpec): ServiceDefaults {
+    return {
+        replicas: process.scaling === "horizontal" ? workerReplicasByEnvironment[environment] : 1,
+        autoscale: autoscaleByEnvironment[environment],
+        resources: resourcesByEnvironment[environment],
+        terminationGracePeriodSeconds: process.drainsJobs ? drainGracePeriodSeconds : defaultGracePeriodSeconds,
+    };
+}
+
+/** The generic executor exercises connectors from JSON definitions: non-production only (guides). */
+export function genericExecutorDefault(environment: Environment): boolean {
+    return environment !== "production";
+}

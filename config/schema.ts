@@ -1,0 +1,155 @@
+/**
+ * The stack config schema (namespace `grownext`), validated with zod before any resource is declared.
+ * Structure and types live here; rules that span keys (per-environment requirements) live in
+ * rules.ts; defaults that depend on the environment live in defaults.ts.
+ */
+import { z } from "zod";
+import { dataConfig } from "./data";
+
+export const environments = ["local", "staging", "production"] as const;
+export type Environment = (typeof environments)[number];
+
+/** DNS-1123 subdomain, as Kubernetes and certificates want it. */
+const dnsName = z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
+        message: "must be a lower-case DNS name",
+    });
+
+/** An image reference pinned by tag or digest; `latest` and untagged images are refused. */
+export const pinnedImage = z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
+        message: "must be an image reference",
+    })
+    .refine((ref) => isPinnedImage(ref), { message: "must be pinned by a tag other than latest, or by digest" });
+
+export function isPinnedImage(ref: string): boolean {
+    if (/@sha256:[a-f0-9]{64}$/.test(ref)) return true;
+    const lastSegment = ref.slice(ref.lastIndexOf("/") + 1);
+    const colon = lastSegment.lastIndexOf(":");
+    if (colon < 0) return false;
+    return lastSegment.slice(colon + 1) !== "latest";
+}
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
+    message: "must be a Kubernetes quantity",
+});
+
+const resources = z
+    .object({
+        requests: z.object({ cpu: quantity, memory: quantity }).strict(),
+        limits: z.object({ cpu: quantity, memory: quantity }).strict(),
+    })
+    .strict();
+
+const autoscale = z
+    .object({
+        min: z.number().int().min(1),
+        max: z.number().int().min(1).max(100),
+        targetCpuPercent: z.number().int().min(10).max(95).default(70),
+    })
+    .strict()
+    .refine((a) => a.max >= a.min, { message: "max must be at least min", path: ["max"] });
+
+export const serviceConfig = z
+    .object({
+        /** Fixed replica count for horizontally scaled processes (not singletons, not autoscaled). */
+        replicas: z.number().int().min(1).max(100).optional(),
+        autoscale: autoscale.optional(),
+        resources: resources.optional(),
+        /** Seconds a pod gets between SIGTERM and SIGKILL; workers drain in-flight jobs meanwhile. */
+        terminationGracePeriodSeconds: z.number().int().min(30).max(3600).optional(),
+        /** Exec liveness command for background processes (they serve no HTTP port of their own). */
+        livenessCommand: z.array(z.string().min(1)).min(1).optional(),
+        /** Whether this stack runs the process at all; every stack runs the guides' topology by default. */
+        enabled: z.boolean().default(true),
+    })
+    .strict();
+export type ServiceConfig = z.infer<typeof serviceConfig>;
+
+export const kubernetesConfig = z
+    .object({
+        namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }).max(63),
+        /** A kubeconfig context name of the ambient kubeconfig. */
+        context: z.string().min(1).optional(),
+        /** A kubeconfig file path or its contents (set it with --secret when it holds credentials). */
+        kubeconfig: z.string().min(1).optional(),
+        /** Folder the manifests are rendered to when no cluster is configured (local stack only). */
+        renderDirectory: z.string().min(1).optional(),
+    })
+    .strict();
+
+export const edgeConfig = z
+    .object({
+        ingressClassName: z.string().min(1).default("nginx"),
+        /** cert-manager ClusterIssuer that signs every public host's certificate. */
+        clusterIssuer: z.string().min(1).default("letsencrypt-production"),
+        /** HSTS max-age; the guides require HTTPS with HSTS, browsers want at least 180 days. */
+        hstsMaxAgeSeconds: z.number().int().min(15552000).max(63072000).default(31536000),
+    })
+    .strict();
+
+export const probesConfig = z
+    .object({
+        /** Post-deploy smoke probes; default on except where the stack only renders manifests. */
+        enabled: z.boolean().optional(),
+        deadlineSeconds: z.number().int().min(10).max(3600).default(120),
+    })
+    .strict();
+
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be an upper-case environment variable name" });
+
+export const rawConfigSchema = z
+    .object({
+        environment: z.enum(environments),
+        domain: dnsName,
+        kubernetes: kubernetesConfig,
+        data: dataConfig,
+        images: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be an image name of the catalog (app, identity, portal)" }), pinnedImage),
+        services: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a process name from the catalog" }), serviceConfig).default({}),
+        edge: edgeConfig.default(edgeConfig.parse({})),
+        probes: probesConfig.default(probesConfig.parse({})),
+        supabase: z
+            .object({ url: z.url({ protocol: /^https?$/ }).optional(), anonKey: z.string().min(1).optional() })
+            .strict()
+            .default({}),
+        identity: z
+            .object({
+                productSlug: z.string().regex(/^[a-z][a-z0-9-]*$/).default("tasks"),
+                jwtPublicKey: z.string().includes("PUBLIC KEY").optional(),
+            })
+            .strict()
+            .default({ productSlug: "tasks" }),
+        flags: z.object({ genericExecutor: z.boolean().optional() }).strict().default({}),
+        oauthClientIds: z.record(envName, z.string().min(1)).default({}),
+        sentryDsn: z.url().optional(),
+        /** Migration commands run by the release gate, per database. */
+        migrations: z
+            .object({
+                app: z.array(z.string().min(1)).min(1).default(["npm", "run", "prisma:migrate-deploy"]),
+                identity: z.array(z.string().min(1)).min(1).default(["pnpm", "db:migrate"]),
+                /** Seconds a migration may run before the update fails. */
+                timeoutSeconds: z.number().int().min(30).max(7200).default(600),
+            })
+            .strict()
+            .default({ app: ["npm", "run", "prisma:migrate-deploy"], identity: ["pnpm", "db:migrate"], timeoutSeconds: 600 }),
+        // Secrets: set with `pulumi config set --secret`; rules.ts refuses them in plaintext.
+        supabaseServiceRoleKey: z.string().min(20).optional(),
+        identityJwtPrivateKey: z.string().includes("PRIVATE KEY").optional(),
+        stripeSecretKey: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe secret key" }).optional(),
+        stripeWebhookSecret: z.string().regex(/^whsec_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe webhook secret" }).optional(),
+        oauthClientSecrets: z.record(envName, z.string().min(1)).default({}),
+    })
+    .strict();
+
+export type RawConfig = z.infer<typeof rawConfigSchema>;
+
+/** Config keys whose values are credentials: never echoed, and refused when set in plaintext. */
+export const secretConfigKeys = [
+    "supabaseServiceRoleKey",
+    "identityJwtPrivateKey",
+    "stripeSecretKey",
+    "stripeWebhookSecret",
+    "oauthClientSecrets",
+] as const;

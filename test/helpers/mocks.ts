@@ -1,0 +1,116 @@
+/**
+ * One shared Pulumi mocks module. `installMocks()` is called in `before`, before any program code
+ * runs; every `newResource` call is recorded so tests assert on what components declare.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>;
+    readonly provider?: string;
+    readonly custom: boolean;
+}
+
+export class ResourceRecorder {
+    readonly resources: RecordedResource[] = [];
+
+    reset(): void {
+        this.resources.length = 0;
+    }
+
+    ofType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    one(type: string, name: string): RecordedResource {
+        const found = this.resources.filter((r) => r.type === type && r.name === name);
+        if (found.length !== 1) {
+            const names = this.ofType(type).map((r) => r.name).join(", ") || "none";
+            throw new Error(`expected one ${type} named ${name}, found ${found.length} (have: ${names})`);
+        }
+        return found[0]!;
+    }
+
+    types(): string[] {
+        return [...new Set(this.resources.map((r) => r.type))].sort();
+    }
+}
+
+export const recorder = new ResourceRecorder();
+
+/** Functions the program may call; anything else fails the test. */
+const allowedCalls: Record<string, (args: pulumi.runtime.MockCallArgs) => Record<string, any>> = {
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "test" }),
+    "aws:index/getRegion:getRegion": (args) => ({ name: args.inputs.region ?? "eu-west-1", region: args.inputs.region ?? "eu-west-1" }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+};
+
+/** Fake state for resources whose outputs the program reads. */
+function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+    const state: Record<string, any> = { ...args.inputs };
+    if (args.type.startsWith("aws:")) {
+        state.arn ??= `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:eu-west-1:123456789012:${args.name}`;
+    }
+    if (args.type === "aws:rds/instance:Instance") {
+        state.address ??= `${args.name}.abc.eu-west-1.rds.amazonaws.com`;
+        state.port ??= 5432;
+        state.endpoint ??= `${state.address}:5432`;
+    }
+    if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
+        state.primaryEndpointAddress ??= `master.${args.name}.abc.euw1.cache.amazonaws.com`;
+        state.port ??= 6379;
+    }
+    if (args.type === "random:index/randomPassword:RandomPassword") {
+        state.result ??= `pw-${args.name}-${"x".repeat(Math.max(0, (args.inputs.length ?? 16) - args.name.length - 3))}`;
+    }
+    if (args.type.startsWith("kubernetes:") && args.inputs.metadata) {
+        state.metadata = { ...args.inputs.metadata, name: args.inputs.metadata.name ?? `${args.name}-abc123` };
+    }
+    return state;
+}
+
+export function installMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): void {
+    pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                recorder.resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    provider: args.provider,
+                    custom: args.custom ?? true,
+                });
+                return { id: `${args.name}-id`, state: fakeState(args) };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                const fn = allowedCalls[args.token];
+                if (!fn) throw new Error(`unexpected function call in a test: ${args.token}`);
+                return fn(args);
+            },
+        },
+        opts.project ?? "grownext",
+        opts.stack ?? "test",
+        opts.preview ?? false,
+    );
+}
+
+/** Resolves an Output (or plain value) to its value, for assertions. */
+export function promiseOf<T>(value: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(value).apply((v) => { resolve(v as T); return v; }));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret(value: pulumi.Input<unknown>): Promise<boolean> {
+    return pulumi.isSecret(pulumi.output(value)) as Promise<boolean>;
+}
+
+/**
+ * Waits until every pending registration has reached the mocks. `waitForRPCs` is the SDK's own
+ * drain (used by `disconnect`); it is exported by the runtime module but not in its typings.
+ */
+export async function settle(): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
+}
