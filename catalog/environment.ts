@@ -83,7 +83,7 @@ export const oauthClientSecretPattern = /^[A-Z][A-Z0-9_]*_CLIENT_SECRET$/;
  * plus anything that looks like a credential.
  */
 export const secretEnvNames: readonly string[] = [...new Set(envMatrix.filter((v) => v.secret).map((v) => v.name))];
-export const secretLookingName = /(SECRET|PASSWORD|PRIVATE_KEY|SERVICE_ROLE|TOKEN|CREDENTIALS?|DATABASE_URL|REDIS_URL|API_KEY)/;
+export const secretLookingName = /(SECRET|SECRET_KEY|PASSWORD|PASSWD|PRIVATE_KEY|SERVICE_ROLE_KEY|TOKEN|API_KEY|CREDENTIALS?|DATABASE(_[A-Z]+)*_URL|REDIS_URL)$/;
 
 /** The only processes the guides let hold the Supabase service-role key. */
 export const serviceRoleTrustedProcesses: readonly string[] = ["identity", "worker"];

@@ -114,3 +114,21 @@ export async function settle(): Promise<void> {
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
 }
+
+/** The signature key Pulumi's serializer uses for secret values in recorded inputs. */
+const secretSig = "4dabf18193072939515e22adb298388d";
+
+/** Whether a recorded input value arrived as a secret. */
+export function isSecretInput(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[secretSig] === "1b47061264138c4ac30d75fd1eb44270";
+}
+
+/** A recorded input with secret wrappers removed (recursively), for assertions on content. */
+export function unwrap<T = any>(value: unknown): T {
+    if (isSecretInput(value)) return unwrap((value as { value: unknown }).value);
+    if (Array.isArray(value)) return value.map(unwrap) as T;
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)])) as T;
+    }
+    return value as T;
+}

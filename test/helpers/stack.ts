@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { collectNamespace, validateConfig, type PlatformConfig } from "../../config/load";
+import { secretConfigKeys } from "../../config/schema";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -60,7 +61,10 @@ export function operatorPlainConfig(stack: string): Record<string, unknown> {
     return stack === "production" ? { identityPublicKey: testKeyPair().publicKey } : {};
 }
 
-/** The validated config of a committed stack, with operator secrets and optional overrides applied. */
+/**
+ * The validated config of a committed stack, with operator secrets and optional overrides applied;
+ * overrides of credential keys count as set with --secret.
+ */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): PlatformConfig {
     const values = collectNamespace(stackConfigStrings(stack));
     const secrets = operatorSecrets(stack);
@@ -72,7 +76,7 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     return validateConfig(values, {
         project: "grownext",
         stack,
-        isPlaintext: (key) => !(key in secrets),
+        isPlaintext: (key) => !(key in secrets) && !(key in overrides && (secretConfigKeys as readonly string[]).includes(key)),
     });
 }
 

@@ -1,0 +1,157 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap } from "../helpers/mocks";
+import { stackConfig } from "../helpers/stack";
+import type { ServiceProcess as ServiceProcessType } from "../../components/serviceProcess";
+import type { PlatformConfig, ResolvedService } from "../../config/load";
+
+describe("ServiceProcess", () => {
+    let ServiceProcess: typeof ServiceProcessType;
+    let production: PlatformConfig;
+
+    before(async () => {
+        installMocks();
+        ({ ServiceProcess } = await import("../../components/serviceProcess"));
+        production = stackConfig("production");
+    });
+    beforeEach(() => recorder.reset());
+
+    function service(name: string, cfg = production): ResolvedService {
+        return cfg.services.find((s) => s.spec.name === name)!;
+    }
+
+    async function declare(name: string, env = { plain: [{ name: "NODE_ENV", value: "production" }], secret: { DATABASE_URL: pulumi.secret("postgresql://u:FAKE-PW@db/app") } as Record<string, pulumi.Input<string>> }) {
+        const component = new ServiceProcess(`test-${name}`, { service: service(name), namespace: "grownext", env });
+        await settle();
+        return component;
+    }
+
+    function deploymentOf(name: string) {
+        return recorder.one("kubernetes:apps/v1:Deployment", `test-${name}-deployment`).inputs;
+    }
+
+    it("declares a ServiceAccount, Secret, Deployment, Service, PDB and HPA for web", async () => {
+        await declare("web");
+        const types = recorder.resources.filter((r) => r.custom).map((r) => r.type).sort();
+        assert.deepStrictEqual(types, [
+            "kubernetes:apps/v1:Deployment",
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+            "kubernetes:core/v1:Secret",
+            "kubernetes:core/v1:Service",
+            "kubernetes:core/v1:ServiceAccount",
+            "kubernetes:policy/v1:PodDisruptionBudget",
+        ]);
+    });
+
+    it("probes web on /api/health/ready and runs the Procfile command", async () => {
+        await declare("web");
+        const c = deploymentOf("web").spec.template.spec.containers[0];
+        assert.deepStrictEqual(c.command, ["node", "dist/index.js"]);
+        for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+            assert.strictEqual(probe.httpGet.path, "/api/health/ready");
+            assert.strictEqual(probe.httpGet.port, "http");
+        }
+    });
+
+    it("autoscales web between 2 and 10 in production and leaves replicas to the autoscaler", async () => {
+        await declare("web");
+        const hpa = recorder.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "test-web-hpa").inputs;
+        assert.deepStrictEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [2, 10]);
+        assert.strictEqual(hpa.spec.scaleTargetRef.name, "web");
+        assert.strictEqual(deploymentOf("web").spec.replicas, undefined);
+    });
+
+    for (const name of ["scheduler", "timers", "encryption-rotation"]) {
+        it(`runs ${name} as a singleton: 1 replica, Recreate, no autoscaler, exec liveness`, async () => {
+            await declare(name);
+            const d = deploymentOf(name);
+            assert.strictEqual(d.spec.replicas, 1);
+            assert.deepStrictEqual(d.spec.strategy, { type: "Recreate" });
+            assert.strictEqual(recorder.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
+            assert.strictEqual(recorder.ofType("kubernetes:core/v1:Service").length, 0, "background processes serve nothing");
+            const c = d.spec.template.spec.containers[0];
+            assert.deepStrictEqual(c.livenessProbe.exec.command, ["node", "-e", "process.kill(1, 0)"]);
+            assert.ok(c.readinessProbe.exec);
+            assert.strictEqual(c.ports, undefined);
+        });
+    }
+
+    it("scales workers horizontally with a drain period of at least 30 s and rolls without downtime", async () => {
+        await declare("worker");
+        const d = deploymentOf("worker");
+        assert.strictEqual(d.spec.replicas, 2);
+        assert.ok(d.spec.template.spec.terminationGracePeriodSeconds >= 30);
+        assert.deepStrictEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+        assert.deepStrictEqual(d.spec.template.spec.containers[0].command, ["node", "dist/workers/execution.js"]);
+    });
+
+    it("takes the worker drain period and liveness command from config", async () => {
+        const cfg = stackConfig("staging", { services: { worker: { terminationGracePeriodSeconds: 300, livenessCommand: ["node", "dist/healthcheck.js"] } } });
+        new ServiceProcess("test-worker", { service: service("worker", cfg), namespace: "grownext", env: { plain: [], secret: {} } });
+        await settle();
+        const spec = deploymentOf("worker").spec.template.spec;
+        assert.strictEqual(spec.terminationGracePeriodSeconds, 300);
+        assert.deepStrictEqual(spec.containers[0].livenessProbe.exec.command, ["node", "dist/healthcheck.js"]);
+        assert.strictEqual(recorder.ofType("kubernetes:core/v1:Secret").length, 0, "no secret values, no Secret");
+    });
+
+    it("runs restricted: non-root, no privilege escalation, read-only root, no capabilities, RuntimeDefault seccomp", async () => {
+        await declare("identity");
+        const pod = deploymentOf("identity").spec.template.spec;
+        assert.strictEqual(pod.securityContext.runAsNonRoot, true);
+        assert.deepStrictEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
+        const sc = pod.containers[0].securityContext;
+        assert.strictEqual(sc.allowPrivilegeEscalation, false);
+        assert.strictEqual(sc.readOnlyRootFilesystem, true);
+        assert.deepStrictEqual(sc.capabilities.drop, ["ALL"]);
+        assert.ok(pod.containers[0].resources.requests.cpu && pod.containers[0].resources.limits.memory);
+        assert.strictEqual(pod.containers[0].image, "ghcr.io/grownext/identity:0.1.0");
+    });
+
+    it("passes secret values only through its own Secret, by secretKeyRef", async () => {
+        const component = await declare("worker");
+        const secret = recorder.one("kubernetes:core/v1:Secret", "test-worker-env").inputs;
+        assert.strictEqual(secret.immutable, true);
+        assert.ok(isSecretInput(secret.stringData), "the Secret's data must be a Pulumi secret");
+        assert.deepStrictEqual(Object.keys(unwrap(secret.stringData)), ["DATABASE_URL"]);
+        const env = deploymentOf("worker").spec.template.spec.containers[0].env;
+        const dbUrl = env.find((e: any) => e.name === "DATABASE_URL");
+        assert.strictEqual(dbUrl.value, undefined);
+        assert.strictEqual(dbUrl.valueFrom.secretKeyRef.key, "DATABASE_URL");
+        assert.strictEqual(dbUrl.valueFrom.secretKeyRef.name, "test-worker-env-abc123");
+        assert.ok(!JSON.stringify(deploymentOf("worker")).includes("FAKE-PW"));
+        assert.strictEqual(await promiseOf(component.deployment.metadata.name), "worker");
+    });
+
+    it("labels every workload with its process, so policies recognise it by what it is", async () => {
+        await declare("portal");
+        const d = deploymentOf("portal");
+        assert.strictEqual(d.spec.template.metadata.labels["grownext.io/process"], "portal");
+        assert.strictEqual(d.spec.template.metadata.labels["app.kubernetes.io/part-of"], "grownext");
+        assert.deepStrictEqual(d.spec.selector.matchLabels, { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "portal" });
+    });
+
+    it("annotates the ServiceAccount for IAM and waits for the migrations gate", async () => {
+        const gate = new pulumi.CustomResource("test:index:Gate", "gate", {});
+        new ServiceProcess("test-web", {
+            service: service("web"),
+            namespace: "grownext",
+            env: { plain: [], secret: {} },
+            serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/web" },
+            rolloutAfter: [gate],
+        });
+        await settle();
+        const sa = recorder.one("kubernetes:core/v1:ServiceAccount", "test-web-sa").inputs;
+        assert.strictEqual(sa.metadata.name, "web");
+        assert.strictEqual(sa.metadata.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/web");
+        assert.strictEqual(sa.automountServiceAccountToken, false);
+    });
+
+    it("refuses a singleton with more than one replica", () => {
+        const scheduler = { ...service("scheduler"), replicas: 2 };
+        assert.throws(
+            () => new ServiceProcess("bad", { service: scheduler, namespace: "grownext", env: { plain: [], secret: {} } }),
+            /scheduler is a singleton and must run exactly 1 replica, got 2/,
+        );
+    });
+});
