@@ -145,6 +145,11 @@ describe("ServiceProcess", () => {
         assert.strictEqual(sa.metadata.name, "web");
         assert.strictEqual(sa.metadata.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/web");
         assert.strictEqual(sa.automountServiceAccountToken, false);
+        const deployment = recorder.one("kubernetes:apps/v1:Deployment", "test-web-deployment");
+        const gateUrn = recorder.one("test:index:Gate", "gate").urn!;
+        assert.ok(deployment.dependencies!.includes(gateUrn), "the Deployment must wait for the migrations gate");
+        const hpa = recorder.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "test-web-hpa");
+        assert.ok(!hpa.dependencies!.includes(gateUrn), "only the rollout waits, not the rest");
     });
 
     it("refuses a singleton with more than one replica", () => {

@@ -10,6 +10,12 @@ export interface RecordedResource {
     readonly inputs: Record<string, any>;
     readonly provider?: string;
     readonly custom: boolean;
+    /** Filled in once the mock monitor answers: the resource's URN and its options as the engine sees them. */
+    urn?: string;
+    parent?: string;
+    /** URNs this resource depends on (dependsOn plus the resources its inputs came from). */
+    dependencies?: string[];
+    protect?: boolean;
 }
 
 export class ResourceRecorder {
@@ -17,6 +23,10 @@ export class ResourceRecorder {
 
     reset(): void {
         this.resources.length = 0;
+    }
+
+    byUrn(urn: string): RecordedResource | undefined {
+        return this.resources.find((r) => r.urn === urn);
     }
 
     ofType(type: string): RecordedResource[] {
@@ -61,6 +71,29 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.primaryEndpointAddress ??= `master.${args.name}.abc.euw1.cache.amazonaws.com`;
         state.port ??= 6379;
     }
+    // Data tier: physical names the provider would generate, and ARNs in their real shapes.
+    if (
+        [
+            "aws:rds/parameterGroup:ParameterGroup",
+            "aws:rds/subnetGroup:SubnetGroup",
+            "aws:elasticache/parameterGroup:ParameterGroup",
+            "aws:elasticache/subnetGroup:SubnetGroup",
+            "aws:ec2/securityGroup:SecurityGroup",
+            "aws:iam/role:Role",
+        ].includes(args.type)
+    ) {
+        state.name ??= args.name;
+    }
+    if (args.type === "aws:kms/key:Key") {
+        state.keyId ??= `${args.name}-id`;
+        state.arn = `arn:aws:kms:eu-west-1:123456789012:key/${args.name}-id`;
+    }
+    if (args.type === "aws:iam/role:Role") {
+        state.arn = `arn:aws:iam::123456789012:role/${state.name}`;
+    }
+    if (args.type === "aws:secretsmanager/secret:Secret") {
+        state.arn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${args.inputs.name ?? args.name}-AbCdEf`;
+    }
     if (args.type === "random:index/randomPassword:RandomPassword") {
         state.result ??= `pw-${args.name}-${"x".repeat(Math.max(0, (args.inputs.length ?? 16) - args.name.length - 3))}`;
     }
@@ -93,6 +126,34 @@ export function installMocks(opts: { project?: string; stack?: string; preview?:
         opts.stack ?? "test",
         opts.preview ?? false,
     );
+    recordResourceOptions();
+}
+
+/**
+ * The mocks' `newResource` sees no resource options, but the engine-facing request does: wrap the
+ * mock monitor's registerResource to add each resource's URN, parent, dependencies and `protect`
+ * to its record, so tests can assert release ordering and protection as the engine would see them.
+ */
+function recordResourceOptions(): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: any } };
+    if (MockMonitor.prototype.__recordsOptions) return;
+    const original = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = function (req: any, callback: (err: any, res: any) => void) {
+        return original.call(this, req, (err: any, res: any) => {
+            if (!err && res) {
+                const rec = [...recorder.resources].reverse().find((r) => r.urn === undefined && r.type === req.getType() && r.name === req.getName());
+                if (rec) {
+                    rec.urn = res.getUrn();
+                    rec.parent = req.getParent() || undefined;
+                    rec.dependencies = req.getDependenciesList();
+                    rec.protect = req.getProtect() ?? false;
+                }
+            }
+            callback(err, res);
+        });
+    };
+    MockMonitor.prototype.__recordsOptions = true;
 }
 
 /** Resolves an Output (or plain value) to its value, for assertions. */
