@@ -132,7 +132,10 @@ describe("ServiceProcess", () => {
     });
 
     it("annotates the ServiceAccount for IAM and waits for the migrations gate", async () => {
-        const gate = new pulumi.CustomResource("test:index:Gate", "gate", {});
+        class Gate extends pulumi.CustomResource {
+            constructor(gateName: string) { super("test:index:Gate", gateName, {}); }
+        }
+        const gate = new Gate("gate");
         new ServiceProcess("test-web", {
             service: service("web"),
             namespace: "grownext",

@@ -1,0 +1,87 @@
+/**
+ * Shared helpers of the probe tests: the probe CLI run in-process (fast) or as a child process (exit
+ * codes, NODE_EXTRA_CA_CERTS, the component's command line), against loopback HTTPS servers.
+ */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { main } from "../../probes/cli";
+import type { PlatformUrls } from "../../probes/loopback/platform";
+import type { ProbeReport } from "../../probes/run";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+export interface CliRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** Wall-clock time of the run. */
+    readonly elapsedMs: number;
+}
+
+export function targetArgs(urls: PlatformUrls): string[] {
+    return ["--api", urls.api, "--identity", urls.identity, "--portal", urls.portal];
+}
+
+/** The CLI's `main` in this process, the way `npm run smoke` calls it, with real stack-output reading. */
+export async function runCliInProcess(args: readonly string[], environment: Record<string, string | undefined> = {}): Promise<CliRun> {
+    let stdout = "";
+    let stderr = "";
+    const started = performance.now();
+    const code = await main(args, environment, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+    return { code, stdout, stderr, elapsedMs: performance.now() - started };
+}
+
+/** Runs a command line through /bin/sh from the repository root, as the Command provider does. */
+export function runShell(commandLine: string, environment: Record<string, string | undefined>): Promise<CliRun> {
+    return spawnAndCollect("/bin/sh", ["-c", commandLine], environment);
+}
+
+/** The CLI as a child process (node + ts-node's register hook, as the SmokeProbes component runs it). */
+export function spawnCli(args: readonly string[], environment: Record<string, string | undefined> = {}): Promise<CliRun> {
+    return spawnAndCollect(process.execPath, ["--require", "ts-node/register/transpile-only", "probes/cli.ts", ...args], environment);
+}
+
+function spawnAndCollect(file: string, args: readonly string[], environment: Record<string, string | undefined>): Promise<CliRun> {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        // A clean environment: nothing from the developer's shell (SMOKE_*, NODE_EXTRA_CA_CERTS) leaks in.
+        const child = spawn(file, [...args], {
+            cwd: repoRoot,
+            env: { PATH: process.env["PATH"], HOME: process.env["HOME"], ...environment },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, elapsedMs: performance.now() - started }));
+    });
+}
+
+export function parseReport(run: CliRun): ProbeReport {
+    try {
+        return JSON.parse(run.stdout) as ProbeReport;
+    } catch {
+        throw new Error(`expected a JSON report on stdout (exit ${run.code}); stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+    }
+}
+
+export function checkOf(report: ProbeReport, id: string): ProbeReport["checks"][number] {
+    const check = report.checks.find((candidate) => candidate.id === id);
+    if (check === undefined) {
+        throw new Error(`no check ${id} in the report (have ${report.checks.map((c) => c.id).join(", ")})`);
+    }
+    return check;
+}
+
+/** The ids of the failed checks, sorted. */
+export function failedIds(report: ProbeReport): string[] {
+    return report.checks
+        .filter((check) => !check.passed)
+        .map((check) => check.id)
+        .sort();
+}
+
+/** A Node stack trace line, which no output of the CLI may contain. */
+export const stackTraceLine = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
