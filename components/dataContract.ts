@@ -43,3 +43,56 @@ export interface SecretAccessOutputs {
     /** ServiceAccount annotations binding a process to its own IAM role. */
     serviceAccountAnnotations(process: string): Record<string, pulumi.Input<string>>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the data-tier components (postgresAws, postgresInCluster, redisAws, redisInCluster):
+// the connection shapes both placements produce, and the pure helpers tests call directly.
+// ---------------------------------------------------------------------------------------------
+
+/** What a Postgres component (RDS or in-cluster) hands to the data tier; every value is secret. */
+export interface PostgresConnection {
+    /** `postgresql://user:pass@host:5432/db?sslmode=...`, for `DATABASE_URL`/`TASKS_DATABASE_URL`. */
+    readonly url: pulumi.Output<string>;
+    /**
+     * The URL that bypasses any connection pooler (`TASKS_DATABASE_DIRECT_URL`, what Prisma migrations
+     * need). No pooler is deployed, so it equals `url`; a future RDS Proxy/PgBouncer changes only `url`.
+     */
+    readonly directUrl: pulumi.Output<string>;
+}
+
+/** What a Redis component (ElastiCache or in-cluster) hands to the data tier; every value is secret. */
+export interface RedisConnection {
+    /** `rediss://:token@host:6379` (TLS) or `redis://:password@host:6379` (in-cluster). */
+    readonly url: pulumi.Output<string>;
+    readonly host: pulumi.Output<string>;
+    /** The port as a string, as `QUEUE_REDIS_PORT` wants it. */
+    readonly port: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
+    /** `"true"` or `"false"`, for `QUEUE_REDIS_TLS`. */
+    readonly tls: pulumi.Output<string>;
+}
+
+/**
+ * Resource options of data resources (databases, caches, the KMS key, secrets): production ones are
+ * protected so neither `pulumi destroy` nor a refactor that drops them can delete customer data.
+ * Components spread this into the options of exactly those resources (not their subnet groups,
+ * security groups or parameter groups, which hold no data and must stay replaceable).
+ */
+export function dataResourceOptions(environment: "local" | "staging" | "production"): { protect: boolean } {
+    return { protect: environment === "production" };
+}
+
+/** `postgresql://` URL with the credentials URL-encoded. */
+export function postgresUrl(c: { user: string; password: string; host: string; port: number; database: string; sslmode: "require" | "disable" }): string {
+    return `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${encodeURIComponent(c.database)}?sslmode=${c.sslmode}`;
+}
+
+/** `redis://` or `rediss://` URL with an empty user name (Redis AUTH with the password only). */
+export function redisUrl(c: { password: string; host: string; port: number; tls: boolean }): string {
+    return `${c.tls ? "rediss" : "redis"}://:${encodeURIComponent(c.password)}@${c.host}:${c.port}`;
+}
+
+/** Whether a string is a DNS-1123 label of at most `max` characters (Kubernetes object names). */
+export function isDnsLabel(name: string, max = 63): boolean {
+    return name.length <= max && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
+}

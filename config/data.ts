@@ -1,8 +1,16 @@
 /**
  * Stack config of the data tier (`grownext:data`): where Postgres and Redis run and how.
- * `inCluster` (the local stack) runs both as StatefulSets; `aws` uses RDS and ElastiCache.
+ * `inCluster` (the local stack) runs both as StatefulSets; `aws` uses RDS and ElastiCache under the
+ * stack's KMS key.
+ *
+ * Every setting is optional in the schema: `dataDefaults(environment)` below is the one place the
+ * per-environment defaults live, `resolveDataSettings` merges config over them, and `dataProblems`
+ * refuses settings weaker than the guides allow (production: 30-day PITR, multi-AZ, deletion
+ * protection, a final snapshot; Redis `noeviction` is not configurable at all).
  */
 import { z } from "zod";
+import { problem } from "./errors";
+import type { Environment } from "./schema";
 
 export const awsNetworkConfig = z
     .object({
@@ -18,11 +26,289 @@ export const awsNetworkConfig = z
     })
     .strict();
 
+/** An image pinned by a tag other than `latest`, or by digest (schema.ts has the same rule for app images). */
+const pinnedImageRef = z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, { message: "must be an image reference" })
+    .refine((ref) => /@sha256:[a-f0-9]{64}$/.test(ref) || /:[\w][\w.-]*$/.test(ref.slice(ref.lastIndexOf("/") + 1)) && !ref.endsWith(":latest"), {
+        message: "must be pinned by a tag other than latest, or by digest",
+    });
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Mi|Gi|Ti)$/, { message: "must be a Kubernetes storage quantity such as 2Gi" });
+
+/** RDS PostgreSQL (aws stacks). */
+export const postgresConfig = z
+    .object({
+        /** RDS instance class. */
+        instanceClass: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "must be an RDS instance class" }).optional(),
+        /** Initial storage in GiB (gp3). */
+        allocatedStorage: z.number().int().min(20).max(65536).optional(),
+        /** Storage autoscaling ceiling in GiB. */
+        maxAllocatedStorage: z.number().int().min(20).max(65536).optional(),
+        /**
+         * PostgreSQL 16 or later: a major version ("16", RDS picks the default minor and upgrades it
+         * in the maintenance window) or major.minor ("16.6", which then drifts as minors roll).
+         */
+        engineVersion: z
+            .string()
+            .regex(/^(1[6-9]|[2-9]\d)(\.\d+)?$/, { message: 'must be PostgreSQL 16 or later, as "16" or "16.6"' })
+            .optional(),
+        /** Automated backup (point-in-time recovery) window in days: 30 in production, at least 7 in staging. */
+        backupRetentionDays: z.number().int().min(1).max(35).optional(),
+        multiAz: z.boolean().optional(),
+        deletionProtection: z.boolean().optional(),
+        skipFinalSnapshot: z.boolean().optional(),
+        performanceInsights: z.boolean().optional(),
+        iamDatabaseAuthentication: z.boolean().optional(),
+        /** Enhanced monitoring interval; 0 turns it off. */
+        monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).optional(),
+        /** Raise it to rotate the master passwords (a random.RandomPassword keeper); pods roll with the new URLs. */
+        passwordVersion: z.number().int().min(1).optional(),
+    })
+    .strict();
+
+/** ElastiCache (aws stacks) and the in-cluster Redis (local). */
+export const redisConfig = z
+    .object({
+        nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "must be an ElastiCache node type" }).optional(),
+        engine: z.enum(["valkey", "redis"]).optional(),
+        /** Major.minor: valkey 7.2 or later, redis 7.x. */
+        engineVersion: z.string().regex(/^\d+\.\d+$/, { message: 'must be major.minor such as "7.2"' }).optional(),
+        /** Days of daily snapshots ElastiCache keeps. */
+        snapshotRetentionLimit: z.number().int().min(0).max(35).optional(),
+        /** Primary plus replica in other AZs with automatic failover. */
+        multiAz: z.boolean().optional(),
+        /** `--maxmemory` of the in-cluster Redis (noeviction: writes fail rather than jobs vanish). */
+        maxmemory: z.string().regex(/^[1-9]\d*(kb|mb|gb)$/, { message: "must be a size such as 256mb" }).optional(),
+        /** Raise it to rotate the Redis auth token / password (a random.RandomPassword keeper). */
+        authTokenVersion: z.number().int().min(1).optional(),
+    })
+    .strict();
+
+/** The local stack's StatefulSets. */
+export const inClusterConfig = z
+    .object({
+        /** PersistentVolumeClaim size of each data store. */
+        storageSize: quantity.optional(),
+        /** StorageClass of the claims; the cluster's default when absent. */
+        storageClassName: z.string().min(1).optional(),
+        postgresImage: pinnedImageRef.optional(),
+        redisImage: pinnedImageRef.optional(),
+    })
+    .strict();
+
+/** The stack's KMS key (aws stacks). */
+export const kmsConfig = z
+    .object({
+        /** Days between automatic rotations of the key material (AWS allows 90 to 2560). */
+        rotationPeriodDays: z.number().int().min(90).max(2560).optional(),
+        /** Days a scheduled key deletion waits (AWS allows 7 to 30); 30 in production. */
+        deletionWindowDays: z.number().int().min(7).max(30).optional(),
+    })
+    .strict();
+
+export type AwsNetworkConfig = z.infer<typeof awsNetworkConfig>;
+
 export const dataConfig = z
     .object({
         provider: z.enum(["inCluster", "aws"]),
         aws: awsNetworkConfig.optional(),
+        postgres: postgresConfig.optional(),
+        redis: redisConfig.optional(),
+        inCluster: inClusterConfig.optional(),
+        kms: kmsConfig.optional(),
     })
     .strict();
 
 export type DataConfig = z.infer<typeof dataConfig>;
+
+export interface PostgresSettings {
+    readonly instanceClass: string;
+    readonly allocatedStorage: number;
+    readonly maxAllocatedStorage: number;
+    readonly engineVersion: string;
+    readonly backupRetentionDays: number;
+    readonly multiAz: boolean;
+    readonly deletionProtection: boolean;
+    readonly skipFinalSnapshot: boolean;
+    readonly performanceInsights: boolean;
+    readonly iamDatabaseAuthentication: boolean;
+    readonly monitoringIntervalSeconds: number;
+    readonly passwordVersion: number;
+}
+
+export interface RedisSettings {
+    readonly nodeType: string;
+    readonly engine: "valkey" | "redis";
+    readonly engineVersion: string;
+    readonly snapshotRetentionLimit: number;
+    readonly multiAz: boolean;
+    readonly maxmemory: string;
+    readonly authTokenVersion: number;
+}
+
+export interface InClusterSettings {
+    readonly storageSize: string;
+    readonly storageClassName?: string;
+    readonly postgresImage: string;
+    readonly redisImage: string;
+}
+
+export interface KmsSettings {
+    readonly rotationPeriodDays: number;
+    readonly deletionWindowDays: number;
+}
+
+/** Every data-tier setting with its value for this stack. */
+export interface DataSettings {
+    readonly postgres: PostgresSettings;
+    readonly redis: RedisSettings;
+    readonly inCluster: InClusterSettings;
+    readonly kms: KmsSettings;
+}
+
+/** The guides' floors: production keeps 30 days of point-in-time recovery, staging at least 7. */
+export const minimumBackupRetentionDays: Record<Environment, number> = { local: 1, staging: 7, production: 30 };
+/** ElastiCache snapshots: a week in production, at least one day on other AWS stacks. */
+export const minimumSnapshotRetention: Record<Environment, number> = { local: 0, staging: 1, production: 7 };
+
+/**
+ * The per-environment defaults of the data tier, in one place. Local only uses `inCluster` and
+ * `redis.maxmemory`; staging is the lighter managed setup; production is what the guides require.
+ */
+export function dataDefaults(environment: Environment): DataSettings {
+    const production = environment === "production";
+    return {
+        postgres: {
+            instanceClass: production ? "db.m7g.large" : "db.t4g.medium",
+            allocatedStorage: production ? 100 : 20,
+            maxAllocatedStorage: production ? 1000 : 100,
+            engineVersion: "16",
+            backupRetentionDays: production ? 30 : 7,
+            multiAz: production,
+            deletionProtection: production,
+            skipFinalSnapshot: !production,
+            performanceInsights: true,
+            iamDatabaseAuthentication: false,
+            monitoringIntervalSeconds: production ? 60 : 0,
+            passwordVersion: 1,
+        },
+        redis: {
+            nodeType: production ? "cache.m7g.large" : "cache.t4g.small",
+            engine: "valkey",
+            engineVersion: "7.2",
+            snapshotRetentionLimit: production ? 7 : 1,
+            multiAz: production,
+            maxmemory: "256mb",
+            authTokenVersion: 1,
+        },
+        inCluster: {
+            storageSize: "2Gi",
+            postgresImage: "postgres:16.6-alpine",
+            redisImage: "redis:7.4.2-alpine",
+        },
+        kms: {
+            rotationPeriodDays: 365,
+            deletionWindowDays: production ? 30 : 7,
+        },
+    };
+}
+
+/** Config over defaults. Validate with `dataProblems` first (config/rules.ts does). */
+export function resolveDataSettings(environment: Environment, data: DataConfig): DataSettings {
+    const d = dataDefaults(environment);
+    const defined = <T extends object>(o: T | undefined): Partial<T> =>
+        Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+    return {
+        postgres: { ...d.postgres, ...defined(data.postgres) },
+        redis: { ...d.redis, ...defined(data.redis) },
+        inCluster: { ...d.inCluster, ...defined(data.inCluster) },
+        kms: { ...d.kms, ...defined(data.kms) },
+    };
+}
+
+/** PostgreSQL major version of an engine version ("16.6" gives 16). */
+export function postgresMajor(engineVersion: string): number {
+    return Number(engineVersion.split(".")[0]);
+}
+
+/** The RDS parameter group family of an engine version (`postgres16`). */
+export function postgresParameterFamily(engineVersion: string): string {
+    return `postgres${postgresMajor(engineVersion)}`;
+}
+
+/** The ElastiCache parameter group family: `valkey7`, `valkey8`, `redis7`. */
+export function elasticacheParameterFamily(engine: RedisSettings["engine"], engineVersion: string): string {
+    return `${engine}${engineVersion.split(".")[0]}`;
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+    const [a = 0, b = 0] = version.split(".").map(Number);
+    return a > major || (a === major && b >= minor);
+}
+
+/**
+ * Cross-key and per-environment checks of `data.*`, as problem lines (config/errors.ts format).
+ * Production refuses anything weaker than the guides; staging keeps at least a week of backups.
+ */
+export function dataProblems(environment: Environment, data: DataConfig): string[] {
+    const out: string[] = [];
+    const s = resolveDataSettings(environment, data);
+    const pg = s.postgres;
+    const redis = s.redis;
+    const aws = data.provider === "aws";
+
+    if (aws) {
+        const minBackup = minimumBackupRetentionDays[environment];
+        if (pg.backupRetentionDays < minBackup) {
+            out.push(problem("data.postgres.backupRetentionDays", `must be at least ${minBackup} in ${environment} (point-in-time recovery window the guides require)`, pg.backupRetentionDays, false));
+        }
+        const minSnapshots = minimumSnapshotRetention[environment];
+        if (redis.snapshotRetentionLimit < minSnapshots) {
+            out.push(problem("data.redis.snapshotRetentionLimit", `must be at least ${minSnapshots} in ${environment}: queued jobs must survive losing the cache nodes`, redis.snapshotRetentionLimit, false));
+        }
+        if (pg.maxAllocatedStorage < pg.allocatedStorage) {
+            out.push(problem("data.postgres.maxAllocatedStorage", `must be at least data.postgres.allocatedStorage (${pg.allocatedStorage}): it is the storage autoscaling ceiling`, pg.maxAllocatedStorage, false));
+        }
+        if (redis.engine === "valkey" && !versionAtLeast(redis.engineVersion, 7, 2)) {
+            out.push(problem("data.redis.engineVersion", 'must be 7.2 or later for engine valkey (ElastiCache offers 7.2 and 8.x)', redis.engineVersion, false));
+        }
+        if (redis.engine === "redis" && !redis.engineVersion.startsWith("7.")) {
+            out.push(problem("data.redis.engineVersion", 'must be 7.x for engine redis (7.1 is the current ElastiCache Redis OSS), or set data.redis.engine to "valkey"', redis.engineVersion, false));
+        }
+    } else {
+        const awsOnly: Array<[string, unknown]> = [
+            ["data.postgres", data.postgres],
+            ["data.kms", data.kms],
+            ["data.aws", data.aws],
+        ];
+        for (const [key, value] of awsOnly) {
+            if (value !== undefined) {
+                out.push(problem(key, 'only applies when data.provider is "aws": remove it from this stack or switch the provider', undefined, false));
+            }
+        }
+        const awsOnlyRedis = (["nodeType", "engine", "engineVersion", "snapshotRetentionLimit", "multiAz"] as const)
+            .filter((k) => data.redis?.[k] !== undefined);
+        for (const k of awsOnlyRedis) {
+            out.push(problem(`data.redis.${k}`, 'only applies to ElastiCache (data.provider "aws"); the in-cluster Redis takes data.redis.maxmemory', data.redis?.[k], false));
+        }
+    }
+    if (aws && data.inCluster !== undefined) {
+        out.push(problem("data.inCluster", 'only applies when data.provider is "inCluster": remove it from this stack', undefined, false));
+    }
+    if (aws && data.redis?.maxmemory !== undefined) {
+        out.push(problem("data.redis.maxmemory", "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)", data.redis.maxmemory, false));
+    }
+
+    if (environment === "production") {
+        const require = (key: string, ok: boolean, what: string, value: unknown) => {
+            if (!ok) out.push(problem(key, what, value, false));
+        };
+        require("data.postgres.multiAz", pg.multiAz, "must be true in production: a standby in a second AZ takes over on failure", pg.multiAz);
+        require("data.postgres.deletionProtection", pg.deletionProtection, "must be true in production: the database must not be deletable by one API call", pg.deletionProtection);
+        require("data.postgres.skipFinalSnapshot", !pg.skipFinalSnapshot, "must be false in production: deleting the instance must leave a final snapshot", pg.skipFinalSnapshot);
+        require("data.redis.multiAz", redis.multiAz, "must be true in production: BullMQ needs a replica with automatic failover", redis.multiAz);
+        require("data.kms.deletionWindowDays", s.kms.deletionWindowDays === 30, "must be 30 in production: the longest window to cancel a key deletion that would make every backup unreadable", s.kms.deletionWindowDays);
+    }
+    return out;
+}

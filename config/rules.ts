@@ -3,6 +3,7 @@
  * Each returns problem lines (errors.ts format); an empty list means the config may be used.
  */
 import type { ProcessSpec } from "../catalog/processes";
+import { dataProblems } from "./data";
 import { problem } from "./errors";
 import type { RawConfig } from "./schema";
 
@@ -130,6 +131,9 @@ const oauthNames: Rule = (cfg) => {
     return out;
 };
 
+/** Data-tier settings: per-environment floors (30-day PITR, multi-AZ, ...) and cross-key checks (config/data.ts). */
+const dataTierSettings: Rule = (cfg) => dataProblems(cfg.environment, cfg.data);
+
 export const rules: readonly Rule[] = [
     stripeKeysMatchEnvironment,
     productionRequirements,
@@ -137,4 +141,5 @@ export const rules: readonly Rule[] = [
     catalogCoverage,
     secretsAreEncrypted,
     oauthNames,
+    dataTierSettings,
 ];

@@ -1,0 +1,178 @@
+/**
+ * The data tier of one stack: Postgres (an `app` database, which is also the tasks database, and an
+ * `identity` database), the queue's Redis, the migrations that gate each database's processes and,
+ * on AWS, the stack's rotating KMS key.
+ *
+ *  - `data.provider: aws` (staging, production): StackKey, one RDS instance per database
+ *    (postgresAws.ts explains why), ElastiCache; nothing runs in the cluster but the migrations.
+ *  - `data.provider: inCluster` (local): the same shape as StatefulSets; no AWS resource at all,
+ *    so the local stack needs neither an AWS account nor the AWS plugin.
+ * Either way `env` has every `data` ref of the env matrix, each a secret Output.
+ */
+import type * as aws from "@pulumi/aws";
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { resolveDataSettings } from "../config/data";
+import type { PlatformConfig } from "../config/load";
+import {
+    dataEnvKeys,
+    type DatabaseName,
+    type DataEnvKey,
+    type DataTierOutputs,
+    type PostgresConnection,
+    type RedisConnection,
+    type StackKeyOutputs,
+} from "./dataContract";
+import { Migrations, type MigrationSpec } from "./migrations";
+import { PostgresAws, rdsIdentifier } from "./postgresAws";
+import { PostgresInCluster } from "./postgresInCluster";
+import { RedisAws } from "./redisAws";
+import { RedisInCluster } from "./redisInCluster";
+import { arnPartition, providerList } from "./secretStore";
+import { StackKey, stackKeyAliasName } from "./stackKey";
+
+export interface DataTierArgs {
+    /** Validated stack config (plain object; never passed to `super`). */
+    readonly config: PlatformConfig;
+    /** Namespace of the in-cluster data stores and the migration Jobs. */
+    readonly namespace: pulumi.Input<string>;
+    /** Provider of the stack's cluster. */
+    readonly kubernetesProvider: k8s.Provider;
+    /** Provider of the stack's AWS account (AWS stacks; otherwise inherited from the parent). */
+    readonly awsProvider?: aws.Provider;
+}
+
+/** The env-matrix refs from the two databases and Redis: `app` serves web, workers and tasks. */
+export function dataEnv(app: PostgresConnection, identity: PostgresConnection, redis: RedisConnection): Record<DataEnvKey, pulumi.Output<string>> {
+    const env: Record<DataEnvKey, pulumi.Output<string>> = {
+        appDatabaseUrl: app.url,
+        identityDatabaseUrl: identity.url,
+        tasksDatabaseUrl: app.url,
+        tasksDatabaseDirectUrl: app.directUrl,
+        redisUrl: redis.url,
+        redisHost: redis.host,
+        redisPort: redis.port,
+        redisPassword: redis.password,
+        redisTls: redis.tls,
+    };
+    // Every ref is a secret, whatever the component produced it.
+    for (const key of dataEnvKeys) env[key] = pulumi.secret(env[key]);
+    return env;
+}
+
+/** The migration of each database: which image and command, from `images.*` and `migrations.*`. */
+export function migrationPlan(cfg: Pick<PlatformConfig, "images" | "migrations">): Array<{ database: DatabaseName; image: string; command: readonly string[] }> {
+    const image = (name: string) => {
+        const ref = cfg.images[name];
+        if (ref === undefined) throw new pulumi.RunError(`images.${name} is required: the ${name} image runs its database migrations (example: ghcr.io/grownext/${name}:1.4.2)`);
+        return ref;
+    };
+    return [
+        { database: "app", image: image("app"), command: cfg.migrations.app },
+        { database: "identity", image: image("identity"), command: cfg.migrations.identity },
+    ];
+}
+
+export class DataTier extends pulumi.ComponentResource implements DataTierOutputs {
+    readonly env: Readonly<Record<DataEnvKey, pulumi.Output<string>>>;
+    readonly kmsKey?: StackKeyOutputs;
+    readonly secretManagerProvider?: string;
+    readonly migrations: Migrations;
+
+    constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The config holds credentials: it is never passed to super. Children inherit the providers.
+        super("grownext:data:DataTier", name, {}, {
+            ...opts,
+            providers: [
+                ...providerList(opts?.providers),
+                args.kubernetesProvider,
+                ...(args.awsProvider ? [args.awsProvider] : []),
+            ],
+        });
+        const cfg = args.config;
+        const settings = resolveDataSettings(cfg.environment, cfg.data);
+        const plan = migrationPlan(cfg);
+        const child = { parent: this };
+
+        let app: PostgresConnection;
+        let identity: PostgresConnection;
+        let redis: RedisConnection;
+        const waitFor: Partial<Record<DatabaseName, pulumi.Resource[]>> = {};
+
+        if (cfg.data.provider === "aws") {
+            const network = cfg.data.aws;
+            if (network === undefined) {
+                throw new pulumi.RunError("data.aws is required when data.provider is aws: region, vpcId, privateSubnetIds, clusterSecurityGroupId, clusterOidcProviderArn");
+            }
+            const key = new StackKey(`${name}-key`, {
+                environment: cfg.environment,
+                aliasName: stackKeyAliasName(cfg.project, cfg.stack),
+                rotationPeriodInDays: settings.kms.rotationPeriodDays,
+                deletionWindowInDays: settings.kms.deletionWindowDays,
+                region: network.region,
+            }, child);
+            this.kmsKey = key;
+            this.secretManagerProvider = "aws";
+            const partition = arnPartition(network.clusterOidcProviderArn);
+            const postgres = (database: DatabaseName) => new PostgresAws(`${name}-postgres-${database}`, {
+                environment: cfg.environment,
+                database,
+                settings: settings.postgres,
+                network,
+                kmsKeyArn: key.arn,
+                finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, database, "final"),
+                partition,
+            }, child);
+            app = postgres("app");
+            identity = postgres("identity");
+            redis = new RedisAws(`${name}-redis`, {
+                environment: cfg.environment,
+                settings: settings.redis,
+                network,
+                kmsKeyArn: key.arn,
+                finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, "queue", "final"),
+            }, child);
+        } else {
+            const postgres = (database: DatabaseName) => new PostgresInCluster(`${name}-postgres-${database}`, {
+                database,
+                namespace: args.namespace,
+                settings: settings.inCluster,
+            }, child);
+            const appDb = postgres("app");
+            const identityDb = postgres("identity");
+            app = appDb;
+            identity = identityDb;
+            // The URL names a Service that exists before Postgres answers: wait for the StatefulSet.
+            waitFor.app = [appDb.statefulSet];
+            waitFor.identity = [identityDb.statefulSet];
+            redis = new RedisInCluster(`${name}-redis`, {
+                namespace: args.namespace,
+                settings: settings.inCluster,
+                maxmemory: settings.redis.maxmemory,
+                passwordVersion: settings.redis.authTokenVersion,
+            }, child);
+        }
+
+        this.env = dataEnv(app, identity, redis);
+        const urls: Record<DatabaseName, pulumi.Output<string>> = { app: app.directUrl, identity: identity.directUrl };
+        this.migrations = new Migrations(`${name}-migrations`, {
+            namespace: args.namespace,
+            timeoutSeconds: cfg.migrations.timeoutSeconds,
+            migrations: plan.map((m): MigrationSpec => ({ ...m, databaseUrl: urls[m.database], dependsOn: waitFor[m.database] })),
+        }, child);
+
+        this.registerOutputs({ secretManagerProvider: this.secretManagerProvider, kmsKey: this.kmsKey?.arn });
+    }
+
+    migrationGate(database: DatabaseName): pulumi.Resource | undefined {
+        return this.migrations.job(database);
+    }
+
+    /**
+     * The data tier binds no ServiceAccount itself: on AWS stacks the SecretStore gives each process
+     * its IAM role (`SecretStore.serviceAccountAnnotations`); in-cluster there is nothing to bind.
+     */
+    serviceAccountAnnotations(_process: string): Record<string, pulumi.Input<string>> {
+        return {};
+    }
+}

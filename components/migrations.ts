@@ -1,0 +1,145 @@
+/**
+ * The release gate: one Kubernetes Job per database that runs its schema migrations before any
+ * process of that database rolls out (the guides' release phase: migrations first).
+ *
+ * Pulumi awaits a Job until it completes, so a failed migration fails the update; the processes'
+ * Deployments depend on the Job (`migrationGate`), so they are not touched and the old pods keep
+ * serving. No `ttlSecondsAfterFinished` (Pulumi would find the Job gone and re-create it) and no
+ * `pulumi.com/skipAwait` (that would open the gate before the schema is there).
+ *
+ * Re-running: a Job's pod template is immutable, and a Job that already completed never runs again.
+ * The Job's name is `migrate-<database>-<8 hex of sha256(image, command)>`, so a new image or
+ * command is a new Job (Pulumi replaces it, and the new one runs and is awaited), while an update
+ * that changes neither keeps the completed Job and runs nothing. The name says which release
+ * migrated the database (`kubectl get jobs`), and the rule is testable without an engine.
+ * A new name is created before the old Job is deleted, so the gate never stands open; the rare
+ * replacement under the same name (a template change that is neither image nor command) is
+ * delete-then-create, which the Kubernetes provider chooses by itself for named objects. No
+ * explicit `deleteBeforeReplace`: it would also delete first on the usual, renamed path.
+ */
+import * as crypto from "crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { labelKeys, partOf } from "../catalog/labels";
+import type { DatabaseName } from "./dataContract";
+import { appUserId, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
+
+export interface MigrationSpec {
+    /** The database the migration changes. */
+    readonly database: DatabaseName;
+    /** The image holding the migrations (`images.app` or `images.identity`). */
+    readonly image: string;
+    /** The migration command (`migrations.app` or `migrations.identity`). */
+    readonly command: readonly string[];
+    /** The database's connection URL, given to the Job as `DATABASE_URL` (secret). */
+    readonly databaseUrl: pulumi.Input<string>;
+    /** Resources the Job must wait for (e.g. the in-cluster StatefulSet being ready). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export interface MigrationsArgs {
+    /** Namespace of the Jobs and their Secrets. */
+    readonly namespace: pulumi.Input<string>;
+    /** One entry per database. */
+    readonly migrations: readonly MigrationSpec[];
+    /** `activeDeadlineSeconds` of each Job (`migrations.timeoutSeconds`). */
+    readonly timeoutSeconds: number;
+}
+
+/** Retries of a failed migration pod; migrations are not meant to be hammered. */
+export const migrationBackoffLimit = 1;
+
+const resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };
+
+/** `migrate-<database>-<8 hex>`: changes exactly when the image or the command changes. */
+export function migrationJobName(database: DatabaseName, image: string, command: readonly string[]): string {
+    const digest = crypto.createHash("sha256").update(JSON.stringify({ image, command })).digest("hex").slice(0, 8);
+    return `migrate-${database}-${digest}`;
+}
+
+export function migrationLabels(database: DatabaseName): Record<string, string> {
+    return {
+        [labelKeys.name]: `migrate-${database}`,
+        [labelKeys.partOf]: partOf,
+        [labelKeys.component]: "migration",
+        [labelKeys.managedBy]: "pulumi",
+        "grownext.io/database": database,
+    };
+}
+
+export class Migrations extends pulumi.ComponentResource {
+    private readonly jobs = new Map<DatabaseName, k8s.batch.v1.Job>();
+
+    constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("grownext:data:Migrations", name, {}, opts);
+        if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 30) {
+            throw new pulumi.RunError(`Migrations ${name}: migrations.timeoutSeconds must be an integer of at least 30, got ${args.timeoutSeconds}`);
+        }
+        const seen = new Set<DatabaseName>();
+        for (const m of args.migrations) {
+            if (seen.has(m.database)) throw new pulumi.RunError(`Migrations ${name}: database ${m.database} is listed twice; give each database one migration`);
+            seen.add(m.database);
+            if (m.command.length === 0) throw new pulumi.RunError(`Migrations ${name}: migrations.${m.database} must not be empty (example: ["npm","run","prisma:migrate-deploy"])`);
+        }
+
+        for (const m of args.migrations) {
+            const labels = migrationLabels(m.database);
+            const secret = new k8s.core.v1.Secret(`${name}-${m.database}-secret`, {
+                metadata: { name: `migrate-${m.database}-database`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { DATABASE_URL: pulumi.secret(m.databaseUrl) },
+            }, { parent: this });
+
+            const job = new k8s.batch.v1.Job(`${name}-${m.database}`, {
+                metadata: {
+                    name: migrationJobName(m.database, m.image, m.command),
+                    namespace: args.namespace,
+                    labels,
+                    annotations: { "grownext.io/image": m.image },
+                },
+                spec: {
+                    backoffLimit: migrationBackoffLimit,
+                    activeDeadlineSeconds: args.timeoutSeconds,
+                    completions: 1,
+                    parallelism: 1,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            restartPolicy: "Never",
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            securityContext: restrictedPodSecurityContext(appUserId),
+                            containers: [{
+                                name: "migrate",
+                                image: m.image,
+                                command: [...m.command],
+                                env: [
+                                    { name: "NODE_ENV", value: "production" },
+                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "DATABASE_URL" } } },
+                                    // npm/pnpm write caches and logs under HOME; the root filesystem is read-only.
+                                    { name: "HOME", value: "/tmp" },
+                                ],
+                                securityContext: restrictedContainerSecurityContext(),
+                                resources,
+                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            }],
+                            volumes: [{ name: "tmp", emptyDir: {} }],
+                        },
+                    },
+                },
+            }, {
+                parent: this,
+                dependsOn: m.dependsOn,
+                // Pulumi's await must outlast the Job's own deadline, so the Job's failure is what it reports.
+                customTimeouts: { create: `${args.timeoutSeconds + 120}s`, update: `${args.timeoutSeconds + 120}s` },
+            });
+            this.jobs.set(m.database, job);
+        }
+        this.registerOutputs({ jobs: [...this.jobs.values()].map((j) => j.metadata.name) });
+    }
+
+    /** The Job of a database, for `dependsOn`; undefined when the database has no migration. */
+    job(database: DatabaseName): k8s.batch.v1.Job | undefined {
+        return this.jobs.get(database);
+    }
+}

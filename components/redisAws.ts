@@ -1,0 +1,153 @@
+/**
+ * The queue's Redis on ElastiCache (Valkey by default, Redis OSS 7 on request): `noeviction` (BullMQ
+ * loses jobs under any evicting policy), TLS with an auth token, encrypted at rest with the stack's
+ * key, reachable only from the cluster; production runs a replica in a second AZ with automatic
+ * failover and keeps a week of daily snapshots.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings } from "../config/data";
+import type { Environment } from "../config/schema";
+import { dataResourceOptions, redisUrl, type RedisConnection } from "./dataContract";
+
+export interface RedisAwsArgs {
+    /** The stack's environment; production protects the group and requires failover and multi-AZ. */
+    readonly environment: Environment;
+    /** Resolved `data.redis` settings (config/data.ts `resolveDataSettings`). */
+    readonly settings: RedisSettings;
+    /** VPC, private subnets, the cluster's security group and the region (`data.aws`). */
+    readonly network: Pick<AwsNetworkConfig, "region" | "vpcId" | "privateSubnetIds" | "clusterSecurityGroupId">;
+    /** ARN of the stack's KMS key: data at rest is encrypted with it. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Name of the snapshot taken when the group is deleted (production only). */
+    readonly finalSnapshotIdentifier?: string;
+    /** Extra tags. */
+    readonly tags?: Record<string, string>;
+}
+
+export const redisPort = 6379;
+
+/** The one parameter that matters: BullMQ requires that Redis never evicts keys. */
+export const redisParameters = [{ name: "maxmemory-policy", value: "noeviction" }] as const;
+
+/** Cluster size and failover: a primary plus one replica in another AZ when multiAz is on. */
+export function redisTopology(settings: Pick<RedisSettings, "multiAz">): { numCacheClusters: number; automaticFailoverEnabled: boolean; multiAzEnabled: boolean } {
+    return settings.multiAz
+        ? { numCacheClusters: 2, automaticFailoverEnabled: true, multiAzEnabled: true }
+        : { numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: false };
+}
+
+/** Problems with the settings, naming the config key and the fix. */
+export function redisAwsProblems(args: Pick<RedisAwsArgs, "environment" | "settings" | "network">): string[] {
+    const out: string[] = [];
+    const s = args.settings;
+    const [major = 0, minor = 0] = s.engineVersion.split(".").map(Number);
+    if (s.engine === "valkey" && (major < 7 || (major === 7 && minor < 2))) out.push(`data.redis.engineVersion must be 7.2 or later for valkey, got ${JSON.stringify(s.engineVersion)}`);
+    if (s.engine === "redis" && major !== 7) out.push(`data.redis.engineVersion must be 7.x for redis, got ${JSON.stringify(s.engineVersion)}`);
+    if (args.network.privateSubnetIds.length < 2) out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs");
+    if (args.environment === "production") {
+        if (!s.multiAz) out.push("data.redis.multiAz must be true in production");
+        if (s.snapshotRetentionLimit < 7) out.push(`data.redis.snapshotRetentionLimit must be at least 7 in production, got ${s.snapshotRetentionLimit}`);
+    }
+    return out;
+}
+
+export class RedisAws extends pulumi.ComponentResource implements RedisConnection {
+    readonly url: pulumi.Output<string>;
+    readonly host: pulumi.Output<string>;
+    readonly port: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
+    readonly tls: pulumi.Output<string>;
+    readonly replicationGroup: aws.elasticache.ReplicationGroup;
+    readonly securityGroup: aws.ec2.SecurityGroup;
+
+    constructor(name: string, args: RedisAwsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("grownext:data:RedisAws", name, {}, opts);
+        const problems = redisAwsProblems(args);
+        if (problems.length > 0) throw new pulumi.RunError(`RedisAws ${name}: ${problems.join("; ")}`);
+
+        const s = args.settings;
+        const production = args.environment === "production";
+        const region = args.network.region;
+        const tags = { "grownext.io/cache": "queue", ...args.tags };
+
+        // ElastiCache tokens: 16-128 printable characters without @ " /; alphanumeric keeps URLs plain.
+        const token = new random.RandomPassword(`${name}-auth-token`, {
+            length: 64,
+            special: false,
+            keepers: { version: String(s.authTokenVersion) },
+        }, { parent: this });
+        this.password = pulumi.secret(token.result);
+
+        const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, {
+            description: "Private subnets of the queue Redis",
+            subnetIds: args.network.privateSubnetIds,
+            region,
+            tags,
+        }, { parent: this });
+
+        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
+            description: `Redis: port ${redisPort} from the cluster only`,
+            vpcId: args.network.vpcId,
+            revokeRulesOnDelete: true,
+            region,
+            tags,
+        }, { parent: this });
+        const ingress = new aws.vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
+            description: "Redis from the cluster's pods",
+            securityGroupId: this.securityGroup.id,
+            referencedSecurityGroupId: args.network.clusterSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: redisPort,
+            toPort: redisPort,
+            region,
+            tags,
+        }, { parent: this });
+
+        const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
+            description: "GrowNext queue: noeviction (BullMQ must never lose keys)",
+            family: elasticacheParameterFamily(s.engine, s.engineVersion),
+            parameters: redisParameters.map((p) => ({ ...p })),
+            region,
+            tags,
+        }, { parent: this });
+
+        this.replicationGroup = new aws.elasticache.ReplicationGroup(`${name}-group`, {
+            description: "GrowNext BullMQ queue and cache",
+            engine: s.engine,
+            engineVersion: s.engineVersion,
+            autoMinorVersionUpgrade: true,
+            nodeType: s.nodeType,
+            port: redisPort,
+            ...redisTopology(s),
+            parameterGroupName: parameters.name,
+            subnetGroupName: subnets.name,
+            securityGroupIds: [this.securityGroup.id],
+            atRestEncryptionEnabled: true,
+            kmsKeyId: args.kmsKeyArn,
+            transitEncryptionEnabled: true,
+            transitEncryptionMode: "required",
+            authToken: this.password,
+            // A new token is added next to the old one, so running pods keep working until they roll.
+            authTokenUpdateStrategy: "ROTATE",
+            snapshotRetentionLimit: s.snapshotRetentionLimit,
+            snapshotWindow: "03:00-04:00",
+            maintenanceWindow: "sun:04:30-sun:05:30",
+            finalSnapshotIdentifier: production ? args.finalSnapshotIdentifier : undefined,
+            applyImmediately: !production,
+            region,
+            tags,
+        }, { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) });
+
+        this.host = pulumi.secret(this.replicationGroup.primaryEndpointAddress);
+        this.port = pulumi.secret(this.replicationGroup.port.apply((p) => String(p ?? redisPort)));
+        this.tls = pulumi.secret("true");
+        this.url = pulumi.secret(
+            pulumi
+                .all([this.replicationGroup.primaryEndpointAddress, this.replicationGroup.port, this.password])
+                .apply(([host, port, pw]) => redisUrl({ password: pw, host, port: port ?? redisPort, tls: true })),
+        );
+        this.registerOutputs({ replicationGroup: this.replicationGroup.id, url: this.url });
+    }
+}

@@ -1,0 +1,92 @@
+import * as assert from "assert";
+import type * as k8sTypes from "@pulumi/kubernetes";
+import type { DataTier as DataTierType } from "../../components/dataTier";
+import { migrationJobName } from "../../components/migrations";
+import type { Migrations as MigrationsType } from "../../components/migrations";
+import type { PlatformConfig } from "../../config/load";
+import { installMocks, recorder, settle } from "../helpers/mocks";
+import { images, stackConfig } from "./fixtures";
+
+describe("Migrations (the release gate)", () => {
+    let DataTier: typeof DataTierType;
+    let Migrations: typeof MigrationsType;
+    let k8s: typeof k8sTypes;
+
+    before(async () => {
+        installMocks();
+        ({ DataTier } = await import("../../components/dataTier"));
+        ({ Migrations } = await import("../../components/migrations"));
+        k8s = await import("@pulumi/kubernetes");
+    });
+    beforeEach(() => recorder.reset());
+
+    /** The Job names a stack's data tier declares, by database. */
+    async function jobNames(cfg: PlatformConfig): Promise<Record<string, string>> {
+        recorder.reset();
+        new DataTier("rel-data", { config: cfg, namespace: "grownext", kubernetesProvider: new k8s.Provider("rel-k8s", {}) });
+        await settle();
+        return Object.fromEntries(recorder.ofType("kubernetes:batch/v1:Job").map((j) => [j.inputs.metadata.labels["grownext.io/database"], j.inputs.metadata.name]));
+    }
+
+    it("names a Job after its database and a hash of image and command", () => {
+        const name = migrationJobName("app", images.app, ["npm", "run", "prisma:migrate-deploy"]);
+        assert.match(name, /^migrate-app-[0-9a-f]{8}$/);
+        assert.strictEqual(migrationJobName("app", images.app, ["npm", "run", "prisma:migrate-deploy"]), name, "deterministic");
+        assert.notStrictEqual(migrationJobName("app", "ghcr.io/grownext/app:1.4.3", ["npm", "run", "prisma:migrate-deploy"]), name, "new image");
+        assert.notStrictEqual(migrationJobName("app", images.app, ["npm", "run", "migrate"]), name, "new command");
+        assert.notStrictEqual(migrationJobName("identity", images.app, ["npm", "run", "prisma:migrate-deploy"]), name, "other database");
+        // The command is hashed as a list: ["a b"] and ["a", "b"] are different commands.
+        assert.notStrictEqual(migrationJobName("app", images.app, ["npm run"]), migrationJobName("app", images.app, ["npm", "run"]));
+    });
+
+    it("re-names (so re-runs) only the app migration when only the app image changes", async () => {
+        const before = await jobNames(stackConfig("staging"));
+        const after = await jobNames(stackConfig("staging", {}, { images: { ...images, app: "ghcr.io/grownext/app:1.4.3" } }));
+        assert.notStrictEqual(after.app, before.app);
+        assert.strictEqual(after.identity, before.identity);
+    });
+
+    it("re-runs the identity migration when its command changes", async () => {
+        const before = await jobNames(stackConfig("staging"));
+        const after = await jobNames(stackConfig("staging", {}, { migrations: { identity: ["pnpm", "db:migrate:deploy"] } }));
+        assert.strictEqual(after.app, before.app);
+        assert.notStrictEqual(after.identity, before.identity);
+    });
+
+    it("keeps both Jobs (runs nothing) when an update changes neither image nor command", async () => {
+        const before = await jobNames(stackConfig("staging"));
+        const after = await jobNames(stackConfig("staging", { postgres: { backupRetentionDays: 14 } }, {
+            domain: "other.example.com",
+            services: { worker: { replicas: 3 } },
+            images: { ...images, portal: "ghcr.io/grownext/portal:9.9.9" },
+        }));
+        assert.deepStrictEqual(after, before);
+    });
+
+    it("gives Pulumi's await more time than the Job's own deadline", async () => {
+        recorder.reset();
+        const m = new Migrations("gate", {
+            namespace: "grownext",
+            timeoutSeconds: 900,
+            migrations: [{ database: "app", image: images.app, command: ["npm", "run", "migrate"], databaseUrl: "postgresql://u:p@h:5432/app" }],
+        });
+        await settle();
+        const job = recorder.one("kubernetes:batch/v1:Job", "gate-app").inputs;
+        assert.strictEqual(job.spec.activeDeadlineSeconds, 900);
+        assert.ok(m.job("app"));
+        assert.strictEqual(m.job("identity"), undefined);
+    });
+
+    describe("refuses, saying what to change", () => {
+        const base = { database: "app" as const, image: images.app, command: ["npm", "run", "migrate"], databaseUrl: "postgresql://x" };
+        it("a timeout under 30 seconds", () => {
+            assert.throws(() => new Migrations("bad-timeout", { namespace: "ns", timeoutSeconds: 5, migrations: [base] }), /migrations\.timeoutSeconds must be an integer of at least 30, got 5/);
+        });
+        it("an empty command", () => {
+            assert.throws(() => new Migrations("bad-command", { namespace: "ns", timeoutSeconds: 60, migrations: [{ ...base, command: [] }] }), /migrations\.app must not be empty/);
+        });
+        it("a database listed twice", () => {
+            assert.throws(() => new Migrations("bad-twice", { namespace: "ns", timeoutSeconds: 60, migrations: [base, base] }), /database app is listed twice/);
+        });
+    });
+});
