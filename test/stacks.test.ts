@@ -117,6 +117,27 @@ describe("whole stacks under mocks", () => {
         assert.strictEqual(flag(staging), "true");
     });
 
+    it("protects production's data resources as the engine sees them, and no staging one", async () => {
+        const dataTypes = [
+            "aws:rds/instance:Instance",
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "aws:kms/key:Key",
+            "aws:secretsmanager/secret:Secret",
+        ];
+        const prod = (await evaluateStack("production")).filter((r) => dataTypes.includes(r.type));
+        assert.deepStrictEqual([...new Set(prod.map((r) => r.type))].sort(), [...dataTypes].sort());
+        for (const r of prod) assert.strictEqual(r.protect, true, `${r.type} ${r.name}`);
+        const rds = prod.filter((r) => r.type === "aws:rds/instance:Instance");
+        for (const r of rds) {
+            assert.strictEqual(r.inputs.deletionProtection, true, r.name);
+            assert.strictEqual(r.inputs.skipFinalSnapshot, false, r.name);
+            assert.ok(r.inputs.finalSnapshotIdentifier, r.name);
+            assert.strictEqual(r.inputs.backupRetentionPeriod, 30, r.name);
+        }
+        const staging = (await evaluateStack("staging")).filter((r) => dataTypes.includes(r.type));
+        for (const r of staging) assert.strictEqual(r.protect, false, `${r.type} ${r.name}`);
+    });
+
     it("an eighth process is a catalog entry and config, not new code", async () => {
         const { Platform } = await import("../components/platform") as { Platform: typeof PlatformType };
         const { validateConfig, collectNamespace } = await import("../config/load");
