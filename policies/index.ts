@@ -1,0 +1,69 @@
+/**
+ * The GrowNext CrossGuard pack: assembles the policies (one per file) into the PolicyPack.
+ * Run it with `pulumi preview --policy-pack policies`; see README.md for per-stack config.
+ */
+import { PolicyPack } from "@pulumi/policy";
+import { elasticacheEncryptionAndAuth } from "./data/elasticache-encryption-and-auth";
+import { kmsKeyRotation } from "./data/kms-key-rotation";
+import { noPublicDataPorts } from "./data/no-public-data-ports";
+import { postgresBackupRetention } from "./data/postgres-backup-retention";
+import { postgresDeletionProtection } from "./data/postgres-deletion-protection";
+import { postgresNotPubliclyAccessible } from "./data/postgres-not-publicly-accessible";
+import { postgresStorageEncrypted } from "./data/postgres-storage-encrypted";
+import { redisNoeviction } from "./data/redis-noeviction";
+import { secretsManagerCustomerKey } from "./data/secrets-manager-customer-key";
+import { ingressHsts } from "./edge/ingress-hsts";
+import { ingressTls } from "./edge/ingress-tls";
+import { noLiteralSecretEnv } from "./secrets/no-literal-secret-env";
+import { noSecretNextPublic } from "./secrets/no-secret-next-public";
+import { secretsNotInConfigMaps } from "./secrets/secrets-not-in-configmaps";
+import { serviceRoleKeyTrustedOnly } from "./secrets/service-role-key-trusted-only";
+import { processTopology } from "./stack/process-topology";
+import { productionDataProtected } from "./stack/production-data-protected";
+import { smokeProbe } from "./stack/smoke-probe";
+import { healthProbes } from "./workloads/health-probes";
+import { identityTrustProxy } from "./workloads/identity-trust-proxy";
+import { nodeEnvProduction } from "./workloads/node-env-production";
+import { nonRootContainers } from "./workloads/non-root-containers";
+import { pinnedImages } from "./workloads/pinned-images";
+import { resourceRequests } from "./workloads/resource-requests";
+import { singletonNoAutoscaler } from "./workloads/singleton-no-autoscaler";
+import { singletonReplicas } from "./workloads/singleton-replicas";
+
+new PolicyPack("grownext-guides", {
+    description: "Enforces the GrowNext production-deployment guides: data durability, secret handling, workload hardening, edge TLS/HSTS and the process topology.",
+    enforcementLevel: "advisory",
+    policies: [
+        // Data
+        postgresBackupRetention,
+        postgresStorageEncrypted,
+        postgresNotPubliclyAccessible,
+        postgresDeletionProtection,
+        redisNoeviction,
+        elasticacheEncryptionAndAuth,
+        kmsKeyRotation,
+        secretsManagerCustomerKey,
+        noPublicDataPorts,
+        // Secrets
+        noLiteralSecretEnv,
+        serviceRoleKeyTrustedOnly,
+        noSecretNextPublic,
+        secretsNotInConfigMaps,
+        // Workloads
+        nodeEnvProduction,
+        identityTrustProxy,
+        healthProbes,
+        nonRootContainers,
+        resourceRequests,
+        pinnedImages,
+        singletonReplicas,
+        singletonNoAutoscaler,
+        // Edge
+        ingressTls,
+        ingressHsts,
+        // Stack
+        processTopology,
+        smokeProbe,
+        productionDataProtected,
+    ],
+});
