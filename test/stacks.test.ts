@@ -5,18 +5,11 @@
 import * as assert from "assert";
 import { processCatalog } from "../catalog/processes";
 import type { Platform as PlatformType } from "../components/platform";
+import { evaluateStack } from "./helpers/evaluate";
 import { installMocks, recorder, settle, type RecordedResource } from "./helpers/mocks";
 import { stackConfig, stackNames } from "./helpers/stack";
 
 const deploymentType = "kubernetes:apps/v1:Deployment";
-
-export async function evaluateStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RecordedResource[]> {
-    const { Platform } = await import("../components/platform") as { Platform: typeof PlatformType };
-    recorder.reset();
-    new Platform("grownext", { config: stackConfig(stack, overrides) });
-    await settle();
-    return [...recorder.resources];
-}
 
 function processDeployments(resources: RecordedResource[]): Map<string, RecordedResource> {
     return new Map(resources
