@@ -13,7 +13,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { GeneratedSecret } from "./generatedSecret";
 import { labelKeys, partOf } from "../catalog/labels";
 import type { InClusterSettings } from "../config/data";
 import { isDnsLabel, postgresUrl, type DatabaseName, type PostgresConnection } from "./dataContract";
@@ -73,7 +73,7 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
 
         // The image applies POSTGRES_PASSWORD only when it initialises an empty volume, so this password
         // is never rotated in place: reset a local database by deleting its claim (README-data.md).
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        const password = new GeneratedSecret(`${name}-password`, { length: 32 }, { parent: this });
         const secretPassword = pulumi.secret(password.result);
 
         const secret = new k8s.core.v1.Secret(`${name}-secret`, {

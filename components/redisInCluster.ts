@@ -10,7 +10,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { GeneratedSecret } from "./generatedSecret";
 import { labelKeys, partOf } from "../catalog/labels";
 import type { InClusterSettings, RedisSettings } from "../config/data";
 import { isDnsLabel, redisUrl, type RedisConnection } from "./dataContract";
@@ -81,9 +81,8 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
         const selector = { [labelKeys.name]: "redis", "app.kubernetes.io/instance": name };
         this.objectName = name;
 
-        const password = new random.RandomPassword(`${name}-password`, {
+        const password = new GeneratedSecret(`${name}-password`, {
             length: 32,
-            special: false,
             keepers: { version: String(args.passwordVersion ?? 1) },
         }, { parent: this });
         this.password = pulumi.secret(password.result);

@@ -16,6 +16,8 @@ export interface RecordedResource {
     /** URNs this resource depends on (dependsOn plus the resources its inputs came from). */
     dependencies?: string[];
     protect?: boolean;
+    /** Output names the engine is told to keep secret. */
+    additionalSecretOutputs?: string[];
 }
 
 export class ResourceRecorder {
@@ -94,6 +96,10 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     if (args.type === "aws:secretsmanager/secret:Secret") {
         state.arn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${args.inputs.name ?? args.name}-AbCdEf`;
     }
+    if (args.type === "pulumi-nodejs:dynamic:Resource" && "length" in args.inputs) {
+        // GeneratedSecret: a fake credential of the requested length.
+        state.result ??= `pw-${args.name}-${"x".repeat(Math.max(0, args.inputs.length - args.name.length - 4))}`;
+    }
     if (args.type === "random:index/randomPassword:RandomPassword") {
         state.result ??= `pw-${args.name}-${"x".repeat(Math.max(0, (args.inputs.length ?? 16) - args.name.length - 3))}`;
     }
@@ -148,6 +154,7 @@ function recordResourceOptions(): void {
                     rec.parent = req.getParent() || undefined;
                     rec.dependencies = req.getDependenciesList();
                     rec.protect = req.getProtect() ?? false;
+                    rec.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
                 }
             }
             callback(err, res);
