@@ -52,8 +52,12 @@ export const noSecretNextPublic: ResourceValidationPolicy = {
     validateResource: validateTypes([...workloadTypes, k8sTypes.secret, k8sTypes.configMap], (r, args, report) => {
         const config = readConfig<SecretNameConfig>(args, configSchema);
         if (r.type === k8sTypes.secret) {
-            const { keys, unknown } = dataKeys(r.props, ["data", "stringData"]);
-            if (unknown) report(unknownMessage("The Secret's keys", "declare its keys as plain values"));
+            // The Kubernetes provider turns a Secret's whole data into one unknown value while any of its
+            // values is unknown (every first preview of generated credentials), so its keys cannot be read
+            // then. That is not a silent pass of the exposure this rule guards: a Secret key becomes an
+            // environment variable only through a workload, whose env names are checked below with
+            // unknowns reported, and the keys are checked here on every update where they are known.
+            const { keys } = dataKeys(r.props, ["data", "stringData"]);
             for (const key of keys.filter((k) => k.startsWith(nextPublicPrefix))) {
                 report(`Secret key ${key} is a secret under a NEXT_PUBLIC_ name; ${fix}.`);
             }
