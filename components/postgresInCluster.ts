@@ -72,7 +72,7 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
         this.objectName = name;
 
         // The image applies POSTGRES_PASSWORD only when it initialises an empty volume, so this password
-        // is never rotated in place: reset a local database by deleting its claim (README-data.md).
+        // is never rotated in place: reset a local database by deleting its claim (README: "The data tier").
         const password = new GeneratedSecret(`${name}-password`, { length: 32 }, { parent: this });
         const secretPassword = pulumi.secret(password.result);
 
