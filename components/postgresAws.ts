@@ -22,6 +22,7 @@ import * as random from "@pulumi/random";
 import type { AwsNetworkConfig, PostgresSettings } from "../config/data";
 import { postgresMajor, postgresParameterFamily } from "../config/data";
 import type { Environment } from "../config/schema";
+import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, postgresUrl, type DatabaseName, type PostgresConnection } from "./dataContract";
 
 export interface PostgresAwsArgs {
@@ -119,24 +120,15 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
             tags,
         }, { parent: this });
 
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            description: `PostgreSQL ${args.database}: port ${postgresPort} from the cluster only`,
+        const { securityGroup, ingress } = clusterOnlySecurityGroup(name, {
+            what: `PostgreSQL ${args.database}`,
+            port: postgresPort,
             vpcId: args.network.vpcId,
-            revokeRulesOnDelete: true,
+            clusterSecurityGroupId: args.network.clusterSecurityGroupId,
             region,
             tags,
-        }, { parent: this });
-        // No egress rule: the database initiates nothing (the provider removes AWS's default allow-all).
-        const ingress = new aws.vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
-            description: "PostgreSQL from the cluster's pods",
-            securityGroupId: this.securityGroup.id,
-            referencedSecurityGroupId: args.network.clusterSecurityGroupId,
-            ipProtocol: "tcp",
-            fromPort: postgresPort,
-            toPort: postgresPort,
-            region,
-            tags,
-        }, { parent: this });
+        }, this);
+        this.securityGroup = securityGroup;
 
         const parameters = new aws.rds.ParameterGroup(`${name}-params`, {
             description: `GrowNext ${args.database}: pg_stat_statements, TLS only`,

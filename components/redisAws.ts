@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings } from "../config/data";
 import type { Environment } from "../config/schema";
+import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, redisUrl, type RedisConnection } from "./dataContract";
 
 export interface RedisAwsArgs {
@@ -87,23 +88,15 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
             tags,
         }, { parent: this });
 
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            description: `Redis: port ${redisPort} from the cluster only`,
+        const { securityGroup, ingress } = clusterOnlySecurityGroup(name, {
+            what: "Redis",
+            port: redisPort,
             vpcId: args.network.vpcId,
-            revokeRulesOnDelete: true,
+            clusterSecurityGroupId: args.network.clusterSecurityGroupId,
             region,
             tags,
-        }, { parent: this });
-        const ingress = new aws.vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
-            description: "Redis from the cluster's pods",
-            securityGroupId: this.securityGroup.id,
-            referencedSecurityGroupId: args.network.clusterSecurityGroupId,
-            ipProtocol: "tcp",
-            fromPort: redisPort,
-            toPort: redisPort,
-            region,
-            tags,
-        }, { parent: this });
+        }, this);
+        this.securityGroup = securityGroup;
 
         const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
             description: "GrowNext queue: noeviction (BullMQ must never lose keys)",
