@@ -86,7 +86,7 @@ export class Platform extends pulumi.ComponentResource {
             }, childOpts);
         });
 
-        new Edge(`${name}-edge`, {
+        const edge = new Edge(`${name}-edge`, {
             namespace: this.namespace,
             routes: this.processes.flatMap((p, i) => {
                 const spec = cfg.services[i]!.spec;
@@ -111,7 +111,8 @@ export class Platform extends pulumi.ComponentResource {
             deadlineSeconds: cfg.probes.deadlineSeconds,
             // A new pod template (image, env, secret name) re-runs the probes; secret values never enter the hash.
             triggers: this.processes.map((p) => pulumi.jsonStringify(p.deployment.spec.template).apply(sha256)),
-            dependsOn: this.processes.map((p) => p.deployment),
+            // The probes reach the processes through their public hosts: wait for the edge as well.
+            dependsOn: [...this.processes.map((p) => p.deployment), edge],
         }, childOpts);
 
         this.registerOutputs({ namespace: this.namespace, urls: this.urls });

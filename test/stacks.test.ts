@@ -80,6 +80,9 @@ describe("whole stacks under mocks", () => {
                 assert.strictEqual(probes.length, 1);
                 const urns = [...processDeployments(resources).values()].map((d) => d.urn!);
                 for (const urn of urns) assert.ok(probes[0]!.dependencies!.includes(urn), urn);
+                for (const ingress of resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")) {
+                    assert.ok(probes[0]!.dependencies!.includes(ingress.urn!), `the probes wait for ${ingress.name} too`);
+                }
             });
         });
     }
