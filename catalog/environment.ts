@@ -85,5 +85,10 @@ export const oauthClientSecretPattern = /^[A-Z][A-Z0-9_]*_CLIENT_SECRET$/;
 export const secretEnvNames: readonly string[] = [...new Set(envMatrix.filter((v) => v.secret).map((v) => v.name))];
 export const secretLookingName = /(SECRET|SECRET_KEY|PASSWORD|PASSWD|PRIVATE_KEY|SERVICE_ROLE_KEY|TOKEN|API_KEY|CREDENTIALS?|DATABASE(_[A-Z]+)*_URL|REDIS_URL)$/;
 
+/** Whether a variable of this name must only ever come from a Secret. */
+export function isSecretEnvName(name: string): boolean {
+    return secretEnvNames.includes(name) || secretLookingName.test(name);
+}
+
 /** The only processes the guides let hold the Supabase service-role key. */
 export const serviceRoleTrustedProcesses: readonly string[] = ["identity", "worker"];

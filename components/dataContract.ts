@@ -26,8 +26,6 @@ export interface DataTierOutputs {
     readonly env: Readonly<Record<DataEnvKey, pulumi.Output<string>>>;
     /** The migrations Job a process of this database must wait for (release gate). */
     migrationGate(database: DatabaseName): pulumi.Resource | undefined;
-    /** Annotations for a process's ServiceAccount (e.g. `eks.amazonaws.com/role-arn`). */
-    serviceAccountAnnotations(process: string): Record<string, pulumi.Input<string>>;
     /** `aws` when a managed secret store holds each group's values; undefined in-cluster. */
     readonly secretManagerProvider?: string;
 }

@@ -168,11 +168,4 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         return this.migrations.job(database);
     }
 
-    /**
-     * The data tier binds no ServiceAccount itself: on AWS stacks the SecretStore gives each process
-     * its IAM role (`SecretStore.serviceAccountAnnotations`); in-cluster there is nothing to bind.
-     */
-    serviceAccountAnnotations(_process: string): Record<string, pulumi.Input<string>> {
-        return {};
-    }
 }

@@ -88,12 +88,10 @@ export class Platform extends pulumi.ComponentResource {
 
         const edge = new Edge(`${name}-edge`, {
             namespace: this.namespace,
-            routes: this.processes.flatMap((p, i) => {
-                const spec = cfg.services[i]!.spec;
-                return spec.publicHost && p.serviceName
-                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName: p.serviceName, servicePort }]
-                    : [];
-            }),
+            routes: this.processes.flatMap(({ spec, serviceName }) =>
+                spec.publicHost && serviceName
+                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName, servicePort }]
+                    : []),
             ingressClassName: cfg.edge.ingressClassName,
             clusterIssuer: cfg.edge.clusterIssuer,
             hstsMaxAgeSeconds: cfg.edge.hstsMaxAgeSeconds,

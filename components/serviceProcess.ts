@@ -78,7 +78,8 @@ export class ServiceProcess extends pulumi.ComponentResource {
     /** Name of the Service in front of the process (HTTP processes only). */
     readonly serviceName?: pulumi.Output<string>;
     readonly deployment: k8s.apps.v1.Deployment;
-    readonly process: string;
+    /** The catalog entry this component runs. */
+    readonly spec: ProcessSpec;
 
     constructor(name: string, args: ServiceProcessArgs, opts?: pulumi.ComponentResourceOptions) {
         // Args carry secret env values: never hand them to super, where they would become component inputs.
@@ -89,7 +90,7 @@ export class ServiceProcess extends pulumi.ComponentResource {
             throw new Error(`${spec.name} is a singleton and must run exactly 1 replica, got ${service.replicas}`);
         }
         if (spec.http && spec.port === undefined) throw new Error(`${spec.name} serves HTTP but its catalog entry has no port`);
-        this.process = spec.name;
+        this.spec = spec;
         const labels = processLabels(spec);
         const metadata = { namespace, labels };
 

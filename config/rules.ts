@@ -5,7 +5,7 @@
 import type { ProcessSpec } from "../catalog/processes";
 import { dataProblems } from "./data";
 import { problem } from "./errors";
-import type { RawConfig } from "./schema";
+import { secretConfigKeys, type RawConfig } from "./schema";
 
 type Rule = (cfg: RawConfig, catalog: readonly ProcessSpec[], isPlaintext: (key: string) => boolean) => string[];
 
@@ -107,14 +107,11 @@ const catalogCoverage: Rule = (cfg, catalog) => {
 
 /** Credentials must be set with --secret so they are encrypted in the stack file and in state. */
 const secretsAreEncrypted: Rule = (cfg, _catalog, isPlaintext) => {
-    const keys = ["supabaseServiceRoleKey", "identityJwtPrivateKey", "stripeSecretKey", "stripeWebhookSecret"] as const;
-    const out = keys
-        .filter((k) => cfg[k] !== undefined && isPlaintext(k))
-        .map((k) => problem(k, `must be set with --secret (pulumi config set --secret ${k} ...): it is stored in plaintext`, cfg[k], true));
-    if (Object.keys(cfg.oauthClientSecrets).length > 0 && isPlaintext("oauthClientSecrets")) {
-        out.push(problem("oauthClientSecrets", "must be set with --secret: client secrets are credentials", undefined, true));
-    }
-    return out;
+    const isSet = (k: (typeof secretConfigKeys)[number]) =>
+        typeof cfg[k] === "string" || Object.keys(cfg[k] ?? {}).length > 0;
+    return secretConfigKeys
+        .filter((k) => isSet(k) && isPlaintext(k))
+        .map((k) => problem(k, `must be set with --secret (pulumi config set --secret ${k} ...): it is stored in plaintext`, undefined, true));
 };
 
 /** Nothing secret may be published to browsers (guides: never expose secrets through NEXT_PUBLIC_*). */

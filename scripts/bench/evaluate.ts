@@ -6,8 +6,8 @@
  */
 import { processCatalog, type ProcessSpec } from "../../catalog/processes";
 import { installMocks, recorder, settle } from "../../test/helpers/mocks";
-import { collectNamespace, validateConfig } from "../../config/load";
-import { operatorSecrets, stackConfigStrings, testKeyPair } from "../../test/helpers/stack";
+import { validateConfig } from "../../config/load";
+import { stackValues } from "../../test/helpers/stack";
 
 /** The catalog repeated: copies get their own names and public hosts, as an eighth process would. */
 export function scaledCatalog(scale: number): ProcessSpec[] {
@@ -25,14 +25,12 @@ async function main(): Promise<void> {
     const [mode = "empty", scaleText = "1"] = process.argv.slice(2);
     installMocks({ stack: mode === "empty" ? "bench" : mode });
     // Test scaffolding (reading the stack file, making a JWT key pair) stays outside the timed part.
-    const values = mode === "empty" ? {} : { ...collectNamespace(stackConfigStrings(mode)), ...operatorSecrets(mode) };
-    if (mode === "production") values.identity = { jwtPublicKey: testKeyPair().publicKey };
+    const stack = mode === "empty" ? undefined : stackValues(mode);
     const { Platform } = await import("../../components/platform");
     const started = process.hrtime.bigint();
-    if (mode !== "empty") {
+    if (stack) {
         const catalog = scaledCatalog(Number(scaleText));
-        const secretKeys = Object.keys(operatorSecrets(mode));
-        const config = validateConfig(values, { project: "grownext", stack: mode, isPlaintext: (k) => !secretKeys.includes(k), catalog });
+        const config = validateConfig(stack.values, { project: "grownext", stack: mode, isPlaintext: stack.isPlaintext, catalog });
         new Platform("grownext", { config });
     }
     await settle();

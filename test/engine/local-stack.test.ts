@@ -7,6 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { isSecretEnvName } from "../../catalog/environment";
 import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "./engine";
 
 /** Test-only values, assembled at run time; they must never show up in plaintext in state or outputs. */
@@ -67,7 +68,7 @@ describe("the real engine on the local stack", function () {
             const c = d.spec.template.spec.containers[0];
             assert.ok(c.readinessProbe && c.livenessProbe && c.startupProbe, d.metadata.name);
             for (const e of c.env ?? []) {
-                if (/SECRET|PASSWORD|PRIVATE_KEY|SERVICE_ROLE|DATABASE_URL|REDIS_URL/.test(e.name)) {
+                if (isSecretEnvName(e.name)) {
                     assert.ok(e.valueFrom?.secretKeyRef && e.value === undefined, `${d.metadata.name} ${e.name}`);
                 }
             }

@@ -6,6 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import type { ProcessSpec } from "../../catalog/processes";
 import { collectNamespace, validateConfig, type PlatformConfig } from "../../config/load";
 import { secretConfigKeys } from "../../config/schema";
 
@@ -56,28 +57,29 @@ export function operatorSecrets(stack: string): Record<string, unknown> {
     return {};
 }
 
-/** Plain (non-secret) values an operator adds before the first deploy. */
-export function operatorPlainConfig(stack: string): Record<string, unknown> {
-    return stack === "production" ? { identityPublicKey: testKeyPair().publicKey } : {};
-}
-
 /**
- * The validated config of a committed stack, with operator secrets and optional overrides applied;
- * overrides of credential keys count as set with --secret.
+ * A committed stack's config values as an operator leaves them before the first deploy: the stack
+ * file, the secrets set with --secret, production's JWT public key, then `overrides` (whose
+ * credential keys also count as set with --secret). Unvalidated, so a benchmark can time validation.
  */
-export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): PlatformConfig {
+export function stackValues(stack: string, overrides: Record<string, unknown> = {}): {
+    values: Record<string, unknown>;
+    isPlaintext: (key: string) => boolean;
+} {
     const values = collectNamespace(stackConfigStrings(stack));
     const secrets = operatorSecrets(stack);
-    const plain = operatorPlainConfig(stack);
-    if (plain.identityPublicKey) {
-        values.identity = { ...(values.identity as object | undefined), jwtPublicKey: plain.identityPublicKey };
+    if (stack === "production") {
+        values.identity = { ...(values.identity as object | undefined), jwtPublicKey: testKeyPair().publicKey };
     }
     Object.assign(values, secrets, overrides);
-    return validateConfig(values, {
-        project: "grownext",
-        stack,
-        isPlaintext: (key) => !(key in secrets) && !(key in overrides && (secretConfigKeys as readonly string[]).includes(key)),
-    });
+    const credentials: readonly string[] = secretConfigKeys;
+    return { values, isPlaintext: (key) => !(key in secrets) && !(key in overrides && credentials.includes(key)) };
+}
+
+/** The validated config of a committed stack (see stackValues), optionally with another catalog. */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, catalog?: readonly ProcessSpec[]): PlatformConfig {
+    const { values, isPlaintext } = stackValues(stack, overrides);
+    return validateConfig(values, { project: "grownext", stack, isPlaintext, catalog });
 }
 
 export const stackNames = ["local", "staging", "production"] as const;
