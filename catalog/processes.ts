@@ -11,6 +11,9 @@
 /** The images the processes run. `web` and the four background processes share the app image. */
 export type ImageName = "app" | "identity" | "portal";
 
+/** Every image name, as data (the `images.<name>` config keys; the policy pack recognises them). */
+export const imageNames: readonly ImageName[] = ["app", "identity", "portal"];
+
 /** How a process is scaled; it decides replicas, the rollout strategy and the autoscaler. */
 export type ScalingMode =
     /** A HorizontalPodAutoscaler between min and max replicas (CPU target). */
@@ -20,14 +23,68 @@ export type ScalingMode =
     /** Exactly one replica, `Recreate` rollouts: two copies would fire jobs twice. */
     | "singleton";
 
-/** HTTP health endpoints of a process that serves. */
+/**
+ * What a probe asks of an HTTP process: a GET of one of its paths (2xx/3xx passes), or only that its
+ * port accepts a TCP connection (the kubelet connects and closes; no request reaches the code).
+ */
+export type HealthCheck = { readonly httpGet: string } | { readonly tcpSocket: true };
+
+/** A check connects to the process's port and nothing else. */
+export const tcpSocket: HealthCheck = { tcpSocket: true };
+
+/** One probe of a process: what it checks and why it checks exactly that. */
+export interface ProbeCheck {
+    readonly check: HealthCheck;
+    /** Why this check answers this probe's question, and what it deliberately leaves out. */
+    readonly why: string;
+}
+
+/** An HTTP endpoint the guides name for a process, and what answering it depends on. */
+export interface HealthEndpoint {
+    readonly path: string;
+    /** What the endpoint answers for, as the guides describe it. */
+    readonly answersFor: string;
+    /**
+     * True only when it is known to answer from the process alone. An endpoint that checks a
+     * dependency, or is not known not to, may back readiness and the smoke probes but never liveness.
+     */
+    readonly shallow: boolean;
+}
+
+/**
+ * Health of a process that serves HTTP. Liveness asks "is this process alive" and a failure restarts
+ * the container; readiness asks "may it take traffic" and a failure only takes the pod out of its
+ * Service. So readiness may check dependencies, liveness must not: a database outage behind a deep
+ * liveness check would restart every pod at once (DESIGN.md, issue 10). The startup probe only holds
+ * liveness back while the process boots, so it is shallow too: a pod starting during an outage must
+ * not be killed in a loop. `components/serviceProcess.ts` refuses a liveness or startup check on a
+ * non-shallow endpoint, and the `shallow-liveness` policy reports one on any product workload.
+ */
 export interface HttpHealth {
-    /** Path the kubelet polls until the process has started (startup probe). */
-    readonly startup: string;
-    /** Path that says the process may receive traffic (readiness probe). */
-    readonly readiness: string;
-    /** Path that says the process is alive (liveness probe). */
-    readonly liveness: string;
+    /** The endpoints the guides name for this process (read by the shallow-liveness policy). */
+    readonly endpoints: readonly HealthEndpoint[];
+    /** Holds liveness back until the process has started (startup probe). */
+    readonly startup: ProbeCheck;
+    /** Whether the process may receive traffic (readiness probe): the deep check. */
+    readonly readiness: ProbeCheck;
+    /** Whether the process is alive at all (liveness probe): shallow, never a dependency. */
+    readonly liveness: ProbeCheck;
+}
+
+/** How a check reads in messages and docs: `GET /version` or `TCP connect to the port`. */
+export function describeCheck(check: HealthCheck): string {
+    return "httpGet" in check ? `GET ${check.httpGet}` : "TCP connect to the port";
+}
+
+/**
+ * Why a check may not back liveness or startup: undefined when it may (a TCP connect, or a GET of an
+ * endpoint the catalog declares shallow), else the reason.
+ */
+export function notShallowReason(check: HealthCheck, health: HttpHealth): string | undefined {
+    if (!("httpGet" in check)) return undefined;
+    const endpoint = health.endpoints.find((e) => e.path === check.httpGet);
+    if (!endpoint) return `${check.httpGet} is not an endpoint the catalog declares shallow`;
+    return endpoint.shallow ? undefined : `${check.httpGet} answers for ${endpoint.answersFor}`;
 }
 
 /** The env groups of environment.ts; a process receives exactly the variables of its groups. */
@@ -59,7 +116,7 @@ export interface ProcessSpec {
     readonly command?: readonly string[];
     /** Container port when the process serves HTTP. */
     readonly port?: number;
-    /** HTTP health endpoints; absent for background processes, which get an exec liveness check. */
+    /** HTTP health checks; absent for background processes, which get an exec liveness check. */
     readonly http?: HttpHealth;
     /** Subdomain label of its public host (`api` gives `api.<domain>`); absent when internal only. */
     readonly publicHost?: string;
@@ -82,7 +139,30 @@ export const processCatalog: readonly ProcessSpec[] = [
         image: "app",
         command: ["node", "dist/index.js"],
         port: 3000,
-        http: { startup: "/api/health/ready", readiness: "/api/health/ready", liveness: "/api/health/ready" },
+        http: {
+            endpoints: [
+                { path: "/api/health/ready", answersFor: "the connector registry, OAuth and database configuration (Deployment Guide)", shallow: false },
+                { path: "/api/health/features", answersFor: "the feature flags (Deployment Guide), not documented to answer without the database", shallow: false },
+                { path: "/api/production/ready", answersFor: "production readiness, the check the guide gives Fly (Deployment Guide)", shallow: false },
+                { path: "/api/production/queue/heartbeat", answersFor: "Redis and the worker fleet draining the queue (Deployment Guide)", shallow: false },
+            ],
+            startup: {
+                check: tcpSocket,
+                why: "The server listens only once it has booted (it exits at startup when Redis is unreachable), so an open port " +
+                    "means started; a deep check here would kill pods that start during a database outage, in a loop.",
+            },
+            readiness: {
+                check: { httpGet: "/api/health/ready" },
+                why: "The guide's readiness endpoint checks registry, OAuth and database configuration: a pod that cannot reach " +
+                    "them leaves the Service until they are back, without a restart.",
+            },
+            liveness: {
+                check: tcpSocket,
+                why: "Every path the guides name for web checks a dependency or is not documented not to, so none can say " +
+                    "\"alive\" alone; a TCP connect asks only whether the process still holds its port. It does not see a " +
+                    "blocked event loop (the kernel still accepts); readiness takes such a pod out of the Service.",
+            },
+        },
         publicHost: "api",
         envGroups: [
             "runtime", "appDatabase", "queue", "identityClient", "secretManager", "executor", "oauth",
@@ -140,7 +220,27 @@ export const processCatalog: readonly ProcessSpec[] = [
         description: "The OIDC/JWT issuer behind the load balancer.",
         image: "identity",
         port: 4000,
-        http: { startup: "/health", readiness: "/health", liveness: "/health" },
+        http: {
+            endpoints: [
+                { path: "/health", answersFor: "the service's health, by which the platform routes traffic (Deployment & Production Readiness guide)", shallow: false },
+                { path: "/version", answersFor: "the running build's version, reported by the process itself", shallow: true },
+                { path: "/.well-known/openid-configuration", answersFor: "the issuer's discovery document, built from its configuration", shallow: false },
+            ],
+            startup: {
+                check: { httpGet: "/version" },
+                why: "Answered once the HTTP server is up, from the process alone, so a pod starting during a database outage " +
+                    "is not killed in a loop; readiness, not startup, holds traffic back.",
+            },
+            readiness: {
+                check: { httpGet: "/health" },
+                why: "The guide's health endpoint, which the post-deploy validation checks: the pod takes logins only while it answers.",
+            },
+            liveness: {
+                check: { httpGet: "/version" },
+                why: "The one path the guide names that the process answers by itself (its build version): it proves the event " +
+                    "loop still serves requests without asking the database, so an outage restarts nothing.",
+            },
+        },
         publicHost: "identity",
         envGroups: [
             "runtime", "identityDatabase", "tasksDatabase", "queue", "supabaseServer", "supabaseServiceRole",
@@ -155,7 +255,24 @@ export const processCatalog: readonly ProcessSpec[] = [
         description: "The Next.js front end.",
         image: "portal",
         port: 3000,
-        http: { startup: "/api/health", readiness: "/api/health", liveness: "/api/health" },
+        http: {
+            endpoints: [
+                { path: "/api/health", answersFor: "the portal's health route (this program's choice: the guides name no portal endpoint)", shallow: false },
+            ],
+            startup: {
+                check: tcpSocket,
+                why: "Next.js opens its port once the server is ready; an open port means started.",
+            },
+            readiness: {
+                check: { httpGet: "/api/health" },
+                why: "The portal's health route, rendered by its own server code: it takes traffic only while that answers.",
+            },
+            liveness: {
+                check: tcpSocket,
+                why: "The guides name no portal path known to answer without its dependencies, so a TCP connect asks only " +
+                    "whether the server still holds its port.",
+            },
+        },
         publicHost: "portal",
         envGroups: ["runtime", "supabasePublic", "identityClient", "observability"],
         scaling: "autoscaled",

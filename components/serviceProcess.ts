@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
-import type { ProcessSpec } from "../catalog/processes";
+import { describeCheck, notShallowReason, type HealthCheck, type ProcessSpec } from "../catalog/processes";
 import type { ResolvedService } from "../config/load";
 import type { ProcessEnv } from "./environment";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
@@ -47,19 +47,33 @@ export function selectorLabels(spec: ProcessSpec): Record<string, string> {
 
 type Probe = k8s.types.input.core.v1.Probe;
 
-/** Startup, readiness and liveness probes: HTTP ones from the catalog, exec ones for background processes. */
+/** A catalog check as a probe handler on the container's named HTTP port. */
+function handlerFor(check: HealthCheck): Probe {
+    return "httpGet" in check ? { httpGet: { path: check.httpGet, port: httpPortName } } : { tcpSocket: { port: httpPortName } };
+}
+
+/**
+ * Startup, readiness and liveness probes: the catalog's checks for HTTP processes (shallow startup and
+ * liveness, deep readiness), one exec check for background processes.
+ */
 export function probesFor(service: ResolvedService): { startupProbe: Probe; readinessProbe: Probe; livenessProbe: Probe } {
     const http = service.spec.http;
     if (http) {
-        const get = (path: string) => ({ httpGet: { path, port: httpPortName } });
+        for (const [probe, { check }] of [["startup", http.startup], ["liveness", http.liveness]] as const) {
+            const reason = notShallowReason(check, http);
+            // A deep liveness check turns a dependency outage into a restart of every pod.
+            if (reason) throw new Error(`${service.spec.name}: the catalog's ${probe} check (${describeCheck(check)}) must be shallow, but ${reason}; use a shallow endpoint or tcpSocket`);
+        }
         return {
             // Up to 5 minutes to start (migrations have already run; this covers cold caches).
-            startupProbe: { ...get(http.startup), periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 },
-            readinessProbe: { ...get(http.readiness), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
-            livenessProbe: { ...get(http.liveness), periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
+            startupProbe: { ...handlerFor(http.startup.check), periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 },
+            readinessProbe: { ...handlerFor(http.readiness.check), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
+            livenessProbe: { ...handlerFor(http.liveness.check), periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
         };
     }
     if (!service.livenessCommand) throw new Error(`${service.spec.name} has neither HTTP health endpoints nor a liveness command`);
+    // One shallow exec check for all three: a background process serves nothing to be ready for, and
+    // its queue health is watched through web's heartbeat endpoint, never by restarting it.
     const exec = { exec: { command: [...service.livenessCommand] } };
     return {
         startupProbe: { ...exec, periodSeconds: 5, failureThreshold: 24, timeoutSeconds: 5 },

@@ -96,7 +96,7 @@ const catalogCoverage: Rule = (cfg, catalog) => {
             out.push(problem(`services.${name}.autoscale`, `must not be set: ${name} scales by services.${name}.replicas`, svc.autoscale, false));
         }
         if (spec.http !== undefined && svc.livenessCommand !== undefined) {
-            out.push(problem(`services.${name}.livenessCommand`, `must not be set: ${name} serves HTTP and is probed on ${spec.http.liveness}`, svc.livenessCommand, false));
+            out.push(problem(`services.${name}.livenessCommand`, `must not be set: ${name} serves HTTP and takes its liveness check from catalog/processes.ts`, svc.livenessCommand, false));
         }
         if (cfg.environment === "production" && svc.enabled === false) {
             out.push(problem(`services.${name}.enabled`, "must be true in production: the guides' topology runs every process", false, false));

@@ -43,14 +43,55 @@ describe("ServiceProcess", () => {
         ]);
     });
 
-    it("probes web on /api/health/ready and runs the Procfile command", async () => {
+    it("runs web's Procfile command, checks readiness deeply on /api/health/ready and liveness and startup by a TCP connect", async () => {
         await declare("web");
         const c = deploymentOf("web").spec.template.spec.containers[0];
         assert.deepStrictEqual(c.command, ["node", "dist/index.js"]);
-        for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
-            assert.strictEqual(probe.httpGet.path, "/api/health/ready");
-            assert.strictEqual(probe.httpGet.port, "http");
+        assert.deepStrictEqual(c.readinessProbe.httpGet, { path: "/api/health/ready", port: "http" });
+        for (const probe of [c.livenessProbe, c.startupProbe]) {
+            assert.deepStrictEqual(probe.tcpSocket, { port: "http" }, "a database outage must not restart web");
+            assert.strictEqual(probe.httpGet, undefined);
         }
+        assert.deepStrictEqual(c.ports, [{ name: "http", containerPort: 3000 }]);
+    });
+
+    it("checks identity's liveness on /version and readiness on /health, and portal's liveness by TCP", async () => {
+        await declare("identity");
+        const id = deploymentOf("identity").spec.template.spec.containers[0];
+        assert.strictEqual(id.livenessProbe.httpGet.path, "/version");
+        assert.strictEqual(id.startupProbe.httpGet.path, "/version");
+        assert.strictEqual(id.readinessProbe.httpGet.path, "/health");
+        recorder.reset();
+        await declare("portal");
+        const portal = deploymentOf("portal").spec.template.spec.containers[0];
+        assert.deepStrictEqual(portal.livenessProbe.tcpSocket, { port: "http" });
+        assert.strictEqual(portal.readinessProbe.httpGet.path, "/api/health");
+    });
+
+    it("gives every HTTP process a liveness check that differs from its readiness check", async () => {
+        for (const name of ["web", "identity", "portal"]) {
+            recorder.reset();
+            await declare(name);
+            const c = deploymentOf(name).spec.template.spec.containers[0];
+            assert.notDeepStrictEqual(c.livenessProbe.httpGet ?? c.livenessProbe.tcpSocket, c.readinessProbe.httpGet, name);
+        }
+    });
+
+    it("refuses a catalog entry whose liveness or startup check is a deep endpoint", () => {
+        const web = service("web");
+        const http = web.spec.http!;
+        for (const probe of ["liveness", "startup"] as const) {
+            const deep = { ...web, spec: { ...web.spec, http: { ...http, [probe]: { check: { httpGet: "/api/health/ready" }, why: "test" } } } };
+            assert.throws(
+                () => new ServiceProcess(`deep-${probe}`, { service: deep, namespace: "grownext", env: { plain: [], secret: {} } }),
+                new RegExp(`web: the catalog's ${probe} check \\(GET /api/health/ready\\) must be shallow, but /api/health/ready answers for the connector registry`),
+            );
+        }
+        const unknownPath = { ...web, spec: { ...web.spec, http: { ...http, liveness: { check: { httpGet: "/livez" }, why: "test" } } } };
+        assert.throws(
+            () => new ServiceProcess("unknown-live", { service: unknownPath, namespace: "grownext", env: { plain: [], secret: {} } }),
+            /\/livez is not an endpoint the catalog declares shallow/,
+        );
     });
 
     it("autoscales web between 2 and 10 in production and leaves replicas to the autoscaler", async () => {
