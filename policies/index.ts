@@ -27,6 +27,7 @@ import { nodeEnvProduction } from "./workloads/node-env-production";
 import { nonRootContainers } from "./workloads/non-root-containers";
 import { pinnedImages } from "./workloads/pinned-images";
 import { resourceRequests } from "./workloads/resource-requests";
+import { shallowLiveness } from "./workloads/shallow-liveness";
 import { singletonNoAutoscaler } from "./workloads/singleton-no-autoscaler";
 import { singletonReplicas } from "./workloads/singleton-replicas";
 
@@ -53,6 +54,7 @@ new PolicyPack("grownext-guides", {
         nodeEnvProduction,
         identityTrustProxy,
         healthProbes,
+        shallowLiveness,
         nonRootContainers,
         resourceRequests,
         pinnedImages,

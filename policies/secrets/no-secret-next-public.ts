@@ -4,7 +4,7 @@ import { containersOf, dataKeys, describeContainer, envFromOf, envOf, podTemplat
 import { validateTypes, type ResourceView } from "../lib/policy";
 import { isSecretName, nextPublicPrefix, secretNameConfigProperties, type SecretNameConfig } from "../lib/secrets";
 import { k8sTypes, workloadTypes } from "../lib/types";
-import { has, isUnknown, unknownMessage } from "../lib/unknowns";
+import { get, isUnknown, str, unknownMessage } from "../lib/unknowns";
 
 const configSchema: PolicyConfigSchema = { properties: { ...secretNameConfigProperties } };
 
@@ -12,28 +12,38 @@ const fix =
     "NEXT_PUBLIC_* values are compiled into the browser bundle: keep secrets under a server-only name " +
     "(without the NEXT_PUBLIC_ prefix) and expose only publishable values (URLs, the anon key) as NEXT_PUBLIC_*";
 
+/**
+ * Where a value comes from does not make it secret: the Supabase anon key and URLs are publishable and
+ * may well be read from a Secret. What is secret is named so (the env matrix and the credential
+ * pattern), so the rule judges the name of the variable and the name of the Secret key behind it.
+ */
 function checkWorkload(r: ResourceView, config: SecretNameConfig, report: (m: string) => void): void {
     const t = podTemplateOf(r.type, r.props);
     if (!t) return;
     for (const c of containersOf(t.podSpec).containers) {
         const who = describeContainer(c);
         for (const e of envOf(c.spec).entries) {
+            const key = str(get(e.valueFrom, "secretKeyRef", "key"));
+            const secretKey = isUnknown(key) || (typeof key === "string" && isSecretName(key, config));
             if (isUnknown(e.name)) {
-                if (has(e.valueFrom, "secretKeyRef")) {
-                    report(unknownMessage(`The name of a Secret-backed env var of ${who}`, fix));
-                }
+                if (secretKey) report(unknownMessage(`The name of an env var of ${who} filled from ${isUnknown(key) ? "a Secret" : `Secret key ${key}`}`, fix));
                 continue;
             }
             if (!e.name.startsWith(nextPublicPrefix)) continue;
-            if (has(e.valueFrom, "secretKeyRef")) {
-                report(`${who} fills ${e.name} from a Secret (valueFrom.secretKeyRef); ${fix}.`);
-            } else if (isSecretName(e.name, config)) {
+            if (isSecretName(e.name, config)) {
                 report(`${who} sets ${e.name}, whose name marks it as a secret; ${fix}.`);
+            } else if (isUnknown(key)) {
+                report(unknownMessage(`The Secret key behind ${e.name} of ${who}`, fix));
+            } else if (secretKey) {
+                report(`${who} fills ${e.name} from Secret key ${key}, a secret; ${fix}.`);
             }
         }
         for (const s of envFromOf(c.spec).sources) {
             if (s.kind === "secret" && s.prefix.startsWith(nextPublicPrefix)) {
-                report(`${who} imports a Secret with envFrom prefix ${s.prefix}; ${fix}.`);
+                report(
+                    `${who} imports every key of a Secret under the envFrom prefix ${s.prefix}, secret ones included; ` +
+                        `read the publishable keys one by one with valueFrom.secretKeyRef instead. ${fix}.`,
+                );
             }
         }
     }
@@ -43,9 +53,11 @@ function checkWorkload(r: ResourceView, config: SecretNameConfig, report: (m: st
 export const noSecretNextPublic: ResourceValidationPolicy = {
     name: "no-secret-next-public",
     description:
-        "The Deployment & Production Readiness guide (§4) says never to expose service-role keys to the NEXT_PUBLIC_* " +
-        "front-end variables, so no NEXT_PUBLIC_* variable may come from a Secret or carry a secret-looking name, and " +
-        "no Kubernetes Secret may hold a NEXT_PUBLIC_* key.",
+        "The Deployment & Production Readiness guide (§4) publishes NEXT_PUBLIC_SUPABASE_URL and the anon key to the " +
+        "front ends but says never to expose service-role keys through them, so no NEXT_PUBLIC_* variable may carry a " +
+        "secret-looking name or be filled from a secret-named Secret key, no Secret may be imported under a NEXT_PUBLIC_ " +
+        "prefix, and no Secret or ConfigMap may hold a secret-named NEXT_PUBLIC_* key; a publishable value read from a " +
+        "Secret is fine.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema,
@@ -58,8 +70,8 @@ export const noSecretNextPublic: ResourceValidationPolicy = {
             // environment variable only through a workload, whose env names are checked below with
             // unknowns reported, and the keys are checked here on every update where they are known.
             const { keys } = dataKeys(r.props, ["data", "stringData"]);
-            for (const key of keys.filter((k) => k.startsWith(nextPublicPrefix))) {
-                report(`Secret key ${key} is a secret under a NEXT_PUBLIC_ name; ${fix}.`);
+            for (const key of keys.filter((k) => k.startsWith(nextPublicPrefix) && isSecretName(k, config))) {
+                report(`Secret key ${key} is named like a secret under a NEXT_PUBLIC_ name; ${fix}.`);
             }
         } else if (r.type === k8sTypes.configMap) {
             const { keys } = dataKeys(r.props, ["data", "binaryData"]);

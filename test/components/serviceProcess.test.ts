@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap } from "../helpers/mocks";
 import { stackConfig } from "../helpers/stack";
 import type { ServiceProcess as ServiceProcessType } from "../../components/serviceProcess";
+import { findProcess, notShallowReason, processCatalog } from "../../catalog/processes";
 import type { PlatformConfig, ResolvedService } from "../../config/load";
 
 describe("ServiceProcess", () => {
@@ -75,6 +76,25 @@ describe("ServiceProcess", () => {
             const c = deploymentOf(name).spec.template.spec.containers[0];
             assert.notDeepStrictEqual(c.livenessProbe.httpGet ?? c.livenessProbe.tcpSocket, c.readinessProbe.httpGet, name);
         }
+    });
+
+    it("keeps the catalog's promise: shallow liveness and startup, a deep readiness endpoint, each probe saying why", () => {
+        const http = processCatalog.filter((p) => p.http);
+        assert.deepStrictEqual(http.map((p) => p.name).sort(), ["identity", "portal", "web"]);
+        for (const p of http) {
+            const h = p.http!;
+            for (const probe of ["liveness", "startup"] as const) {
+                assert.strictEqual(notShallowReason(h[probe].check, h), undefined, `${p.name} ${probe}`);
+            }
+            assert.notDeepStrictEqual(h.liveness.check, h.readiness.check, `${p.name}: liveness repeats readiness`);
+            const readiness = h.readiness.check;
+            assert.ok("httpGet" in readiness && h.endpoints.some((e) => e.path === readiness.httpGet && !e.shallow), `${p.name}: readiness is not a deep endpoint`);
+            for (const probe of ["startup", "readiness", "liveness"] as const) {
+                assert.match(h[probe].why, /^[A-Z][\s\S]{40,}\.$/, `${p.name} ${probe}: say why it checks what it checks`);
+            }
+        }
+        assert.match(notShallowReason({ httpGet: "/api/health/ready" }, findProcess("web")!.http!)!, /answers for the connector registry/);
+        assert.strictEqual(notShallowReason({ tcpSocket: true }, findProcess("web")!.http!), undefined);
     });
 
     it("refuses a catalog entry whose liveness or startup check is a deep endpoint", () => {

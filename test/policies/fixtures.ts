@@ -5,7 +5,7 @@
  * entire pack.
  */
 import { labelKeys, partOf, smokeProbeMarker } from "../../catalog/labels";
-import { findProcess, processCatalog } from "../../catalog/processes";
+import { findProcess, processCatalog, type HealthCheck } from "../../catalog/processes";
 import { serviceRoleTrustedProcesses } from "../../catalog/environment";
 import { resource, urnOf, type PolicyResourceLike } from "./harness";
 
@@ -76,9 +76,11 @@ export function workloadProps(processName: string): Record<string, any> {
     const spec = findProcess(processName);
     if (!spec) throw new Error(`unknown process ${processName}`);
     const labels = labelsFor(processName);
-    const probe = spec.http
-        ? { httpGet: { path: spec.http.readiness, port: spec.port } }
-        : { exec: { command: ["node", "dist/workers/healthcheck.js"] }, periodSeconds: 30 };
+    // The catalog's checks, as ServiceProcess renders them: deep readiness, shallow liveness.
+    const handler = (check: HealthCheck) => ("httpGet" in check ? { httpGet: { path: check.httpGet, port: spec.port } } : { tcpSocket: { port: spec.port } });
+    const exec = { exec: { command: ["node", "dist/workers/healthcheck.js"] }, periodSeconds: 30 };
+    const readiness = spec.http ? handler(spec.http.readiness.check) : exec;
+    const liveness = spec.http ? handler(spec.http.liveness.check) : exec;
     const env: any[] = [literal("NODE_ENV", "production"), fromSecret("DATABASE_URL", secretNameFor(processName))];
     if (processName === "identity") env.push(literal("TRUST_PROXY", "true"));
     if (processName === "portal") env.push(literal("NEXT_PUBLIC_SUPABASE_URL", "https://supabase.example.com"));
@@ -104,8 +106,8 @@ export function workloadProps(processName: string): Record<string, any> {
                             ...(spec.port ? { ports: [{ containerPort: spec.port }] } : {}),
                             env,
                             envFrom: [{ secretRef: { name: secretNameFor(processName) } }],
-                            readinessProbe: probe,
-                            livenessProbe: probe,
+                            readinessProbe: readiness,
+                            livenessProbe: liveness,
                             resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
                         },
@@ -317,4 +319,45 @@ export function compliantStack(stack = "production", opts: { aws?: boolean; smok
         out.push(resource(types.command, "smoke", smokeProbeProps(), { stack, opts: { dependsOn: probeDeps } }));
     }
     return out;
+}
+
+/**
+ * A Deployment written by hand, without any of this program's labels: compliant in every other
+ * respect (non-root, requests, pinned, probes), running `image` with `containers` overrides. Product
+ * rules must still recognise it by its image, command or env.
+ */
+export function handWrittenDeployment(name: string, containerOverrides: Record<string, any> = {}, extra: Record<string, any>[] = []): PolicyResourceLike {
+    const labels = { app: name };
+    return resource(types.deployment, name, {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace, labels: { ...labels } },
+        spec: {
+            replicas: 2,
+            selector: { matchLabels: { ...labels } },
+            template: {
+                metadata: { labels: { ...labels } },
+                spec: {
+                    securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+                    containers: [
+                        {
+                            name,
+                            image: "ghcr.io/grownext/app:1.4.2",
+                            ports: [{ containerPort: 3000 }],
+                            readinessProbe: { httpGet: { path: "/api/health/ready", port: 3000 } },
+                            livenessProbe: { tcpSocket: { port: 3000 } },
+                            resources: { requests: { cpu: "100m", memory: "128Mi" } },
+                            securityContext: { allowPrivilegeEscalation: false },
+                            ...containerOverrides,
+                        },
+                        ...extra.map((c) => ({
+                            resources: { requests: { cpu: "10m", memory: "16Mi" } },
+                            securityContext: { allowPrivilegeEscalation: false },
+                            ...c,
+                        })),
+                    ],
+                },
+            },
+        },
+    });
 }

@@ -3,7 +3,7 @@ import { noSecretNextPublic } from "../../policies/secrets/no-secret-next-public
 import { secretsNotInConfigMaps } from "../../policies/secrets/secrets-not-in-configmaps";
 import { serviceRoleKeyTrustedOnly } from "../../policies/secrets/service-role-key-trusted-only";
 import { assertClean, assertReports } from "./assertions";
-import { container, fromSecret, literal, mutate, namespace, podSpec, processSecret, secretNameFor, types, workload } from "./fixtures";
+import { container, fromSecret, handWrittenDeployment, literal, mutate, namespace, podSpec, processSecret, secretNameFor, types, workload } from "./fixtures";
 import { resource, UNKNOWN_VALUE } from "./harness";
 
 describe("no-literal-secret-env", () => {
@@ -30,6 +30,9 @@ describe("no-literal-secret-env", () => {
         await assertReports(noLiteralSecretEnv, resource(types.job, "migrate", { spec: jobSpec }), /TASKS_DATABASE_URL/);
         await assertReports(noLiteralSecretEnv, resource(types.cronJob, "cron", { spec: { schedule: "* * * * *", jobTemplate: { spec: jobSpec } } }), /TASKS_DATABASE_URL/);
         await assertReports(noLiteralSecretEnv, resource(types.pod, "debug", { spec: jobSpec.template.spec }), /TASKS_DATABASE_URL/);
+    });
+    it("reports a literal secret in a hand-written Deployment without our labels", async () => {
+        await assertReports(noLiteralSecretEnv, handWrittenDeployment("api", { env: [literal("QUEUE_REDIS_PASSWORD", "x")] }), /container "api" sets secret env var QUEUE_REDIS_PASSWORD to a literal value/);
     });
     it("reports an env list that is unknown during preview", async () => {
         await assertReports(noLiteralSecretEnv, mutate(workload("web"), (p) => (container(p).env = UNKNOWN_VALUE)), /env of container "web" is unknown during preview/);
@@ -83,23 +86,45 @@ describe("no-secret-next-public", () => {
     it("passes publishable NEXT_PUBLIC_ values", async () => {
         await assertClean(noSecretNextPublic, [workload("portal"), processSecret("portal")]);
     });
-    it("reports a NEXT_PUBLIC_ var filled from a Secret", async () => {
-        await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_SUPABASE_ANON_KEY", "portal-env"))), /fills NEXT_PUBLIC_SUPABASE_ANON_KEY from a Secret.*server-only name/);
+    it("passes a publishable value (the anon key, a URL) read from a Secret, and a Secret holding it", async () => {
+        const w = mutate(workload("portal"), (p) => container(p).env.push(
+            fromSecret("NEXT_PUBLIC_SUPABASE_ANON_KEY", "portal-env"),
+            fromSecret("NEXT_PUBLIC_SUPABASE_URL", "portal-env", "SUPABASE_URL"),
+        ));
+        const secret = mutate(processSecret("portal"), (p) => (p.stringData.NEXT_PUBLIC_SUPABASE_ANON_KEY = "anon"));
+        await assertClean(noSecretNextPublic, [w, secret]);
     });
-    it("reports a NEXT_PUBLIC_ var named like a secret", async () => {
+    it("reports a NEXT_PUBLIC_ var filled from a secret-named Secret key", async () => {
+        await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_SUPABASE_ANON_KEY", "portal-env", "SUPABASE_SERVICE_ROLE_KEY"))), /fills NEXT_PUBLIC_SUPABASE_ANON_KEY from Secret key SUPABASE_SERVICE_ROLE_KEY, a secret.*server-only name/);
+        await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_DB", "portal-env", "DATABASE_URL"))), /NEXT_PUBLIC_DB from Secret key DATABASE_URL/);
+    });
+    it("honours configured secret names for the Secret key", async () => {
+        const w = mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_LICENSE", "portal-env", "LICENSE")));
+        await assertClean(noSecretNextPublic, w);
+        await assertReports(noSecretNextPublic, w, /Secret key LICENSE, a secret/, { additionalSecretNames: ["LICENSE"] });
+    });
+    it("reports a NEXT_PUBLIC_ var named like a secret, whatever its source", async () => {
         await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).env.push(literal("NEXT_PUBLIC_SUPABASE_SERVICE_ROLE_KEY", "x"))), /NEXT_PUBLIC_SUPABASE_SERVICE_ROLE_KEY, whose name marks it as a secret/);
+        await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_STRIPE_SECRET_KEY", "portal-env"))), /NEXT_PUBLIC_STRIPE_SECRET_KEY, whose name marks it as a secret/);
     });
-    it("reports a Secret with a NEXT_PUBLIC_ key", async () => {
-        await assertReports(noSecretNextPublic, mutate(processSecret("portal"), (p) => (p.stringData.NEXT_PUBLIC_STRIPE_KEY = "pk")), /Secret key NEXT_PUBLIC_STRIPE_KEY/);
+    it("reports a Secret key unknown during preview behind a NEXT_PUBLIC_ var", async () => {
+        await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_X", "portal-env", UNKNOWN_VALUE))), /Secret key behind NEXT_PUBLIC_X of container "portal" is unknown during preview/);
+    });
+    it("reports a Secret with a secret-named NEXT_PUBLIC_ key, not a publishable one", async () => {
+        await assertReports(noSecretNextPublic, mutate(processSecret("portal"), (p) => (p.stringData.NEXT_PUBLIC_STRIPE_SECRET_KEY = "x")), /Secret key NEXT_PUBLIC_STRIPE_SECRET_KEY is named like a secret/);
+        await assertClean(noSecretNextPublic, mutate(processSecret("portal"), (p) => (p.stringData.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY = "pk")));
     });
     it("reports a ConfigMap NEXT_PUBLIC_ key named like a secret, and an envFrom Secret under a NEXT_PUBLIC_ prefix", async () => {
         await assertReports(noSecretNextPublic, resource(types.configMap, "cfg", { data: { NEXT_PUBLIC_API_TOKEN: "x" } }), /NEXT_PUBLIC_API_TOKEN/);
-        await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).envFrom.push({ prefix: "NEXT_PUBLIC_", secretRef: { name: "portal-env" } })), /envFrom prefix NEXT_PUBLIC_/);
+        await assertReports(noSecretNextPublic, mutate(workload("portal"), (p) => container(p).envFrom.push({ prefix: "NEXT_PUBLIC_", secretRef: { name: "portal-env" } })), /imports every key of a Secret under the envFrom prefix NEXT_PUBLIC_, secret ones included/);
     });
     it("leaves a Secret whose keys are unknown in preview to the workload checks, which still catch the exposure", async () => {
         const unknownKeys = mutate(processSecret("portal"), (p) => (p.stringData = UNKNOWN_VALUE));
         await assertClean(noSecretNextPublic, unknownKeys);
-        await assertReports(noSecretNextPublic, [unknownKeys, mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_SUPABASE_ANON_KEY", "portal-env")))], /fills NEXT_PUBLIC_SUPABASE_ANON_KEY from a Secret/);
+        await assertReports(noSecretNextPublic, [unknownKeys, mutate(workload("portal"), (p) => container(p).env.push(fromSecret("NEXT_PUBLIC_SUPABASE_ANON_KEY", "portal-env", "SUPABASE_SERVICE_ROLE_KEY")))], /fills NEXT_PUBLIC_SUPABASE_ANON_KEY from Secret key SUPABASE_SERVICE_ROLE_KEY/);
+    });
+    it("checks a hand-written Deployment without our labels too", async () => {
+        await assertReports(noSecretNextPublic, handWrittenDeployment("front", { image: "ghcr.io/grownext/portal:1.4.2", env: [fromSecret("NEXT_PUBLIC_KEY", "front-env", "SUPABASE_SERVICE_ROLE_KEY")] }), /container "front" fills NEXT_PUBLIC_KEY from Secret key SUPABASE_SERVICE_ROLE_KEY/);
     });
 });
 

@@ -6,10 +6,11 @@ import { nonRootContainers } from "../../policies/workloads/non-root-containers"
 import { pinnedImages } from "../../policies/workloads/pinned-images";
 import { resourceRequests } from "../../policies/workloads/resource-requests";
 import { singletonNoAutoscaler } from "../../policies/workloads/singleton-no-autoscaler";
+import { shallowLiveness } from "../../policies/workloads/shallow-liveness";
 import { singletonReplicas } from "../../policies/workloads/singleton-replicas";
 import { processCatalog, singletonProcessNames } from "../../catalog/processes";
 import { assertClean, assertReports, run } from "./assertions";
-import { container, labelsFor, literal, mutate, namespace, podSpec, redisStatefulSetProps, types, workload } from "./fixtures";
+import { container, fromSecret, handWrittenDeployment, labelsFor, literal, mutate, namespace, podSpec, redisStatefulSetProps, types, workload } from "./fixtures";
 import { resource, UNKNOWN_VALUE } from "./harness";
 
 const allWorkloads = () => processCatalog.map((p) => workload(p.name));
@@ -39,6 +40,27 @@ describe("node-env-production", () => {
         const result = await run(nodeEnvProduction, resource(types.statefulSet, "redis", redisStatefulSetProps()));
         assert.deepEqual(result.messages, []);
         assert.ok(result.notApplicable);
+        const thirdParty = handWrittenDeployment("proxy", { image: "nginx:1.27.3", readinessProbe: { httpGet: { path: "/healthz", port: 80 } } });
+        assert.ok((await run(nodeEnvProduction, thirdParty)).notApplicable);
+    });
+    it("catches a hand-written Deployment without our labels that runs the product image", async () => {
+        const result = await assertReports(nodeEnvProduction, handWrittenDeployment("api"), /Deployment container "api" \(recognised as the product: container "api" runs the product image ghcr\.io\/grownext\/app:1\.4\.2\) does not set NODE_ENV/);
+        assert.ok(!result.notApplicable);
+        await assertClean(nodeEnvProduction, handWrittenDeployment("api", { env: [literal("NODE_ENV", "production")] }));
+    });
+    it("recognises the product by a catalog command or by the product's env when the image is renamed", async () => {
+        await assertReports(nodeEnvProduction, handWrittenDeployment("exec", { image: "registry.internal/backend:2.0.0", command: ["node", "/srv/dist/workers/execution.js"] }), /container "exec" runs the worker command \(node dist\/workers\/execution\.js\)\) does not set NODE_ENV/);
+        await assertReports(nodeEnvProduction, handWrittenDeployment("q", { image: "node:20.18.1", env: [fromSecret("QUEUE_REDIS_HOST", "q-env")] }), /receives the product's QUEUE_REDIS_HOST\) does not set NODE_ENV/);
+        await assertReports(nodeEnvProduction, handWrittenDeployment("db", { image: "node:20.18.1", env: [fromSecret("DATABASE_URL", "db-env"), literal("NODE_ENV", "development")] }), /DATABASE_URL\) sets NODE_ENV=development/);
+    });
+    it("checks only the product containers of a hand-written workload, not its sidecars", async () => {
+        const withSidecar = handWrittenDeployment("api", { env: [literal("NODE_ENV", "production")] }, [{ name: "envoy", image: "envoyproxy/envoy:v1.31.2" }]);
+        await assertClean(nodeEnvProduction, withSidecar);
+    });
+    it("honours a configured product image pattern", async () => {
+        const renamed = handWrittenDeployment("api", { image: "registry.internal/grownext-api:3.0.0" });
+        assert.ok((await run(nodeEnvProduction, renamed)).notApplicable);
+        await assertReports(nodeEnvProduction, renamed, /runs the product image registry\.internal\/grownext-api:3\.0\.0/, { productImagePattern: "/grownext-api$" });
     });
 });
 
@@ -52,6 +74,11 @@ describe("identity-trust-proxy", () => {
     it("recognises identity by its image when the labels are missing", async () => {
         await assertReports(identityTrustProxy, mutate(workload("identity"), (p) => { stripLabels(p); dropEnv("TRUST_PROXY")(p); }), /TRUST_PROXY/);
         await assertReports(identityTrustProxy, mutate(workload("web"), (p) => { stripLabels(p); container(p).image = "registry.example.com/auth:2.0.0"; }), /TRUST_PROXY/, { identityImagePattern: "/auth$" });
+    });
+    it("catches a hand-written identity Deployment by its image, or by identity's own env", async () => {
+        await assertReports(identityTrustProxy, handWrittenDeployment("auth", { image: "ghcr.io/grownext/identity:1.4.2" }), /identity container "auth" \(it runs the identity image ghcr\.io\/grownext\/identity:1\.4\.2\) does not set TRUST_PROXY/);
+        await assertReports(identityTrustProxy, handWrittenDeployment("auth", { image: "registry.internal/oidc:7.0.0", env: [literal("IDENTITY_ISSUER", "https://identity.example.com")] }), /receives identity's IDENTITY_ISSUER\) does not set TRUST_PROXY/);
+        await assertClean(identityTrustProxy, handWrittenDeployment("auth", { image: "ghcr.io/grownext/identity:1.4.2", env: [literal("TRUST_PROXY", "true")] }));
     });
     it("reports TRUST_PROXY=false", async () => {
         await assertReports(identityTrustProxy, mutate(workload("identity"), (p) => (env(p).find((e) => e.name === "TRUST_PROXY")!.value = "false")), /TRUST_PROXY=false/);
@@ -78,6 +105,9 @@ describe("health-probes", () => {
     it("accepts a probe whose details are unknown: presence proves compliance", async () => {
         await assertClean(healthProbes, mutate(workload("web"), (p) => (container(p).livenessProbe = UNKNOWN_VALUE)));
     });
+    it("reports a hand-written product Deployment without probes", async () => {
+        await assertReports(healthProbes, handWrittenDeployment("api", { readinessProbe: undefined, livenessProbe: undefined }), /container "api" has no readinessProbe and no livenessProbe/);
+    });
     it("does not apply to Jobs", async () => {
         const result = await run(healthProbes, resource(types.job, "migrate", { spec: { template: { spec: { containers: [{ name: "m", image: "app:1" }] } } } }));
         assert.ok(result.notApplicable);
@@ -103,6 +133,9 @@ describe("non-root-containers", () => {
     });
     it("reports init containers too", async () => {
         await assertReports(nonRootContainers, mutate(workload("web"), (p) => (podSpec(p).initContainers = [{ name: "wait", image: "busybox:1.36" }])), /initContainer "wait"/);
+    });
+    it("reports a hand-written product Deployment that may run as root", async () => {
+        await assertReports(nonRootContainers, mutate(handWrittenDeployment("api"), (p) => delete podSpec(p).securityContext), /Deployment container "api" may run as root/);
     });
     it("reports an unknown runAsNonRoot", async () => {
         await assertReports(nonRootContainers, mutate(workload("web"), (p) => (podSpec(p).securityContext.runAsNonRoot = UNKNOWN_VALUE)), /runAsNonRoot.*unknown during preview/);
@@ -142,6 +175,57 @@ describe("pinned-images", () => {
     });
     it("honours configured mutable tags", async () => {
         await assertReports(pinnedImages, mutate(workload("web"), (p) => (container(p).image = "app:main")), /:main tag moves/, { mutableTags: ["latest", "main"] });
+    });
+});
+
+describe("shallow-liveness", () => {
+    const probes = (p: any, liveness: any, readiness?: any, startup?: any) => {
+        container(p).livenessProbe = liveness;
+        if (readiness !== undefined) container(p).readinessProbe = readiness;
+        if (startup !== undefined) container(p).startupProbe = startup;
+    };
+    const get = (path: string) => ({ httpGet: { path, port: 3000 } });
+    it("passes the catalog's checks: TCP liveness for web and portal, /version for identity, exec for background processes", async () => {
+        await assertClean(shallowLiveness, allWorkloads());
+        assert.deepEqual(container(workload("web").props).livenessProbe, { tcpSocket: { port: 3000 } });
+    });
+    it("reports web's liveness on /api/health/ready, the deep readiness check", async () => {
+        await assertReports(
+            shallowLiveness,
+            mutate(workload("web"), (p) => probes(p, get("/api/health/ready"))),
+            /The livenessProbe of Deployment container "web" GETs \/api\/health\/ready, a deep check \(it answers for the connector registry, OAuth and database configuration.*restart every pod; give it a shallow check of the process alone \(a tcpSocket/,
+        );
+    });
+    it("reports identity's liveness on /health, and any other deep endpoint of the catalog, query string or trailing slash aside", async () => {
+        await assertReports(shallowLiveness, mutate(workload("identity"), (p) => probes(p, get("/health"))), /GETs \/health, a deep check/);
+        await assertReports(shallowLiveness, mutate(workload("web"), (p) => probes(p, get("/api/production/ready/?probe=1"))), /GETs \/api\/production\/ready\/\?probe=1, a deep check/);
+    });
+    it("reports a liveness probe that repeats the readiness check, whatever its path", async () => {
+        await assertReports(shallowLiveness, mutate(workload("portal"), (p) => probes(p, get("/status"), get("/status"))), /GETs \/status, the same check as its readinessProbe/);
+        await assertClean(shallowLiveness, mutate(workload("portal"), (p) => probes(p, get("/livez"), get("/status"))));
+    });
+    it("reports a deep startup probe, which kills pods that start during an outage", async () => {
+        await assertReports(shallowLiveness, mutate(workload("web"), (p) => probes(p, { tcpSocket: { port: 3000 } }, undefined, get("/api/health/ready"))), /The startupProbe of Deployment container "web" GETs \/api\/health\/ready/);
+        await assertClean(shallowLiveness, mutate(workload("web"), (p) => probes(p, { tcpSocket: { port: 3000 } }, undefined, { tcpSocket: { port: 3000 } })));
+    });
+    it("catches a hand-written Deployment without our labels that runs the product image with a deep liveness check", async () => {
+        const deep = handWrittenDeployment("api", { livenessProbe: get("/api/health/ready") });
+        await assertReports(shallowLiveness, deep, /Deployment container "api" \(recognised as the product: container "api" runs the product image ghcr\.io\/grownext\/app:1\.4\.2\) GETs \/api\/health\/ready/);
+        await assertClean(shallowLiveness, handWrittenDeployment("api"));
+    });
+    it("reports a liveness path or readiness path unknown during preview", async () => {
+        await assertReports(shallowLiveness, mutate(workload("web"), (p) => probes(p, { httpGet: { path: UNKNOWN_VALUE, port: 3000 } })), /livenessProbe of Deployment container "web" is unknown during preview/);
+        await assertReports(shallowLiveness, mutate(workload("web"), (p) => probes(p, get("/livez"), { httpGet: { path: UNKNOWN_VALUE, port: 3000 } })), /readinessProbe path of .* is unknown during preview/);
+    });
+    it("does not apply outside the product: a third-party server may probe one path for both", async () => {
+        const thirdParty = handWrittenDeployment("proxy", { image: "nginx:1.27.3", readinessProbe: get("/healthz"), livenessProbe: get("/healthz") });
+        assert.ok((await run(shallowLiveness, thirdParty)).notApplicable);
+        assert.ok((await run(shallowLiveness, resource(types.statefulSet, "redis", redisStatefulSetProps()))).notApplicable);
+    });
+    it("honours configured deep paths", async () => {
+        const w = mutate(workload("portal"), (p) => probes(p, get("/api/deep")));
+        await assertClean(shallowLiveness, w);
+        await assertReports(shallowLiveness, w, /GETs \/api\/deep, a deep check: a dependency outage/, { deepPaths: ["/api/deep"] });
     });
 });
 
