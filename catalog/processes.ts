@@ -160,7 +160,8 @@ export const processCatalog: readonly ProcessSpec[] = [
                 check: tcpSocket,
                 why: "Every path the guides name for web checks a dependency or is not documented not to, so none can say " +
                     "\"alive\" alone; a TCP connect asks only whether the process still holds its port. It does not see a " +
-                    "blocked event loop (the kernel still accepts); readiness takes such a pod out of the Service.",
+                    "blocked event loop (the kernel still accepts): readiness takes such a pod out of the Service, though " +
+                    "nothing restarts it, the price of never restarting web for an outage.",
             },
         },
         publicHost: "api",
