@@ -204,7 +204,11 @@ export function processLabel(t: PodTemplate): string | Unknown | undefined {
     return t.labels[labelKeys.process];
 }
 
-/** Part of the product: `app.kubernetes.io/part-of: grownext` and a `grownext.io/process` label. */
+/**
+ * Declared by this program as a product process: `app.kubernetes.io/part-of: grownext` and a
+ * `grownext.io/process` label. Rules about whatever runs the product, whoever declared it, use
+ * `productWorkload` (product.ts), which also recognises images, catalog commands and env.
+ */
 export function isProductWorkload(t: PodTemplate): boolean {
     return t.labels[labelKeys.partOf] === partOf && processLabel(t) !== undefined;
 }
