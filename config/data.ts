@@ -91,7 +91,9 @@ export const inClusterConfig = z
         /** PersistentVolumeClaim size of each data store. */
         storageSize: quantity.optional(),
         /** StorageClass of the claims; the cluster's default when absent. */
-        storageClassName: z.string().min(1).optional(),
+        storageClassName: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+            message: "must be a Kubernetes object name (DNS-1123: lower-case letters, digits, '-' and '.')",
+        }).optional(),
         postgresImage: pinnedImageRef.optional(),
         redisImage: pinnedImageRef.optional(),
     })
