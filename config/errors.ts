@@ -105,12 +105,19 @@ export interface Problem {
     readonly what: string;
     /** The offending value; absent when there is nothing to show (a missing key). */
     readonly got?: unknown;
+    /** How to change the floor that refused it (config/floors.ts), when a floor did. */
+    readonly change?: string;
 }
 
 /** A problem under `key` (dotted, or already split); pass `{ got }` to report the value that came. */
-export function problem(key: string | readonly string[], what: string, opts: { readonly got?: unknown } = {}): Problem {
+export function problem(key: string | readonly string[], what: string, opts: { readonly got?: unknown; readonly change?: string } = {}): Problem {
     const path = typeof key === "string" ? key.split(".") : key;
-    return "got" in opts && opts.got !== undefined ? { path, what, got: opts.got } : { path, what };
+    return {
+        path,
+        what,
+        ...(opts.got !== undefined ? { got: opts.got } : {}),
+        ...(opts.change !== undefined ? { change: opts.change } : {}),
+    };
 }
 
 /** Renders a value the loader judged printable: short. */
@@ -127,7 +134,8 @@ export function renderProblem(p: Problem, isSensitive: (path: readonly string[],
     const key = formatPath(p.path.map((seg) => (looksSecret(seg) ? `[${describeShape(seg)}]` : seg))) || "(config)";
     const example = exampleFor(p.path.join("."));
     const got = !("got" in p) ? "" : `, got ${isSensitive(p.path, p.got) ? describeShape(p.got) : describePlain(p.got)}`;
-    return `${key} ${p.what}${got}${example ? ` (example: ${example})` : ""}`;
+    const change = p.change === undefined ? "" : `; to change this floor: ${p.change}`;
+    return `${key} ${p.what}${got}${change}${example ? ` (example: ${example})` : ""}`;
 }
 
 const numericOrigins = new Set(["number", "int", "bigint"]);
@@ -187,11 +195,15 @@ export function issueProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
         .map(pathKey));
     return issues
         .filter((i) => !(i.code === "too_big" && i.origin === "int" && hasNumericBound.has(pathKey(i))))
-        .map((issue) => {
+        .flatMap((issue) => {
+            // An unknown key is named itself, so the line starts with what the user wrote.
+            if (issue.code === "unrecognized_keys") {
+                return issue.keys.map((k) => problem([...issue.path.map(String), k], "is not a known key: remove it or fix its spelling"));
+            }
             const path = issue.path.map(String);
-            const missing = issue.code === "unrecognized_keys" || (issue.code === "invalid_type" && issue.input === undefined);
+            const missing = issue.code === "invalid_type" && issue.input === undefined;
             // A record key that fails is named by the path itself; its value is not the problem.
             const got = missing || issue.code === "invalid_key" ? undefined : issue.input;
-            return problem(path, describeIssue(issue), { got });
+            return [problem(path, describeIssue(issue), { got })];
         });
 }

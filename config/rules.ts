@@ -31,7 +31,8 @@ export interface RuleContext {
 
 type Rule = (cfg: RawConfig, ctx: RuleContext) => Problem[];
 
-const toChange = (key: string) => `; to change this floor: ${floorFor(key).change}`;
+/** How to change the floor that guards `key` (config/floors.ts), for the problem's `change`. */
+const toChange = (key: string) => floorFor(key).change;
 
 /** Production uses live Stripe keys only; every other stack test keys only (guides: staging uses non-live keys). */
 const stripeKeysMatchEnvironment: Rule = (cfg) => {
@@ -185,9 +186,9 @@ const jwtKeysByMeaning: Rule = (cfg) => {
         if (!key.ok) {
             out.push(problem("identityJwtPrivateKey", key.why));
         } else if (key.type !== "rsa") {
-            out.push(problem("identityJwtPrivateKey", `must be an RSA key for RS256, got a key of type ${key.type}${change}`));
+            out.push(problem("identityJwtPrivateKey", `must be an RSA key for RS256, got a key of type ${key.type}`, { change }));
         } else if ((key.bits ?? 0) < jwtRsaMinBits) {
-            out.push(problem("identityJwtPrivateKey", `must be an RSA key of at least ${jwtRsaMinBits} bits for RS256, got ${key.bits} bits${change}`));
+            out.push(problem("identityJwtPrivateKey", `must be an RSA key of at least ${jwtRsaMinBits} bits for RS256, got ${key.bits} bits`, { change }));
         } else {
             privateDer = key.publicDer;
         }
@@ -219,7 +220,7 @@ const supabaseKeysByMeaning: Rule = (cfg) => {
         if (role === "service_role") {
             out.push(problem("supabase.anonKey", "is a service-role key: it would ship to every browser as NEXT_PUBLIC_SUPABASE_ANON_KEY and bypass row-level security; set the project's anon key here and the service-role key in supabaseServiceRoleKey with --secret"));
         } else if (role !== undefined && role !== "anon") {
-            out.push(problem("supabase.anonKey", `must be the project's anon key, got a key for role ${JSON.stringify(role).slice(0, 40)}`));
+            out.push(problem("supabase.anonKey", "must be the project's anon key: its role claim is neither anon nor service_role"));
         }
     }
     const serviceRole = cfg.supabaseServiceRoleKey;
@@ -246,7 +247,7 @@ const publicUrls: Rule = (cfg) => {
             out.push(problem(key, "must not carry credentials: it is published to every browser as NEXT_PUBLIC_SUPABASE_URL"));
         }
         if (httpsUrlEnvironments.includes(cfg.environment) && url.protocol !== "https:") {
-            out.push(problem(key, `must be an https:// URL on the ${cfg.environment} stack${toChange(key)}`));
+            out.push(problem(key, `must be an https:// URL on the ${cfg.environment} stack`, { change: toChange(key) }));
         }
     }
     return out;
@@ -266,7 +267,7 @@ const publicProcessesScale: Rule = (cfg, { catalog }) => {
         const own = cfg.services[spec.name]?.autoscale;
         const min = own?.min ?? serviceDefaults(cfg.environment, spec).autoscale.min;
         if (min < floor) {
-            out.push(problem(`services.${spec.name}.autoscale.min`, `must be at least ${floor} in ${cfg.environment}: ${spec.name} serves the public host ${spec.publicHost}${change}`, { got: own?.min }));
+            out.push(problem(`services.${spec.name}.autoscale.min`, `must be at least ${floor} in ${cfg.environment}: ${spec.name} serves the public host ${spec.publicHost}`, { got: own?.min, change }));
         }
     }
     return out;
@@ -278,14 +279,14 @@ const trustedIssuer: Rule = (cfg) => {
     const issuer = cfg.edge.clusterIssuer;
     const change = toChange("edge.clusterIssuer");
     if (clusterIssuerFloor.denied.some((re) => re.test(issuer))) {
-        return [problem("edge.clusterIssuer", `must not be a self-signed or staging issuer in ${cfg.environment}: browsers reject its certificates${change}`, { got: issuer })];
+        return [problem("edge.clusterIssuer", `must not be a self-signed or staging issuer in ${cfg.environment}: browsers reject its certificates`, { got: issuer, change })];
     }
     const allowed = [...clusterIssuerFloor.allowed, ...cfg.edge.trustedClusterIssuers];
     if (!allowed.includes(issuer)) {
-        return [problem("edge.clusterIssuer", `must be a publicly trusted issuer in ${cfg.environment} (${clusterIssuerFloor.allowed.join(", ")})${change}`, { got: issuer })];
+        return [problem("edge.clusterIssuer", `must be a publicly trusted issuer in ${cfg.environment} (${clusterIssuerFloor.allowed.join(", ")})`, { got: issuer, change })];
     }
     return cfg.edge.trustedClusterIssuers.flatMap((name, i) => clusterIssuerFloor.denied.some((re) => re.test(name))
-        ? [problem(`edge.trustedClusterIssuers.${i}`, `names a self-signed or staging issuer, which cannot be trusted in ${cfg.environment}${change}`, { got: name })]
+        ? [problem(`edge.trustedClusterIssuers.${i}`, `names a self-signed or staging issuer, which cannot be trusted in ${cfg.environment}`, { got: name, change })]
         : []);
 };
 
@@ -351,20 +352,21 @@ const regionMatchesArns: Rule = (cfg) => {
     const oidc = arnRegion.exec(aws.clusterOidcProviderArn);
     if (oidc !== null) {
         const [, partition, , region] = oidc;
+        // The message names keys, not values: either may have been stored with --secret.
         if (region !== aws.region) {
-            out.push(problem("data.aws.clusterOidcProviderArn", `must be the OIDC provider of a cluster in data.aws.region (${aws.region}), but it names ${region}${change}`));
+            out.push(problem("data.aws.clusterOidcProviderArn", `must be the OIDC provider of a cluster in data.aws.region, but it names another region`, { change }));
         } else if (partition !== partitionOf(aws.region)) {
-            out.push(problem("data.aws.clusterOidcProviderArn", `must be in partition ${partitionOf(aws.region)} for region ${aws.region}, but it says ${partition}${change}`));
+            out.push(problem("data.aws.clusterOidcProviderArn", `must be in the AWS partition of data.aws.region (aws-cn for cn-*, aws-us-gov for us-gov-*, aws elsewhere)`, { change }));
         }
     }
     const context = cfg.kubernetes.context === undefined ? null : eksContextArn.exec(cfg.kubernetes.context);
     if (context !== null && context !== undefined) {
         const [, , region, account] = context;
         if (region !== aws.region) {
-            out.push(problem("kubernetes.context", `must be a cluster in data.aws.region (${aws.region}), but the EKS context names ${region}${change}`));
+            out.push(problem("kubernetes.context", `must be a cluster in data.aws.region, but the EKS context names another region`, { change }));
         }
         if (oidc !== null && account !== oidc[2]) {
-            out.push(problem("kubernetes.context", `must be a cluster of the account in data.aws.clusterOidcProviderArn, but the EKS context names another account${change}`));
+            out.push(problem("kubernetes.context", `must be a cluster of the account in data.aws.clusterOidcProviderArn, but the EKS context names another account`, { change }));
         }
     }
     return out;
@@ -388,7 +390,7 @@ const stackNameMatchesEnvironment: Rule = (cfg, { stack }) => {
         return [problem("environmentMismatchReason", `must be a sentence of at least ${environmentMismatchReasonMinLength} characters saying why the stack's name and environment differ`)];
     }
     if (named === undefined || named === cfg.environment || reason !== undefined) return [];
-    return [problem("environment", `must agree with the stack's name: stack ${JSON.stringify(stack)} names ${named}, the config says ${cfg.environment}${toChange("environment")}`)];
+    return [problem("environment", `must agree with the stack's name: stack ${JSON.stringify(stack)} names ${named}, the config says ${cfg.environment}`, { change: toChange("environment") })];
 };
 
 export const rules: readonly Rule[] = [

@@ -109,7 +109,7 @@ describe("data config (grownext:data)", () => {
             assert.deepStrictEqual(configProblems("staging", { redis: { engine: "redis", engineVersion: "7.1" } }), []);
         });
         it("any eviction policy: noeviction is not a setting", () => {
-            assertProblem(configProblems("staging", { redis: { maxmemoryPolicy: "allkeys-lru" } }), "data.redis", "unknown key(s) maxmemoryPolicy");
+            assertProblem(configProblems("staging", { redis: { maxmemoryPolicy: "allkeys-lru" } }), "data.redis.maxmemoryPolicy", "is not a known key");
         });
         it("a malformed in-cluster memory ceiling", () => {
             assertProblem(configProblems("local", { redis: { maxmemory: "lots" } }), "data.redis.maxmemory", "must be a size such as 256mb", "(example: 256mb)");
