@@ -256,20 +256,29 @@ function stackFilePath(stack: string): string {
     return path.join(dir, `Pulumi.${stack}.yaml`);
 }
 
+/**
+ * `isPlaintext` for validateConfig: the stack file knows each leaf; where it does not hold the key
+ * (or cannot be read), the runtime's per-key flag (`isTopLevelSecret`) decides for top-level keys.
+ */
+export function plaintextOracle(
+    file: ReturnType<typeof stackFileStorage>,
+    isTopLevelSecret: (key: string) => boolean,
+): (key: string) => boolean {
+    return (key) => {
+        const top = key.split(".")[0]!;
+        const inFile = file?.(top) === undefined ? undefined : file(key);
+        if (inFile !== undefined) return !inFile;
+        return key === top ? !isTopLevelSecret(top) : true;
+    };
+}
+
 /** Loads and validates the current stack's config from the Pulumi runtime. */
 export function loadConfig(catalog: readonly ProcessSpec[] = processCatalog): PlatformConfig {
     const stack = pulumi.getStack();
-    const file = stackFileStorage(stackFilePath(stack));
     return validateConfig(collectNamespace(pulumi.runtime.allConfig()), {
         project: pulumi.getProject(),
         stack,
-        isPlaintext: (key) => {
-            const top = key.split(".")[0]!;
-            // The file knows each leaf; where it does not know the key, the runtime knows top-level keys.
-            const inFile = file?.(top) === undefined ? undefined : file(key);
-            if (inFile !== undefined) return !inFile;
-            return key === top ? !isConfigSecret(`${configNamespace}:${top}`) : true;
-        },
+        isPlaintext: plaintextOracle(stackFileStorage(stackFilePath(stack)), (key) => isConfigSecret(`${configNamespace}:${key}`)),
         catalog,
     });
 }
