@@ -270,7 +270,12 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
             out.push(problem("data.redis.snapshotRetentionLimit", `must be at least ${minSnapshots} in ${environment}: queued jobs must survive losing the cache nodes`, { got: redis.snapshotRetentionLimit }));
         }
         if (pg.maxAllocatedStorage < pg.allocatedStorage) {
-            out.push(problem("data.postgres.maxAllocatedStorage", "must be at least data.postgres.allocatedStorage: it is the storage autoscaling ceiling", { got: pg.maxAllocatedStorage }));
+            // Name the key the user wrote: a ceiling left at its default is not the user's mistake.
+            if (data.postgres?.maxAllocatedStorage === undefined) {
+                out.push(problem("data.postgres.allocatedStorage", `must be at most the storage ceiling data.postgres.maxAllocatedStorage (default ${pg.maxAllocatedStorage} on ${environment}): raise the ceiling too`, { got: pg.allocatedStorage }));
+            } else {
+                out.push(problem("data.postgres.maxAllocatedStorage", "must be at least data.postgres.allocatedStorage: it is the storage autoscaling ceiling", { got: pg.maxAllocatedStorage }));
+            }
         }
         if (redis.engine === "valkey" && !versionAtLeast(redis.engineVersion, 7, 2)) {
             out.push(problem("data.redis.engineVersion", 'must be 7.2 or later for engine valkey (ElastiCache offers 7.2 and 8.x)', { got: redis.engineVersion }));
