@@ -184,11 +184,33 @@ export function formatPath(path: readonly PropertyKey[]): string {
     }).join("");
 }
 
+/** The known key a misspelt one most likely meant: same letters ignoring case, or at most two edits away. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+    const distance = (a: string, b: string): number => {
+        const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+        for (let i = 1; i <= a.length; i++) {
+            let prev = row[0]!;
+            row[0] = i;
+            for (let j = 1; j <= b.length; j++) {
+                const tmp = row[j]!;
+                row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+                prev = tmp;
+            }
+        }
+        return row[b.length]!;
+    };
+    const scored = known
+        .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : distance(key.toLowerCase(), k.toLowerCase()) }))
+        .filter(({ d }) => d <= Math.min(2, Math.floor(key.length / 3)))
+        .sort((a, b) => a.d - b.d);
+    return scored[0]?.k;
+}
+
 /**
  * Zod issues as problems, one per key: a whole number beyond 2^53 fails both the safe-integer check
  * and the key's own bound, and only the key's bound is worth reading.
  */
-export function issueProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
+export function issueProblems(issues: readonly z.core.$ZodIssue[], opts: { readonly knownKeys?: (path: readonly string[]) => readonly string[] } = {}): Problem[] {
     const pathKey = (i: z.core.$ZodIssue) => JSON.stringify(i.path.map(String));
     const hasNumericBound = new Set(issues
         .filter((i) => i.code === "too_big" && (i.origin === "number" || i.origin === "bigint"))
@@ -198,7 +220,11 @@ export function issueProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
         .flatMap((issue) => {
             // An unknown key is named itself, so the line starts with what the user wrote.
             if (issue.code === "unrecognized_keys") {
-                return issue.keys.map((k) => problem([...issue.path.map(String), k], "is not a known key: remove it or fix its spelling"));
+                const parent = issue.path.map(String);
+                return issue.keys.map((k) => {
+                    const near = closestKey(k, opts.knownKeys?.(parent) ?? []);
+                    return problem([...parent, k], `is not a known key: remove it or fix its spelling${near === undefined ? "" : ` (did you mean ${[...parent, near].join(".")}?)`}`);
+                });
             }
             const path = issue.path.map(String);
             const missing = issue.code === "invalid_type" && issue.input === undefined;

@@ -37,6 +37,13 @@ function nodesAlong(path: readonly string[]): Node[] {
     return out;
 }
 
+/** The keys an object of the schema takes at `path` (empty when the path names no object). */
+export function knownKeysAt(path: readonly string[]): string[] {
+    const node = path.length === 0 ? unwrapSchema(rawConfigSchema) : nodesAlong(path)[path.length - 1];
+    const def = node?.schema._zod.def as { type: string; shape?: Record<string, unknown> } | undefined;
+    return def?.type === "object" ? Object.keys(def.shape!) : [];
+}
+
 /** The mark on a path or on any key above it: everything inside a credential is a credential. */
 export function keyKindAt(path: readonly string[]): KeyKind | undefined {
     const kinds = nodesAlong(path).map((n) => n.kind).filter((k): k is KeyKind => k !== undefined);

@@ -16,7 +16,7 @@ import {
     type ResourceSpec,
 } from "./defaults";
 import { ConfigError, issueProblems, renderProblem, type Problem } from "./errors";
-import { keyKindAt } from "./keys";
+import { keyKindAt, knownKeysAt } from "./keys";
 import { rules } from "./rules";
 import { rawConfigSchema, type Environment, type RawConfig } from "./schema";
 
@@ -135,7 +135,7 @@ export function validateConfig(
         return problems.map((p) => renderProblem(p, isSensitive));
     };
     const parsed = rawConfigSchema.safeParse(values, { reportInput: true });
-    if (!parsed.success) throw new ConfigError(render(issueProblems(parsed.error.issues)));
+    if (!parsed.success) throw new ConfigError(render(issueProblems(parsed.error.issues, { knownKeys: knownKeysAt })));
     const cfg = parsed.data;
     const ctx = { catalog, stack: opts.stack, isPlaintext: (p: readonly string[]) => !isEncrypted(p) };
     const problems = rules.flatMap((rule) => rule(cfg, ctx));

@@ -79,7 +79,7 @@ describe("stack config validation", () => {
     it("refuses unknown keys, naming them", () => {
         const v = localValues();
         v.domian = "example.com";
-        assertProblem(problemsOf(v), /^domian is not a known key/);
+        assertProblem(problemsOf(v), /^domian is not a known key: remove it or fix its spelling \(did you mean domain\?\)/);
     });
 
     it("refuses a replica count on a singleton", () => {

@@ -110,6 +110,7 @@ describe("data config (grownext:data)", () => {
         });
         it("any eviction policy: noeviction is not a setting", () => {
             assertProblem(configProblems("staging", { redis: { maxmemoryPolicy: "allkeys-lru" } }), "data.redis.maxmemoryPolicy", "is not a known key");
+            assertProblem(configProblems("local", { redis: { maxMemory: "1gb" } }), "data.redis.maxMemory", "did you mean data.redis.maxmemory?");
         });
         it("a malformed in-cluster memory ceiling", () => {
             assertProblem(configProblems("local", { redis: { maxmemory: "lots" } }), "data.redis.maxmemory", "must be a size such as 256mb", "(example: 256mb)");
