@@ -9,7 +9,7 @@
  * protection, a final snapshot; Redis `noeviction` is not configurable at all).
  */
 import { z } from "zod";
-import { problem } from "./errors";
+import { problem, type Problem } from "./errors";
 import type { Environment } from "./schema";
 
 export const awsNetworkConfig = z
@@ -91,7 +91,9 @@ export const inClusterConfig = z
         /** PersistentVolumeClaim size of each data store. */
         storageSize: quantity.optional(),
         /** StorageClass of the claims; the cluster's default when absent. */
-        storageClassName: z.string().min(1).optional(),
+        storageClassName: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+            message: "must be a Kubernetes object name (DNS-1123: lower-case letters, digits, '-' and '.')",
+        }).optional(),
         postgresImage: pinnedImageRef.optional(),
         redisImage: pinnedImageRef.optional(),
     })
@@ -251,8 +253,8 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
  * Cross-key and per-environment checks of `data.*`, as problem lines (config/errors.ts format).
  * Production refuses anything weaker than the guides; staging keeps at least a week of backups.
  */
-export function dataProblems(environment: Environment, data: DataConfig): string[] {
-    const out: string[] = [];
+export function dataProblems(environment: Environment, data: DataConfig): Problem[] {
+    const out: Problem[] = [];
     const s = resolveDataSettings(environment, data);
     const pg = s.postgres;
     const redis = s.redis;
@@ -261,20 +263,25 @@ export function dataProblems(environment: Environment, data: DataConfig): string
     if (aws) {
         const minBackup = minimumBackupRetentionDays[environment];
         if (pg.backupRetentionDays < minBackup) {
-            out.push(problem("data.postgres.backupRetentionDays", `must be at least ${minBackup} in ${environment} (point-in-time recovery window the guides require)`, pg.backupRetentionDays, false));
+            out.push(problem("data.postgres.backupRetentionDays", `must be at least ${minBackup} in ${environment} (point-in-time recovery window the guides require)`, { got: pg.backupRetentionDays }));
         }
         const minSnapshots = minimumSnapshotRetention[environment];
         if (redis.snapshotRetentionLimit < minSnapshots) {
-            out.push(problem("data.redis.snapshotRetentionLimit", `must be at least ${minSnapshots} in ${environment}: queued jobs must survive losing the cache nodes`, redis.snapshotRetentionLimit, false));
+            out.push(problem("data.redis.snapshotRetentionLimit", `must be at least ${minSnapshots} in ${environment}: queued jobs must survive losing the cache nodes`, { got: redis.snapshotRetentionLimit }));
         }
         if (pg.maxAllocatedStorage < pg.allocatedStorage) {
-            out.push(problem("data.postgres.maxAllocatedStorage", `must be at least data.postgres.allocatedStorage (${pg.allocatedStorage}): it is the storage autoscaling ceiling`, pg.maxAllocatedStorage, false));
+            // Name the key the user wrote: a ceiling left at its default is not the user's mistake.
+            if (data.postgres?.maxAllocatedStorage === undefined) {
+                out.push(problem("data.postgres.allocatedStorage", `must be at most the storage ceiling data.postgres.maxAllocatedStorage (default ${pg.maxAllocatedStorage} on ${environment}): raise the ceiling too`, { got: pg.allocatedStorage }));
+            } else {
+                out.push(problem("data.postgres.maxAllocatedStorage", "must be at least data.postgres.allocatedStorage: it is the storage autoscaling ceiling", { got: pg.maxAllocatedStorage }));
+            }
         }
         if (redis.engine === "valkey" && !versionAtLeast(redis.engineVersion, 7, 2)) {
-            out.push(problem("data.redis.engineVersion", 'must be 7.2 or later for engine valkey (ElastiCache offers 7.2 and 8.x)', redis.engineVersion, false));
+            out.push(problem("data.redis.engineVersion", 'must be 7.2 or later for engine valkey (ElastiCache offers 7.2 and 8.x)', { got: redis.engineVersion }));
         }
         if (redis.engine === "redis" && !redis.engineVersion.startsWith("7.")) {
-            out.push(problem("data.redis.engineVersion", 'must be 7.x for engine redis (7.1 is the current ElastiCache Redis OSS), or set data.redis.engine to "valkey"', redis.engineVersion, false));
+            out.push(problem("data.redis.engineVersion", 'must be 7.x for engine redis (7.1 is the current ElastiCache Redis OSS), or set data.redis.engine to "valkey"', { got: redis.engineVersion }));
         }
     } else {
         const awsOnly: Array<[string, unknown]> = [
@@ -284,25 +291,34 @@ export function dataProblems(environment: Environment, data: DataConfig): string
         ];
         for (const [key, value] of awsOnly) {
             if (value !== undefined) {
-                out.push(problem(key, 'only applies when data.provider is "aws": remove it from this stack or switch the provider', undefined, false));
+                out.push(problem(key, 'only applies when data.provider is "aws": remove it from this stack or switch the provider'));
             }
         }
         const awsOnlyRedis = (["nodeType", "engine", "engineVersion", "snapshotRetentionLimit", "multiAz"] as const)
             .filter((k) => data.redis?.[k] !== undefined);
         for (const k of awsOnlyRedis) {
-            out.push(problem(`data.redis.${k}`, 'only applies to ElastiCache (data.provider "aws"); the in-cluster Redis takes data.redis.maxmemory', data.redis?.[k], false));
+            out.push(problem(`data.redis.${k}`, 'only applies to ElastiCache (data.provider "aws"); the in-cluster Redis takes data.redis.maxmemory', { got: data.redis?.[k] }));
         }
     }
+    // Subnet groups refuse a subnet listed twice, but only when RDS is called, after the KMS key and
+    // security groups were created: refuse it here. Positions, not ids, name the culprits.
+    const subnets = data.aws?.privateSubnetIds ?? [];
+    const seen = new Map<string, number>();
+    subnets.forEach((id, i) => {
+        const first = seen.get(id);
+        if (first === undefined) seen.set(id, i);
+        else out.push(problem(`data.aws.privateSubnetIds.${i}`, `repeats item ${first}: list each subnet once (one per availability zone)`));
+    });
     if (aws && data.inCluster !== undefined) {
-        out.push(problem("data.inCluster", 'only applies when data.provider is "inCluster": remove it from this stack', undefined, false));
+        out.push(problem("data.inCluster", 'only applies when data.provider is "inCluster": remove it from this stack'));
     }
     if (aws && data.redis?.maxmemory !== undefined) {
-        out.push(problem("data.redis.maxmemory", "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)", data.redis.maxmemory, false));
+        out.push(problem("data.redis.maxmemory", "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)", { got: data.redis.maxmemory }));
     }
 
     if (environment === "production") {
         const require = (key: string, ok: boolean, what: string, value: unknown) => {
-            if (!ok) out.push(problem(key, what, value, false));
+            if (!ok) out.push(problem(key, what, { got: value }));
         };
         require("data.postgres.multiAz", pg.multiAz, "must be true in production: a standby in a second AZ takes over on failure", pg.multiAz);
         require("data.postgres.deletionProtection", pg.deletionProtection, "must be true in production: the database must not be deletable by one API call", pg.deletionProtection);

@@ -1,9 +1,11 @@
 /**
  * Turns validation problems into one line each: the key, what is wrong, what came, and an example of
- * a right value. Secret values are never echoed.
+ * a right value. Whether the value may be shown is not the caller's call: the loader decides it from
+ * how the value is stored, how the schema marks its key, and what the value contains.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { describeShape, looksSecret } from "./credentials";
 
 /** Thrown for invalid config; a RunError, so Pulumi prints the message without a stack trace. */
 export class ConfigError extends pulumi.RunError {
@@ -32,10 +34,15 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["services.*.resources.*.memory", "512Mi"],
     ["services.*.terminationGracePeriodSeconds", "120"],
     ["services.*.livenessCommand", '["node","dist/healthcheck.js"]'],
+    ["kubernetes.kubeconfig", "pulumi config set --secret --path kubernetes.kubeconfig -- \"$(cat kubeconfig.yaml)\""],
+    ["edge.ingressClassName", "nginx"],
     ["edge.hstsMaxAgeSeconds", "31536000"],
     ["edge.clusterIssuer", "letsencrypt-production"],
+    ["edge.trustedClusterIssuers", '["corp-acme"]'],
+    ["environmentMismatchReason", "eu production runs from the stack named eu-1 (ticket OPS-12)"],
     ["probes.deadlineSeconds", "120"],
     ["supabase.url", "https://abcd.supabase.co"],
+    ["supabase.anonKey", "the project's anon key (Supabase: Settings, API keys)"],
     ["identity.productSlug", "tasks"],
     ["identity.jwtPublicKey", "-----BEGIN PUBLIC KEY-----..."],
     ["sentryDsn", "https://key@o1.ingest.sentry.io/1"],
@@ -75,7 +82,8 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["stripeSecretKey", "pulumi config set --secret stripeSecretKey sk_live_..."],
     ["stripeWebhookSecret", "pulumi config set --secret stripeWebhookSecret whsec_..."],
     ["supabaseServiceRoleKey", "pulumi config set --secret supabaseServiceRoleKey <key>"],
-    ["identityJwtPrivateKey", "pulumi config set --secret identityJwtPrivateKey -- \"$(cat jwt-rs256.pem)\""],
+    ["identityJwtPrivateKey", "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out jwt-rs256.pem; pulumi config set --secret identityJwtPrivateKey -- \"$(cat jwt-rs256.pem)\""],
+    ["oauthClientSecrets.*", "pulumi config set --secret --path oauthClientSecrets.GITHUB_CLIENT_SECRET <secret>"],
 ];
 
 function matches(pattern: string, path: string): boolean {
@@ -88,32 +96,68 @@ export function exampleFor(path: string): string | undefined {
     return examples.find(([pattern]) => matches(pattern, path))?.[1];
 }
 
-/** Renders a value for a message: short, and never a secret's content. */
-export function describeValue(value: unknown, secret: boolean): string {
-    if (value === undefined) return "nothing";
-    if (secret) return "a value that is not shown because it is secret";
+/**
+ * One problem: the key path the user wrote, what is wrong with it and how to fix it, and what came.
+ * `what` must not quote any config value; `got` is shown only when the loader says it may be.
+ */
+export interface Problem {
+    readonly path: readonly string[];
+    readonly what: string;
+    /** The offending value; absent when there is nothing to show (a missing key). */
+    readonly got?: unknown;
+    /** How to change the floor that refused it (config/floors.ts), when a floor did. */
+    readonly change?: string;
+}
+
+/** A problem under `key` (dotted, or already split); pass `{ got }` to report the value that came. */
+export function problem(key: string | readonly string[], what: string, opts: { readonly got?: unknown; readonly change?: string } = {}): Problem {
+    const path = typeof key === "string" ? key.split(".") : key;
+    return {
+        path,
+        what,
+        ...(opts.got !== undefined ? { got: opts.got } : {}),
+        ...(opts.change !== undefined ? { change: opts.change } : {}),
+    };
+}
+
+/** Renders a value the loader judged printable: short. */
+function describePlain(value: unknown): string {
     const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** One line: `<key> <what is wrong>, got <value>. Example: <example>`. */
-export function problem(path: string, what: string, value: unknown, secret: boolean): string {
-    const example = exampleFor(path);
-    const got = value === undefined ? "" : `, got ${describeValue(value, secret)}`;
-    return `${path} ${what}${got}${example ? ` (example: ${example})` : ""}`;
+/**
+ * One line: `<key> <what is wrong>, got <value>. Example: <example>`. `isSensitive(path, got)` says
+ * whether the value may be printed; a sensitive one is described by its shape only.
+ */
+export function renderProblem(p: Problem, isSensitive: (path: readonly string[], got: unknown) => boolean): string {
+    const key = formatPath(p.path.map((seg) => (looksSecret(seg) ? `[${describeShape(seg)}]` : seg))) || "(config)";
+    const example = exampleFor(p.path.join("."));
+    const got = !("got" in p) ? "" : `, got ${isSensitive(p.path, p.got) ? describeShape(p.got) : describePlain(p.got)}`;
+    const change = p.change === undefined ? "" : `; to change this floor: ${p.change}`;
+    return `${key} ${p.what}${got}${change}${example ? ` (example: ${example})` : ""}`;
 }
+
+const numericOrigins = new Set(["number", "int", "bigint"]);
+const safeIntegerNote = "(the largest whole number a config value holds exactly)";
 
 function describeIssue(issue: z.core.$ZodIssue): string {
     switch (issue.code) {
         case "too_small":
-            if (issue.origin === "number") return `must be at least ${issue.minimum}`;
-            if (issue.origin === "array") return `must have at least ${issue.minimum} item(s)`;
-            return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+            if (numericOrigins.has(issue.origin)) return `must be at least ${issue.minimum}`;
+            if (issue.origin === "array" || issue.origin === "set") return `must have at least ${issue.minimum} item(s)`;
+            if (issue.origin === "string") return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+            return `must be at least ${issue.minimum}`;
         case "too_big":
-            if (issue.origin === "number") return `must be at most ${issue.maximum}`;
-            return `must have at most ${issue.maximum} ${issue.origin === "array" ? "item(s)" : "characters"}`;
+            if (issue.origin === "int") return `must be at most ${issue.maximum} ${safeIntegerNote}`;
+            if (numericOrigins.has(issue.origin)) return `must be at most ${issue.maximum}`;
+            if (issue.origin === "array" || issue.origin === "set") return `must have at most ${issue.maximum} item(s)`;
+            if (issue.origin === "string") return `must have at most ${issue.maximum} characters`;
+            return `must be at most ${issue.maximum}`;
         case "invalid_type":
-            return issue.input === undefined ? "is required" : `must be ${article(issue.expected)}`;
+            if (issue.input === undefined) return "is required";
+            if (issue.expected === "int") return "must be a whole number";
+            return `must be ${article(issue.expected)}`;
         case "invalid_value":
             return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         case "unrecognized_keys":
@@ -140,13 +184,52 @@ export function formatPath(path: readonly PropertyKey[]): string {
     }).join("");
 }
 
-/** Formats zod issues; `isSecretPath` says which values must not be echoed. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], isSecretPath: (path: string) => boolean): string[] {
-    return issues.map((issue) => {
-        const path = formatPath(issue.path) || "(config)";
-        const value = issue.code === "unrecognized_keys" || issue.code === "invalid_type" && issue.input === undefined
-            ? undefined
-            : issue.input;
-        return problem(path, describeIssue(issue), value, isSecretPath(path));
-    });
+/** The known key a misspelt one most likely meant: same letters ignoring case, or at most two edits away. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+    const distance = (a: string, b: string): number => {
+        const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+        for (let i = 1; i <= a.length; i++) {
+            let prev = row[0]!;
+            row[0] = i;
+            for (let j = 1; j <= b.length; j++) {
+                const tmp = row[j]!;
+                row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+                prev = tmp;
+            }
+        }
+        return row[b.length]!;
+    };
+    const scored = known
+        .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : distance(key.toLowerCase(), k.toLowerCase()) }))
+        .filter(({ d }) => d <= Math.min(2, Math.floor(key.length / 3)))
+        .sort((a, b) => a.d - b.d);
+    return scored[0]?.k;
+}
+
+/**
+ * Zod issues as problems, one per key: a whole number beyond 2^53 fails both the safe-integer check
+ * and the key's own bound, and only the key's bound is worth reading.
+ */
+export function issueProblems(issues: readonly z.core.$ZodIssue[], opts: { readonly knownKeys?: (path: readonly string[]) => readonly string[] } = {}): Problem[] {
+    const pathKey = (i: z.core.$ZodIssue) => JSON.stringify(i.path.map(String));
+    const hasNumericBound = new Set(issues
+        .filter((i) => i.code === "too_big" && (i.origin === "number" || i.origin === "bigint"))
+        .map(pathKey));
+    return issues
+        .filter((i) => !(i.code === "too_big" && i.origin === "int" && hasNumericBound.has(pathKey(i))))
+        .flatMap((issue) => {
+            // An unknown key is named itself, so the line starts with what the user wrote.
+            if (issue.code === "unrecognized_keys") {
+                const parent = issue.path.map(String);
+                return issue.keys.map((k) => {
+                    const near = closestKey(k, opts.knownKeys?.(parent) ?? []);
+                    return problem([...parent, k], `is not a known key: remove it or fix its spelling${near === undefined ? "" : ` (did you mean ${[...parent, near].join(".")}?)`}`);
+                });
+            }
+            const path = issue.path.map(String);
+            const missing = issue.code === "invalid_type" && issue.input === undefined;
+            // A record key that fails is named by the path itself; its value is not the problem.
+            const got = missing || issue.code === "invalid_key" ? undefined : issue.input;
+            return [problem(path, describeIssue(issue), { got })];
+        });
 }

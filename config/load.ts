@@ -3,17 +3,22 @@
  * Nothing is declared before this returns, and an invalid config stops the program with one line
  * per problem (ConfigError, printed without a stack trace).
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import { processCatalog, type ProcessSpec } from "../catalog/processes";
+import { looksSecret } from "./credentials";
 import {
     defaultBackgroundLivenessCommand,
     genericExecutorDefault,
     serviceDefaults,
     type ResourceSpec,
 } from "./defaults";
-import { ConfigError, formatIssues } from "./errors";
+import { ConfigError, issueProblems, renderProblem, type Problem } from "./errors";
+import { keyKindAt, knownKeysAt } from "./keys";
 import { rules } from "./rules";
-import { rawConfigSchema, secretConfigKeys, type Environment, type RawConfig } from "./schema";
+import { rawConfigSchema, type Environment, type RawConfig } from "./schema";
 
 export const configNamespace = "grownext";
 
@@ -84,22 +89,57 @@ export function collectNamespace(all: RawConfigStrings, namespace = configNamesp
     return out;
 }
 
-const isSecretPath = (path: string) => secretConfigKeys.some((k) => path === k || path.startsWith(`${k}.`));
+/** The key paths at and above `path`, shortest first. */
+function prefixesOf(path: readonly string[]): string[][] {
+    return path.map((_, i) => path.slice(0, i + 1));
+}
+
+/** Every key path inside a value (its own keys and array items, recursively), relative to `base`. */
+function pathsInside(value: unknown, base: readonly string[], depth = 0): string[][] {
+    if (depth > 20 || value === null || typeof value !== "object") return [];
+    return Object.entries(value).flatMap(([k, v]) => [[...base, k], ...pathsInside(v, [...base, k], depth + 1)]);
+}
 
 /**
- * Validates plain values; `isPlaintext(key)` says whether a key was stored without --secret.
- * Throws ConfigError listing every problem.
+ * Whether a value may not be printed: it, a key above it or a key inside it was stored encrypted,
+ * or is marked by the schema as a credential or confidential (a kubeconfig), or it contains
+ * secret-looking content (a PEM block, a URL with userinfo, a JWT, a kubeconfig credential).
+ */
+function sensitivity(values: Record<string, unknown>, isEncrypted: (path: readonly string[]) => boolean) {
+    return (path: readonly string[], got: unknown): boolean => {
+        const stored = (p: readonly string[]) => isEncrypted(p) || keyKindAt(p) !== undefined;
+        if (prefixesOf(path).some(stored)) return true;
+        if (looksSecret(got)) return true;
+        let value: unknown = values;
+        for (const seg of path) value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[seg] : undefined;
+        return [...pathsInside(got, path), ...pathsInside(value, path)].some(stored);
+    };
+}
+
+/**
+ * Validates plain values; `isPlaintext(key)` says whether the value at a dotted key path was stored
+ * without --secret (`kubernetes.kubeconfig`, `oauthClientSecrets.GITHUB_CLIENT_SECRET`). A value
+ * counts as encrypted when it or any key above it was; answering for top-level keys only is enough
+ * where storage is only known per key. `stack` is the stack's name, which `environment` must agree
+ * with. Throws ConfigError listing every problem; no value stored encrypted, marked as a credential
+ * or looking like one is ever printed in it.
  */
 export function validateConfig(
     values: Record<string, unknown>,
     opts: { project: string; stack: string; isPlaintext: (key: string) => boolean; catalog?: readonly ProcessSpec[] },
 ): PlatformConfig {
     const catalog = opts.catalog ?? processCatalog;
+    const isEncrypted = (p: readonly string[]) => prefixesOf(p).some((prefix) => !opts.isPlaintext(prefix.join(".")));
+    const render = (problems: readonly Problem[]) => {
+        const isSensitive = sensitivity(values, isEncrypted);
+        return problems.map((p) => renderProblem(p, isSensitive));
+    };
     const parsed = rawConfigSchema.safeParse(values, { reportInput: true });
-    if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, isSecretPath));
+    if (!parsed.success) throw new ConfigError(render(issueProblems(parsed.error.issues, { knownKeys: knownKeysAt })));
     const cfg = parsed.data;
-    const problems = rules.flatMap((rule) => rule(cfg, catalog, opts.isPlaintext));
-    if (problems.length > 0) throw new ConfigError(problems);
+    const ctx = { catalog, stack: opts.stack, isPlaintext: (p: readonly string[]) => !isEncrypted(p) };
+    const problems = rules.flatMap((rule) => rule(cfg, ctx));
+    if (problems.length > 0) throw new ConfigError(render(problems));
     return resolve(cfg, catalog, opts.project, opts.stack);
 }
 
@@ -171,12 +211,74 @@ function isConfigSecret(fullKey: string): boolean {
     return runtimeConfig.isConfigSecret(fullKey);
 }
 
+/**
+ * Which values of the stack file are stored encrypted, per leaf: `grownext:oauthClientSecrets` may
+ * hold `{secure: ...}` entries next to plaintext ones, while the runtime only says whether a whole
+ * top-level key holds any secret. Returns, for a dotted key path, whether that node is a `secure`
+ * value (true), a plain one (false), or is not in the file (undefined). Undefined altogether when
+ * the file cannot be read (config from elsewhere, e.g. an ESC environment or the Automation API).
+ */
+export function stackFileStorage(file: string, namespace = configNamespace): ((key: string) => boolean | undefined) | undefined {
+    let doc: unknown;
+    try {
+        doc = parseYaml(fs.readFileSync(file, "utf8"));
+    } catch {
+        return undefined;
+    }
+    const config = (doc as { config?: Record<string, unknown> } | null)?.config;
+    if (config === null || typeof config !== "object") return undefined;
+    const nodes = new Map<string, boolean>();
+    const walk = (value: unknown, key: string) => {
+        const secure = value !== null && typeof value === "object" && !Array.isArray(value)
+            && Object.keys(value).length === 1 && "secure" in value;
+        nodes.set(key, secure);
+        if (!secure && value !== null && typeof value === "object") {
+            for (const [k, v] of Object.entries(value)) walk(v, `${key}.${k}`);
+        }
+    };
+    for (const [fullKey, value] of Object.entries(config)) {
+        const [ns, ...rest] = fullKey.split(":");
+        if (ns === namespace && rest.length > 0) walk(value, rest.join(":"));
+    }
+    return (key) => nodes.get(key);
+}
+
+/** The stack file Pulumi read: `Pulumi.<stack>.yaml` next to Pulumi.yaml, or under its `stackConfigDir`. */
+function stackFilePath(stack: string): string {
+    const root = process.cwd();
+    let dir = root;
+    try {
+        const project = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { stackConfigDir?: string } | null;
+        if (typeof project?.stackConfigDir === "string") dir = path.resolve(root, project.stackConfigDir);
+    } catch {
+        // No readable project file: the default location.
+    }
+    return path.join(dir, `Pulumi.${stack}.yaml`);
+}
+
+/**
+ * `isPlaintext` for validateConfig: the stack file knows each leaf; where it does not hold the key
+ * (or cannot be read), the runtime's per-key flag (`isTopLevelSecret`) decides for top-level keys.
+ */
+export function plaintextOracle(
+    file: ReturnType<typeof stackFileStorage>,
+    isTopLevelSecret: (key: string) => boolean,
+): (key: string) => boolean {
+    return (key) => {
+        const top = key.split(".")[0]!;
+        const inFile = file?.(top) === undefined ? undefined : file(key);
+        if (inFile !== undefined) return !inFile;
+        return key === top ? !isTopLevelSecret(top) : true;
+    };
+}
+
 /** Loads and validates the current stack's config from the Pulumi runtime. */
 export function loadConfig(catalog: readonly ProcessSpec[] = processCatalog): PlatformConfig {
+    const stack = pulumi.getStack();
     return validateConfig(collectNamespace(pulumi.runtime.allConfig()), {
         project: pulumi.getProject(),
-        stack: pulumi.getStack(),
-        isPlaintext: (key) => !isConfigSecret(`${configNamespace}:${key}`),
+        stack,
+        isPlaintext: plaintextOracle(stackFileStorage(stackFilePath(stack)), (key) => isConfigSecret(`${configNamespace}:${key}`)),
         catalog,
     });
 }

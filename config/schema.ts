@@ -9,6 +9,28 @@ import { dataConfig } from "./data";
 export const environments = ["local", "staging", "production"] as const;
 export type Environment = (typeof environments)[number];
 
+/**
+ * Marks on keys, read by config/keys.ts: a `credential` must be stored with --secret; a
+ * `confidential` value (a kubeconfig: a path, or contents that may carry tokens) is never printed.
+ * Errors never print either, whatever its storage.
+ */
+export type KeyKind = "credential" | "confidential";
+export const keyKinds = z.registry<{ kind: KeyKind }>();
+const mark = <T extends z.ZodType>(schema: T, kind: KeyKind): T => {
+    keyKinds.add(schema, { kind });
+    return schema;
+};
+const credential = <T extends z.ZodType>(schema: T): T => mark(schema, "credential");
+const confidential = <T extends z.ZodType>(schema: T): T => mark(schema, "confidential");
+
+/** DNS-1123 subdomain: the name of a cluster-scoped Kubernetes object (IngressClass, ClusterIssuer, StorageClass). */
+export const dns1123Subdomain = z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        message: "must be a Kubernetes object name (DNS-1123: lower-case letters, digits, '-' and '.')",
+    });
+
 /** DNS-1123 subdomain, as Kubernetes and certificates want it. */
 const dnsName = z
     .string()
@@ -72,9 +94,9 @@ export const kubernetesConfig = z
     .object({
         namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }).max(63),
         /** A kubeconfig context name of the ambient kubeconfig. */
-        context: z.string().min(1).optional(),
+        context: z.string().min(1).regex(/^[^\s\p{Cc}]([^\p{Cc}]*[^\s\p{Cc}])?$/u, { message: "must be a context name without surrounding whitespace or control characters" }).optional(),
         /** A kubeconfig file path or its contents (set it with --secret when it holds credentials). */
-        kubeconfig: z.string().min(1).optional(),
+        kubeconfig: confidential(z.string().min(1)).optional(),
         /** Folder the manifests are rendered to when no cluster is configured (local stack only). */
         renderDirectory: z.string().min(1).optional(),
     })
@@ -82,9 +104,11 @@ export const kubernetesConfig = z
 
 export const edgeConfig = z
     .object({
-        ingressClassName: z.string().min(1).default("nginx"),
+        ingressClassName: dns1123Subdomain.default("nginx"),
         /** cert-manager ClusterIssuer that signs every public host's certificate. */
-        clusterIssuer: z.string().min(1).default("letsencrypt-production"),
+        clusterIssuer: dns1123Subdomain.default("letsencrypt-production"),
+        /** Further ClusterIssuers production may use (config/floors.ts: self-signed and staging ones stay refused). */
+        trustedClusterIssuers: z.array(dns1123Subdomain).default([]),
         /** HSTS max-age; the guides require HTTPS with HSTS, browsers want at least 180 days. */
         hstsMaxAgeSeconds: z.number().int().min(15552000).max(63072000).default(31536000),
     })
@@ -103,6 +127,8 @@ const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be an upp
 export const rawConfigSchema = z
     .object({
         environment: z.enum(environments),
+        /** Why `environment` differs from what the stack's name says (config/floors.ts); unset, they must agree. */
+        environmentMismatchReason: z.string().optional(),
         domain: dnsName,
         kubernetes: kubernetesConfig,
         data: dataConfig,
@@ -135,21 +161,29 @@ export const rawConfigSchema = z
             .strict()
             .default({ app: ["npm", "run", "prisma:migrate-deploy"], identity: ["pnpm", "db:migrate"], timeoutSeconds: 600 }),
         // Secrets: set with `pulumi config set --secret`; rules.ts refuses them in plaintext.
-        supabaseServiceRoleKey: z.string().min(20).optional(),
-        identityJwtPrivateKey: z.string().includes("PRIVATE KEY").optional(),
-        stripeSecretKey: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe secret key" }).optional(),
-        stripeWebhookSecret: z.string().regex(/^whsec_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe webhook secret" }).optional(),
-        oauthClientSecrets: z.record(envName, z.string().min(1)).default({}),
+        supabaseServiceRoleKey: credential(z.string().min(20)).optional(),
+        identityJwtPrivateKey: credential(z.string().includes("PRIVATE KEY")).optional(),
+        stripeSecretKey: credential(z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe secret key" })).optional(),
+        stripeWebhookSecret: credential(z.string().regex(/^whsec_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe webhook secret" })).optional(),
+        oauthClientSecrets: credential(z.record(envName, z.string().min(1))).default({}),
     })
     .strict();
 
 export type RawConfig = z.infer<typeof rawConfigSchema>;
 
-/** Config keys whose values are credentials: never echoed, and refused when set in plaintext. */
-export const secretConfigKeys = [
-    "supabaseServiceRoleKey",
-    "identityJwtPrivateKey",
-    "stripeSecretKey",
-    "stripeWebhookSecret",
-    "oauthClientSecrets",
-] as const;
+/** The schema inside optional/default/nullable/pipe wrappers, with the first key mark found on the way. */
+export function unwrapSchema(schema: z.ZodType): { schema: z.ZodType; kind?: KeyKind } {
+    let s = schema;
+    let kind = keyKinds.get(s)?.kind;
+    for (;;) {
+        const def = s._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+        const next = def.innerType ?? (def.type === "pipe" ? def.in : undefined);
+        if (next === undefined) return { schema: s, kind };
+        s = next;
+        kind ??= keyKinds.get(s)?.kind;
+    }
+}
+
+/** Top-level keys the schema marks as credentials: never echoed, and refused when set in plaintext. */
+export const secretConfigKeys: readonly (keyof RawConfig)[] = (Object.keys(rawConfigSchema.shape) as (keyof RawConfig)[])
+    .filter((k) => unwrapSchema(rawConfigSchema.shape[k]).kind === "credential");

@@ -101,7 +101,7 @@ describe("data config (grownext:data)", () => {
             assertProblem(configProblems("production", { postgres: { backupRetentionDays: 36 } }), "data.postgres.backupRetentionDays", "must be at most 35");
         });
         it("a storage ceiling below the allocated storage", () => {
-            assertProblem(configProblems("staging", { postgres: { allocatedStorage: 200, maxAllocatedStorage: 100 } }), "data.postgres.maxAllocatedStorage", "at least data.postgres.allocatedStorage (200)");
+            assertProblem(configProblems("staging", { postgres: { allocatedStorage: 200, maxAllocatedStorage: 100 } }), "data.postgres.maxAllocatedStorage", "at least data.postgres.allocatedStorage", "got 100");
         });
         it("valkey older than 7.2 and redis other than 7.x", () => {
             assertProblem(configProblems("staging", { redis: { engineVersion: "7.0" } }), "data.redis.engineVersion", "7.2 or later for engine valkey");
@@ -109,7 +109,8 @@ describe("data config (grownext:data)", () => {
             assert.deepStrictEqual(configProblems("staging", { redis: { engine: "redis", engineVersion: "7.1" } }), []);
         });
         it("any eviction policy: noeviction is not a setting", () => {
-            assertProblem(configProblems("staging", { redis: { maxmemoryPolicy: "allkeys-lru" } }), "data.redis", "unknown key(s) maxmemoryPolicy");
+            assertProblem(configProblems("staging", { redis: { maxmemoryPolicy: "allkeys-lru" } }), "data.redis.maxmemoryPolicy", "is not a known key");
+            assertProblem(configProblems("local", { redis: { maxMemory: "1gb" } }), "data.redis.maxMemory", "did you mean data.redis.maxmemory?");
         });
         it("a malformed in-cluster memory ceiling", () => {
             assertProblem(configProblems("local", { redis: { maxmemory: "lots" } }), "data.redis.maxmemory", "must be a size such as 256mb", "(example: 256mb)");

@@ -3,7 +3,7 @@
  * states the data settings it depends on. Secret values are fakes made at run time.
  */
 import { validateConfig, type PlatformConfig } from "../../config/load";
-import type { Environment } from "../../config/schema";
+import { secretConfigKeys, type Environment } from "../../config/schema";
 import { fakeStripe, testKeyPair } from "../helpers/stack";
 import { isSecretInput } from "../helpers/mocks";
 
@@ -47,7 +47,9 @@ export function stackValues(environment: Environment, data: Record<string, unkno
 }
 
 export function stackConfig(environment: Environment, data: Record<string, unknown> = {}, top: Record<string, unknown> = {}): PlatformConfig {
-    return validateConfig(stackValues(environment, data, top), { project: "grownext", stack: environment, isPlaintext: () => false });
+    // Credentials count as set with --secret; every other value as plain config, as an operator leaves it.
+    const credentials: readonly string[] = secretConfigKeys;
+    return validateConfig(stackValues(environment, data, top), { project: "grownext", stack: environment, isPlaintext: (key) => !credentials.includes(key) });
 }
 
 /** The config problems of a stack, or [] when it validates. */
