@@ -78,6 +78,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     readonly kmsKey?: StackKeyOutputs;
     readonly secretManagerProvider?: string;
     readonly migrations: Migrations;
+    /** The managed stores and the stack key (AWS stacks), for the day-2 operations component. */
+    readonly aws?: { readonly key: StackKey; readonly postgres: Readonly<Record<DatabaseName, PostgresAws>>; readonly redis: RedisAws };
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // The config holds credentials: it is never passed to super. Children inherit the providers.
@@ -123,15 +125,19 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, database, "final"),
                 partition,
             }, child);
-            app = postgres("app");
-            identity = postgres("identity");
-            redis = new RedisAws(`${name}-redis`, {
+            const appDb = postgres("app");
+            const identityDb = postgres("identity");
+            app = appDb;
+            identity = identityDb;
+            const redisAws = new RedisAws(`${name}-redis`, {
                 environment: cfg.environment,
                 settings: settings.redis,
                 network,
                 kmsKeyArn: key.arn,
                 finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, "queue", "final"),
             }, child);
+            redis = redisAws;
+            this.aws = { key, postgres: { app: appDb, identity: identityDb }, redis: redisAws };
         } else {
             const postgres = (database: DatabaseName) => new PostgresInCluster(`${name}-postgres-${database}`, {
                 database,

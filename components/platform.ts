@@ -10,6 +10,7 @@ import type { PlatformConfig } from "../config/load";
 import { DataTier } from "./dataTier";
 import { Edge } from "./edge";
 import { envValues, processEnv } from "./environment";
+import { Operations, watchedDatabases } from "./operations";
 import { awsProvider, kubernetesProvider } from "./providers";
 import { SecretStore } from "./secretStore";
 import { servicePort, ServiceProcess } from "./serviceProcess";
@@ -61,6 +62,11 @@ export class Platform extends pulumi.ComponentResource {
             kubernetesProvider: kubernetes,
             awsProvider: aws,
         }, childOpts);
+
+        // Day-2 operations (AWS stacks): alert route, alarms, event subscriptions, health checks, dashboard.
+        if (data.aws) {
+            new Operations(`${name}-operations`, { config: cfg, key: data.aws.key, databases: watchedDatabases(data.aws.postgres), redis: data.aws.redis, redisMultiAz: data.aws.redis.multiAz }, childOpts);
+        }
 
         const values = envValues(cfg, data.env, data.secretManagerProvider);
         const envs = cfg.services.map((service) => ({ service, env: processEnv(service.spec, values, cfg) }));

@@ -89,6 +89,8 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
     readonly directUrl: pulumi.Output<string>;
     readonly instance: aws.rds.Instance;
     readonly securityGroup: aws.ec2.SecurityGroup;
+    /** The resolved settings the instance was declared with (alarms size their thresholds from them). */
+    readonly settings: PostgresSettings;
 
     constructor(name: string, args: PostgresAwsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresAws", name, {}, opts);
@@ -96,6 +98,7 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
         if (problems.length > 0) throw new pulumi.RunError(`PostgresAws ${name}: ${problems.join("; ")}`);
 
         const s = args.settings;
+        this.settings = s;
         const production = args.environment === "production";
         const region = args.network.region;
         const tags = { "grownext.io/database": args.database, ...args.tags };

@@ -3,8 +3,9 @@
  * Each returns problem lines (errors.ts format); an empty list means the config may be used.
  */
 import type { ProcessSpec } from "../catalog/processes";
-import { dataProblems } from "./data";
+import { dataDefaults, dataProblems } from "./data";
 import { problem } from "./errors";
+import { monitoringProblems } from "./monitoring";
 import { secretConfigKeys, type RawConfig } from "./schema";
 
 type Rule = (cfg: RawConfig, catalog: readonly ProcessSpec[], isPlaintext: (key: string) => boolean) => string[];
@@ -131,6 +132,10 @@ const oauthNames: Rule = (cfg) => {
 /** Data-tier settings: per-environment floors (30-day PITR, multi-AZ, ...) and cross-key checks (config/data.ts). */
 const dataTierSettings: Rule = (cfg) => dataProblems(cfg.environment, cfg.data);
 
+/** Alert route and thresholds (config/monitoring.ts): production must page someone. */
+const monitoringSettings: Rule = (cfg) =>
+    monitoringProblems(cfg.environment, cfg.data.provider, cfg.monitoring, cfg.alertHttpsEndpoints, cfg.data.provider === "aws" ? (cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass) : undefined);
+
 export const rules: readonly Rule[] = [
     stripeKeysMatchEnvironment,
     productionRequirements,
@@ -139,4 +144,5 @@ export const rules: readonly Rule[] = [
     secretsAreEncrypted,
     oauthNames,
     dataTierSettings,
+    monitoringSettings,
 ];
