@@ -15,6 +15,7 @@ import { HealthChecks, healthCheckMetricsRegion, healthCheckTargets } from "./he
 import { OperationsDashboard, type DashboardSection } from "./operationsDashboard";
 import { PostgresMonitoring } from "./postgresMonitoring";
 import type { PostgresAws } from "./postgresAws";
+import type { PostgresRestore } from "./postgresRestore";
 import type { RedisAws } from "./redisAws";
 import { redisTopology } from "./redisAws";
 import { RedisMonitoring } from "./redisMonitoring";
@@ -29,10 +30,16 @@ export interface WatchedDatabase {
     readonly settings: Pick<PostgresSettings, "instanceClass" | "allocatedStorage">;
 }
 
-/** The instances the processes use, from the data tier's Postgres components. */
-export function watchedDatabases(postgres: Readonly<Record<DatabaseName, Pick<PostgresAws, "instance" | "settings">>>): WatchedDatabase[] {
-    return (Object.entries(postgres) as Array<[DatabaseName, Pick<PostgresAws, "instance" | "settings">]>)
+/** The instances to watch: every source, and every point-in-time restore serving instead of one. */
+export function watchedDatabases(
+    postgres: Readonly<Record<DatabaseName, Pick<PostgresAws, "instance" | "settings">>>,
+    restored: Readonly<Partial<Record<DatabaseName, Pick<PostgresRestore, "instance" | "settings">>>> = {},
+): WatchedDatabase[] {
+    const sources = (Object.entries(postgres) as Array<[DatabaseName, Pick<PostgresAws, "instance" | "settings">]>)
         .map(([database, pg]) => ({ label: database, database, instance: pg.instance, settings: pg.settings }));
+    const restores = (Object.entries(restored) as Array<[DatabaseName, Pick<PostgresRestore, "instance" | "settings"> | undefined]>)
+        .flatMap(([database, pg]) => (pg ? [{ label: `${database}-restore`, database, instance: pg.instance, settings: pg.settings }] : []));
+    return [...sources, ...restores];
 }
 
 export interface OperationsArgs {

@@ -91,6 +91,10 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
     readonly securityGroup: aws.ec2.SecurityGroup;
     /** The resolved settings the instance was declared with (alarms size their thresholds from them). */
     readonly settings: PostgresSettings;
+    /** Subnet group, parameter group and master password: a point-in-time restore reuses them. */
+    readonly subnetGroupName: pulumi.Output<string>;
+    readonly parameterGroupName: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresAwsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresAws", name, {}, opts);
@@ -140,6 +144,10 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
             region,
             tags,
         }, { parent: this });
+
+        this.subnetGroupName = subnets.name;
+        this.parameterGroupName = parameters.name;
+        this.password = secretPassword;
 
         let monitoringRoleArn: pulumi.Output<string> | undefined;
         if (s.monitoringIntervalSeconds > 0) {
