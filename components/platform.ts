@@ -11,6 +11,7 @@ import { DataTier } from "./dataTier";
 import { Edge } from "./edge";
 import { envValues, processEnv } from "./environment";
 import { Operations, watchedDatabases } from "./operations";
+import { PrometheusRules } from "./prometheusRules";
 import { awsProvider, kubernetesProvider } from "./providers";
 import { SecretStore } from "./secretStore";
 import { servicePort, ServiceProcess } from "./serviceProcess";
@@ -102,6 +103,11 @@ export class Platform extends pulumi.ComponentResource {
             clusterIssuer: cfg.edge.clusterIssuer,
             hstsMaxAgeSeconds: cfg.edge.hstsMaxAgeSeconds,
         }, childOpts);
+
+        // Kubernetes-side alert rules, where the cluster runs the Prometheus Operator.
+        if (cfg.monitoring.prometheusRules) {
+            new PrometheusRules(`${name}-alert-rules`, { namespace: cfg.kubernetes.namespace, processes: cfg.services.map((s) => s.spec) }, { ...childOpts, dependsOn: [namespace] });
+        }
 
         this.urls = cfg.urls;
         this.renderDirectory = cfg.kubernetes.renderDirectory;
