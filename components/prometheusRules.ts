@@ -5,6 +5,7 @@
  *  - every Deployment below its desired replicas, and every container in a restart loop;
  *  - every autoscaled process whose HPA is pinned at its maximum;
  *  - every singleton not running exactly once (none: jobs stop; two: jobs fire twice);
+ *  - a 5xx spike on a public process (ingress-nginx request metrics);
  *  - a failed migrations Job (the release gate stops every rollout behind it).
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -57,12 +58,20 @@ export function prometheusRuleGroups(processes: readonly ProcessSpec[], namespac
                 `${p.name} has run at its autoscaler's maximum for 15 minutes: raise services.${p.name}.autoscale.max or find the load`, "postgresCapacity", p.name));
         }
     }
+    // 5xx spikes at the edge (guides: "set alerts for 5xx spikes"), from ingress-nginx's metrics per backend Service.
+    const edge = processes.filter((p) => p.publicHost !== undefined && p.http !== undefined).map((p) => {
+        const sel = `exported_namespace="${namespace}", exported_service="${p.name}"`;
+        return rule(`${camel(p.name)}ServerErrorSpike`,
+            `sum(rate(nginx_ingress_controller_requests{${sel}, status=~"5.."}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m])) > 0.05`,
+            "5m", "page", `more than 5% of requests to ${p.name} answer 5xx`, "restartInspect", p.name);
+    });
     const release = [
         rule("MigrationsJobFailed", `kube_job_status_failed{${ns}, job_name=~"migrate-.*"} > 0`, "0m", "page",
             "a database migrations Job failed: every rollout behind it is held (release gate)", "restartInspect"),
     ];
     return [
         { name: "grownext.workloads", rules: workloads },
+        { name: "grownext.edge", rules: edge },
         { name: "grownext.release", rules: release },
     ];
 }

@@ -32,6 +32,8 @@ describe("PrometheusRules", () => {
         assert.match(a.get("IdentityAutoscalerAtMax")!.expr, /current_replicas\{namespace="grownext", horizontalpodautoscaler="identity"\} >= kube_horizontalpodautoscaler_spec_max_replicas/);
         assert.deepStrictEqual(a.get("EncryptionRotationNotExactlyOnce"), { expr: 'kube_deployment_status_replicas_available{namespace="grownext", deployment="encryption-rotation"} != 1', for: "5m", severity: "page" });
         assert.deepStrictEqual(a.get("MigrationsJobFailed"), { expr: 'kube_job_status_failed{namespace="grownext", job_name=~"migrate-.*"} > 0', for: "0m", severity: "page" });
+        assert.match(a.get("WebServerErrorSpike")!.expr, /exported_service="web", status=~"5\.\."\}\[5m\]\)\) \/ sum\(rate\(nginx_ingress_controller_requests\{exported_namespace="grownext", exported_service="web"\}\[5m\]\)\) > 0\.05$/);
+        assert.ok(!a.has("WorkerServerErrorSpike"), "only public processes serve through the ingress");
         assert.ok(!a.has("SchedulerBelowDesiredReplicas"), "singletons get the exactly-once rule instead");
         assert.ok(!a.has("WorkerAutoscalerAtMax"), "only autoscaled processes have an HPA");
         for (const r of prometheusRuleGroups(processCatalog, "grownext").flatMap((g) => g.rules)) assert.match(r.annotations.runbook, /guide/, r.alert);
@@ -42,7 +44,7 @@ describe("PrometheusRules", () => {
         await settle();
         const r = recorder.one(ruleType, "rules-rule").inputs;
         assert.deepStrictEqual([r.apiVersion, r.kind, r.metadata.namespace, r.metadata.labels.release], ["monitoring.coreos.com/v1", "PrometheusRule", "grownext", "kube-prometheus-stack"]);
-        assert.deepStrictEqual(r.spec.groups.map((g: any) => g.name), ["grownext.workloads", "grownext.release"]);
+        assert.deepStrictEqual(r.spec.groups.map((g: any) => g.name), ["grownext.workloads", "grownext.edge", "grownext.release"]);
     });
 
     it("is off unless the stack turns it on", async () => {
@@ -58,6 +60,6 @@ describe("PrometheusRules", () => {
         await settle();
         const groups = recorder.ofType(ruleType)[0]!.inputs.spec.groups;
         const names = groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
-        for (const n of ["AdminBelowDesiredReplicas", "AdminRestartLoop", "AdminAutoscalerAtMax"]) assert.ok(names.includes(n), n);
+        for (const n of ["AdminBelowDesiredReplicas", "AdminRestartLoop", "AdminAutoscalerAtMax", "AdminServerErrorSpike"]) assert.ok(names.includes(n), n);
     });
 });
