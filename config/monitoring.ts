@@ -231,6 +231,7 @@ export function monitoringProblems(
     monitoring: MonitoringConfig,
     alertHttpsEndpoints: Readonly<Record<string, string>>,
     instanceClass: string | undefined,
+    rpoMinutes?: number,
 ): string[] {
     const out: string[] = [];
     const t = resolveThresholds(environment, monitoring);
@@ -239,6 +240,9 @@ export function monitoringProblems(
     }
     if (t.redis.memoryWarningPercent >= t.redis.memoryPagePercent) {
         out.push(problem("monitoring.thresholds.redis.memoryWarningPercent", `must be below monitoring.thresholds.redis.memoryPagePercent (${t.redis.memoryPagePercent}): the warning comes first`, t.redis.memoryWarningPercent, false));
+    }
+    if (rpoMinutes !== undefined && t.redis.replicationLagSeconds >= rpoMinutes * 60) {
+        out.push(problem("monitoring.thresholds.redis.replicationLagSeconds", `must be below data.rpoMinutes (${rpoMinutes} min): a failover at that lag would already lose more than the RPO`, t.redis.replicationLagSeconds, false));
     }
     const aws = provider === "aws";
     const routes = monitoring.alertEmails.length + Object.keys(alertHttpsEndpoints).length;

@@ -6,6 +6,7 @@ import type { ProcessSpec } from "../catalog/processes";
 import { dataDefaults, dataProblems } from "./data";
 import { problem } from "./errors";
 import { monitoringProblems } from "./monitoring";
+import { recoveryObjectives } from "./recovery";
 import { secretConfigKeys, type RawConfig } from "./schema";
 
 type Rule = (cfg: RawConfig, catalog: readonly ProcessSpec[], isPlaintext: (key: string) => boolean) => string[];
@@ -134,7 +135,11 @@ const dataTierSettings: Rule = (cfg) => dataProblems(cfg.environment, cfg.data);
 
 /** Alert route and thresholds (config/monitoring.ts): production must page someone. */
 const monitoringSettings: Rule = (cfg) =>
-    monitoringProblems(cfg.environment, cfg.data.provider, cfg.monitoring, cfg.alertHttpsEndpoints, cfg.data.provider === "aws" ? (cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass) : undefined);
+    monitoringProblems(
+        cfg.environment, cfg.data.provider, cfg.monitoring, cfg.alertHttpsEndpoints,
+        cfg.data.provider === "aws" ? (cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass) : undefined,
+        recoveryObjectives(cfg.environment, cfg.data)?.rpoMinutes,
+    );
 
 export const rules: readonly Rule[] = [
     stripeKeysMatchEnvironment,
