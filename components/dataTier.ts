@@ -26,6 +26,7 @@ import {
 import { Migrations, type MigrationSpec } from "./migrations";
 import { PostgresAws, rdsIdentifier } from "./postgresAws";
 import { PostgresInCluster } from "./postgresInCluster";
+import { PostgresRestore } from "./postgresRestore";
 import { RedisAws } from "./redisAws";
 import { RedisInCluster } from "./redisInCluster";
 import { arnPartition, providerList } from "./secretStore";
@@ -78,6 +79,14 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     readonly kmsKey?: StackKeyOutputs;
     readonly secretManagerProvider?: string;
     readonly migrations: Migrations;
+    /** The managed stores and the stack key (AWS stacks), for the day-2 operations component. */
+    readonly aws?: {
+        readonly key: StackKey;
+        readonly postgres: Readonly<Record<DatabaseName, PostgresAws>>;
+        /** Point-in-time restores serving instead of their source (`data.restore`). */
+        readonly restored: Readonly<Partial<Record<DatabaseName, PostgresRestore>>>;
+        readonly redis: RedisAws;
+    };
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // The config holds credentials: it is never passed to super. Children inherit the providers.
@@ -123,15 +132,35 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, database, "final"),
                 partition,
             }, child);
-            app = postgres("app");
-            identity = postgres("identity");
-            redis = new RedisAws(`${name}-redis`, {
+            const appDb = postgres("app");
+            const identityDb = postgres("identity");
+            // A point-in-time restore (data.restore.<database>) serves instead of its untouched source.
+            const restored: Partial<Record<DatabaseName, PostgresRestore>> = {};
+            const serving = (database: DatabaseName, source: PostgresAws): PostgresConnection => {
+                const restore = cfg.data.restore?.[database];
+                if (restore === undefined) return source;
+                return restored[database] = new PostgresRestore(`${name}-postgres-${database}-restore`, {
+                    environment: cfg.environment,
+                    project: cfg.project,
+                    stack: cfg.stack,
+                    database,
+                    restore,
+                    source: { ...source, securityGroupId: source.securityGroup.id },
+                    kmsKeyArn: key.arn,
+                    region: network.region,
+                }, child);
+            };
+            app = serving("app", appDb);
+            identity = serving("identity", identityDb);
+            const redisAws = new RedisAws(`${name}-redis`, {
                 environment: cfg.environment,
                 settings: settings.redis,
                 network,
                 kmsKeyArn: key.arn,
                 finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, "queue", "final"),
             }, child);
+            redis = redisAws;
+            this.aws = { key, postgres: { app: appDb, identity: identityDb }, restored, redis: redisAws };
         } else {
             const postgres = (database: DatabaseName) => new PostgresInCluster(`${name}-postgres-${database}`, {
                 database,

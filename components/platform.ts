@@ -10,6 +10,8 @@ import type { PlatformConfig } from "../config/load";
 import { DataTier } from "./dataTier";
 import { Edge } from "./edge";
 import { envValues, processEnv } from "./environment";
+import { Operations, watchedDatabases } from "./operations";
+import { PrometheusRules } from "./prometheusRules";
 import { awsProvider, kubernetesProvider } from "./providers";
 import { SecretStore } from "./secretStore";
 import { servicePort, ServiceProcess } from "./serviceProcess";
@@ -62,6 +64,11 @@ export class Platform extends pulumi.ComponentResource {
             awsProvider: aws,
         }, childOpts);
 
+        // Day-2 operations (AWS stacks): alert route, alarms, event subscriptions, health checks, dashboard.
+        if (data.aws) {
+            new Operations(`${name}-operations`, { config: cfg, key: data.aws.key, databases: watchedDatabases(data.aws.postgres, data.aws.restored), redis: data.aws.redis, redisMultiAz: data.aws.redis.multiAz }, childOpts);
+        }
+
         const values = envValues(cfg, data.env, data.secretManagerProvider);
         const envs = cfg.services.map((service) => ({ service, env: processEnv(service.spec, values, cfg) }));
 
@@ -96,6 +103,11 @@ export class Platform extends pulumi.ComponentResource {
             clusterIssuer: cfg.edge.clusterIssuer,
             hstsMaxAgeSeconds: cfg.edge.hstsMaxAgeSeconds,
         }, childOpts);
+
+        // Kubernetes-side alert rules, where the cluster runs the Prometheus Operator.
+        if (cfg.monitoring.prometheusRules) {
+            new PrometheusRules(`${name}-alert-rules`, { namespace: cfg.kubernetes.namespace, processes: cfg.services.map((s) => s.spec) }, { ...childOpts, dependsOn: [namespace] });
+        }
 
         this.urls = cfg.urls;
         this.renderDirectory = cfg.kubernetes.renderDirectory;

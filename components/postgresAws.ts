@@ -89,6 +89,12 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
     readonly directUrl: pulumi.Output<string>;
     readonly instance: aws.rds.Instance;
     readonly securityGroup: aws.ec2.SecurityGroup;
+    /** The resolved settings the instance was declared with (alarms size their thresholds from them). */
+    readonly settings: PostgresSettings;
+    /** Subnet group, parameter group and master password: a point-in-time restore reuses them. */
+    readonly subnetGroupName: pulumi.Output<string>;
+    readonly parameterGroupName: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresAwsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresAws", name, {}, opts);
@@ -96,6 +102,7 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
         if (problems.length > 0) throw new pulumi.RunError(`PostgresAws ${name}: ${problems.join("; ")}`);
 
         const s = args.settings;
+        this.settings = s;
         const production = args.environment === "production";
         const region = args.network.region;
         const tags = { "grownext.io/database": args.database, ...args.tags };
@@ -137,6 +144,10 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
             region,
             tags,
         }, { parent: this });
+
+        this.subnetGroupName = subnets.name;
+        this.parameterGroupName = parameters.name;
+        this.password = secretPassword;
 
         let monitoringRoleArn: pulumi.Output<string> | undefined;
         if (s.monitoringIntervalSeconds > 0) {

@@ -61,6 +61,8 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
     readonly password: pulumi.Output<string>;
     readonly tls: pulumi.Output<string>;
     readonly replicationGroup: aws.elasticache.ReplicationGroup;
+    /** Whether the group runs a replica with automatic failover (`data.redis.multiAz`). */
+    readonly multiAz: boolean;
     readonly securityGroup: aws.ec2.SecurityGroup;
 
     constructor(name: string, args: RedisAwsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -69,6 +71,7 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
         if (problems.length > 0) throw new pulumi.RunError(`RedisAws ${name}: ${problems.join("; ")}`);
 
         const s = args.settings;
+        this.multiAz = s.multiAz;
         const production = args.environment === "production";
         const region = args.network.region;
         const tags = { "grownext.io/cache": "queue", ...args.tags };

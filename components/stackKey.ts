@@ -29,6 +29,9 @@ export interface StackKeyArgs {
 
 export const defaultRotationPeriodInDays = 365;
 
+/** Service principals that publish to the alert route (CloudWatch alarms, RDS event subscriptions). */
+export const alertPublisherServices = ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"] as const;
+
 /** `alias/<project>-<stack>` with characters KMS refuses replaced. */
 export function stackKeyAliasName(project: string, stack: string): string {
     return `${project}-${stack}`.replace(/[^a-zA-Z0-9/_-]/g, "-");
@@ -68,6 +71,16 @@ export function stackKeyPolicy(partition: string, accountId: string): Record<str
                 Action: "kms:*",
                 Resource: "*",
             },
+            {
+                // The alert route's SNS topic is encrypted with this key: the services that publish
+                // alarms and RDS events to it must be able to use the key, for this account only.
+                Sid: "AlarmPublishersUseKeyForAlertRoute",
+                Effect: "Allow",
+                Principal: { Service: [...alertPublisherServices] },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
         ],
     };
 }
@@ -78,6 +91,8 @@ export class StackKey extends pulumi.ComponentResource implements StackKeyOutput
     /** The alias name, `alias/<project>-<stack>`. */
     readonly alias: pulumi.Output<string>;
     readonly key: aws.kms.Key;
+    /** The key's region (the alert route's topic must be in the same one). */
+    readonly region?: pulumi.Input<string>;
 
     constructor(name: string, args: StackKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:StackKey", name, {}, opts);
@@ -113,6 +128,7 @@ export class StackKey extends pulumi.ComponentResource implements StackKeyOutput
         this.arn = this.key.arn;
         this.id = this.key.id;
         this.alias = alias.name;
+        this.region = args.region;
         this.registerOutputs({ arn: this.arn, id: this.id, alias: this.alias });
     }
 }

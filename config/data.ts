@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { problem, type Problem } from "./errors";
+import { recoveryConfigShape, recoveryProblems } from "./recovery";
 import type { Environment } from "./schema";
 
 export const awsNetworkConfig = z
@@ -119,6 +120,8 @@ export const dataConfig = z
         redis: redisConfig.optional(),
         inCluster: inClusterConfig.optional(),
         kms: kmsConfig.optional(),
+        // RPO/RTO and point-in-time restores (config/recovery.ts).
+        ...recoveryConfigShape,
     })
     .strict();
 
@@ -326,5 +329,8 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
         require("data.redis.multiAz", redis.multiAz, "must be true in production: BullMQ needs a replica with automatic failover", redis.multiAz);
         require("data.kms.deletionWindowDays", s.kms.deletionWindowDays === 30, "must be 30 in production: the longest window to cancel a key deletion that would make every backup unreadable", s.kms.deletionWindowDays);
     }
+    // One line per key: a setting the guides already refuse is not reported again against the RPO.
+    const keyOf = (p: Problem) => p.path.join(".");
+    out.push(...recoveryProblems(environment, data, s).filter((p) => !out.some((o) => keyOf(o) === keyOf(p))));
     return out;
 }

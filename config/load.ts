@@ -42,6 +42,8 @@ export interface SecretValues {
     readonly stripeSecretKey?: string;
     readonly stripeWebhookSecret?: string;
     readonly oauthClientSecrets: Readonly<Record<string, string>>;
+    /** HTTPS subscribers of the alert route (pager URLs), by name. */
+    readonly alertHttpsEndpoints: Readonly<Record<string, string>>;
 }
 
 export interface PlatformConfig {
@@ -61,6 +63,7 @@ export interface PlatformConfig {
     readonly sentryDsn?: string;
     readonly migrations: RawConfig["migrations"];
     readonly data: RawConfig["data"];
+    readonly monitoring: RawConfig["monitoring"];
     readonly secrets: SecretValues;
     readonly urls: { readonly api: string; readonly identity: string; readonly portal: string };
 }
@@ -186,12 +189,14 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
         sentryDsn: cfg.sentryDsn,
         migrations: cfg.migrations,
         data: cfg.data,
+        monitoring: cfg.monitoring,
         secrets: {
             supabaseServiceRoleKey: cfg.supabaseServiceRoleKey,
             identityJwtPrivateKey: cfg.identityJwtPrivateKey,
             stripeSecretKey: cfg.stripeSecretKey,
             stripeWebhookSecret: cfg.stripeWebhookSecret,
             oauthClientSecrets: cfg.oauthClientSecrets,
+            alertHttpsEndpoints: cfg.alertHttpsEndpoints,
         },
         urls: { api: host(publicHostOf(catalog, "web", "api")), identity: host(publicHostOf(catalog, "identity", "identity")), portal: host(publicHostOf(catalog, "portal", "portal")) },
     };

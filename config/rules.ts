@@ -6,7 +6,7 @@
  */
 import type { ProcessSpec } from "../catalog/processes";
 import { inspectKubeconfig, inspectPrivateKey, inspectPublicKey, supabaseKeyRole } from "./credentials";
-import { dataProblems } from "./data";
+import { dataDefaults, dataProblems } from "./data";
 import { serviceDefaults } from "./defaults";
 import { problem, type Problem } from "./errors";
 import {
@@ -19,6 +19,8 @@ import {
     stackNameEnvironments,
 } from "./floors";
 import { credentialLeaves } from "./keys";
+import { monitoringProblems } from "./monitoring";
+import { recoveryObjectives } from "./recovery";
 import { environments, type Environment, type RawConfig } from "./schema";
 
 export interface RuleContext {
@@ -392,6 +394,13 @@ const stackNameMatchesEnvironment: Rule = (cfg, { stack }) => {
     if (named === undefined || named === cfg.environment || reason !== undefined) return [];
     return [problem("environment", `must agree with the stack's name: stack ${JSON.stringify(stack)} names ${named}, the config says ${cfg.environment}`, { change: toChange("environment") })];
 };
+/** Alert route and thresholds (config/monitoring.ts): production must page someone. */
+const monitoringSettings: Rule = (cfg) =>
+    monitoringProblems(
+        cfg.environment, cfg.data.provider, cfg.monitoring, cfg.alertHttpsEndpoints,
+        cfg.data.provider === "aws" ? (cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass) : undefined,
+        recoveryObjectives(cfg.environment, cfg.data)?.rpoMinutes,
+    );
 
 export const rules: readonly Rule[] = [
     stripeKeysMatchEnvironment,
@@ -410,4 +419,5 @@ export const rules: readonly Rule[] = [
     publicHostNames,
     regionMatchesArns,
     stackNameMatchesEnvironment,
+    monitoringSettings,
 ];

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { dataConfig } from "./data";
+import { alertHttpsEndpointsConfig, monitoringConfig } from "./monitoring";
 
 export const environments = ["local", "staging", "production"] as const;
 export type Environment = (typeof environments)[number];
@@ -136,6 +137,8 @@ export const rawConfigSchema = z
         services: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a process name from the catalog" }), serviceConfig).default({}),
         edge: edgeConfig.default(edgeConfig.parse({})),
         probes: probesConfig.default(probesConfig.parse({})),
+        /** Day-2 operations: alert route, alarm thresholds, Prometheus rules (config/monitoring.ts). */
+        monitoring: monitoringConfig.default(monitoringConfig.parse({})),
         supabase: z
             .object({ url: z.url({ protocol: /^https?$/ }).optional(), anonKey: z.string().min(1).optional() })
             .strict()
@@ -166,6 +169,8 @@ export const rawConfigSchema = z
         stripeSecretKey: credential(z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe secret key" })).optional(),
         stripeWebhookSecret: credential(z.string().regex(/^whsec_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe webhook secret" })).optional(),
         oauthClientSecrets: credential(z.record(envName, z.string().min(1))).default({}),
+        /** HTTPS subscribers of the alert route (a pager's integration URL), by name: secrets. */
+        alertHttpsEndpoints: credential(alertHttpsEndpointsConfig).default({}),
     })
     .strict();
 

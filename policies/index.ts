@@ -13,6 +13,10 @@ import { postgresStorageEncrypted } from "./data/postgres-storage-encrypted";
 import { redisNoeviction } from "./data/redis-noeviction";
 import { secretsManagerCustomerKey } from "./data/secrets-manager-customer-key";
 import { ingressHsts } from "./edge/ingress-hsts";
+import { alarmsRouteSomewhere } from "./monitoring/alarms-route-somewhere";
+import { alertRouteSubscribed } from "./monitoring/alert-route-subscribed";
+import { postgresMonitored } from "./monitoring/postgres-monitored";
+import { redisMemoryAlarm } from "./monitoring/redis-memory-alarm";
 import { ingressTls } from "./edge/ingress-tls";
 import { noLiteralSecretEnv } from "./secrets/no-literal-secret-env";
 import { noSecretNextPublic } from "./secrets/no-secret-next-public";
@@ -67,5 +71,10 @@ new PolicyPack("grownext-guides", {
         processTopology,
         smokeProbe,
         productionDataProtected,
+        // Monitoring (day-2 operations)
+        alertRouteSubscribed,
+        alarmsRouteSomewhere,
+        redisMemoryAlarm,
+        postgresMonitored,
     ],
 });

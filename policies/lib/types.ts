@@ -13,6 +13,10 @@ export const awsTypes = {
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    snsTopic: "aws:sns/topic:Topic",
+    snsTopicSubscription: "aws:sns/topicSubscription:TopicSubscription",
+    metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    rdsEventSubscription: "aws:rds/eventSubscription:EventSubscription",
 } as const;
 
 export const k8sTypes = {

@@ -74,8 +74,10 @@ describe("DataTier", () => {
             assert.strictEqual(key.deletionWindowInDays, 30);
             assert.strictEqual(key.region, "eu-west-1");
             const policy = JSON.parse(key.policy);
-            assert.deepStrictEqual(policy.Statement.map((s: any) => [s.Effect, s.Principal.AWS, s.Action]), [
+            assert.deepStrictEqual(policy.Statement.map((s: any) => [s.Effect, s.Principal.AWS ?? s.Principal.Service, s.Action]), [
                 ["Allow", "arn:aws:iam::123456789012:root", "kms:*"],
+                // The alert route's publishers (CloudWatch, RDS events) may use the key for this account only.
+                ["Allow", ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"], ["kms:Decrypt", "kms:GenerateDataKey*"]],
             ]);
             assert.strictEqual(inputs(T.kmsAlias, "test-data-key-alias").name, "alias/grownext-production");
         });

@@ -41,6 +41,8 @@ export function stackValues(environment: Environment, data: Record<string, unkno
             stripeWebhookSecret: fakeStripe.webhook,
             supabaseServiceRoleKey: "service-role-FAKE-0123456789abcdef",
             identityJwtPrivateKey: testKeyPair().privateKey,
+            // Production must page someone (config/monitoring.ts).
+            monitoring: { alertEmails: ["oncall@example.com"] },
         });
     }
     return { ...base, ...top };

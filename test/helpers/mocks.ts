@@ -68,6 +68,8 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.address ??= `${args.name}.abc.eu-west-1.rds.amazonaws.com`;
         state.port ??= 5432;
         state.endpoint ??= `${state.address}:5432`;
+        // RDS names an instance without an identifier input; alarms and event subscriptions read it.
+        state.identifier ??= `${args.name}-abc123`;
     }
     if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
         state.primaryEndpointAddress ??= `master.${args.name}.abc.euw1.cache.amazonaws.com`;
@@ -85,6 +87,9 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         ].includes(args.type)
     ) {
         state.name ??= args.name;
+    }
+    if (args.type === "aws:route53/healthCheck:HealthCheck") {
+        state.id ??= `${args.name}-id`;
     }
     if (args.type === "aws:kms/key:Key") {
         state.keyId ??= `${args.name}-id`;

@@ -8,6 +8,7 @@ import { labelKeys, partOf, smokeProbeMarker } from "../../catalog/labels";
 import { findProcess, processCatalog, type HealthCheck } from "../../catalog/processes";
 import { serviceRoleTrustedProcesses } from "../../catalog/environment";
 import { resource, urnOf, type PolicyResourceLike } from "./harness";
+import { monitoringResources } from "./monitoringFixtures";
 
 export const types = {
     deployment: "kubernetes:apps/v1:Deployment",
@@ -312,6 +313,8 @@ export function compliantStack(stack = "production", opts: { aws?: boolean; smok
         out.push(resource(types.kmsKey, "stack-key", kmsKeyProps(), { stack, opts: protect }));
         out.push(resource(types.smSecret, "web-secrets", smSecretProps(), { stack, opts: protect }));
         out.push(resource(types.securityGroup, "data", securityGroupProps(), { stack }));
+        const find = (type: string) => out.find((r) => r.type === type)!;
+        out.push(...monitoringResources(stack, find(types.rdsInstance), find(types.replicationGroup)));
     } else {
         out.push(resource(types.statefulSet, "redis", redisStatefulSetProps(), { stack }));
     }

@@ -4,7 +4,7 @@ import * as path from "path";
 import type { Policy } from "@pulumi/policy";
 import { loadPack, policiesDir } from "./harness";
 
-const areas = ["data", "secrets", "workloads", "edge", "stack"];
+const areas = ["data", "secrets", "workloads", "edge", "stack", "monitoring"];
 
 /** Security and data-loss rules: these must block a deployment by default. */
 const mandatory = [
@@ -29,6 +29,10 @@ const mandatory = [
     "ingress-hsts",
     "process-topology",
     "production-data-protected",
+    "alert-route-subscribed",
+    "alarms-route-somewhere",
+    "redis-memory-alarm",
+    "postgres-monitored",
 ];
 
 function policyFiles(): { file: string; exports: Record<string, unknown> }[] {
