@@ -200,11 +200,20 @@ async function fetchOnce(agent: Agent, url: URL, { budget, signal }: ProbeReques
             return cut();
         }
         const code = errorCode(error);
-        if (code === "UND_ERR_CONNECT_TIMEOUT" && budget.connectMs < configured.connectMs) {
-            // The connect timeout was the deadline itself (see createHttpTransport).
+        // A timeout clipped to the time left was the deadline itself. undici's coarse timers may fire
+        // it some hundreds of milliseconds early; it still means no time is left for another attempt.
+        const clippedPhase =
+            code === "UND_ERR_CONNECT_TIMEOUT" && budget.connectMs < configured.connectMs
+                ? "no connection (TCP and TLS handshake)"
+                : code === "UND_ERR_HEADERS_TIMEOUT" && budget.headersMs < configured.headersMs
+                  ? "no response headers"
+                  : code === "UND_ERR_BODY_TIMEOUT" && budget.bodyMs < configured.bodyMs
+                    ? "no complete response body"
+                    : undefined;
+        if (clippedPhase !== undefined) {
             return {
                 kind: "failure",
-                observed: `no connection (TCP and TLS handshake) before the run deadline (${budget.remainingMs} ms were left)`,
+                observed: `${clippedPhase} before the run deadline (${budget.remainingMs} ms were left)`,
                 cutByDeadline: true,
                 permanent: false,
             };
