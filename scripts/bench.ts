@@ -68,7 +68,7 @@ async function main(): Promise<void> {
             const overrun = f.elapsedMs - f.deadlineMs;
             console.log(
                 `  ${f.fault}, ${f.deadlineMs / 1000} s deadline: run ended in ${(f.elapsedMs / 1000).toFixed(2)} s` +
-                    (overrun > 0 ? ` (overrun ${overrun} ms)` : ` (${fmt(f.elapsedMs / f.deadlineMs)}x the deadline)`) +
+                    (overrun > 0 ? ` (overrun ${overrun} ms)` : ` (${((100 * f.elapsedMs) / f.deadlineMs).toFixed(1)}% of the deadline)`) +
                     (f.passed ? " -- PASSED, which it must not" : ""),
             );
         }
