@@ -1,12 +1,18 @@
 /**
- * Benchmark of a healthy probe run against loopback HTTPS servers where every check has its own
- * latency. The checks run concurrently, so the run should take about as long as the slowest check
- * (total/slowest near 1.0) and far less than their sum.
+ * Benchmarks of probe runs against loopback servers, in real time (the tests prove the bounds on a
+ * simulated clock; this measures them):
+ *  - a healthy run where every check has its own latency: the checks run concurrently, so the run
+ *    should take about as long as the slowest check (total/slowest near 1.0) and far less than their sum;
+ *  - faulty runs: a TLS handshake that never finishes and an endpoint that never answers must end at
+ *    the deadline (overrun well under a second); a certificate error and a redirect down to http must
+ *    end at once, whatever the deadline.
  */
+import { performance } from "node:perf_hooks";
 import { smokeChecks } from "./checks";
 import { createLoopbackCertificates } from "./loopback/certificates";
-import { startFakePlatform } from "./loopback/platform";
-import { runProbes } from "./run";
+import { startPlainHttpServer, startSilentTlsServer } from "./loopback/faults";
+import { PlatformUrls, oneYearHsts, sendText, startFakePlatform } from "./loopback/platform";
+import { ProbeReport, runProbes } from "./run";
 
 export interface ProbeBenchFigures {
     /** Wall-clock time of the whole probe run. */
@@ -62,6 +68,47 @@ export async function benchProbeRun(): Promise<ProbeBenchFigures> {
             await platform.close();
         }
     } finally {
+        await certificates.remove();
+    }
+}
+
+export interface FaultRunFigure {
+    readonly fault: string;
+    readonly deadlineMs: number;
+    /** Wall-clock time of the whole run, socket teardown included. */
+    readonly elapsedMs: number;
+    readonly passed: boolean;
+}
+
+/** Faulty runs, each timed from start to the end of `runProbes` (sockets torn down). */
+export async function benchProbeFaults(): Promise<FaultRunFigure[]> {
+    const certificates = await createLoopbackCertificates();
+    const silent = await startSilentTlsServer();
+    const cleartext = await startPlainHttpServer((_request, response) => sendText(response, 200, "insecure"));
+    const tls = { key: certificates.serverKeyPem, cert: certificates.serverCertPem };
+    const healthy = await startFakePlatform({ tls });
+    const silentApi = await startFakePlatform({ tls, overrides: { api: { "/api/health/ready": () => undefined } } });
+    const downgrading = await startFakePlatform({
+        tls,
+        overrides: { portal: { "/": (_request, response) => sendText(response, 302, "", { location: `${cleartext.url}/`, "strict-transport-security": oneYearHsts }) } },
+    });
+    const targetsOf = (urls: PlatformUrls) => ({ api: new URL(urls.api), identity: new URL(urls.identity), portal: new URL(urls.portal) });
+    const timed = async (fault: string, deadlineMs: number, run: () => Promise<ProbeReport>): Promise<FaultRunFigure> => {
+        const started = performance.now();
+        const report = await run();
+        return { fault, deadlineMs, elapsedMs: Math.round(performance.now() - started), passed: report.passed };
+    };
+    try {
+        return [
+            await timed("hung TLS handshake", 2_000, () =>
+                runProbes({ targets: { ...targetsOf(healthy.urls), identity: new URL(silent.url) }, deadlineMs: 2_000, ca: certificates.caPem }),
+            ),
+            await timed("endpoint that never answers", 2_000, () => runProbes({ targets: targetsOf(silentApi.urls), deadlineMs: 2_000, ca: certificates.caPem })),
+            await timed("untrusted certificate", 60_000, () => runProbes({ targets: targetsOf(healthy.urls), deadlineMs: 60_000 })),
+            await timed("portal redirect down to http", 60_000, () => runProbes({ targets: targetsOf(downgrading.urls), deadlineMs: 60_000, ca: certificates.caPem })),
+        ];
+    } finally {
+        await Promise.all([healthy.close(), silentApi.close(), downgrading.close(), silent.close(), cleartext.close()]);
         await certificates.remove();
     }
 }

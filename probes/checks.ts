@@ -4,7 +4,8 @@
  * so adding one is adding an entry here.
  */
 import type { ProbeResponse } from "./http";
-import { parseHttpUrl, trimOneTrailingSlash } from "./urls";
+import { firstHop } from "./redirects";
+import { parseHttpUrl, redactUrl, trimOneTrailingSlash } from "./urls";
 import {
     Verdict,
     describeStatus,
@@ -16,7 +17,7 @@ import {
     firstHeader,
     hstsMaxAgeSeconds,
     is200,
-    isSuccessOrRedirect,
+    isSuccess,
     pass,
     readField,
 } from "./validators";
@@ -30,6 +31,11 @@ export const targets: readonly Target[] = ["api", "identity", "portal"];
 export interface CheckContext {
     /** The OIDC issuer the identity service must announce. */
     readonly expectedIssuer: string;
+    /**
+     * Whether the issuer and the endpoints the discovery document names must be https: everywhere but
+     * the local stack, since tokens and signing keys fetched over plain HTTP can be swapped in transit.
+     */
+    readonly requireHttps: boolean;
 }
 
 /**
@@ -97,10 +103,15 @@ function openIdConfigurationIsComplete(response: ProbeResponse, context: CheckCo
     const issuer = document.value["issuer"];
     if (typeof issuer !== "string" || trimOneTrailingSlash(issuer) !== trimOneTrailingSlash(context.expectedIssuer)) {
         problems.push(`issuer was ${describeValue(issuer)}`);
+    } else if (context.requireHttps && parseHttpUrl(issuer)?.protocol !== "https:") {
+        problems.push(`issuer ${describeValue(issuer)} is not https`);
     }
     for (const endpoint of ["authorization_endpoint", "token_endpoint", "jwks_uri"]) {
-        if (parseHttpUrl(document.value[endpoint]) === undefined) {
+        const url = parseHttpUrl(document.value[endpoint]);
+        if (url === undefined) {
             problems.push(`${endpoint} was ${describeValue(document.value[endpoint])}`);
+        } else if (context.requireHttps && url.protocol !== "https:") {
+            problems.push(`${endpoint} ${redactUrl(url)} is not https`);
         }
     }
     const challengeMethods = document.value["code_challenge_methods_supported"];
@@ -117,7 +128,7 @@ function describeArray(value: unknown): string {
     return `[${value.map((item) => describeValue(item)).join(", ")}]`;
 }
 
-function jwksUriOfDiscovery(response: ProbeResponse): Verdict<URL | undefined> {
+function jwksUriOfDiscovery(response: ProbeResponse, context: CheckContext): Verdict<URL | undefined> {
     const status = expectStatus(response, is200);
     if (!status.ok) {
         return status;
@@ -127,9 +138,14 @@ function jwksUriOfDiscovery(response: ProbeResponse): Verdict<URL | undefined> {
         return document;
     }
     const jwksUri = parseHttpUrl(document.value["jwks_uri"]);
-    return jwksUri
-        ? pass(jwksUri)
-        : fail(`${describeStatus(response)}, jwks_uri was ${describeValue(document.value["jwks_uri"])}`);
+    if (jwksUri === undefined) {
+        return fail(`${describeStatus(response)}, jwks_uri was ${describeValue(document.value["jwks_uri"])}`);
+    }
+    if (context.requireHttps && jwksUri.protocol !== "https:") {
+        // Not requested at all: keys fetched in clear could be anyone's.
+        return fail(`${describeStatus(response)}, jwks_uri ${redactUrl(jwksUri)} is plain http; signing keys must come over https`, "permanent");
+    }
+    return pass(jwksUri);
 }
 
 function jwksHoldsAKey(response: ProbeResponse): Verdict<undefined> {
@@ -148,26 +164,34 @@ function jwksHoldsAKey(response: ProbeResponse): Verdict<undefined> {
     return keys.length > 0 ? pass(undefined) : fail(`${describeStatus(response)}, keys was empty`);
 }
 
+/**
+ * The portal's own answer (the first of any redirect chain) must carry HSTS, and the page the chain
+ * ends on must load. The runner has already refused a chain that leaves https or loops.
+ */
 function portalAnswersWithHsts(response: ProbeResponse): Verdict<undefined> {
+    const portal = firstHop(response);
     // Browsers ignore HSTS received over plain HTTP (RFC 6797 8.1), so the header proves nothing there.
-    if (response.url.protocol !== "https:") {
-        return fail(`served over ${response.url.protocol}, not https:`);
+    if (portal.url.protocol !== "https:") {
+        return fail(`served over ${portal.url.protocol}, not https:`, "permanent");
     }
-    const status = expectStatus(response, isSuccessOrRedirect);
-    if (!status.ok) {
-        return status;
-    }
-    const header = firstHeader(response, "strict-transport-security");
+    const header = firstHeader(portal, "strict-transport-security");
     if (header === undefined) {
-        return fail(`${describeStatus(response)}, no Strict-Transport-Security header`);
+        return fail(`HTTP ${portal.status}, no Strict-Transport-Security header`);
     }
     const maxAge = hstsMaxAgeSeconds(header);
     if (maxAge === undefined) {
-        return fail(`${describeStatus(response)}, Strict-Transport-Security has no valid max-age`);
+        return fail(`HTTP ${portal.status}, Strict-Transport-Security has no valid max-age`);
     }
-    return maxAge >= minimumHstsMaxAgeSeconds
-        ? pass(undefined)
-        : fail(`${describeStatus(response)}, Strict-Transport-Security max-age=${maxAge}`);
+    if (maxAge < minimumHstsMaxAgeSeconds) {
+        return fail(`HTTP ${portal.status}, Strict-Transport-Security max-age=${maxAge}`);
+    }
+    const status = expectStatus(response, isSuccess);
+    if (!status.ok) {
+        return response.redirects.length === 0
+            ? status
+            : fail(`${describeStatus(response)} from ${redactUrl(response.url)}, after ${response.redirects.length} redirect(s)`);
+    }
+    return pass(undefined);
 }
 
 /** The validation list: guide 001 (API health, queue heartbeat), guide 000 sections 6-7 (identity, portal). */
@@ -237,7 +261,7 @@ export const smokeChecks: readonly CheckDefinition[] = [
         steps: [
             {
                 request: { path: "/" },
-                expected: `HTTPS, 2xx/3xx with Strict-Transport-Security max-age >= ${minimumHstsMaxAgeSeconds}`,
+                expected: `HTTPS with Strict-Transport-Security max-age >= ${minimumHstsMaxAgeSeconds}, redirects (https only, no loop) ending in 2xx`,
                 validate: portalAnswersWithHsts,
             },
         ],

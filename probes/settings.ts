@@ -3,13 +3,22 @@
  * outputs of `--stack`, then `SMOKE_*` environment variables (how the Pulumi component passes them),
  * then defaults. Every rejection is a `UsageError` whose message names the setting and the fix.
  */
+import { X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
+import * as tls from "node:tls";
 import type { ProbeTargets } from "./run";
 import { StackOutputReader, probeOutputNames } from "./stackOutputs";
 import { parseHttpUrl, redactUrl } from "./urls";
 
 export class UsageError extends Error {
-    constructor(message: string) {
+    /**
+     * @param showUsage whether the usage text helps: it does for a wrong flag, not for a file whose
+     * content is wrong, where the one line naming the file is the whole answer.
+     */
+    constructor(
+        message: string,
+        readonly showUsage: boolean = true,
+    ) {
         super(message);
         this.name = "UsageError";
     }
@@ -23,7 +32,11 @@ export const smokeEnvironment = {
     issuer: "SMOKE_ISSUER",
     deadline: "SMOKE_DEADLINE_SECONDS",
     ca: "SMOKE_CA_FILE",
+    local: "SMOKE_LOCAL",
 } as const;
+
+/** The stack whose issuer and JWKS may be plain http (a laptop cluster); `--stack local` implies `--local`. */
+export const localStackName = "local";
 
 export const defaultDeadlineSeconds = 120;
 /** An hour is far beyond any rollout; a larger value is a unit mistake (milliseconds). */
@@ -37,12 +50,15 @@ export interface ProbeFlags {
     readonly deadline?: string;
     readonly ca?: string;
     readonly stack?: string;
+    readonly local?: boolean;
 }
 
 export interface ProbeSettings {
     readonly targets: ProbeTargets;
     readonly deadlineMs: number;
     readonly ca?: string;
+    /** The local stack: plain-http issuer and JWKS allowed. */
+    readonly local: boolean;
 }
 
 interface Sourced {
@@ -67,7 +83,8 @@ export async function resolveSettings(
         );
 
     const api = validUrl(required(pick("api"), "api", "the API base URL"));
-    const identity = validUrl(required(pick("identity"), "identity", "the identity service base URL"));
+    const identitySetting = required(pick("identity"), "identity", "the identity service base URL");
+    const identity = validUrl(identitySetting);
     const portalSetting = required(pick("portal"), "portal", "the portal URL");
     const portal = validUrl(portalSetting);
     if (portal.protocol !== "https:") {
@@ -75,9 +92,11 @@ export async function resolveSettings(
             `${portalSetting.source} must be an https:// URL (got ${redactUrl(portal)}): the HSTS check means nothing over plain HTTP`,
         );
     }
+    const local = isLocal(flags, environment);
     const issuerSetting = pick("issuer");
-    if (issuerSetting !== undefined) {
-        validUrl(issuerSetting);
+    const issuer = issuerSetting === undefined ? undefined : validUrl(issuerSetting);
+    if (!local) {
+        requireHttpsIssuer(issuer === undefined ? { url: identity, source: `${identitySetting.source} (the issuer when --issuer is not given)` } : { url: issuer, source: issuerSetting!.source });
     }
     const deadline = firstSet([flags.deadline, "--deadline"], [environment[smokeEnvironment.deadline], smokeEnvironment.deadline]);
     const caFile = firstSet([flags.ca, "--ca"], [environment[smokeEnvironment.ca], smokeEnvironment.ca]);
@@ -87,7 +106,31 @@ export async function resolveSettings(
         targets: { api, identity, portal, ...(issuerSetting === undefined ? {} : { issuer: issuerSetting.value }) },
         deadlineMs: (deadline === undefined ? defaultDeadlineSeconds : parseDeadlineSeconds(deadline)) * 1000,
         ...(ca === undefined ? {} : { ca }),
+        local,
     };
+}
+
+function isLocal(flags: ProbeFlags, environment: Environment): boolean {
+    if (flags.local === true || flags.stack?.split("/").pop() === localStackName) {
+        return true;
+    }
+    const setting = environment[smokeEnvironment.local]?.trim().toLowerCase();
+    if (setting === undefined || setting === "" || setting === "false" || setting === "0") {
+        return false;
+    }
+    if (setting === "true" || setting === "1") {
+        return true;
+    }
+    throw new UsageError(`${smokeEnvironment.local} must be true or false (got "${setting.slice(0, 20)}")`);
+}
+
+/** OIDC requires TLS for the issuer: keys and tokens from a plain-http issuer can be swapped by anyone on the path. */
+function requireHttpsIssuer({ url, source }: { readonly url: URL; readonly source: string }): void {
+    if (url.protocol !== "https:") {
+        throw new UsageError(
+            `${source} must be an https:// URL outside the local stack (got ${redactUrl(url)}): the OIDC issuer and its JWKS must be served over TLS; pass --local only for a local cluster`,
+        );
+    }
 }
 
 function firstSet(...candidates: ReadonlyArray<readonly [string | undefined, string]>): Sourced | undefined {
@@ -125,25 +168,52 @@ function validUrl(setting: Sourced): URL {
 
 /** Accepts plain decimal seconds only: `90` or `2.5`, not `1e3`, `0x10` or `90s`. */
 export function parseDeadlineSeconds(setting: Sourced): number {
-    const seconds = /^\d+(\.\d+)?$/.test(setting.value) ? Number(setting.value) : Number.NaN;
+    const range = `from ${deadlineBoundsSeconds.min} to ${deadlineBoundsSeconds.max}`;
+    const got = `(got "${setting.value.slice(0, 20)}")`;
+    if (/^-\s*\d/.test(setting.value)) {
+        throw new UsageError(`${setting.source} must be a positive number of seconds ${range}; a deadline cannot be negative ${got}`);
+    }
+    if (!/^\d+(\.\d+)?$/.test(setting.value)) {
+        throw new UsageError(`${setting.source} must be a plain number of seconds ${range}, such as 120 or 2.5, without a unit ${got}`);
+    }
+    const seconds = Number(setting.value);
     if (!(seconds >= deadlineBoundsSeconds.min && seconds <= deadlineBoundsSeconds.max)) {
-        throw new UsageError(
-            `${setting.source} must be a number of seconds from ${deadlineBoundsSeconds.min} to ${deadlineBoundsSeconds.max} (got "${setting.value.slice(0, 20)}")`,
-        );
+        throw new UsageError(`${setting.source} must be a number of seconds ${range} ${got}`);
     }
     return seconds;
 }
 
+const pemCertificate = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * Reads the `--ca` file and proves it holds at least one certificate node can trust, so that a wrong
+ * file is one usage line naming it, not a TLS error on every check later. Content is never echoed:
+ * someone may point --ca at a private key.
+ */
 async function readCaFile(setting: Sourced): Promise<string> {
+    const refuse = (why: string): UsageError =>
+        new UsageError(`the CA file given by ${setting.source} (${setting.value}) ${why}; give a PEM file holding the CA certificate`, false);
     let pem: string;
     try {
         pem = await fs.readFile(setting.value, "utf8");
     } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-        throw new UsageError(`cannot read the CA file given by ${setting.source} (${setting.value}): ${code}`);
+        throw refuse(`cannot be read (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
     }
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-        throw new UsageError(`the file given by ${setting.source} (${setting.value}) holds no PEM certificate`);
+    const blocks = pem.match(pemCertificate) ?? [];
+    if (blocks.length === 0) {
+        throw refuse("holds no PEM certificate");
+    }
+    for (const [index, block] of blocks.entries()) {
+        try {
+            new X509Certificate(block);
+        } catch {
+            throw refuse(`holds a CERTIFICATE block (number ${index + 1}) that is not a valid X.509 certificate`);
+        }
+    }
+    try {
+        tls.createSecureContext({ ca: pem });
+    } catch {
+        throw refuse("cannot be used as a TLS trust anchor");
     }
     return pem;
 }

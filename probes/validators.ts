@@ -3,16 +3,23 @@
  * back, in words an on-call engineer can act on. Nothing here echoes a response body: bodies may
  * carry tokens, so only the named fields a check looks at are quoted (and truncated).
  */
-import type { ProbeResponse } from "./http";
+import type { ProbeHop, ProbeResponse } from "./http";
 
-export type Verdict<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly observed: string };
+export type Verdict<T> = { readonly ok: true; readonly value: T } | Failed;
+
+export interface Failed {
+    readonly ok: false;
+    readonly observed: string;
+    /** Retrying cannot change this answer (an http URL where https is required): the run stops retrying. */
+    readonly permanent?: true;
+}
 
 export function pass<T>(value: T): Verdict<T> {
     return { ok: true, value };
 }
 
-export function fail(observed: string): { readonly ok: false; readonly observed: string } {
-    return { ok: false, observed };
+export function fail(observed: string, permanence?: "permanent"): Failed {
+    return permanence === "permanent" ? { ok: false, observed, permanent: true } : { ok: false, observed };
 }
 
 /** `HTTP 503`: the prefix of every observation made on an answered request. */
@@ -25,7 +32,7 @@ export function expectStatus(response: ProbeResponse, accepted: (status: number)
 }
 
 export const is200 = (status: number): boolean => status === 200;
-export const isSuccessOrRedirect = (status: number): boolean => status >= 200 && status < 400;
+export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
 /** Parses the body as JSON. The parser's own message is not reported: it quotes the body. */
 export function expectJson(response: ProbeResponse): Verdict<unknown> {
@@ -106,7 +113,7 @@ export function hstsMaxAgeSeconds(header: string): number | undefined {
 }
 
 /** The first value of a header (a user agent honours only the first HSTS header, RFC 6797 8.1). */
-export function firstHeader(response: ProbeResponse, name: string): string | undefined {
+export function firstHeader(response: ProbeHop, name: string): string | undefined {
     const value = response.headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
 }

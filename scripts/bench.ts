@@ -3,7 +3,8 @@
  * shared 2-core machine are noisy; ratios are not).
  *  - program evaluation under mocks per stack, and with a catalog ten times larger, each against an
  *    empty program under the same mocks (whole process) and against each other (declaring only);
- *  - a healthy probe run against its slowest check;
+ *  - a healthy probe run against its slowest check, and faulty probe runs against their deadline
+ *    (a hung TLS handshake, an endpoint that never answers, an untrusted certificate, a redirect to http);
  *  - the real-engine preview of the local stack against an empty program's (when the toolchain is built).
  */
 import { execFileSync } from "child_process";
@@ -58,6 +59,21 @@ async function main(): Promise<void> {
         console.log(`  total / slowest ${fmt(p.totalMs / p.slowestCheckMs)}x (concurrent: about 1)  total / sum ${fmt(p.totalMs / p.sumOfChecksMs)}x`);
     } catch (err) {
         console.log(`Probe run: not measured (${err instanceof Error ? err.message : String(err)})`);
+    }
+
+    try {
+        const { benchProbeFaults } = await import("../probes/bench");
+        console.log("Probe runs against faults (loopback; each must end by its deadline, the last two at once)");
+        for (const f of await benchProbeFaults()) {
+            const overrun = f.elapsedMs - f.deadlineMs;
+            console.log(
+                `  ${f.fault}, ${f.deadlineMs / 1000} s deadline: run ended in ${(f.elapsedMs / 1000).toFixed(2)} s` +
+                    (overrun > 0 ? ` (overrun ${overrun} ms)` : ` (${((100 * f.elapsedMs) / f.deadlineMs).toFixed(1)}% of the deadline)`) +
+                    (f.passed ? " -- PASSED, which it must not" : ""),
+            );
+        }
+    } catch (err) {
+        console.log(`Probe fault runs: not measured (${err instanceof Error ? err.message : String(err)})`);
     }
 
     try {

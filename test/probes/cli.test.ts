@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { probeCommand, smokeProbeEnvironment } from "../../components/smokeProbes";
 import { LoopbackCertificates, createLoopbackCertificates } from "../../probes/loopback/certificates";
 import { FakePlatform, sendJson, startFakePlatform } from "../../probes/loopback/platform";
-import { checkOf, failedIds, parseReport, runShell, spawnCli, stackTraceLine, targetArgs } from "./harness";
+import { checkOf, failedIds, parseReport, runCliInProcess, runShell, spawnCli, stackTraceLine, targetArgs } from "./harness";
 
 describe("smoke CLI as a process", function () {
     let certificates: LoopbackCertificates;
@@ -84,7 +84,32 @@ describe("smoke CLI as a process", function () {
 
     it("exits 2 on a deadline outside 1..3600 seconds", async () => {
         assertUsageError(await spawnCli([...targetArgs(healthy.urls), "--deadline", "0"]), /^smoke: --deadline must be a number of seconds from 1 to 3600 \(got "0"\)$/);
-        assertUsageError(await spawnCli([...targetArgs(healthy.urls), "--deadline", "2m"]), /^smoke: --deadline must be a number of seconds from 1 to 3600/);
+        assertUsageError(await spawnCli([...targetArgs(healthy.urls), "--deadline", "3601"]), /^smoke: --deadline must be a number of seconds from 1 to 3600 \(got "3601"\)$/);
+    });
+
+    it("exits 2 on a negative deadline, saying so, however it is written", async () => {
+        const negative = /^smoke: --deadline must be a positive number of seconds from 1 to 3600; a deadline cannot be negative \(got "-5"\)$/;
+        assertUsageError(await spawnCli([...targetArgs(healthy.urls), "--deadline", "-5"]), negative);
+        // The same code path in-process: spawning is slow on a loaded machine.
+        assertUsageError(await runCliInProcess([...targetArgs(healthy.urls), "--deadline=-5"]), negative);
+        assertUsageError(await runCliInProcess([...targetArgs(healthy.urls), "--deadline", "-0.5"]), /cannot be negative \(got "-0\.5"\)$/);
+        assertUsageError(
+            await runCliInProcess(targetArgs(healthy.urls), { SMOKE_DEADLINE_SECONDS: "-5" }),
+            /^smoke: SMOKE_DEADLINE_SECONDS must be a positive number of seconds from 1 to 3600; a deadline cannot be negative \(got "-5"\)$/,
+        );
+    });
+
+    it("exits 2 on a deadline that is not a plain number of seconds", async () => {
+        for (const value of ["2m", "abc", "1e3", "0x10"]) {
+            assertUsageError(
+                await runCliInProcess([...targetArgs(healthy.urls), "--deadline", value]),
+                new RegExp(`^smoke: --deadline must be a plain number of seconds from 1 to 3600, such as 120 or 2\\.5, without a unit \\(got "${value}"\\)$`),
+            );
+        }
+    });
+
+    it("exits 2 on an option whose value is missing, saying how to pass a value that starts with a dash", async () => {
+        assertUsageError(await runCliInProcess(["--api", "-x"]), /^smoke: --api needs a value; to give one that starts with "-", write --api=<value>$/);
     });
 
     it("exits 2 on a URL that is not absolute, without echoing it", async () => {
@@ -98,17 +123,17 @@ describe("smoke CLI as a process", function () {
             await spawnCli([...targetArgs(healthy.urls).slice(0, 4), "--portal", "http://portal.example.com"]),
             /^smoke: --portal must be an https:\/\/ URL \(got http:\/\/portal\.example\.com\/\)/,
         );
-        assertUsageError(
-            await spawnCli([...targetArgs(healthy.urls), "--ca", path.join(fakeBin, "missing.pem")]),
-            /^smoke: cannot read the CA file given by --ca \(.*missing\.pem\): ENOENT$/,
-        );
+        // A file problem is one line naming the file; the usage text would not help.
+        const run = await spawnCli([...targetArgs(healthy.urls), "--ca", path.join(fakeBin, "missing.pem")]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /^smoke: the CA file given by --ca \(.*missing\.pem\) cannot be read \(ENOENT\); give a PEM file holding the CA certificate\n$/);
     });
 
     it("prints its usage and exits 0 with --help", async () => {
         const run = await spawnCli(["--help"]);
         assert.equal(run.code, 0);
         assert.match(run.stdout, /^Usage: npm run smoke -- --api <url>/);
-        assert.match(run.stdout, /SMOKE_API_URL, SMOKE_IDENTITY_URL, SMOKE_PORTAL_URL, SMOKE_ISSUER, SMOKE_DEADLINE_SECONDS/);
+        assert.match(run.stdout, /SMOKE_API_URL, SMOKE_IDENTITY_URL, SMOKE_PORTAL_URL, SMOKE_ISSUER, SMOKE_DEADLINE_SECONDS, SMOKE_CA_FILE, SMOKE_LOCAL/);
     });
 
     it("reads the targets from SMOKE_* variables", async () => {

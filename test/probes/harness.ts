@@ -1,6 +1,7 @@
 /**
  * Shared helpers of the probe tests: the probe CLI run in-process (fast) or as a child process (exit
- * codes, NODE_EXTRA_CA_CERTS, the component's command line), against loopback HTTPS servers.
+ * codes, NODE_EXTRA_CA_CERTS, the component's command line), against loopback HTTPS servers. Runs
+ * are not timed here: timings belong to `npm run bench`.
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
@@ -14,8 +15,6 @@ export interface CliRun {
     readonly code: number;
     readonly stdout: string;
     readonly stderr: string;
-    /** Wall-clock time of the run. */
-    readonly elapsedMs: number;
 }
 
 export function targetArgs(urls: PlatformUrls): string[] {
@@ -26,9 +25,8 @@ export function targetArgs(urls: PlatformUrls): string[] {
 export async function runCliInProcess(args: readonly string[], environment: Record<string, string | undefined> = {}): Promise<CliRun> {
     let stdout = "";
     let stderr = "";
-    const started = performance.now();
     const code = await main(args, environment, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
-    return { code, stdout, stderr, elapsedMs: performance.now() - started };
+    return { code, stdout, stderr };
 }
 
 /** Runs a command line through /bin/sh from the repository root, as the Command provider does. */
@@ -42,7 +40,6 @@ export function spawnCli(args: readonly string[], environment: Record<string, st
 }
 
 function spawnAndCollect(file: string, args: readonly string[], environment: Record<string, string | undefined>): Promise<CliRun> {
-    const started = performance.now();
     return new Promise((resolve, reject) => {
         // A clean environment: nothing from the developer's shell (SMOKE_*, NODE_EXTRA_CA_CERTS) leaks in.
         const child = spawn(file, [...args], {
@@ -55,7 +52,7 @@ function spawnAndCollect(file: string, args: readonly string[], environment: Rec
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
         child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, elapsedMs: performance.now() - started }));
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
 }
 
