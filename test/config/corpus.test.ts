@@ -297,13 +297,17 @@ function concrete(pattern: string): { path: string; stack: Stack } {
         .replace(/^images\.\*/, "images.app")
         .replace(/^services\.\*/, horizontalOnly ? "services.worker" : "services.web")
         .replace(/^oauthClientIds\.\*/, "oauthClientIds.GITHUB_CLIENT_ID")
-        .replace(/^oauthClientSecrets\.\*/, "oauthClientSecrets.GITHUB_CLIENT_SECRET");
-    const awsOnly = /^data\.(aws|postgres|kms)\./.test(pattern) || /^data\.redis\.(?!maxmemory)/.test(pattern);
+        .replace(/^oauthClientSecrets\.\*/, "oauthClientSecrets.GITHUB_CLIENT_SECRET")
+        .replace(/^alertHttpsEndpoints\.\*/, "alertHttpsEndpoints.pagerduty")
+        .replace(/^monitoring\.healthCheckSearchStrings\.\*/, "monitoring.healthCheckSearchStrings.web");
+    // Day-2 keys (alert route, thresholds, recovery objectives, restores) only apply where the data is on AWS.
+    const awsOnly = /^data\.(aws|postgres|kms|restore)\./.test(pattern) || /^data\.redis\.(?!maxmemory)/.test(pattern)
+        || /^data\.(rpoMinutes|rtoHours)$/.test(pattern) || /^(monitoring|alertHttpsEndpoints)\./.test(pattern);
     return { path, stack: awsOnly ? "staging" : "local" };
 }
 
 function wrongTypeCases(): Case[] {
-    const arrays = new Set(["data.aws.privateSubnetIds", "services.*.livenessCommand", "edge.trustedClusterIssuers", "migrations.app", "migrations.identity"]);
+    const arrays = new Set(["data.aws.privateSubnetIds", "monitoring.alertEmails", "services.*.livenessCommand", "edge.trustedClusterIssuers", "migrations.app", "migrations.identity"]);
     return leafKeyPatterns().map(({ pattern }) => {
         const { path, stack } = concrete(pattern);
         return { why: `${pattern} given a value of the wrong type`, stack, set: { [path]: arrays.has(pattern) ? "@M" : ["@M"] }, refused: path };

@@ -55,8 +55,9 @@ describe("monitoring config", () => {
 
     it("takes a pager URL only with --secret, and never prints it", () => {
         const values = stackValues("production", {}, { alertHttpsEndpoints: { pagerduty: pager } });
-        const plain = problemsWith(values, ["alertHttpsEndpoints"]);
-        assert.ok(plain.some((p) => p.startsWith("alertHttpsEndpoints must be set with --secret")), JSON.stringify(plain));
+        // Storage is judged per leaf: the map's one entry is what was stored in plaintext.
+        const plain = problemsWith(values, ["alertHttpsEndpoints", "alertHttpsEndpoints.pagerduty"]);
+        assert.ok(plain.some((p) => p.startsWith("alertHttpsEndpoints.pagerduty must be set with --secret")), JSON.stringify(plain));
         const bad = problemsWith(stackValues("production", {}, { alertHttpsEndpoints: { pagerduty: pager.replace("https", "http") } }));
         assert.ok(bad.some((p) => p.startsWith("alertHttpsEndpoints.pagerduty ")), JSON.stringify(bad));
         for (const line of [...plain, ...bad]) assert.ok(!line.includes("SECRETPATH0123"), line);
