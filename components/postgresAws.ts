@@ -84,6 +84,62 @@ export function postgresAwsProblems(args: Pick<PostgresAwsArgs, "environment" | 
     return out;
 }
 
+/** Where an instance lives and what protects it: the same for the source and for a restore of it. */
+export interface PostgresPlacement {
+    readonly environment: Environment;
+    readonly settings: PostgresSettings;
+    readonly subnetGroupName: pulumi.Input<string>;
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly parameterGroupName: pulumi.Input<string>;
+    readonly password: pulumi.Input<string>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly finalSnapshotIdentifier: string;
+    readonly monitoringRoleArn?: pulumi.Input<string>;
+    readonly region: string;
+}
+
+/**
+ * The instance settings every Postgres of ours carries, source or point-in-time restore alike:
+ * network, encryption, backups, protections, logs and monitoring. One function, so a restored
+ * instance can never come up with weaker settings than the instance it replaces.
+ */
+export function protectedInstanceArgs(p: PostgresPlacement): aws.rds.InstanceArgs & { instanceClass: pulumi.Input<string> } {
+    const s = p.settings;
+    const production = p.environment === "production";
+    return {
+        instanceClass: s.instanceClass,
+        storageType: "gp3",
+        maxAllocatedStorage: s.maxAllocatedStorage,
+        password: p.password,
+        port: postgresPort,
+        iamDatabaseAuthenticationEnabled: s.iamDatabaseAuthentication,
+        dbSubnetGroupName: p.subnetGroupName,
+        vpcSecurityGroupIds: [p.securityGroupId],
+        publiclyAccessible: false,
+        parameterGroupName: p.parameterGroupName,
+        storageEncrypted: true,
+        kmsKeyId: p.kmsKeyArn,
+        multiAz: s.multiAz,
+        backupRetentionPeriod: s.backupRetentionDays,
+        backupWindow: "02:00-03:00",
+        maintenanceWindow: "sun:03:30-sun:04:30",
+        copyTagsToSnapshot: true,
+        // Automated backups outlive a deleted production instance, so its PITR window survives too.
+        deleteAutomatedBackups: !production,
+        deletionProtection: s.deletionProtection,
+        skipFinalSnapshot: s.skipFinalSnapshot,
+        finalSnapshotIdentifier: s.skipFinalSnapshot ? undefined : p.finalSnapshotIdentifier,
+        performanceInsightsEnabled: s.performanceInsights,
+        performanceInsightsKmsKeyId: s.performanceInsights ? p.kmsKeyArn : undefined,
+        performanceInsightsRetentionPeriod: s.performanceInsights ? 7 : undefined,
+        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+        monitoringInterval: s.monitoringIntervalSeconds,
+        monitoringRoleArn: p.monitoringRoleArn,
+        autoMinorVersionUpgrade: true,
+        region: p.region,
+    };
+}
+
 export class PostgresAws extends pulumi.ComponentResource implements PostgresConnection {
     readonly url: pulumi.Output<string>;
     readonly directUrl: pulumi.Output<string>;
@@ -95,6 +151,8 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
     readonly subnetGroupName: pulumi.Output<string>;
     readonly parameterGroupName: pulumi.Output<string>;
     readonly password: pulumi.Output<string>;
+    /** The enhanced-monitoring role, when monitoring is on: a restore of this instance reuses it. */
+    readonly monitoringRoleArn?: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresAwsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresAws", name, {}, opts);
@@ -166,46 +224,29 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
             monitoringRoleArn = pulumi.all([role.arn, attachment.id]).apply(([arn]) => arn);
         }
 
+        this.monitoringRoleArn = monitoringRoleArn;
         this.instance = new aws.rds.Instance(`${name}-instance`, {
+            ...protectedInstanceArgs({
+                environment: args.environment,
+                settings: s,
+                subnetGroupName: subnets.name,
+                securityGroupId: this.securityGroup.id,
+                parameterGroupName: parameters.name,
+                password: secretPassword,
+                kmsKeyArn: args.kmsKeyArn,
+                finalSnapshotIdentifier: args.finalSnapshotIdentifier,
+                monitoringRoleArn,
+                region,
+            }),
             engine: "postgres",
             engineVersion: s.engineVersion,
             // Minor versions roll in the maintenance window; a major upgrade is an explicit engineVersion change.
-            autoMinorVersionUpgrade: true,
             allowMajorVersionUpgrade: true,
-            instanceClass: s.instanceClass,
-            storageType: "gp3",
             allocatedStorage: s.allocatedStorage,
-            maxAllocatedStorage: s.maxAllocatedStorage,
             dbName: names.database,
             username: names.user,
-            password: secretPassword,
-            port: postgresPort,
-            iamDatabaseAuthenticationEnabled: s.iamDatabaseAuthentication,
-            dbSubnetGroupName: subnets.name,
-            vpcSecurityGroupIds: [this.securityGroup.id],
-            publiclyAccessible: false,
-            parameterGroupName: parameters.name,
-            storageEncrypted: true,
-            kmsKeyId: args.kmsKeyArn,
-            multiAz: s.multiAz,
-            backupRetentionPeriod: s.backupRetentionDays,
-            backupWindow: "02:00-03:00",
-            maintenanceWindow: "sun:03:30-sun:04:30",
-            copyTagsToSnapshot: true,
-            // Automated backups outlive a deleted production instance, so its PITR window survives too.
-            deleteAutomatedBackups: !production,
-            deletionProtection: s.deletionProtection,
-            skipFinalSnapshot: s.skipFinalSnapshot,
-            finalSnapshotIdentifier: s.skipFinalSnapshot ? undefined : args.finalSnapshotIdentifier,
-            performanceInsightsEnabled: s.performanceInsights,
-            performanceInsightsKmsKeyId: s.performanceInsights ? args.kmsKeyArn : undefined,
-            performanceInsightsRetentionPeriod: s.performanceInsights ? 7 : undefined,
-            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
-            monitoringInterval: s.monitoringIntervalSeconds,
-            monitoringRoleArn,
             // Staging applies changes now; production waits for the maintenance window.
             applyImmediately: !production,
-            region,
             tags,
         }, { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) });
 

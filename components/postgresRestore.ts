@@ -15,7 +15,7 @@ import type { PostgresSettings } from "../config/data";
 import type { RestoreConfig } from "../config/recovery";
 import type { Environment } from "../config/schema";
 import { dataResourceOptions, postgresUrl, type DatabaseName, type PostgresConnection } from "./dataContract";
-import { postgresNames, postgresPort, rdsIdentifier } from "./postgresAws";
+import { postgresNames, postgresPort, protectedInstanceArgs, rdsIdentifier } from "./postgresAws";
 
 /** What the restore needs of the source: its instance and what it was declared with. */
 export interface RestoreSource {
@@ -25,6 +25,7 @@ export interface RestoreSource {
     readonly parameterGroupName: pulumi.Input<string>;
     readonly securityGroupId: pulumi.Input<string>;
     readonly password: pulumi.Input<string>;
+    readonly monitoringRoleArn?: pulumi.Input<string>;
 }
 
 export interface PostgresRestoreArgs {
@@ -74,41 +75,28 @@ export class PostgresRestore extends pulumi.ComponentResource implements Postgre
         super("grownext:data:PostgresRestore", name, {}, opts);
         const s = args.source.settings;
         this.settings = s;
-        const production = args.environment === "production";
         const plan = restorePlan(args, args.source.instance.identifier);
         const names = postgresNames(args.database);
 
         this.instance = new aws.rds.Instance(`${name}-instance`, {
+            ...protectedInstanceArgs({
+                environment: args.environment,
+                settings: s,
+                subnetGroupName: args.source.subnetGroupName,
+                securityGroupId: args.source.securityGroupId,
+                parameterGroupName: args.source.parameterGroupName,
+                // Applied after the restore, so the processes keep using the password they have.
+                password: args.source.password,
+                kmsKeyArn: args.kmsKeyArn,
+                finalSnapshotIdentifier: plan.finalSnapshotIdentifier,
+                monitoringRoleArn: args.source.monitoringRoleArn,
+                region: args.region,
+            }),
             identifier: plan.identifier,
             // Engine, version, database and master user come from the source's backups.
             restoreToPointInTime: plan.restoreToPointInTime,
-            instanceClass: s.instanceClass,
-            storageType: "gp3",
-            maxAllocatedStorage: s.maxAllocatedStorage,
-            // Applied after the restore, so the processes keep using the password they have.
-            password: args.source.password,
-            dbSubnetGroupName: args.source.subnetGroupName,
-            vpcSecurityGroupIds: [args.source.securityGroupId],
-            publiclyAccessible: false,
-            parameterGroupName: args.source.parameterGroupName,
-            storageEncrypted: true,
-            kmsKeyId: args.kmsKeyArn,
-            multiAz: s.multiAz,
-            backupRetentionPeriod: s.backupRetentionDays,
-            backupWindow: "02:00-03:00",
-            maintenanceWindow: "sun:03:30-sun:04:30",
-            copyTagsToSnapshot: true,
-            deleteAutomatedBackups: !production,
-            deletionProtection: s.deletionProtection,
-            skipFinalSnapshot: s.skipFinalSnapshot,
-            finalSnapshotIdentifier: s.skipFinalSnapshot ? undefined : plan.finalSnapshotIdentifier,
-            performanceInsightsEnabled: s.performanceInsights,
-            performanceInsightsKmsKeyId: s.performanceInsights ? args.kmsKeyArn : undefined,
-            performanceInsightsRetentionPeriod: s.performanceInsights ? 7 : undefined,
-            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
-            autoMinorVersionUpgrade: true,
+            // A restore is an incident action: its settings apply now, not in the next maintenance window.
             applyImmediately: true,
-            region: args.region,
             tags: {
                 "grownext.io/database": args.database,
                 "grownext.io/restored-to": args.restore.restoreTime ?? "latest-restorable-time",
