@@ -17,7 +17,7 @@ import {
     sendText,
     startFakePlatform,
 } from "../../probes/loopback/platform";
-import { checkOf, failedIds, parseReport, runCliInProcess, stackTraceLine, targetArgs } from "./harness";
+import { checkOf, failedIds, parseReport, runCliInProcess, settledObservation, stackTraceLine, targetArgs } from "./harness";
 
 describe("smoke probes against loopback HTTPS servers", function () {
     let certificates: LoopbackCertificates;
@@ -93,7 +93,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         assert.deepEqual(failedIds(report), ["api.queue-heartbeat"]);
         const heartbeat = checkOf(report, "api.queue-heartbeat");
         assert.equal(heartbeat.expected, 'HTTP 200, JSON with status.status "pass"');
-        assert.equal(heartbeat.observed, 'HTTP 200, status.status was "fail"');
+        assert.equal(settledObservation(heartbeat.observed), 'HTTP 200, status.status was "fail"');
         assert.ok(heartbeat.attempts > 1, "a failing check is retried");
     });
 
@@ -104,7 +104,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["api.features"]);
-        assert.match(checkOf(report, "api.features").observed, /^HTTP 200, body is not valid JSON \(application\/json, 24 bytes\)$/);
+        assert.match(settledObservation(checkOf(report, "api.features").observed), /^HTTP 200, body is not valid JSON \(application\/json, 24 bytes\)$/);
         assert.doesNotMatch(run.stdout, /SECRET-TOKEN/);
     });
 
@@ -118,7 +118,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["identity.openid-configuration"]);
-        assert.equal(checkOf(report, "identity.openid-configuration").observed, 'HTTP 200, issuer was "https://impostor.example.com"');
+        assert.equal(settledObservation(checkOf(report, "identity.openid-configuration").observed), 'HTTP 200, issuer was "https://impostor.example.com"');
     });
 
     it("accepts an explicit --issuer that differs from the served one by a trailing slash", async () => {
@@ -143,7 +143,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         });
         const { report } = await probe(running, 2);
         assert.equal(
-            checkOf(report, "identity.openid-configuration").observed,
+            settledObservation(checkOf(report, "identity.openid-configuration").observed),
             'HTTP 200, token_endpoint was missing; code_challenge_methods_supported was ["plain"]',
         );
     });
@@ -153,7 +153,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["portal.hsts"]);
-        assert.equal(checkOf(report, "portal.hsts").observed, "HTTP 200, no Strict-Transport-Security header");
+        assert.equal(settledObservation(checkOf(report, "portal.hsts").observed), "HTTP 200, no Strict-Transport-Security header");
     });
 
     it("fails the portal check when HSTS max-age is under 180 days, and follows an https redirect", async () => {
@@ -165,7 +165,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
             },
         });
         const { report } = await probe(running, 2);
-        assert.equal(checkOf(report, "portal.hsts").observed, "HTTP 302, Strict-Transport-Security max-age=86400");
+        assert.equal(settledObservation(checkOf(report, "portal.hsts").observed), "HTTP 302, Strict-Transport-Security max-age=86400");
 
         await platform!.close();
         const redirecting = await start({
@@ -186,7 +186,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         });
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
-        assert.equal(checkOf(report, "portal.hsts").observed, `HTTP 404 from ${running.urls.portal}/missing, after 1 redirect(s)`);
+        assert.equal(settledObservation(checkOf(report, "portal.hsts").observed), `HTTP 404 from ${running.urls.portal}/missing, after 1 redirect(s)`);
     });
 
     it("gives up on an endpoint that never answers at the deadline", async () => {
@@ -204,7 +204,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["identity.jwks"]);
-        assert.equal(checkOf(report, "identity.jwks").observed, "HTTP 200, keys was empty");
+        assert.equal(settledObservation(checkOf(report, "identity.jwks").observed), "HTTP 200, keys was empty");
         assert.equal(checkOf(report, "identity.jwks").expected, "HTTP 200, JSON with at least one key in keys");
     });
 
@@ -213,7 +213,7 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["identity.health"]);
-        assert.equal(checkOf(report, "identity.health").observed, "connection closed by the server before a complete response");
+        assert.equal(settledObservation(checkOf(report, "identity.health").observed), "connection closed by the server before a complete response");
     });
 
     it("fails every check with a TLS error when the CA is not trusted, without retrying", async () => {
