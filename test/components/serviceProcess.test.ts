@@ -4,6 +4,7 @@ import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap } from
 import { stackConfig } from "../helpers/stack";
 import type { ServiceProcess as ServiceProcessType } from "../../components/serviceProcess";
 import { findProcess, notShallowReason, processCatalog } from "../../catalog/processes";
+import { topologySpreadByEnvironment } from "../../config/defaults";
 import type { PlatformConfig, ResolvedService } from "../../config/load";
 
 describe("ServiceProcess", () => {
@@ -22,7 +23,7 @@ describe("ServiceProcess", () => {
     }
 
     async function declare(name: string, env = { plain: [{ name: "NODE_ENV", value: "production" }], secret: { DATABASE_URL: pulumi.secret("postgresql://u:FAKE-PW@db/app") } as Record<string, pulumi.Input<string>> }) {
-        const component = new ServiceProcess(`test-${name}`, { service: service(name), namespace: "grownext", env });
+        const component = new ServiceProcess(`test-${name}`, { service: service(name), namespace: "grownext", env, spread: topologySpreadByEnvironment.production });
         await settle();
         return component;
     }
@@ -103,13 +104,13 @@ describe("ServiceProcess", () => {
         for (const probe of ["liveness", "startup"] as const) {
             const deep = { ...web, spec: { ...web.spec, http: { ...http, [probe]: { check: { httpGet: "/api/health/ready" }, why: "test" } } } };
             assert.throws(
-                () => new ServiceProcess(`deep-${probe}`, { service: deep, namespace: "grownext", env: { plain: [], secret: {} } }),
+                () => new ServiceProcess(`deep-${probe}`, { service: deep, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
                 new RegExp(`web: the catalog's ${probe} check \\(GET /api/health/ready\\) must be shallow, but /api/health/ready answers for the connector registry`),
             );
         }
         const unknownPath = { ...web, spec: { ...web.spec, http: { ...http, liveness: { check: { httpGet: "/livez" }, why: "test" } } } };
         assert.throws(
-            () => new ServiceProcess("unknown-live", { service: unknownPath, namespace: "grownext", env: { plain: [], secret: {} } }),
+            () => new ServiceProcess("unknown-live", { service: unknownPath, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
             /\/livez is not an endpoint the catalog declares shallow/,
         );
     });
@@ -148,7 +149,7 @@ describe("ServiceProcess", () => {
 
     it("takes the worker drain period and liveness command from config", async () => {
         const cfg = stackConfig("staging", { services: { worker: { terminationGracePeriodSeconds: 300, livenessCommand: ["node", "dist/healthcheck.js"] } } });
-        new ServiceProcess("test-worker", { service: service("worker", cfg), namespace: "grownext", env: { plain: [], secret: {} } });
+        new ServiceProcess("test-worker", { service: service("worker", cfg), namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production });
         await settle();
         const spec = deploymentOf("worker").spec.template.spec;
         assert.strictEqual(spec.terminationGracePeriodSeconds, 300);
@@ -203,6 +204,7 @@ describe("ServiceProcess", () => {
             env: { plain: [], secret: {} },
             serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/web" },
             rolloutAfter: [gate],
+            spread: topologySpreadByEnvironment.production,
         });
         await settle();
         const sa = recorder.one("kubernetes:core/v1:ServiceAccount", "test-web-sa").inputs;
@@ -219,7 +221,7 @@ describe("ServiceProcess", () => {
     it("refuses a singleton with more than one replica", () => {
         const scheduler = { ...service("scheduler"), replicas: 2 };
         assert.throws(
-            () => new ServiceProcess("bad", { service: scheduler, namespace: "grownext", env: { plain: [], secret: {} } }),
+            () => new ServiceProcess("bad", { service: scheduler, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
             /scheduler is a singleton and must run exactly 1 replica, got 2/,
         );
     });
