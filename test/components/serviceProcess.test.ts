@@ -2,18 +2,19 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap } from "../helpers/mocks";
 import { stackConfig } from "../helpers/stack";
-import type { ServiceProcess as ServiceProcessType } from "../../components/serviceProcess";
-import { findProcess, notShallowReason, processCatalog } from "../../catalog/processes";
+import type { ServiceProcess as ServiceProcessType, topologySpreadFor as topologySpreadForType } from "../../components/serviceProcess";
+import { findProcess, notShallowReason, processCatalog, singletonProcessNames } from "../../catalog/processes";
 import { topologySpreadByEnvironment } from "../../config/defaults";
 import type { PlatformConfig, ResolvedService } from "../../config/load";
 
 describe("ServiceProcess", () => {
     let ServiceProcess: typeof ServiceProcessType;
+    let topologySpreadFor: typeof topologySpreadForType;
     let production: PlatformConfig;
 
     before(async () => {
         installMocks();
-        ({ ServiceProcess } = await import("../../components/serviceProcess"));
+        ({ ServiceProcess, topologySpreadFor } = await import("../../components/serviceProcess"));
         production = stackConfig("production");
     });
     beforeEach(() => recorder.reset());
@@ -224,5 +225,46 @@ describe("ServiceProcess", () => {
             () => new ServiceProcess("bad", { service: scheduler, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
             /scheduler is a singleton and must run exactly 1 replica, got 2/,
         );
+    });
+    describe("topology spread", () => {
+        const keys = (constraints: any[]) => constraints.map((c) => [c.topologyKey, c.maxSkew, c.whenUnsatisfiable]);
+
+        it("spreads every multi-replica process of production softly across zones and hard across nodes", async () => {
+            for (const name of processCatalog.filter((p) => p.scaling !== "singleton").map((p) => p.name)) {
+                recorder.reset();
+                await declare(name);
+                const spec = deploymentOf(name).spec.template.spec;
+                assert.deepStrictEqual(keys(spec.topologySpreadConstraints), [
+                    ["topology.kubernetes.io/zone", 1, "ScheduleAnyway"],
+                    ["kubernetes.io/hostname", 1, "DoNotSchedule"],
+                ], name);
+                for (const c of spec.topologySpreadConstraints) {
+                    assert.deepStrictEqual(c.labelSelector, { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name } });
+                    // Only this revision's pods count, and nodes the pod cannot use are no empty domain.
+                    assert.deepStrictEqual(c.matchLabelKeys, ["pod-template-hash"]);
+                    assert.strictEqual(c.nodeTaintsPolicy, "Honor");
+                    assert.strictEqual(c.nodeAffinityPolicy, "Honor");
+                }
+            }
+        });
+
+        it("never spreads a singleton", async () => {
+            for (const name of singletonProcessNames) {
+                recorder.reset();
+                await declare(name);
+                assert.strictEqual(deploymentOf(name).spec.template.spec.topologySpreadConstraints, undefined, name);
+            }
+        });
+
+        it("only prefers spread in staging and local, which run on few nodes and zones", () => {
+            for (const environment of ["staging", "local"] as const) {
+                const constraints = topologySpreadFor(findProcess("web")!, topologySpreadByEnvironment[environment])!;
+                assert.deepStrictEqual(constraints.map((c) => c.whenUnsatisfiable), ["ScheduleAnyway", "ScheduleAnyway"], environment);
+            }
+        });
+
+        it("never makes zone spread hard in production: a zone short of capacity must not block scale-up", () => {
+            assert.strictEqual(topologySpreadByEnvironment.production.zone.whenUnsatisfiable, "ScheduleAnyway");
+        });
     });
 });
