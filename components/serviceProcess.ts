@@ -113,6 +113,23 @@ export function topologySpreadFor(spec: ProcessSpec, spread: TopologySpread): k8
     }));
 }
 
+/**
+ * A soft preference for other nodes than the process's own pods, beside the spread: the spread
+ * decides, this only breaks ties, and it lets linters that know anti-affinity but not spread
+ * constraints (kube-score, zegl/kube-score#613) see the intent. None for singletons.
+ */
+export function antiAffinityFor(spec: ProcessSpec): k8s.types.input.core.v1.Affinity | undefined {
+    if (spec.scaling === "singleton") return undefined;
+    return {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [{
+                weight: 100,
+                podAffinityTerm: { topologyKey: topologyKeys.node, labelSelector: { matchLabels: selectorLabels(spec) } },
+            }],
+        },
+    };
+}
+
 export class ServiceProcess extends pulumi.ComponentResource {
     /** Name of the Service in front of the process (HTTP processes only). */
     readonly serviceName?: pulumi.Output<string>;
@@ -172,6 +189,7 @@ export class ServiceProcess extends pulumi.ComponentResource {
                         securityContext: restrictedPodSecurityContext(),
                         terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
                         topologySpreadConstraints: topologySpreadFor(spec, args.spread),
+                        affinity: antiAffinityFor(spec),
                         containers: [{
                             name: spec.name,
                             image: service.image,

@@ -245,6 +245,9 @@ describe("ServiceProcess", () => {
                     assert.strictEqual(c.nodeTaintsPolicy, "Honor");
                     assert.strictEqual(c.nodeAffinityPolicy, "Honor");
                 }
+                const preferred = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+                assert.deepStrictEqual(preferred, [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name } } } }]);
+                assert.strictEqual(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, "never one pod per node");
             }
         });
 
@@ -253,6 +256,7 @@ describe("ServiceProcess", () => {
                 recorder.reset();
                 await declare(name);
                 assert.strictEqual(deploymentOf(name).spec.template.spec.topologySpreadConstraints, undefined, name);
+                assert.strictEqual(deploymentOf(name).spec.template.spec.affinity, undefined, name);
             }
         });
 
