@@ -12,6 +12,9 @@
  *  - one policy per in-cluster data store: ingress only from its client processes (and, for a
  *    database, its migrations Job).
  *  - one policy per migrations Job: egress to its database.
+ *  - `allow-acme-solver`: cert-manager's HTTP-01 solver pods, which it starts in this namespace
+ *    (the Ingresses' own) while a certificate is issued or renewed, take ingress from the ingress
+ *    controller on their port; without it no certificate could be issued or renewed.
  *
  * Order matters on the first deploy: DNS first, then the allows, then the deny, so no pod is ever
  * isolated before what it needs is allowed (a migration running meanwhile keeps its connection).
@@ -44,6 +47,9 @@ export interface StoreEndpoint {
 export const clusterDns = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, port: 53 } as const;
 
 export const httpsPort = 443;
+
+/** cert-manager's HTTP-01 solver pods: their label and port (cert-manager's defaults). */
+export const acmeSolver = { podLabels: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 } as const;
 
 /**
  * HTTPS egress goes to public addresses only: private, carrier-grade NAT and link-local ranges (the
@@ -167,6 +173,15 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 ingress: from.length > 0 ? [{ from, ports: [tcp(endpoint.port)] }] : [],
             }, afterDns));
         }
+
+        allows.push(declare("allow-acme-solver", "allow-acme-solver", {
+            podSelector: { matchLabels: { ...acmeSolver.podLabels } },
+            policyTypes: ["Ingress"],
+            ingress: [{
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressNamespace } } }],
+                ports: [tcp(acmeSolver.port)],
+            }],
+        }, afterDns));
 
         for (const database of args.migratedDatabases) {
             const endpoint = args.stores[database];

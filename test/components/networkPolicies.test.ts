@@ -209,6 +209,18 @@ describe("NetworkPolicies", () => {
             assert.deepStrictEqual(spec.egress, [{ to: [{ podSelector: { matchLabels: { db: "identity" } } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
         });
 
+        it("lets the ingress controller reach cert-manager's HTTP-01 solver pods, and nobody else", () => {
+            assert.deepStrictEqual(named("allow-acme-solver").spec, {
+                podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } }], ports: [{ protocol: "TCP", port: 8089 }] }],
+            });
+            const policies = policiesOf(resources);
+            const solver: Endpoint = { kind: "pod", namespace, labels: { "acme.cert-manager.io/http01-solver": "true" } };
+            assert.ok(canConnect(policies, { kind: "pod", namespace: "edge", labels: {} }, solver, 8089));
+            assert.ok(!canConnect(policies, { kind: "pod", namespace, labels: { "grownext.io/process": "web", "app.kubernetes.io/part-of": "grownext" } }, solver, 8089));
+        });
+
         it("refuses a call to an unknown or non-HTTP process, and a bad ingress namespace, saying what to change", () => {
             const bad = (calls: string[]): ProcessSpec[] => processCatalog.map((p) => (p.name === "web" ? { ...p, calls } : p));
             assert.throws(() => new NetworkPolicies("bad1", { namespace, processes: bad(["billing"]), ingressNamespace: "edge", stores, migratedDatabases: [] }), /web: calls "billing", which is not a process of this stack; remove it from calls or add the process/);
