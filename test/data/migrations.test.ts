@@ -111,6 +111,18 @@ describe("Migrations (the release gate)", () => {
         }
     });
 
+    it("preloads pg_stat_statements in the in-cluster Postgres too, so the view answers locally, and runs the extension step with the stack's Postgres image", async () => {
+        recorder.reset();
+        new DataTier("ext-data", { config: stackConfig("local"), namespace: "grownext", kubernetesProvider: new k8s.Provider("ext-k8s", {}) });
+        await settle();
+        const postgres = recorder.ofType("kubernetes:apps/v1:StatefulSet").filter((r) => r.inputs.metadata.labels["app.kubernetes.io/name"] === "postgres");
+        assert.strictEqual(postgres.length, 2);
+        for (const sts of postgres) assert.deepStrictEqual(sts.inputs.spec.template.spec.containers[0].args, ["-c", "shared_preload_libraries=pg_stat_statements"]);
+        for (const job of recorder.ofType("kubernetes:batch/v1:Job")) {
+            assert.strictEqual(job.inputs.spec.template.spec.initContainers[0].image, postgres[0]!.inputs.spec.template.spec.containers[0].image);
+        }
+    });
+
     it("re-names the Job when the extension list changes, and refuses a name that is not an identifier", () => {
         const command = ["npm", "run", "migrate"];
         assert.notStrictEqual(migrationJobName("app", images.app, command, ["pg_stat_statements", "pgcrypto"]), migrationJobName("app", images.app, command));
