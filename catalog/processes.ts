@@ -126,6 +126,11 @@ export interface ProcessSpec {
     readonly drainsJobs: boolean;
     /** Which database's migrations must have run before this process rolls out. */
     readonly migratesBefore?: "app" | "identity";
+    /**
+     * HTTP processes of the catalog it calls inside the cluster, through their Services. Its
+     * NetworkPolicies allow exactly these peers (egress here, ingress at the callee): see network.ts.
+     */
+    readonly calls?: readonly string[];
 }
 
 const backgroundEnv: readonly EnvGroup[] = [
@@ -172,6 +177,8 @@ export const processCatalog: readonly ProcessSpec[] = [
         scaling: "autoscaled",
         drainsJobs: false,
         migratesBefore: "app",
+        // Verifies sessions and tokens against the issuer (IDENTITY_BASE_URL).
+        calls: ["identity"],
     },
     {
         name: "worker",
@@ -185,6 +192,8 @@ export const processCatalog: readonly ProcessSpec[] = [
         scaling: "horizontal",
         drainsJobs: true,
         migratesBefore: "app",
+        // Verifies the identity tokens jobs carry (identityJwt) against the issuer.
+        calls: ["identity"],
     },
     {
         name: "scheduler",
@@ -278,6 +287,8 @@ export const processCatalog: readonly ProcessSpec[] = [
         envGroups: ["runtime", "supabasePublic", "identityClient", "observability"],
         scaling: "autoscaled",
         drainsJobs: false,
+        // Server-side rendering signs users in against the issuer (IDENTITY_BASE_URL).
+        calls: ["identity"],
     },
 ];
 

@@ -9,7 +9,7 @@
  *    so the local stack needs neither an AWS account nor the AWS plugin.
  * Either way `env` has every `data` ref of the env matrix, each a secret Output.
  */
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveDataSettings } from "../config/data";
@@ -23,11 +23,13 @@ import {
     type RedisConnection,
     type StackKeyOutputs,
 } from "./dataContract";
+import type { DataStoreName } from "../catalog/network";
 import { Migrations, type MigrationSpec } from "./migrations";
-import { PostgresAws, rdsIdentifier } from "./postgresAws";
+import type { StoreEndpoint } from "./networkPolicies";
+import { PostgresAws, postgresPort, rdsIdentifier } from "./postgresAws";
 import { PostgresInCluster } from "./postgresInCluster";
 import { PostgresRestore } from "./postgresRestore";
-import { RedisAws } from "./redisAws";
+import { RedisAws, redisPort } from "./redisAws";
 import { RedisInCluster } from "./redisInCluster";
 import { arnPartition, providerList } from "./secretStore";
 import { StackKey, stackKeyAliasName } from "./stackKey";
@@ -87,6 +89,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         readonly restored: Readonly<Partial<Record<DatabaseName, PostgresRestore>>>;
         readonly redis: RedisAws;
     };
+    /** Where each store listens, for the NetworkPolicies (components/networkPolicies.ts). */
+    readonly stores: Readonly<Record<DataStoreName, StoreEndpoint>>;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // The config holds credentials: it is never passed to super. Children inherit the providers.
@@ -107,6 +111,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         let identity: PostgresConnection;
         let redis: RedisConnection;
         const waitFor: Partial<Record<DatabaseName, pulumi.Resource[]>> = {};
+        let stores: Record<DataStoreName, StoreEndpoint>;
 
         if (cfg.data.provider === "aws") {
             const network = cfg.data.aws;
@@ -161,6 +166,10 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             }, child);
             redis = redisAws;
             this.aws = { key, postgres: { app: appDb, identity: identityDb }, restored, redis: redisAws };
+            // RDS and ElastiCache live in the private subnets: pods reach them by those subnets' CIDRs.
+            const cidrs = network.privateSubnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).cidrBlock);
+            const inSubnets = (port: number): StoreEndpoint => ({ port, location: { kind: "cidrs", cidrs } });
+            stores = { app: inSubnets(postgresPort), identity: inSubnets(postgresPort), queue: inSubnets(redisPort) };
         } else {
             const postgres = (database: DatabaseName) => new PostgresInCluster(`${name}-postgres-${database}`, {
                 database,
@@ -174,19 +183,24 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             // The URL names a Service that exists before Postgres answers: wait for the StatefulSet.
             waitFor.app = [appDb.statefulSet];
             waitFor.identity = [identityDb.statefulSet];
-            redis = new RedisInCluster(`${name}-redis`, {
+            const queue = new RedisInCluster(`${name}-redis`, {
                 namespace: args.namespace,
                 settings: settings.inCluster,
                 maxmemory: settings.redis.maxmemory,
                 passwordVersion: settings.redis.authTokenVersion,
             }, child);
+            redis = queue;
+            const pods = (port: number, podSelector: Readonly<Record<string, string>>): StoreEndpoint => ({ port, location: { kind: "pods", podSelector } });
+            stores = { app: pods(postgresPort, appDb.podSelector), identity: pods(postgresPort, identityDb.podSelector), queue: pods(redisPort, queue.podSelector) };
         }
+        this.stores = stores;
 
         this.env = dataEnv(app, identity, redis);
         const urls: Record<DatabaseName, pulumi.Output<string>> = { app: app.directUrl, identity: identity.directUrl };
         this.migrations = new Migrations(`${name}-migrations`, {
             namespace: args.namespace,
             timeoutSeconds: cfg.migrations.timeoutSeconds,
+            psqlImage: settings.inCluster.postgresImage,
             migrations: plan.map((m): MigrationSpec => ({ ...m, databaseUrl: urls[m.database], dependsOn: waitFor[m.database] })),
         }, child);
 

@@ -16,6 +16,13 @@
  * replacement under the same name (a template change that is neither image nor command) is
  * delete-then-create, which the Kubernetes provider chooses by itself for named objects. No
  * explicit `deleteBeforeReplace`: it would also delete first on the usual, renamed path.
+ *
+ * Extensions: before the migration, an init container of the same Job runs
+ * `CREATE EXTENSION IF NOT EXISTS` for each of `databaseExtensions` with `psql` (the stack's
+ * Postgres image; the app images carry no client), connected with the migration's own URL, that is
+ * as the database's owner (the RDS master user, or `POSTGRES_USER` in-cluster). `IF NOT EXISTS`
+ * makes a re-run a no-op, and a failure fails the Job, so the gate stays closed exactly as for a
+ * failed migration. The extension list is part of the Job's name, so adding one re-runs the Job.
  */
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
@@ -44,16 +51,35 @@ export interface MigrationsArgs {
     readonly migrations: readonly MigrationSpec[];
     /** `activeDeadlineSeconds` of each Job (`migrations.timeoutSeconds`). */
     readonly timeoutSeconds: number;
+    /** An image with `psql` that creates the extensions (the stack's pinned Postgres image). */
+    readonly psqlImage: string;
+}
+
+/**
+ * Extensions every database gets. `pg_stat_statements` needs the library preloaded as well
+ * (`shared_preload_libraries`: the RDS parameter group, the in-cluster server's arguments).
+ */
+export const databaseExtensions: readonly string[] = ["pg_stat_statements"];
+
+/** The psql command that creates the extensions, idempotently, in one transaction. */
+export function createExtensionsCommand(extensions: readonly string[] = databaseExtensions): string[] {
+    for (const e of extensions) {
+        if (!/^[a-z_][a-z0-9_]*$/.test(e)) throw new pulumi.RunError(`extension name ${JSON.stringify(e)} is not a plain SQL identifier`);
+    }
+    const sql = extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${e};`).join(" ");
+    // $(DATABASE_URL) is expanded by the kubelet from the container's env (a Secret reference).
+    return ["psql", "--no-psqlrc", "--single-transaction", "-v", "ON_ERROR_STOP=1", "-d", "$(DATABASE_URL)", "-c", sql];
 }
 
 /** Retries of a failed migration pod; migrations are not meant to be hammered. */
 export const migrationBackoffLimit = 1;
 
 const resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };
+const extensionResources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } };
 
-/** `migrate-<database>-<8 hex>`: changes exactly when the image or the command changes. */
-export function migrationJobName(database: DatabaseName, image: string, command: readonly string[]): string {
-    const digest = crypto.createHash("sha256").update(JSON.stringify({ image, command })).digest("hex").slice(0, 8);
+/** `migrate-<database>-<8 hex>`: changes exactly when the image, the command or the extension list changes. */
+export function migrationJobName(database: DatabaseName, image: string, command: readonly string[], extensions: readonly string[] = databaseExtensions): string {
+    const digest = crypto.createHash("sha256").update(JSON.stringify({ image, command, extensions })).digest("hex").slice(0, 8);
     return `migrate-${database}-${digest}`;
 }
 
@@ -72,6 +98,7 @@ export class Migrations extends pulumi.ComponentResource {
 
     constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:Migrations", name, {}, opts);
+        if (args.psqlImage.length === 0) throw new pulumi.RunError(`Migrations ${name}: psqlImage must name an image with psql (data.inCluster.postgresImage's default)`);
         if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 30) {
             throw new pulumi.RunError(`Migrations ${name}: migrations.timeoutSeconds must be an integer of at least 30, got ${args.timeoutSeconds}`);
         }
@@ -109,6 +136,18 @@ export class Migrations extends pulumi.ComponentResource {
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
                             securityContext: restrictedPodSecurityContext(appUserId),
+                            initContainers: [{
+                                name: "extensions",
+                                image: args.psqlImage,
+                                command: createExtensionsCommand(),
+                                env: [
+                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "DATABASE_URL" } } },
+                                    { name: "HOME", value: "/tmp" },
+                                ],
+                                securityContext: restrictedContainerSecurityContext(),
+                                resources: extensionResources,
+                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            }],
                             containers: [{
                                 name: "migrate",
                                 image: m.image,
@@ -136,6 +175,11 @@ export class Migrations extends pulumi.ComponentResource {
             this.jobs.set(m.database, job);
         }
         this.registerOutputs({ jobs: [...this.jobs.values()].map((j) => j.metadata.name) });
+    }
+
+    /** The databases that have a migrations Job. */
+    databases(): DatabaseName[] {
+        return [...this.jobs.keys()];
     }
 
     /** The Job of a database, for `dependsOn`; undefined when the database has no migration. */

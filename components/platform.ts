@@ -6,12 +6,14 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
+import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
 import { DataTier } from "./dataTier";
 import { Edge } from "./edge";
 import { envValues, processEnv } from "./environment";
 import { Operations, watchedDatabases } from "./operations";
 import { PrometheusRules } from "./prometheusRules";
+import { NetworkPolicies } from "./networkPolicies";
 import { awsProvider, kubernetesProvider } from "./providers";
 import { SecretStore } from "./secretStore";
 import { servicePort, ServiceProcess } from "./serviceProcess";
@@ -90,8 +92,17 @@ export class Platform extends pulumi.ComponentResource {
                 env,
                 serviceAccountAnnotations: access?.serviceAccountAnnotations(service.spec.name),
                 rolloutAfter: gate ? [gate] : undefined,
+                spread: topologySpreadByEnvironment[cfg.environment],
             }, childOpts);
         });
+
+        new NetworkPolicies(`${name}-network`, {
+            namespace: this.namespace,
+            processes: cfg.services.map((s) => s.spec),
+            ingressNamespace: cfg.edge.ingressNamespace,
+            stores: data.stores,
+            migratedDatabases: data.migrations.databases(),
+        }, childOpts);
 
         const edge = new Edge(`${name}-edge`, {
             namespace: this.namespace,

@@ -57,6 +57,8 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
     /** Kubernetes name of the StatefulSet, Service and Secret (the component's name). */
     readonly objectName: string;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
+    /** Labels that select the database's pod (its NetworkPolicy and its clients' egress use them). */
+    readonly podSelector: Readonly<Record<string, string>>;
 
     constructor(name: string, args: PostgresInClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresInCluster", name, {}, opts);
@@ -70,6 +72,7 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
         const labels = postgresLabels(name, args.database);
         const selector = { [labelKeys.name]: labels[labelKeys.name]!, "app.kubernetes.io/instance": name };
         this.objectName = name;
+        this.podSelector = selector;
 
         // The image applies POSTGRES_PASSWORD only when it initialises an empty volume, so this password
         // is never rotated in place: reset a local database by deleting its claim (README: "The data tier").
@@ -108,6 +111,8 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
                         containers: [{
                             name: "postgres",
                             image: s.postgresImage,
+                            // As on RDS (postgresAws.ts): the library must be preloaded for the view to answer.
+                            args: ["-c", "shared_preload_libraries=pg_stat_statements"],
                             ports: [{ name: "postgres", containerPort: postgresPort, protocol: "TCP" }],
                             env: [
                                 { name: "POSTGRES_USER", value: names.user },

@@ -68,6 +68,8 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
     /** Kubernetes name of the StatefulSet, Service and Secret (the component's name). */
     readonly objectName: string;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
+    /** Labels that select the Redis pod (its NetworkPolicy and its clients' egress use them). */
+    readonly podSelector: Readonly<Record<string, string>>;
 
     constructor(name: string, args: RedisInClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:RedisInCluster", name, {}, opts);
@@ -79,6 +81,7 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
         }
         const labels = redisLabels(name);
         const selector = { [labelKeys.name]: "redis", "app.kubernetes.io/instance": name };
+        this.podSelector = selector;
         this.objectName = name;
 
         const password = new GeneratedSecret(`${name}-password`, {

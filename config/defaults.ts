@@ -52,6 +52,35 @@ export function serviceDefaults(environment: Environment, process: ProcessSpec):
     };
 }
 
+/** One topology spread constraint's strictness: how uneven, and what happens when it cannot hold. */
+export interface SpreadRule {
+    readonly maxSkew: number;
+    readonly whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+}
+
+/** How multi-replica processes spread across zones and nodes (singletons are never spread). */
+export interface TopologySpread {
+    readonly zone: SpreadRule;
+    readonly node: SpreadRule;
+}
+
+const soft: SpreadRule = { maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway" };
+
+/**
+ * Production spreads hard across nodes and soft across zones. Hard node spread is safe: nodes that
+ * are cordoned or unreachable carry NoSchedule taints and drop out of the count (the constraints
+ * honour taints), and a pod left pending makes the node autoscaler add a node. Hard zone spread is
+ * not: a zone short of capacity (an instance type sold out, an impaired AZ whose nodes are still
+ * Ready) would hold every further replica pending, blocking scale-up and rollouts just when the other
+ * zones must take the load; so the zone rule only prefers. Staging and local run on one or few nodes
+ * and zones, so both rules only prefer there.
+ */
+export const topologySpreadByEnvironment: Record<Environment, TopologySpread> = {
+    local: { zone: soft, node: soft },
+    staging: { zone: soft, node: soft },
+    production: { zone: soft, node: { maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" } },
+};
+
 /** The generic executor exercises connectors from JSON definitions: non-production only (guides). */
 export function genericExecutorDefault(environment: Environment): boolean {
     return environment !== "production";

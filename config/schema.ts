@@ -112,6 +112,8 @@ export const edgeConfig = z
         trustedClusterIssuers: z.array(dns1123Subdomain).default([]),
         /** HSTS max-age; the guides require HTTPS with HSTS, browsers want at least 180 days. */
         hstsMaxAgeSeconds: z.number().int().min(15552000).max(63072000).default(31536000),
+        /** Namespace of the ingress controller: the only namespace the NetworkPolicies admit traffic from. */
+        ingressNamespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a namespace name (DNS-1123 label)" }).max(63).default("ingress-nginx"),
     })
     .strict();
 

@@ -25,6 +25,7 @@ import { serviceRoleKeyTrustedOnly } from "./secrets/service-role-key-trusted-on
 import { processTopology } from "./stack/process-topology";
 import { productionDataProtected } from "./stack/production-data-protected";
 import { smokeProbe } from "./stack/smoke-probe";
+import { defaultDeny } from "./workloads/default-deny";
 import { healthProbes } from "./workloads/health-probes";
 import { identityTrustProxy } from "./workloads/identity-trust-proxy";
 import { nodeEnvProduction } from "./workloads/node-env-production";
@@ -64,6 +65,7 @@ new PolicyPack("grownext-guides", {
         pinnedImages,
         singletonReplicas,
         singletonNoAutoscaler,
+        defaultDeny,
         // Edge
         ingressTls,
         ingressHsts,

@@ -30,6 +30,7 @@ export const k8sTypes = {
     configMap: "kubernetes:core/v1:ConfigMap",
     secret: "kubernetes:core/v1:Secret",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     traefikMiddleware: "kubernetes:traefik.io/v1alpha1:Middleware",
 } as const;
 

@@ -2,17 +2,19 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap } from "../helpers/mocks";
 import { stackConfig } from "../helpers/stack";
-import type { ServiceProcess as ServiceProcessType } from "../../components/serviceProcess";
-import { findProcess, notShallowReason, processCatalog } from "../../catalog/processes";
+import type { ServiceProcess as ServiceProcessType, topologySpreadFor as topologySpreadForType } from "../../components/serviceProcess";
+import { findProcess, notShallowReason, processCatalog, singletonProcessNames } from "../../catalog/processes";
+import { topologySpreadByEnvironment } from "../../config/defaults";
 import type { PlatformConfig, ResolvedService } from "../../config/load";
 
 describe("ServiceProcess", () => {
     let ServiceProcess: typeof ServiceProcessType;
+    let topologySpreadFor: typeof topologySpreadForType;
     let production: PlatformConfig;
 
     before(async () => {
         installMocks();
-        ({ ServiceProcess } = await import("../../components/serviceProcess"));
+        ({ ServiceProcess, topologySpreadFor } = await import("../../components/serviceProcess"));
         production = stackConfig("production");
     });
     beforeEach(() => recorder.reset());
@@ -22,7 +24,7 @@ describe("ServiceProcess", () => {
     }
 
     async function declare(name: string, env = { plain: [{ name: "NODE_ENV", value: "production" }], secret: { DATABASE_URL: pulumi.secret("postgresql://u:FAKE-PW@db/app") } as Record<string, pulumi.Input<string>> }) {
-        const component = new ServiceProcess(`test-${name}`, { service: service(name), namespace: "grownext", env });
+        const component = new ServiceProcess(`test-${name}`, { service: service(name), namespace: "grownext", env, spread: topologySpreadByEnvironment.production });
         await settle();
         return component;
     }
@@ -103,13 +105,13 @@ describe("ServiceProcess", () => {
         for (const probe of ["liveness", "startup"] as const) {
             const deep = { ...web, spec: { ...web.spec, http: { ...http, [probe]: { check: { httpGet: "/api/health/ready" }, why: "test" } } } };
             assert.throws(
-                () => new ServiceProcess(`deep-${probe}`, { service: deep, namespace: "grownext", env: { plain: [], secret: {} } }),
+                () => new ServiceProcess(`deep-${probe}`, { service: deep, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
                 new RegExp(`web: the catalog's ${probe} check \\(GET /api/health/ready\\) must be shallow, but /api/health/ready answers for the connector registry`),
             );
         }
         const unknownPath = { ...web, spec: { ...web.spec, http: { ...http, liveness: { check: { httpGet: "/livez" }, why: "test" } } } };
         assert.throws(
-            () => new ServiceProcess("unknown-live", { service: unknownPath, namespace: "grownext", env: { plain: [], secret: {} } }),
+            () => new ServiceProcess("unknown-live", { service: unknownPath, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
             /\/livez is not an endpoint the catalog declares shallow/,
         );
     });
@@ -148,7 +150,7 @@ describe("ServiceProcess", () => {
 
     it("takes the worker drain period and liveness command from config", async () => {
         const cfg = stackConfig("staging", { services: { worker: { terminationGracePeriodSeconds: 300, livenessCommand: ["node", "dist/healthcheck.js"] } } });
-        new ServiceProcess("test-worker", { service: service("worker", cfg), namespace: "grownext", env: { plain: [], secret: {} } });
+        new ServiceProcess("test-worker", { service: service("worker", cfg), namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production });
         await settle();
         const spec = deploymentOf("worker").spec.template.spec;
         assert.strictEqual(spec.terminationGracePeriodSeconds, 300);
@@ -203,6 +205,7 @@ describe("ServiceProcess", () => {
             env: { plain: [], secret: {} },
             serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/web" },
             rolloutAfter: [gate],
+            spread: topologySpreadByEnvironment.production,
         });
         await settle();
         const sa = recorder.one("kubernetes:core/v1:ServiceAccount", "test-web-sa").inputs;
@@ -219,8 +222,53 @@ describe("ServiceProcess", () => {
     it("refuses a singleton with more than one replica", () => {
         const scheduler = { ...service("scheduler"), replicas: 2 };
         assert.throws(
-            () => new ServiceProcess("bad", { service: scheduler, namespace: "grownext", env: { plain: [], secret: {} } }),
+            () => new ServiceProcess("bad", { service: scheduler, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
             /scheduler is a singleton and must run exactly 1 replica, got 2/,
         );
+    });
+    describe("topology spread", () => {
+        const keys = (constraints: any[]) => constraints.map((c) => [c.topologyKey, c.maxSkew, c.whenUnsatisfiable]);
+
+        it("spreads every multi-replica process of production softly across zones and hard across nodes", async () => {
+            for (const name of processCatalog.filter((p) => p.scaling !== "singleton").map((p) => p.name)) {
+                recorder.reset();
+                await declare(name);
+                const spec = deploymentOf(name).spec.template.spec;
+                assert.deepStrictEqual(keys(spec.topologySpreadConstraints), [
+                    ["topology.kubernetes.io/zone", 1, "ScheduleAnyway"],
+                    ["kubernetes.io/hostname", 1, "DoNotSchedule"],
+                ], name);
+                for (const c of spec.topologySpreadConstraints) {
+                    assert.deepStrictEqual(c.labelSelector, { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name } });
+                    // Only this revision's pods count, and nodes the pod cannot use are no empty domain.
+                    assert.deepStrictEqual(c.matchLabelKeys, ["pod-template-hash"]);
+                    assert.strictEqual(c.nodeTaintsPolicy, "Honor");
+                    assert.strictEqual(c.nodeAffinityPolicy, "Honor");
+                }
+                const preferred = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+                assert.deepStrictEqual(preferred, [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name } } } }]);
+                assert.strictEqual(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, "never one pod per node");
+            }
+        });
+
+        it("never spreads a singleton", async () => {
+            for (const name of singletonProcessNames) {
+                recorder.reset();
+                await declare(name);
+                assert.strictEqual(deploymentOf(name).spec.template.spec.topologySpreadConstraints, undefined, name);
+                assert.strictEqual(deploymentOf(name).spec.template.spec.affinity, undefined, name);
+            }
+        });
+
+        it("only prefers spread in staging and local, which run on few nodes and zones", () => {
+            for (const environment of ["staging", "local"] as const) {
+                const constraints = topologySpreadFor(findProcess("web")!, topologySpreadByEnvironment[environment])!;
+                assert.deepStrictEqual(constraints.map((c) => c.whenUnsatisfiable), ["ScheduleAnyway", "ScheduleAnyway"], environment);
+            }
+        });
+
+        it("never makes zone spread hard in production: a zone short of capacity must not block scale-up", () => {
+            assert.strictEqual(topologySpreadByEnvironment.production.zone.whenUnsatisfiable, "ScheduleAnyway");
+        });
     });
 });

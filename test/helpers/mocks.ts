@@ -56,6 +56,8 @@ const allowedCalls: Record<string, (args: pulumi.runtime.MockCallArgs) => Record
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "test" }),
     "aws:index/getRegion:getRegion": (args) => ({ name: args.inputs.region ?? "eu-west-1", region: args.inputs.region ?? "eu-west-1" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    // A /24 per subnet, numbered by the id's last byte, so distinct subnets get distinct CIDRs.
+    "aws:ec2/getSubnet:getSubnet": (args) => ({ id: args.inputs.id, cidrBlock: `10.0.${parseInt(String(args.inputs.id).slice(-2), 16)}.0/24` }),
 };
 
 /** Fake state for resources whose outputs the program reads. */

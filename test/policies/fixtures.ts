@@ -20,6 +20,7 @@ export const types = {
     configMap: "kubernetes:core/v1:ConfigMap",
     secret: "kubernetes:core/v1:Secret",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     middleware: "kubernetes:traefik.io/v1alpha1:Middleware",
     hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
     command: "command:local:Command",
@@ -277,6 +278,11 @@ export function smokeProbeProps(): Record<string, any> {
     };
 }
 
+/** A NetworkPolicy that denies all ingress and egress to every pod of the namespace. */
+export function defaultDenyProps(): Record<string, any> {
+    return { metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
+}
+
 /**
  * A whole compliant stack: every catalog process in its own component with its Secret, the HPA of
  * autoscaled processes, the edge, the data tier (AWS stacks) or in-cluster Redis (local), and a smoke
@@ -305,6 +311,7 @@ export function compliantStack(stack = "production", opts: { aws?: boolean; smok
     });
     out.push(resource(types.configMap, "security-headers", hstsConfigMapProps(), { stack }));
     out.push(resource(types.ingress, "grownext", ingressProps(), { stack }));
+    out.push(resource(types.networkPolicy, "default-deny", defaultDenyProps(), { stack }));
     if (aws) {
         const protect = { protect: true };
         out.push(resource(types.rdsInstance, "app-db", rdsInstanceProps(), { stack, opts: protect }));

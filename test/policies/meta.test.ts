@@ -25,6 +25,7 @@ const mandatory = [
     "pinned-images",
     "singleton-replicas",
     "singleton-no-autoscaler",
+    "default-deny",
     "ingress-tls",
     "ingress-hsts",
     "process-topology",
