@@ -19,6 +19,23 @@ const namespace = "grownext";
 const stripeKeys = [1, 2].map((n) => ["sk", "test", `CLUSTERENGINE${n}0123456789`].join("_"));
 const serviceRoleKey = "service-role-CLUSTER-ENGINE-0123456789";
 
+/**
+ * The stack sets no rollout timeout of its own (the engine's default: 10 minutes), so the test copy
+ * of the program gets one through a resource transform read from this config key, short in tests.
+ */
+const rolloutTimeoutKey = "enginetest:rolloutTimeout";
+const rolloutTimeoutSeconds = 45;
+const timeoutEntry = `/** Test entry point: the program, with Deployments awaited for ${rolloutTimeoutKey} when it is set. */
+import * as pulumi from "@pulumi/pulumi";
+const timeout = new pulumi.Config("enginetest").get("rolloutTimeout");
+if (timeout) {
+    pulumi.runtime.registerResourceTransform((a) => a.type === "kubernetes:apps/v1:Deployment"
+        ? { props: a.props, opts: { ...a.opts, customTimeouts: { create: timeout, update: timeout } } }
+        : undefined);
+}
+module.exports = require("./program");
+`;
+
 interface EngineEvent { sequence: number; op?: string; urn?: string; type?: string; kind: "pre" | "outputs" | "failed" | "diag"; message?: string }
 
 /** The engine's event log (`--event-log`), flattened to what the ordering assertions need. */
@@ -91,6 +108,8 @@ describe("the real engine on a real API server (local cluster)", function () {
         cluster = startCluster("grownext-engine");
         const ws = projectWorkspace();
         dir = ws.dir;
+        fs.renameSync(path.join(dir, "index.ts"), path.join(dir, "program.ts"));
+        fs.writeFileSync(path.join(dir, "index.ts"), timeoutEntry);
         logDir = path.join(path.dirname(ws.dir), "events");
         fs.mkdirSync(logDir);
         env = withBackend(env, ws.backend);
@@ -246,6 +265,45 @@ describe("the real engine on a real API server (local cluster)", function () {
             maxSeen = Math.max(maxSeen, set.size);
         }
         assert.strictEqual(maxSeen, 1, "the watch saw the singletons' pods");
+    });
+
+    it("fails a rollout whose pods never become ready within the timeout, keeps the previous ReplicaSet serving, and rolls back by re-running up with the previous config", () => {
+        // The local cluster's pod-never-ready stage (scripts/cluster/stages.yaml) keeps pods of an
+        // image tagged *never-ready Running but unready, as a broken release would be.
+        const target = processCatalog.find((p) => p.image === "portal" && p.scaling !== "singleton");
+        assert.ok(target, "a rolling-update process on its own image");
+        const name = target.name;
+        const before = getJson(cluster, ["deployment", name, "-n", namespace]);
+        const rsBefore = currentReplicaSets(cluster).get(name);
+        const previousImage = JSON.parse(ok(runPulumi(["config", "get", "--stack", "local", "--path", "images.portal", "--json"], dir, env), "config get").stdout).value;
+        assert.ok(before.status.readyReplicas >= 1 && rsBefore);
+
+        setConfig("--path", "images.portal", "ghcr.io/grownext/portal:0.2.0-never-ready");
+        setConfig(`${rolloutTimeoutKey}`, `${rolloutTimeoutSeconds}s`);
+        const started = Date.now();
+        const { r } = up("never-ready");
+        const elapsed = Date.now() - started;
+        assert.notStrictEqual(r.code, 0, "the update must fail");
+        assert.match(r.stdout + r.stderr, new RegExp(`${name}`));
+        assert.ok(elapsed < (rolloutTimeoutSeconds + 120) * 1000, `the failing update took ${elapsed} ms for a ${rolloutTimeoutSeconds}s timeout`);
+
+        // The previous ReplicaSet still serves every replica it served; the new one has none ready.
+        const oldRs = getJson(cluster, ["replicaset", rsBefore.metadata.name, "-n", namespace]);
+        assert.strictEqual(oldRs.status.readyReplicas, rsBefore.status.readyReplicas, "the previous ReplicaSet lost ready replicas");
+        const during = getJson(cluster, ["deployment", name, "-n", namespace]);
+        assert.strictEqual(during.status.availableReplicas, before.status.availableReplicas, "available replicas dropped during the failed rollout");
+        const newRs = currentReplicaSets(cluster).get(name);
+        assert.notStrictEqual(newRs.metadata.name, rsBefore.metadata.name, "a new ReplicaSet was tried");
+        assert.ok(!newRs.status.readyReplicas, "the never-ready ReplicaSet has no ready pod");
+
+        // The README's rollback: re-run up with the previous config.
+        setConfig("--path", "images.portal", previousImage);
+        ok(up("rollback").r, "pulumi up with the previous config");
+        const after = currentReplicaSets(cluster).get(name);
+        assert.strictEqual(after.metadata.name, rsBefore.metadata.name, "the previous ReplicaSet is current again");
+        assert.strictEqual(getJson(cluster, ["replicaset", newRs.metadata.name, "-n", namespace]).spec.replicas, 0, "the failed ReplicaSet is scaled to zero");
+        assertHealthy(cluster);
+        ok(up("after-rollback", ["--expect-no-changes"]).r, "no change after the rollback");
     });
 
     it("rejects a workload that violates Pod Security with a clear message, within the timeout", () => {
