@@ -89,7 +89,7 @@ up() {
   else
     if [[ -d "$CLUSTER_DIR" ]] && grep -qF "$BIN/" "$CLUSTER_DIR/kwok.yaml" 2>/dev/null; then
       log "starting the stopped cluster '$NAME'"
-      kwokctl start cluster --name "$NAME" --timeout 2m >&2 || { log "could not start it: re-creating"; delete_cluster; }
+      kwokctl start cluster --name "$NAME" --wait 2m --timeout 3m >&2 || { log "could not start it: re-creating"; delete_cluster; }
     elif [[ -d "$CLUSTER_DIR" ]]; then
       log "cluster '$NAME' was made with other binaries: re-creating it"
       delete_cluster
@@ -147,7 +147,8 @@ spec:
 }
 
 delete_cluster() {
-  kwokctl delete cluster --name "$NAME" >&2 || true
+  # --kubeconfig: otherwise kwokctl edits ~/.kube/config to drop the context.
+  kwokctl delete cluster --name "$NAME" --kubeconfig "$KUBECONFIG_FILE" >&2 || true
   rm -rf "$CLUSTER_DIR" "$STATE/volumes/$NAME" "$KUBECONFIG_FILE"
 }
 
