@@ -127,8 +127,10 @@ start_step() {
   STEP_NAME="$name" STEP_STARTED=$SECONDS
   (
     while sleep 30; do
-      spent=$((SECONDS - STEP_STARTED)); left=$((est - spent)); ((left < 15)) && left=15
-      log "    still building $name: $(fmt "$spent") so far, about $(fmt $((left + after))) left in all"
+      # Past its estimate, the step says how much slower this machine is: scale the rest alike.
+      spent=$((SECONDS - STEP_STARTED)); left=$((est - spent)) rest=$after
+      if ((left < 15)); then left=15; rest=$((after * spent / (est > 0 ? est : 1))); fi
+      log "    still building $name: $(fmt "$spent") so far, about $(fmt $((left + rest))) left in all"
     done
   ) &
   TICKER=$!
