@@ -195,20 +195,19 @@ mod_info_field() { go list -m -json "$1" 2>/dev/null | json_field "$2"; }
 build_all() {
   resolve || die "could not resolve modules (log: $KEY_DIR/logs/resolve.log)"
 
-  local etcd_sha; etcd_sha="$(mod_info_field "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" Origin.Hash | cut -c1-12)"
-  gobuild etcd "$KEY_DIR/src/etcd" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" \
-    "-X go.etcd.io/etcd/api/v3/version.GitSHA=${etcd_sha:-v$ETCD_VERSION}" || die "etcd: build failed"
+  # etcd's version is a constant in its source; its git SHA is not known from a module (the proxy's
+  # .info carries no commit), so it stays unset, as in any `go build` of etcd.
+  gobuild etcd "$KEY_DIR/src/etcd" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" "" || die "etcd: build failed"
 
-  # The same version stamp as upstream's hack/lib/version.sh, in both version packages; the build
-  # date is the release tag's time, so two builds of one version are byte-identical.
-  local info commit date minor kld="" k
-  info="$(go list -m -json "k8s.io/kubernetes@v$KUBE_VERSION")"
-  commit="$(json_field Origin.Hash <<<"$info")"
-  date="$(TZ=UTC date -d "$(json_field Time <<<"$info")" +%Y-%m-%dT%H:%M:%SZ)"
+  # The version stamp of upstream's hack/lib/version.sh, in both version packages (kwokctl reads it
+  # from `--version`). The build date is the release's time from the module proxy, so two builds of
+  # one version are byte-identical; the commit is not known from a module and stays unset.
+  local date minor kld="" k
+  date="$(TZ=UTC date -d "$(mod_info_field "k8s.io/kubernetes@v$KUBE_VERSION" Time)" +%Y-%m-%dT%H:%M:%SZ)"
   minor="${KUBE_VERSION#*.}"; minor="${minor%%.*}"
   for k in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     kld+=" -X $k.gitVersion=v$KUBE_VERSION -X $k.gitMajor=${KUBE_VERSION%%.*} -X $k.gitMinor=$minor"
-    kld+=" -X $k.gitCommit=$commit -X $k.gitTreeState=clean -X $k.buildDate=$date"
+    kld+=" -X $k.gitTreeState=clean -X $k.buildDate=$date"
   done
   for k in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     gobuild "$k" "$KEY_DIR/src/kubernetes" "k8s.io/kubernetes/cmd/$k" "v$KUBE_VERSION" "$kld" || die "$k: build failed"
