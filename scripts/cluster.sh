@@ -11,7 +11,8 @@
 #   bash scripts/cluster.sh kubeconfig   print the kubeconfig path (the cluster may be down)
 #
 # Everything binds 127.0.0.1 only (kwokctl binds 0.0.0.0 unless told), and the node's IP is
-# loopback too, so nothing can collide with the machine's gateway or send traffic off the machine.
+# loopback too (scripts/cluster/node.yaml; kwok's own default may equal the machine's gateway), so
+# nothing can collide with the gateway or send traffic off the machine.
 # State lives in .cluster/ (git-ignored) of the repo.
 #
 # Environment knobs:
@@ -50,7 +51,7 @@ k() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
 ready() { [[ -f "$KUBECONFIG_FILE" ]] && k get --raw /readyz >/dev/null 2>&1; }
 
-# The kwokctl config: runtime, binaries, loopback addresses, admission on (Pod Security), and the
+# The kwokctl config: runtime, binaries, loopback address, admission on (Pod Security), and the
 # stages: kwok's defaults (copied from the pinned kwok module by the build) plus ours.
 write_config() {
   local f="$STATE/$NAME.kwokctl.yaml" s
@@ -69,11 +70,6 @@ options:
   kwokControllerBinary: $BIN/kwok
   etcdBinary: $BIN/etcd
   kubectlBinary: $BIN/kubectl
----
-apiVersion: config.kwok.x-k8s.io/v1alpha1
-kind: KwokConfiguration
-options:
-  nodeIP: 127.0.0.1
 EOF
     for s in "$STAGES_DIR"/*.yaml "$REPO_ROOT/scripts/cluster/stages.yaml"; do
       printf -- '---\n'; cat "$s"
@@ -89,7 +85,7 @@ up() {
   else
     if [[ -d "$CLUSTER_DIR" ]] && grep -qF "$BIN/" "$CLUSTER_DIR/kwok.yaml" 2>/dev/null; then
       log "starting the stopped cluster '$NAME'"
-      kwokctl start cluster --name "$NAME" --wait 2m --timeout 3m >&2 || { log "could not start it: re-creating"; delete_cluster; }
+      kwokctl start cluster --name "$NAME" --wait 2m --timeout 3m >&2 8>&- || { log "could not start it: re-creating"; delete_cluster; }
     elif [[ -d "$CLUSTER_DIR" ]]; then
       log "cluster '$NAME' was made with other binaries: re-creating it"
       delete_cluster
@@ -99,7 +95,7 @@ up() {
       log "creating cluster '$NAME' (kwokctl, binary runtime, 127.0.0.1 only)"
       rm -f "$KUBECONFIG_FILE"
       kwokctl create cluster --name "$NAME" --config "$cfg" --kubeconfig "$KUBECONFIG_FILE" \
-        --wait 2m --timeout 3m >&2 || die "kwokctl create cluster failed (logs: $CLUSTER_DIR/logs)"
+        --wait 2m --timeout 3m >&2 8>&- || die "kwokctl create cluster failed (logs: $CLUSTER_DIR/logs)"
       chmod 600 "$KUBECONFIG_FILE"
     fi
   fi
@@ -148,7 +144,7 @@ spec:
 
 delete_cluster() {
   # --kubeconfig: otherwise kwokctl edits ~/.kube/config to drop the context.
-  kwokctl delete cluster --name "$NAME" --kubeconfig "$KUBECONFIG_FILE" >&2 || true
+  kwokctl delete cluster --name "$NAME" --kubeconfig "$KUBECONFIG_FILE" >&2 8>&- || true
   rm -rf "$CLUSTER_DIR" "$STATE/volumes/$NAME" "$KUBECONFIG_FILE"
 }
 
@@ -163,6 +159,8 @@ down() {
 }
 
 # One caller at a time per cluster (local-up, the engine tests and the bench may all call this).
+# kwokctl's daemons must not inherit this lock's descriptor (they would hold it for good): every
+# kwokctl call closes it (8>&-).
 if command -v flock >/dev/null; then
   exec 8>"$STATE/$NAME.lock"
   flock 8
