@@ -112,7 +112,8 @@ describe("the real engine on a real API server (local cluster)", function () {
         fs.writeFileSync(path.join(dir, "index.ts"), timeoutEntry);
         logDir = path.join(path.dirname(ws.dir), "events");
         fs.mkdirSync(logDir);
-        env = withBackend(env, ws.backend);
+        // --event-log is one of the CLI's debug flags.
+        env = { ...withBackend(env, ws.backend), PULUMI_DEBUG_COMMANDS: "true" };
         ok(runPulumi(["stack", "init", "local"], dir, env), "pulumi stack init local");
         setConfig("--secret", "stripeSecretKey", stripeKeys[0]!);
         setConfig("--secret", "supabaseServiceRoleKey", serviceRoleKey);
@@ -318,9 +319,8 @@ describe("the real engine on a real API server (local cluster)", function () {
         try {
             assert.notStrictEqual(r.code, 0, "the update must fail");
             const output = r.stdout + r.stderr;
-            assert.match(output, /violates PodSecurity "restricted:latest"/);
-            assert.match(output, /privileged/);
-            assert.ok(elapsed < 5 * 60 * 1000, `took ${elapsed} ms`);
+            assert.match(output, /forbidden: violates PodSecurity "restricted:latest": privileged/);
+            assert.ok(elapsed < 3 * 60 * 1000, `took ${elapsed} ms`);
         } finally {
             runPulumi(["destroy", "--yes", "--skip-preview", "--stack", "dev"], ws.dir, fenv);
         }
