@@ -5,7 +5,9 @@
  *    empty program under the same mocks (whole process) and against each other (declaring only);
  *  - a healthy probe run against its slowest check, and faulty probe runs against their deadline
  *    (a hung TLS handshake, an endpoint that never answers, an untrusted certificate, a redirect to http);
- *  - the real-engine preview of the local stack against an empty program's (when the toolchain is built).
+ *  - the real-engine preview of the local stack against an empty program's (when the toolchain is built);
+ *  - on the local cluster, `pulumi up` to healthy against `kubectl apply --server-side` + `kubectl wait`
+ *    of the same manifests, and a no-change up against `kubectl diff` (when the cluster is built).
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
@@ -85,6 +87,20 @@ async function main(): Promise<void> {
         }
     } catch (err) {
         console.log(`Real-engine preview: not measured (${err instanceof Error ? err.message : String(err)})`);
+    }
+
+    try {
+        const { benchClusterPeer } = await import("./bench/engine");
+        const c = await benchClusterPeer();
+        if (c) {
+            console.log(`Peer comparison on the local cluster (${c.objects} objects, same rendered manifests, one run each)`);
+            console.log(`  to healthy: pulumi up ${fmt(c.pulumiUpMs)} ms, kubectl apply --server-side + kubectl wait ${fmt(c.kubectlApplyWaitMs)} ms, ratio ${fmt(c.pulumiUpMs / c.kubectlApplyWaitMs)}x`);
+            console.log(`  no change:  pulumi up --expect-no-changes ${fmt(c.pulumiNoChangeMs)} ms, kubectl diff --server-side ${fmt(c.kubectlDiffMs)} ms, ratio ${fmt(c.pulumiNoChangeMs / c.kubectlDiffMs)}x`);
+        } else {
+            console.log("Peer comparison on the local cluster: not measured (build it first: npm run toolchain)");
+        }
+    } catch (err) {
+        console.log(`Peer comparison on the local cluster: not measured (${err instanceof Error ? err.message : String(err)})`);
     }
 }
 

@@ -15,6 +15,7 @@
 #                                  and build caches too, so a fresh CI machine fills a single directory
 #   PULUMI_TOOLCHAIN_NODE_MODULES  node_modules to read versions from (default: this repo's)
 #   PULUMI_TOOLCHAIN_STRICT=1      exit 1 when a plugin cannot be built (default: warn, build the rest)
+#   PULUMI_TOOLCHAIN_CLUSTER=0     do not build the local cluster's binaries (scripts/cluster-toolchain.sh)
 #
 # Layout: <cache>/go/{mod,build}   GOMODCACHE / GOCACHE, shared by every key (~3 + ~6 GB)
 #         <cache>/<key>/bin         pulumi, pulumi-language-nodejs  (plugins are NOT put on PATH:
@@ -137,6 +138,14 @@ write_nodejs_shims() {
   chmod +x "$OUT_BIN/pulumi-resource-pulumi-nodejs"
 }
 
+# The local cluster's binaries (etcd, kube-apiserver, ..., kwok) are built here too, by
+# scripts/cluster-toolchain.sh (its own key beside this one, the same Go caches), so one command
+# prepares everything the local stack and the engine tests need. PULUMI_TOOLCHAIN_CLUSTER=0 skips it.
+cluster_toolchain() {
+  [[ "${PULUMI_TOOLCHAIN_CLUSTER:-1}" == 1 ]] || return 0
+  bash "$REPO_ROOT/scripts/cluster-toolchain.sh" >/dev/null || die "the cluster binaries could not be built (scripts/cluster-toolchain.sh)"
+}
+
 # Fast path: this key was completed before -> a no-op. done/all lists what could not be built.
 if [[ -f "$KEY_DIR/done/all" && -x "$OUT_BIN/pulumi" && -x "$OUT_BIN/pulumi-language-nodejs" ]]; then
   write_nodejs_shims
@@ -149,6 +158,7 @@ if [[ -f "$KEY_DIR/done/all" && -x "$OUT_BIN/pulumi" && -x "$OUT_BIN/pulumi-lang
   if [[ "$STRICT" == 1 && $missing_count -gt 0 ]]; then
     die "$missing_count plugin(s) could not be built (PULUMI_TOOLCHAIN_STRICT=1)"
   fi
+  cluster_toolchain
   echo "$OUT_BIN"
   exit 0
 fi
@@ -500,4 +510,5 @@ fi
 if [[ "$STRICT" == 1 && ${#MISSING[@]} -gt 0 ]]; then
   die "${#MISSING[@]} plugin(s) could not be built (PULUMI_TOOLCHAIN_STRICT=1)"
 fi
+cluster_toolchain
 echo "$OUT_BIN"

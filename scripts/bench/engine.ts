@@ -2,6 +2,7 @@
  * Real-engine preview of the local stack against the engine's floor: an empty program with the same
  * plugins (the kubernetes provider rendering to a folder, and one dynamic-provider credential).
  * Returns undefined when no toolchain is built yet (`npm run toolchain`), so the bench never builds one.
+ * Then the peer comparison on the local cluster (benchClusterPeer, below).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -29,7 +30,7 @@ function medianPreviewMs(dir: string, env: NodeJS.ProcessEnv, runs: number): num
 
 export async function benchEnginePreview(runs = 3): Promise<{ localMs: number; emptyMs: number } | undefined> {
     if (!toolchainBuilt()) return undefined;
-    const base = toolchainEnv();
+    const base = toolchainEnv({ cluster: false });
     const measure = (program?: string) => {
         const ws = projectWorkspace();
         if (program) fs.writeFileSync(path.join(ws.dir, "index.ts"), program);
@@ -38,4 +39,86 @@ export async function benchEnginePreview(runs = 3): Promise<{ localMs: number; e
         return medianPreviewMs(ws.dir, env, runs);
     };
     return { localMs: measure(), emptyMs: measure(floorProgram) };
+}
+
+/** Whether scripts/cluster-toolchain.sh has finished a build (the bench never builds the cluster). */
+function clusterBuilt(): boolean {
+    const cache = process.env.PULUMI_TOOLCHAIN_CACHE ?? path.join(os.homedir(), ".cache", "grownext-pulumi");
+    return fs.existsSync(cache) && fs.readdirSync(cache).some((d) => d.startsWith("cluster-") && fs.existsSync(path.join(cache, d, "done", "stages")));
+}
+
+export interface PeerComparison {
+    /** `pulumi up` of the local stack, from nothing to every workload healthy (the engine awaits). */
+    readonly pulumiUpMs: number;
+    /** `kubectl apply --server-side` of the same rendered manifests, then `kubectl wait` for the same health. */
+    readonly kubectlApplyWaitMs: number;
+    /** `pulumi up --expect-no-changes` right after. */
+    readonly pulumiNoChangeMs: number;
+    /** `kubectl diff --server-side` of the manifests right after kubectl applied them. */
+    readonly kubectlDiffMs: number;
+    readonly objects: number;
+}
+
+/**
+ * The peer comparison: what a user would do without us on the same cluster (apply the same manifests
+ * and wait for the same health) against `pulumi up` of the local stack. Each side starts from an
+ * empty namespace on one cluster of its own (grownext-bench), started here and deleted afterwards.
+ */
+export async function benchClusterPeer(): Promise<PeerComparison | undefined> {
+    if (!toolchainBuilt() || !clusterBuilt()) return undefined;
+    const { startCluster, stopCluster, kubectl, recycleVolumes, targetCluster } = await import("../../test/engine/cluster");
+    const base = toolchainEnv({ cluster: false });
+    const cluster = startCluster("grownext-bench");
+    const kc = (args: string[], what: string) => {
+        const r = kubectl(cluster, args);
+        if (r.code !== 0 && !(args[0] === "diff" && r.code === 1)) throw new Error(`${what}: kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+        return r;
+    };
+    try {
+        // The same manifests, rendered by the program itself (the local stack's render target).
+        const render = projectWorkspace();
+        const renderEnv = withBackend(base, render.backend);
+        ok(runPulumi(["stack", "init", "local"], render.dir, renderEnv), "pulumi stack init (render)");
+        ok(runPulumi(["up", "--yes", "--skip-preview", "--stack", "local"], render.dir, renderEnv), "pulumi up (render)");
+        const files: string[] = [];
+        const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) =>
+            e.isDirectory() ? walk(path.join(d, e.name)) : /\.ya?ml$/.test(e.name) && files.push(path.join(d, e.name)));
+        walk(path.join(render.dir, "rendered", "local"));
+        const namespaces = files.filter((f) => /^kind: Namespace$/m.test(fs.readFileSync(f, "utf8")));
+        const rest = files.filter((f) => !namespaces.includes(f));
+        const fileArgs = (list: string[]) => list.flatMap((f) => ["-f", f]);
+        const ns = "grownext";
+
+        // kubectl: apply (namespace first, as a user must), then wait for the health `pulumi up` awaits.
+        recycleVolumes(cluster);
+        let started = Date.now();
+        kc(["apply", "--server-side", ...fileArgs(namespaces)], "apply namespace");
+        kc(["apply", "--server-side", ...fileArgs(rest)], "apply");
+        kc(["wait", "--for=condition=Complete", "job", "--all", "-n", ns, "--timeout=600s"], "wait jobs");
+        kc(["wait", "--for=condition=Available", "deployment", "--all", "-n", ns, "--timeout=600s"], "wait deployments");
+        kc(["wait", "--for=jsonpath={.status.readyReplicas}=1", "statefulset", "--all", "-n", ns, "--timeout=600s"], "wait statefulsets");
+        kc(["wait", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}", "ingress", "--all", "-n", ns, "--timeout=600s"], "wait ingresses");
+        const kubectlApplyWaitMs = Date.now() - started;
+        started = Date.now();
+        const diff = kc(["diff", "--server-side", ...fileArgs(namespaces), ...fileArgs(rest)], "diff");
+        const kubectlDiffMs = Date.now() - started;
+        if (diff.code !== 0) console.log(`  (kubectl diff found differences right after apply:\n${diff.stdout.slice(0, 2000)})`);
+        kc(["delete", "namespace", ns, "--wait=true", "--timeout=300s"], "delete namespace");
+
+        // Pulumi: the local stack on the same cluster, the engine awaiting health.
+        recycleVolumes(cluster);
+        const ws = projectWorkspace();
+        const env = withBackend(base, ws.backend);
+        ok(runPulumi(["stack", "init", "local"], ws.dir, env), "pulumi stack init");
+        targetCluster(ws.dir, env, cluster);
+        const upRun = ok(runPulumi(["up", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi up");
+        const noChange = ok(runPulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "local"], ws.dir, env), "pulumi up --expect-no-changes");
+        ok(runPulumi(["destroy", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi destroy");
+        return {
+            pulumiUpMs: upRun.ms, kubectlApplyWaitMs, pulumiNoChangeMs: noChange.ms, kubectlDiffMs,
+            objects: files.reduce((n, f) => n + fs.readFileSync(f, "utf8").split(/^---$/m).filter((d) => /\bkind:/.test(d)).length, 0),
+        };
+    } finally {
+        stopCluster(cluster);
+    }
 }

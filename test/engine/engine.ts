@@ -10,9 +10,13 @@ import * as path from "path";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
-/** The toolchain's environment: its bin dir first on PATH, its PULUMI_HOME, no update checks or downloads. */
-export function toolchainEnv(): NodeJS.ProcessEnv {
-    const result = spawnSync("bash", [path.join(repoRoot, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+/**
+ * The toolchain's environment: its bin dir first on PATH, its PULUMI_HOME, no update checks or downloads.
+ * `cluster: false` leaves the local cluster's binaries unbuilt (for callers that never start it).
+ */
+export function toolchainEnv(opts: { cluster?: boolean } = {}): NodeJS.ProcessEnv {
+    const buildEnv = opts.cluster === false ? { ...process.env, PULUMI_TOOLCHAIN_CLUSTER: "0" } : process.env;
+    const result = spawnSync("bash", [path.join(repoRoot, "scripts", "toolchain.sh")], { encoding: "utf8", env: buildEnv, stdio: ["ignore", "pipe", "inherit"] });
     if (result.status !== 0) throw new Error(`scripts/toolchain.sh failed with exit code ${result.status}`);
     const bin = result.stdout.trim().split("\n").pop()!;
     const env: NodeJS.ProcessEnv = {
