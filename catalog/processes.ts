@@ -106,6 +106,25 @@ export type EnvGroup =
     | "stripe"
     | "observability";
 
+/**
+ * A public path whose failures page on their own, apart from the process's overall 5xx rate: a
+ * path that carries little traffic (a webhook) drowns in the process's totals. The edge gives it an
+ * Ingress path of its own, so ingress-nginx's request metrics carry it as their `path` label, and
+ * the Kubernetes alert rules watch that series.
+ */
+export interface WatchedPath {
+    /** The exact request path. */
+    readonly path: string;
+    /** What calls it, for the alert's summary. */
+    readonly what: string;
+    /** Response statuses that count as failures, as a Prometheus regex on `status`. */
+    readonly failingStatus: string;
+    /** How many failures within 15 minutes page: low-traffic paths are judged by count, not ratio. */
+    readonly failuresPer15Minutes: number;
+    /** The guide's runbook action when it fires. */
+    readonly action: string;
+}
+
 export interface ProcessSpec {
     /** DNS-1123 name; also the `grownext.io/process` label and the `services.<name>` config key. */
     readonly name: string;
@@ -126,6 +145,8 @@ export interface ProcessSpec {
     readonly drainsJobs: boolean;
     /** Which database's migrations must have run before this process rolls out. */
     readonly migratesBefore?: "app" | "identity";
+    /** Public paths that page on their own failures (see WatchedPath); only for processes with a public host. */
+    readonly watchedPaths?: readonly WatchedPath[];
     /**
      * HTTP processes of the catalog it calls inside the cluster, through their Services. Its
      * NetworkPolicies allow exactly these peers (egress here, ingress at the callee): see network.ts.
@@ -170,6 +191,15 @@ export const processCatalog: readonly ProcessSpec[] = [
             },
         },
         publicHost: "api",
+        watchedPaths: [{
+            // Observability & Alerting guide: "Stripe webhooks | /api/v1/stripe/webhook | Repeated 4XX responses".
+            path: "/api/v1/stripe/webhook",
+            what: "Stripe webhooks",
+            failingStatus: "4..|5..",
+            failuresPer15Minutes: 5,
+            action: "Observability & Alerting guide (Stripe webhooks): check the signing secret (stripeWebhookSecret) against the " +
+                "endpoint's secret in the Stripe dashboard and rotate it if needed; once the backend is healthy, replay the failed events from the Stripe dashboard.",
+        }],
         envGroups: [
             "runtime", "appDatabase", "queue", "identityClient", "secretManager", "executor", "oauth",
             "stripe", "observability",

@@ -18,6 +18,12 @@ export interface PublicRoute {
     readonly serviceName: pulumi.Input<string>;
     /** Port of that Service. */
     readonly servicePort: number;
+    /** Exact paths that get an Ingress path of their own, so the controller's metrics label them (catalog `watchedPaths`). */
+    readonly watchedPaths?: readonly string[];
+}
+
+function backendOf(route: PublicRoute) {
+    return { service: { name: route.serviceName, port: { number: route.servicePort } } };
 }
 
 export interface EdgeArgs {
@@ -82,11 +88,11 @@ export class Edge extends pulumi.ComponentResource {
                     rules: [{
                         host: route.host,
                         http: {
-                            paths: [{
-                                path: "/",
-                                pathType: "Prefix",
-                                backend: { service: { name: route.serviceName, port: { number: route.servicePort } } },
-                            }],
+                            // Exact paths win over the prefix in ingress-nginx, and the same backend serves both.
+                            paths: [
+                                ...(route.watchedPaths ?? []).map((path) => ({ path, pathType: "Exact", backend: backendOf(route) })),
+                                { path: "/", pathType: "Prefix", backend: backendOf(route) },
+                            ],
                         },
                     }],
                 },

@@ -108,7 +108,7 @@ export class Platform extends pulumi.ComponentResource {
             namespace: this.namespace,
             routes: this.processes.flatMap(({ spec, serviceName }) =>
                 spec.publicHost && serviceName
-                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName, servicePort }]
+                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName, servicePort, watchedPaths: spec.watchedPaths?.map((w) => w.path) }]
                     : []),
             ingressClassName: cfg.edge.ingressClassName,
             clusterIssuer: cfg.edge.clusterIssuer,

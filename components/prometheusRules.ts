@@ -6,6 +6,7 @@
  *  - every autoscaled process whose HPA is pinned at its maximum;
  *  - every singleton not running exactly once (none: jobs stop; two: jobs fire twice);
  *  - a 5xx spike on a public process (ingress-nginx request metrics);
+ *  - repeated failures on a watched public path (the catalog's `watchedPaths`: Stripe webhooks);
  *  - a failed migrations Job (the release gate stops every rollout behind it).
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -65,6 +66,20 @@ export function prometheusRuleGroups(processes: readonly ProcessSpec[], namespac
             `sum(rate(nginx_ingress_controller_requests{${sel}, status=~"5.."}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m])) > 0.05`,
             "5m", "page", `more than 5% of requests to ${p.name} answer 5xx`, "restartInspect", p.name);
     });
+    // Watched paths (Stripe webhooks): few requests, so a count of failures pages, not a ratio.
+    for (const p of processes) {
+        if (p.publicHost === undefined) continue;
+        for (const w of p.watchedPaths ?? []) {
+            const sel = `exported_namespace="${namespace}", exported_service="${p.name}", path="${w.path}"`;
+            edge.push({
+                alert: `${camel(p.name)}${camel(w.what.toLowerCase().replace(/[^a-z0-9]+/g, "-"))}Failing`,
+                expr: `sum(increase(nginx_ingress_controller_requests{${sel}, status=~"${w.failingStatus}"}[15m])) >= ${w.failuresPer15Minutes}`,
+                for: "0m",
+                labels: { severity: "page", process: p.name },
+                annotations: { summary: `${w.what} (${w.path}) failed at least ${w.failuresPer15Minutes} times in 15 minutes`, runbook: w.action },
+            });
+        }
+    }
     const release = [
         rule("MigrationsJobFailed", `kube_job_status_failed{${ns}, job_name=~"migrate-.*"} > 0`, "0m", "page",
             "a database migrations Job failed: every rollout behind it is held (release gate)", "restartInspect"),

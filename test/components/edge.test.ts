@@ -38,6 +38,16 @@ describe("Edge", () => {
         assert.strictEqual(edge.urls.web, "https://api.example.com");
     });
 
+    it("gives a watched path an exact Ingress path of its own ahead of the prefix, to the same backend", async () => {
+        declare({ routes: [{ ...routes[0]!, watchedPaths: ["/api/v1/stripe/webhook"] }, routes[1]!] });
+        await settle();
+        const web = recorder.one("kubernetes:networking.k8s.io/v1:Ingress", "edge-web").inputs.spec.rules[0].http.paths;
+        assert.deepStrictEqual(web.map((p: any) => [p.path, p.pathType]), [["/api/v1/stripe/webhook", "Exact"], ["/", "Prefix"]]);
+        assert.deepStrictEqual(web[0].backend, web[1].backend);
+        const identity = recorder.one("kubernetes:networking.k8s.io/v1:Ingress", "edge-identity").inputs.spec.rules[0].http.paths;
+        assert.deepStrictEqual(identity.map((p: any) => p.path), ["/"]);
+    });
+
     it("sends HSTS from a headers ConfigMap that every Ingress references", async () => {
         declare({ hstsMaxAgeSeconds: 63072000 });
         await settle();

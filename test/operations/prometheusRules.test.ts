@@ -39,6 +39,38 @@ describe("PrometheusRules", () => {
         for (const r of prometheusRuleGroups(processCatalog, "grownext").flatMap((g) => g.rules)) assert.match(r.annotations.runbook, /guide/, r.alert);
     });
 
+    it("pages on repeated Stripe webhook failures, by count on the webhook's own Ingress path", () => {
+        const rules = prometheusRuleGroups(processCatalog, "grownext").flatMap((g) => g.rules);
+        const webhook = rules.find((r) => r.alert === "WebStripeWebhooksFailing");
+        assert.ok(webhook, rules.map((r) => r.alert).join(", "));
+        assert.strictEqual(webhook.expr,
+            'sum(increase(nginx_ingress_controller_requests{exported_namespace="grownext", exported_service="web", path="/api/v1/stripe/webhook", status=~"4..|5.."}[15m])) >= 5');
+        assert.strictEqual(webhook.labels.severity, "page");
+        assert.match(webhook.annotations.runbook, /signing secret/);
+        const watched = processCatalog.flatMap((p) => p.watchedPaths ?? []);
+        assert.strictEqual(rules.filter((r) => r.alert.endsWith("Failing")).length, watched.length, "one rule per watched path");
+    });
+
+    it("routes every watched path of the catalog through an Ingress path of its own in the production stack", async () => {
+        const ingresses = (await evaluateStack("production")).filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
+        for (const p of processCatalog) {
+            for (const w of p.watchedPaths ?? []) {
+                const ingress = ingresses.find((i) => i.inputs.metadata.name === p.name);
+                assert.ok(ingress, p.name);
+                const paths = ingress.inputs.spec.rules[0].http.paths.map((x: any) => `${x.pathType} ${x.path}`);
+                assert.ok(paths.includes(`Exact ${w.path}`), `${p.name}: ${paths.join(", ")}`);
+            }
+        }
+    });
+
+    it("gives an eighth process's watched path its own rule", () => {
+        const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin",
+            watchedPaths: [{ path: "/hooks/github", what: "GitHub webhooks", failingStatus: "5..", failuresPer15Minutes: 3, action: "Some guide: check the app." }] };
+        const rule = prometheusRuleGroups([admin], "grownext").flatMap((g) => g.rules).find((r) => r.alert === "AdminGithubWebhooksFailing");
+        assert.ok(rule);
+        assert.match(rule.expr, /path="\/hooks\/github", status=~"5\.\."\}\[15m\]\)\) >= 3$/);
+    });
+
     it("declares one monitoring.coreos.com/v1 PrometheusRule in the namespace", async () => {
         new PrometheusRules("rules", { namespace: "grownext", processes: processCatalog, selectorLabels: { release: "kube-prometheus-stack" } });
         await settle();
