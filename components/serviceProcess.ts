@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { describeCheck, notShallowReason, type HealthCheck, type ProcessSpec } from "../catalog/processes";
 import type { TopologySpread } from "../config/defaults";
+import { rolloutMaxSurge } from "../config/defaults";
 import type { ResolvedService } from "../config/load";
 import type { ProcessEnv } from "./environment";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
@@ -91,7 +92,7 @@ export function probesFor(service: ResolvedService): { startupProbe: Probe; read
 /** Singletons are replaced, never overlapped: `Recreate` stops the old pod before the new one starts. */
 export function strategyFor(spec: ProcessSpec): k8s.types.input.apps.v1.DeploymentStrategy {
     if (spec.scaling === "singleton") return { type: "Recreate" };
-    return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
+    return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: rolloutMaxSurge } };
 }
 
 /**

@@ -33,6 +33,9 @@ const resourcesByEnvironment: Record<Environment, ResourceSpec> = {
     production: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } },
 };
 
+/** Extra pods a rolling update starts before it stops old ones (components/serviceProcess.ts); the connection budget counts them. */
+export const rolloutMaxSurge = 1;
+
 /** Workers finish their in-flight jobs after SIGTERM; two minutes covers the guides' job sizes. */
 export const drainGracePeriodSeconds = 120;
 export const defaultGracePeriodSeconds = 30;

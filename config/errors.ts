@@ -33,6 +33,7 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["services.*.resources.*.cpu", "250m"],
     ["services.*.resources.*.memory", "512Mi"],
     ["services.*.terminationGracePeriodSeconds", "120"],
+    ["services.*.databasePoolSize", "5"],
     ["services.*.livenessCommand", '["node","dist/healthcheck.js"]'],
     ["kubernetes.kubeconfig", "pulumi config set --secret --path kubernetes.kubeconfig -- \"$(cat kubeconfig.yaml)\""],
     ["edge.ingressClassName", "nginx"],

@@ -6,6 +6,7 @@
  */
 import type { ProcessSpec } from "../catalog/processes";
 import { inspectKubeconfig, inspectPrivateKey, inspectPublicKey, supabaseKeyRole } from "./credentials";
+import { connectionBudgetProblems } from "./connectionBudget";
 import { dataDefaults, dataProblems } from "./data";
 import { serviceDefaults } from "./defaults";
 import { problem, type Problem } from "./errors";
@@ -420,4 +421,5 @@ export const rules: readonly Rule[] = [
     regionMatchesArns,
     stackNameMatchesEnvironment,
     monitoringSettings,
+    (cfg, { catalog }) => connectionBudgetProblems(cfg, catalog),
 ];

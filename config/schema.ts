@@ -85,6 +85,8 @@ export const serviceConfig = z
         terminationGracePeriodSeconds: z.number().int().min(30).max(3600).optional(),
         /** Exec liveness command for background processes (they serve no HTTP port of their own). */
         livenessCommand: z.array(z.string().min(1)).min(1).optional(),
+        /** Connections per database client of each pod (config/connectionBudget.ts: defaults by environment and process kind). */
+        databasePoolSize: z.number().int().min(1).max(200).optional(),
         /** Whether this stack runs the process at all; every stack runs the guides' topology by default. */
         enabled: z.boolean().default(true),
     })

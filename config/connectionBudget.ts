@@ -1,0 +1,150 @@
+/**
+ * The connection budget (issue 12): for each database, the connections its processes may open at
+ * their most (max replicas, plus a rollout's surge pod, times each client's pool) must fit within the
+ * instance's `max_connections`, less a reserve for migrations, operators and superusers. One RDS
+ * instance (or in-cluster StatefulSet) serves each database, so each is budgeted on its own.
+ *
+ * Pool sizes do not reach the processes yet: Prisma reads its pool from the `connection_limit` query
+ * parameter of the URL, which the data tier builds (components/dataTier.ts), not this module.
+ */
+import type { EnvGroup, ProcessSpec } from "../catalog/processes";
+import { dataDefaults } from "./data";
+import { rolloutMaxSurge, serviceDefaults } from "./defaults";
+import { problem, type Problem } from "./errors";
+import { instanceClassMemoryGiB, rdsMaxConnections } from "./monitoring";
+import type { Environment, RawConfig } from "./schema";
+
+export type BudgetedDatabase = "app" | "identity";
+
+/**
+ * The database behind each database env group: tasks live in the app database (components/dataTier.ts
+ * `dataEnv`). Each group is a URL of its own, so a process with two of them holds two client pools.
+ */
+export const databaseOfEnvGroup: Partial<Readonly<Record<EnvGroup, BudgetedDatabase>>> = {
+    appDatabase: "app",
+    tasksDatabase: "app",
+    identityDatabase: "identity",
+};
+
+/**
+ * Default pool size per client, by environment. Prisma's own default is num_cpus * 2 + 1 of the host
+ * it sees, which in a container may be the node's cores; a fixed size is predictable. HTTP processes
+ * serve concurrent requests; background processes run a bounded number of jobs. Local is smaller:
+ * its in-cluster Postgres keeps the server default of 100 connections and carries a developer's load.
+ * `services.<process>.databasePoolSize` overrides.
+ */
+export const defaultPoolSize: Readonly<Record<Environment, { readonly http: number; readonly background: number }>> = {
+    local: { http: 5, background: 3 },
+    staging: { http: 10, background: 5 },
+    production: { http: 10, background: 5 },
+};
+
+/**
+ * Connections kept free of the processes' pools: superuser_reserved_connections (Postgres's default 3,
+ * which max_connections already counts), the migration Jobs (Prisma migrate, CREATE EXTENSION) and
+ * operators (psql, pg_dump, a console).
+ */
+export const connectionHeadroom = { superuserReserved: 3, migrations: 5, operators: 10 } as const;
+export const headroomTotal = connectionHeadroom.superuserReserved + connectionHeadroom.migrations + connectionHeadroom.operators;
+
+/** The in-cluster Postgres (local stack) runs with the server's default `max_connections`. */
+export const inClusterPostgresMaxConnections = 100;
+
+export interface BudgetLine {
+    readonly process: string;
+    /** Pods at most: max replicas plus the rollout's surge pod. */
+    readonly pods: number;
+    readonly maxReplicas: number;
+    /** Client pools the process holds on this database (one per URL). */
+    readonly clients: number;
+    readonly poolSize: number;
+    readonly connections: number;
+}
+
+export interface DatabaseBudget {
+    readonly database: BudgetedDatabase;
+    readonly lines: readonly BudgetLine[];
+    readonly total: number;
+    /** `max_connections`, or undefined when it cannot be known (monitoring.ts reports that). */
+    readonly maxConnections: number | undefined;
+    readonly headroom: number;
+    /** Where the limit comes from, for the message. */
+    readonly limitSource: string;
+}
+
+/** A process's pool size: config, else the default for its kind. */
+export function poolSizeFor(cfg: Pick<RawConfig, "environment" | "services">, spec: ProcessSpec): number {
+    const d = defaultPoolSize[cfg.environment];
+    return cfg.services[spec.name]?.databasePoolSize ?? (spec.http !== undefined ? d.http : d.background);
+}
+
+/** Max replicas of a process on this stack: autoscale.max, replicas, or 1 for singletons; 0 when disabled. */
+export function maxReplicasFor(cfg: Pick<RawConfig, "environment" | "services">, spec: ProcessSpec): number {
+    const own = cfg.services[spec.name];
+    if (own?.enabled === false) return 0;
+    const d = serviceDefaults(cfg.environment, spec);
+    if (spec.scaling === "autoscaled") return own?.autoscale?.max ?? d.autoscale.max;
+    if (spec.scaling === "horizontal") return own?.replicas ?? d.replicas;
+    return 1;
+}
+
+/** Pods at most during a rollout: singletons are recreated, the rest surge (components/serviceProcess.ts). */
+function peakPods(spec: ProcessSpec, maxReplicas: number): number {
+    if (maxReplicas === 0) return 0;
+    return spec.scaling === "singleton" ? maxReplicas : maxReplicas + rolloutMaxSurge;
+}
+
+/** `max_connections` of the stack's Postgres and where it comes from. */
+export function postgresMaxConnections(cfg: Pick<RawConfig, "environment" | "data" | "monitoring">): { value: number | undefined; source: string } {
+    if (cfg.data.provider !== "aws") return { value: inClusterPostgresMaxConnections, source: "the in-cluster Postgres's default" };
+    if (cfg.monitoring.postgresMaxConnections !== undefined) return { value: cfg.monitoring.postgresMaxConnections, source: "monitoring.postgresMaxConnections" };
+    const instanceClass = cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass;
+    const memory = instanceClassMemoryGiB(instanceClass);
+    return { value: memory === undefined ? undefined : rdsMaxConnections(memory), source: instanceClass };
+}
+
+/** The budget of each database on this stack, biggest contributors first. */
+export function connectionBudgets(cfg: Pick<RawConfig, "environment" | "data" | "monitoring" | "services">, catalog: readonly ProcessSpec[]): DatabaseBudget[] {
+    const limit = postgresMaxConnections(cfg);
+    return (["app", "identity"] as const).map((database) => {
+        const lines: BudgetLine[] = [];
+        for (const spec of catalog) {
+            const clients = spec.envGroups.filter((g) => databaseOfEnvGroup[g] === database).length;
+            if (clients === 0) continue;
+            const maxReplicas = maxReplicasFor(cfg, spec);
+            const pods = peakPods(spec, maxReplicas);
+            const poolSize = poolSizeFor(cfg, spec);
+            lines.push({ process: spec.name, pods, maxReplicas, clients, poolSize, connections: pods * clients * poolSize });
+        }
+        lines.sort((a, b) => b.connections - a.connections || a.process.localeCompare(b.process));
+        const total = lines.reduce((s, l) => s + l.connections, 0);
+        return { database, lines, total, maxConnections: limit.value, headroom: headroomTotal, limitSource: limit.source };
+    });
+}
+
+/** The key to name for a process: what the stack set, else what scales it. */
+function keyFor(cfg: Pick<RawConfig, "services">, spec: ProcessSpec | undefined, process: string): string {
+    if (cfg.services[process]?.databasePoolSize !== undefined || spec === undefined || spec.scaling === "singleton") return `services.${process}.databasePoolSize`;
+    return spec.scaling === "autoscaled" ? `services.${process}.autoscale.max` : `services.${process}.replicas`;
+}
+
+/** One problem per database whose processes may open more connections than it allows. */
+export function connectionBudgetProblems(cfg: Pick<RawConfig, "environment" | "data" | "monitoring" | "services">, catalog: readonly ProcessSpec[]): Problem[] {
+    const out: Problem[] = [];
+    for (const b of connectionBudgets(cfg, catalog)) {
+        if (b.maxConnections === undefined) continue;
+        const available = b.maxConnections - b.headroom;
+        if (b.total <= available) continue;
+        const over = b.total - available;
+        const terms = b.lines.filter((l) => l.connections > 0).map((l) => `${l.process} ${l.pods} pods x ${l.clients > 1 ? `${l.clients} clients x ` : ""}pool ${l.poolSize} = ${l.connections}`);
+        const biggest = b.lines[0]!;
+        out.push(problem(
+            keyFor(cfg, catalog.find((p) => p.name === biggest.process), biggest.process),
+            `overruns the ${b.database} database's connection budget by ${over}: its processes may open ${b.total} connections at max replicas ` +
+            `(${terms.join(", ")}), but ${b.maxConnections} max_connections (${b.limitSource}) less ${b.headroom} kept for migrations and operators leaves ${available}. ` +
+            `Turn down, biggest first: ${b.lines.filter((l) => l.connections > 0).map((l) => l.process).join(", ")} ` +
+            `(services.<process>.autoscale.max or .replicas, or services.<process>.databasePoolSize), or choose a larger data.postgres.instanceClass`,
+        ));
+    }
+    return out;
+}
