@@ -129,21 +129,48 @@ function keyFor(cfg: Pick<RawConfig, "services">, spec: ProcessSpec | undefined,
 }
 
 /** One problem per database whose processes may open more connections than it allows. */
-export function connectionBudgetProblems(cfg: Pick<RawConfig, "environment" | "data" | "monitoring" | "services">, catalog: readonly ProcessSpec[]): Problem[] {
+export function connectionBudgetProblems(
+    cfg: Pick<RawConfig, "environment" | "data" | "monitoring" | "services">,
+    catalog: readonly ProcessSpec[],
+    isPlaintext: (path: readonly string[]) => boolean = () => true,
+): Problem[] {
     const out: Problem[] = [];
+    // Figures come from config: they are printed only when every setting behind them is stored in plaintext.
+    const settings = [
+        ["monitoring", "postgresMaxConnections"],
+        ["data", "postgres", "instanceClass"],
+        ...Object.entries(cfg.services).flatMap(([name, svc]) =>
+            (["replicas", "autoscale", "databasePoolSize", "enabled"] as const).filter((k) => svc[k] !== undefined).map((k) => ["services", name, k])),
+    ];
+    const printable = settings.every((path) => {
+        let node: unknown = cfg;
+        for (const seg of path) node = (node as Record<string, unknown> | undefined)?.[seg];
+        return node === undefined || isPlaintext(path);
+    });
     for (const b of connectionBudgets(cfg, catalog)) {
         if (b.maxConnections === undefined) continue;
         const available = b.maxConnections - b.headroom;
         if (b.total <= available) continue;
         const over = b.total - available;
-        const terms = b.lines.filter((l) => l.connections > 0).map((l) => `${l.process} ${l.pods} pods x ${l.clients > 1 ? `${l.clients} clients x ` : ""}pool ${l.poolSize} = ${l.connections}`);
+        const contributing = b.lines.filter((l) => l.connections > 0);
+        const terms = contributing.map((l) => `${l.process} ${l.pods} ${l.pods === 1 ? "pod" : "pods"} x ${l.clients > 1 ? `${l.clients} clients x ` : ""}pool ${l.poolSize} = ${l.connections}`);
+        // The biggest contributors that together hold at least the overrun: turning them down helps most.
+        const turnDown: string[] = [];
+        for (let sum = 0, i = 0; sum < over && i < contributing.length; i++) {
+            turnDown.push(contributing[i]!.process);
+            sum += contributing[i]!.connections;
+        }
+        const larger = cfg.data.provider === "aws" ? ", or choose a larger data.postgres.instanceClass" : "";
         const biggest = b.lines[0]!;
+        const why = printable
+            ? ` by ${over}: its processes may open ${b.total} connections at max replicas plus a rollout's surge pod ` +
+              `(${terms.join(", ")}), but ${b.maxConnections} max_connections (${b.limitSource}) less ${b.headroom} kept for migrations and operators leaves ${available}`
+            : `: its processes may open more connections at max replicas plus a rollout's surge pod than max_connections less ${b.headroom} kept for ` +
+              "migrations and operators (the figures are left out: some settings behind them are stored with --secret)";
         out.push(problem(
             keyFor(cfg, catalog.find((p) => p.name === biggest.process), biggest.process),
-            `overruns the ${b.database} database's connection budget by ${over}: its processes may open ${b.total} connections at max replicas ` +
-            `(${terms.join(", ")}), but ${b.maxConnections} max_connections (${b.limitSource}) less ${b.headroom} kept for migrations and operators leaves ${available}. ` +
-            `Turn down, biggest first: ${b.lines.filter((l) => l.connections > 0).map((l) => l.process).join(", ")} ` +
-            `(services.<process>.autoscale.max or .replicas, or services.<process>.databasePoolSize), or choose a larger data.postgres.instanceClass`,
+            `overruns the ${b.database} database's connection budget${why}. ` +
+            `Turn down, biggest first: ${turnDown.join(", ")} (services.<process>.autoscale.max or .replicas, or services.<process>.databasePoolSize)${larger}`,
         ));
     }
     return out;

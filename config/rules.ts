@@ -421,5 +421,5 @@ export const rules: readonly Rule[] = [
     regionMatchesArns,
     stackNameMatchesEnvironment,
     monitoringSettings,
-    (cfg, { catalog }) => connectionBudgetProblems(cfg, catalog),
+    (cfg, { catalog, isPlaintext }) => connectionBudgetProblems(cfg, catalog, isPlaintext),
 ];
