@@ -5,9 +5,13 @@
  */
 import * as assert from "assert";
 import fc from "fast-check";
+import * as fs from "fs";
+import * as path from "path";
+import { processCatalog } from "../../catalog/processes";
+import { connectionBudgets } from "../../config/connectionBudget";
 import { ConfigError } from "../../config/errors";
 import { validateConfig } from "../../config/load";
-import { stackValues } from "../helpers/stack";
+import { repoRoot, stackValues } from "../helpers/stack";
 
 type Stack = "local" | "staging" | "production";
 
@@ -138,5 +142,22 @@ describe("connection budget (config/connectionBudget.ts)", () => {
         assert.strictEqual(lines.length, 1, lines.join("\n"));
         assert.ok(lines[0]!.startsWith("services.web.databasePoolSize overruns the app database's connection budget:"), lines[0]);
         assert.ok(!lines[0]!.includes("77") && !lines[0]!.includes("231"), lines[0]);
+    });
+});
+
+describe("connection budget in the README", () => {
+    it("quotes production's default arithmetic row by row, as the code computes it", () => {
+        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+        // The committed production stack's data settings, with every process on its defaults.
+        const { values } = stackValues("production");
+        const cfg = { environment: "production", data: values.data, monitoring: values.monitoring ?? {}, services: {} } as unknown as Parameters<typeof connectionBudgets>[0];
+        for (const b of connectionBudgets(cfg, processCatalog)) {
+            for (const l of b.lines) {
+                const row = `| ${b.database} | ${l.process} | ${l.pods} | ${l.clients} x ${l.poolSize} | ${l.connections} |`;
+                assert.ok(readme.includes(row), `README misses or misquotes:\n${row}`);
+            }
+            const total = `| ${b.database} | **total** | | | **${b.total} of ${b.maxConnections! - b.headroom}** |`;
+            assert.ok(readme.includes(total), `README misses or misquotes:\n${total}`);
+        }
     });
 });
