@@ -139,7 +139,7 @@ export const dnsConfig = z
         }
         if (d.provider !== "route53") {
             for (const key of ["hostedZoneId", "loadBalancerHostname", "loadBalancerZoneId"] as const) {
-                if (d[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `is only read when dns.provider is route53 (it is ${d.provider}): remove it or set dns.provider to route53` });
+                if (d[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], input: d[key], message: "is only read when dns.provider is route53: remove it or set dns.provider to route53" });
             }
         }
     });
