@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { processCatalog } from "../../catalog/processes";
-import type { DnsRecords as DnsRecordsType } from "../../components/dnsRecords";
+import type * as dnsModule from "../../components/dnsRecords";
+type DnsRecordsType = typeof dnsModule.DnsRecords;
 import type { Platform as PlatformType } from "../../components/platform";
 import { evaluateStack } from "../helpers/evaluate";
 import { ingressLoadBalancerHostname, installMocks, recorder, settle, type RecordedResource } from "../helpers/mocks";
@@ -16,10 +18,11 @@ function tlsHosts(resources: readonly RecordedResource[]): string[] {
 }
 
 describe("DnsRecords", () => {
-    let DnsRecords: typeof DnsRecordsType;
+    let DnsRecords: DnsRecordsType;
+    let statusHostname: typeof dnsModule.ingressLoadBalancerHostname;
     before(async () => {
         installMocks();
-        ({ DnsRecords } = await import("../../components/dnsRecords"));
+        ({ DnsRecords, ingressLoadBalancerHostname: statusHostname } = await import("../../components/dnsRecords"));
     });
     beforeEach(() => recorder.reset());
 
@@ -52,6 +55,14 @@ describe("DnsRecords", () => {
         assert.strictEqual(web.ttl, 300);
         assert.strictEqual(web.aliases, undefined);
         assert.strictEqual(web.allowOverwrite, false);
+    });
+
+    it("reads the Ingress status, and names the keys to set when it carries no load balancer", async () => {
+        const ingress = (status: object) => ({ status: pulumi.output(status) }) as any;
+        const known = statusHostname(ingress({ loadBalancer: { ingress: [{ hostname: "lb.elb.eu-west-1.amazonaws.com" }] } }), "api.example.com");
+        assert.strictEqual(await (known as any).promise(), "lb.elb.eu-west-1.amazonaws.com");
+        const missing = statusHostname(ingress({ loadBalancer: {} }), "api.example.com");
+        await assert.rejects((missing as any).promise(), /Ingress of api\.example\.com reports no load balancer hostname.*set dns\.loadBalancerHostname/);
     });
 
     it("refuses a host outside the domain and a host twice", () => {
