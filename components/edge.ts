@@ -20,6 +20,8 @@ export interface PublicRoute {
     readonly servicePort: number;
     /** Exact paths that get an Ingress path of their own, so the controller's metrics label them (catalog `watchedPaths`). */
     readonly watchedPaths?: readonly string[];
+    /** Further annotations on the route's Ingress (external-dns's hostname, components/dnsRecords.ts). */
+    readonly annotations?: Readonly<Record<string, string>>;
 }
 
 function backendOf(route: PublicRoute) {
@@ -52,6 +54,8 @@ export function tlsSecretName(process: string): string {
 export class Edge extends pulumi.ComponentResource {
     /** Public HTTPS URL per process. */
     readonly urls: Record<string, string>;
+    /** The Ingress per public host (DNS records read their load balancer address). */
+    readonly ingresses: { readonly process: string; readonly host: string; readonly ingress: k8s.networking.v1.Ingress }[] = [];
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:platform:Edge", name, {}, opts);
@@ -70,12 +74,13 @@ export class Edge extends pulumi.ComponentResource {
 
         this.urls = {};
         for (const route of args.routes) {
-            new k8s.networking.v1.Ingress(`${name}-${route.process}`, {
+            const ingress = new k8s.networking.v1.Ingress(`${name}-${route.process}`, {
                 metadata: {
                     namespace: args.namespace,
                     name: route.process,
                     labels: { ...labels, [labelKeys.name]: route.process },
                     annotations: {
+                        ...route.annotations,
                         "cert-manager.io/cluster-issuer": args.clusterIssuer,
                         "nginx.ingress.kubernetes.io/ssl-redirect": "true",
                         "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
@@ -97,6 +102,7 @@ export class Edge extends pulumi.ComponentResource {
                     }],
                 },
             }, { parent: this });
+            this.ingresses.push({ process: route.process, host: route.host, ingress });
             this.urls[route.process] = `https://${route.host}`;
         }
 

@@ -9,6 +9,7 @@ import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
 import { DataTier } from "./dataTier";
+import { dnsAnnotations, publicDnsRecords } from "./dnsRecords";
 import { Edge } from "./edge";
 import { envValues, processEnv } from "./environment";
 import { Operations, watchedDatabases } from "./operations";
@@ -108,12 +109,13 @@ export class Platform extends pulumi.ComponentResource {
             namespace: this.namespace,
             routes: this.processes.flatMap(({ spec, serviceName }) =>
                 spec.publicHost && serviceName
-                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName, servicePort, watchedPaths: spec.watchedPaths?.map((w) => w.path) }]
+                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName, servicePort, watchedPaths: spec.watchedPaths?.map((w) => w.path), annotations: dnsAnnotations(cfg.dns, `${spec.publicHost}.${cfg.domain}`) }]
                     : []),
             ingressClassName: cfg.edge.ingressClassName,
             clusterIssuer: cfg.edge.clusterIssuer,
             hstsMaxAgeSeconds: cfg.edge.hstsMaxAgeSeconds,
         }, childOpts);
+        publicDnsRecords(`${name}-dns`, cfg, edge.ingresses, childOpts);
 
         // Kubernetes-side alert rules, where the cluster runs the Prometheus Operator.
         if (cfg.monitoring.prometheusRules) {

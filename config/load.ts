@@ -55,6 +55,7 @@ export interface PlatformConfig {
     readonly images: Readonly<Record<string, string>>;
     readonly services: readonly ResolvedService[];
     readonly edge: RawConfig["edge"];
+    readonly dns: RawConfig["dns"];
     readonly probes: { readonly enabled: boolean; readonly deadlineSeconds: number };
     readonly supabase: RawConfig["supabase"];
     readonly identity: RawConfig["identity"];
@@ -180,6 +181,7 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
         images: cfg.images,
         services,
         edge: cfg.edge,
+        dns: cfg.dns,
         // Probes need something to probe: off by default while the stack only renders manifests.
         probes: { enabled: cfg.probes.enabled ?? mode === "cluster", deadlineSeconds: cfg.probes.deadlineSeconds },
         supabase: cfg.supabase,

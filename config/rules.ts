@@ -93,6 +93,9 @@ const clusterAndDataPlacement: Rule = (cfg) => {
     if (cfg.data.provider === "aws" && cfg.data.aws === undefined) {
         out.push(problem("data.aws", "is required when data.provider is aws: region, vpcId, privateSubnetIds, clusterSecurityGroupId, clusterOidcProviderArn"));
     }
+    if (cfg.dns.provider === "route53" && cfg.data.provider !== "aws") {
+        out.push(problem("dns.provider", 'can be "route53" only when data.provider is aws (the stack\'s AWS account and region); use "externalDns" or "none"', { got: cfg.dns.provider }));
+    }
     if (cfg.data.provider === "inCluster" && cfg.environment !== "local") {
         out.push(problem("data.provider", `must be "aws" on the ${cfg.environment} stack: in-cluster data stores are for local only`, { got: cfg.data.provider }));
     }

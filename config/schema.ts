@@ -119,6 +119,33 @@ export const edgeConfig = z
     })
     .strict();
 
+/** A Route 53 hosted zone id (the zone of the domain, or an ELB's canonical zone). */
+const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)" });
+
+/** Public DNS for the edge hosts (components/dnsRecords.ts). */
+export const dnsConfig = z
+    .object({
+        /** route53: records declared here; externalDns: Ingress annotations for an external-dns controller; none: managed elsewhere. */
+        provider: z.enum(["route53", "externalDns", "none"]).default("none"),
+        /** Hosted zone of `domain` (route53). */
+        hostedZoneId: hostedZoneId.optional(),
+        /** The ingress load balancer's DNS name; unset, it is read from the Ingress status. */
+        loadBalancerHostname: dnsName.optional(),
+        /** The load balancer's canonical hosted zone: set, records are aliases; unset, CNAMEs. */
+        loadBalancerZoneId: hostedZoneId.optional(),
+    })
+    .strict()
+    .superRefine((d, ctx) => {
+        if (d.provider === "route53" && d.hostedZoneId === undefined) {
+            ctx.addIssue({ code: "custom", path: ["hostedZoneId"], message: "is required when dns.provider is route53: the hosted zone of the stack's domain" });
+        }
+        if (d.provider !== "route53") {
+            for (const key of ["hostedZoneId", "loadBalancerHostname", "loadBalancerZoneId"] as const) {
+                if (d[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], input: d[key], message: "is only read when dns.provider is route53: remove it or set dns.provider to route53" });
+            }
+        }
+    });
+
 export const probesConfig = z
     .object({
         /** Post-deploy smoke probes; default on except where the stack only renders manifests. */
@@ -141,6 +168,8 @@ export const rawConfigSchema = z
         services: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a process name from the catalog" }), serviceConfig).default({}),
         edge: edgeConfig.default(edgeConfig.parse({})),
         probes: probesConfig.default(probesConfig.parse({})),
+        /** Public DNS records for the edge hosts (route53, externalDns or none). */
+        dns: dnsConfig.default(dnsConfig.parse({})),
         /** Day-2 operations: alert route, alarm thresholds, Prometheus rules (config/monitoring.ts). */
         monitoring: monitoringConfig.default(monitoringConfig.parse({})),
         supabase: z

@@ -12,6 +12,7 @@ import { postgresNotPubliclyAccessible } from "./data/postgres-not-publicly-acce
 import { postgresStorageEncrypted } from "./data/postgres-storage-encrypted";
 import { redisNoeviction } from "./data/redis-noeviction";
 import { secretsManagerCustomerKey } from "./data/secrets-manager-customer-key";
+import { dnsCoversTls } from "./edge/dns-covers-tls";
 import { ingressHsts } from "./edge/ingress-hsts";
 import { alarmsRouteSomewhere } from "./monitoring/alarms-route-somewhere";
 import { alertRouteSubscribed } from "./monitoring/alert-route-subscribed";
@@ -69,6 +70,7 @@ new PolicyPack("grownext-guides", {
         // Edge
         ingressTls,
         ingressHsts,
+        dnsCoversTls,
         // Stack
         processTopology,
         smokeProbe,

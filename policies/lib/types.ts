@@ -17,6 +17,7 @@ export const awsTypes = {
     snsTopicSubscription: "aws:sns/topicSubscription:TopicSubscription",
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     rdsEventSubscription: "aws:rds/eventSubscription:EventSubscription",
+    route53Record: "aws:route53/record:Record",
 } as const;
 
 export const k8sTypes = {

@@ -191,6 +191,15 @@ function semanticCases(): Case[] {
         { why: "a trusted issuer that is not a Kubernetes name", stack: "local", set: { "edge.trustedClusterIssuers": ["Bad Name@M"] }, refused: "edge.trustedClusterIssuers.0" },
         { why: "a staging issuer listed as trusted in production", stack: "production", set: { "edge.trustedClusterIssuers": ["acme-staging"] }, refused: "edge.trustedClusterIssuers.0" },
         { why: "a misspelt edge key", stack: "local", set: { "edge.hsts": 31536000 }, refused: "edge.hsts" },
+        // ---- dns ----
+        { why: "a DNS provider that does not exist", stack: "staging", set: { "dns.provider": "cloudflare@M" }, refused: "dns.provider" },
+        { why: "route53 without the domain's hosted zone", stack: "staging", set: { "dns.hostedZoneId": undefined }, refused: "dns.hostedZoneId" },
+        { why: "route53 on a stack without an AWS account", stack: "local", set: { "dns.provider": "route53", "dns.hostedZoneId": "Z0LOCALZONE" }, refused: "dns.provider" },
+        { why: "a hosted zone id that is not one", stack: "production", set: { "dns.hostedZoneId": "zone-@M" }, refused: "dns.hostedZoneId" },
+        { why: "a hosted zone set while external-dns writes the records", stack: "staging", set: { "dns.provider": "externalDns", "dns.loadBalancerZoneId": undefined }, refused: "dns.hostedZoneId" },
+        { why: "a load balancer hostname that is not a DNS name", stack: "staging", set: { "dns.loadBalancerHostname": "Edge LB@M" }, refused: "dns.loadBalancerHostname" },
+        { why: "a load balancer zone that is not a zone id", stack: "production", set: { "dns.loadBalancerZoneId": "elb-@M" }, refused: "dns.loadBalancerZoneId" },
+        { why: "a misspelt dns key", stack: "local", set: { "dns.zone": "Z0ZONE" }, refused: "dns.zone" },
         // ---- probes, flags, migrations ----
         { why: "probes switched on by a string", stack: "local", set: { "probes.enabled": "yes@M" }, refused: "probes.enabled" },
         { why: "the generic executor in production", stack: "production", set: { "flags.genericExecutor": true }, refused: "flags.genericExecutor" },

@@ -60,6 +60,11 @@ const allowedCalls: Record<string, (args: pulumi.runtime.MockCallArgs) => Record
     "aws:ec2/getSubnet:getSubnet": (args) => ({ id: args.inputs.id, cidrBlock: `10.0.${parseInt(String(args.inputs.id).slice(-2), 16)}.0/24` }),
 };
 
+/** The load balancer hostname the mocks report in the status of the Ingress named `name`. */
+export function ingressLoadBalancerHostname(name: string): string {
+    return `${name}-0123456789abcdef.elb.eu-west-1.amazonaws.com`;
+}
+
 /** Fake state for resources whose outputs the program reads. */
 function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
@@ -109,6 +114,10 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     }
     if (args.type === "random:index/randomPassword:RandomPassword") {
         state.result ??= `pw-${args.name}-${"x".repeat(Math.max(0, (args.inputs.length ?? 16) - args.name.length - 3))}`;
+    }
+    if (args.type === "kubernetes:networking.k8s.io/v1:Ingress") {
+        // The controller publishes its load balancer; named per Ingress so tests see which status a record read.
+        state.status ??= { loadBalancer: { ingress: [{ hostname: ingressLoadBalancerHostname(args.name) }] } };
     }
     if (args.type.startsWith("kubernetes:") && args.inputs.metadata) {
         state.metadata = { ...args.inputs.metadata, name: args.inputs.metadata.name ?? `${args.name}-abc123` };
