@@ -38,3 +38,12 @@ export function readConfig<T extends object>(
 export function stringList(description: string, defaults: readonly string[]) {
     return { type: "array" as const, items: { type: "string" as const }, default: [...defaults], description };
 }
+
+/**
+ * The scope guard of a stack policy configured with a `stacks` list: the reason to give
+ * `args.notApplicable` when the stack is not one of them (or has no name), else undefined.
+ * `duty` completes "Only stacks production ..." with what those stacks must do.
+ */
+export function outsideStacks(stackName: string | undefined, stacks: readonly string[], duty: string): string | undefined {
+    return stackName !== undefined && stacks.includes(stackName) ? undefined : `Only stacks ${stacks.join(", ")} ${duty}`;
+}

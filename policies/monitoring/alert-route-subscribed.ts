@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
-import { readConfig } from "../lib/config";
+import { outsideStacks, readConfig } from "../lib/config";
 import { productionStacks, watches } from "../lib/monitoring";
 import { validateStackWith } from "../lib/policy";
 import { awsTypes } from "../lib/types";
@@ -22,9 +22,8 @@ export const alertRouteSubscribed: StackValidationPolicy = {
     configSchema,
     validateStack: validateStackWith((stack, args, report) => {
         const config = readConfig<Config>(args, configSchema);
-        if (stack.stack === undefined || !config.stacks.includes(stack.stack)) {
-            return args.notApplicable(`Only stacks ${config.stacks.join(", ")} must page someone.`);
-        }
+        const outside = outsideStacks(stack.stack, config.stacks, "must page someone.");
+        if (outside !== undefined) return args.notApplicable(outside);
         const topics = stack.ofType(awsTypes.snsTopic);
         const subscriptions = stack.ofType(awsTypes.snsTopicSubscription);
         if (topics.length === 0) {

@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
-import { readConfig } from "../lib/config";
+import { outsideStacks, readConfig } from "../lib/config";
 import { metricOf, productionStacks, watches } from "../lib/monitoring";
 import { validateStackWith } from "../lib/policy";
 import { awsTypes } from "../lib/types";
@@ -23,9 +23,8 @@ export const postgresMonitored: StackValidationPolicy = {
     configSchema,
     validateStack: validateStackWith((stack, args, report) => {
         const config = readConfig<Config>(args, configSchema);
-        if (stack.stack === undefined || !config.stacks.includes(stack.stack)) {
-            return args.notApplicable(`Only stacks ${config.stacks.join(", ")} must monitor their databases.`);
-        }
+        const outside = outsideStacks(stack.stack, config.stacks, "must monitor their databases.");
+        if (outside !== undefined) return args.notApplicable(outside);
         const storageAlarms = stack.ofType(awsTypes.metricAlarm).filter((a) => metricOf(a) === "FreeStorageSpace");
         const subscriptions = stack.ofType(awsTypes.rdsEventSubscription);
         for (const db of stack.ofType(awsTypes.rdsInstance)) {

@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
-import { readConfig } from "../lib/config";
+import { outsideStacks, readConfig } from "../lib/config";
 import { metricOf, productionStacks, watches } from "../lib/monitoring";
 import { validateStackWith, type StackResource } from "../lib/policy";
 import { awsTypes } from "../lib/types";
@@ -35,9 +35,8 @@ export const redisMemoryAlarm: StackValidationPolicy = {
     configSchema,
     validateStack: validateStackWith((stack, args, report) => {
         const config = readConfig<Config>(args, configSchema);
-        if (stack.stack === undefined || !config.stacks.includes(stack.stack)) {
-            return args.notApplicable(`Only stacks ${config.stacks.join(", ")} must alarm on Redis memory.`);
-        }
+        const outside = outsideStacks(stack.stack, config.stacks, "must alarm on Redis memory.");
+        if (outside !== undefined) return args.notApplicable(outside);
         const alarms = stack.ofType(awsTypes.metricAlarm).filter((a) => metricOf(a) === "DatabaseMemoryUsagePercentage");
         const parameterGroups = stack.ofType(awsTypes.elasticacheParameterGroup);
         for (const group of stack.ofType(awsTypes.elasticacheReplicationGroup)) {

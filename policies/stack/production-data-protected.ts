@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
-import { readConfig, stringList } from "../lib/config";
+import { outsideStacks, readConfig, stringList } from "../lib/config";
 import { validateStackWith } from "../lib/policy";
 import { awsTypes } from "../lib/types";
 
@@ -33,9 +33,8 @@ export const productionDataProtected: StackValidationPolicy = {
     configSchema,
     validateStack: validateStackWith((stack, args, report) => {
         const config = readConfig<Config>(args, configSchema);
-        if (stack.stack === undefined || !config.stacks.includes(stack.stack)) {
-            return args.notApplicable(`Only stacks ${config.stacks.join(", ")} must protect their data resources.`);
-        }
+        const outside = outsideStacks(stack.stack, config.stacks, "must protect their data resources.");
+        if (outside !== undefined) return args.notApplicable(outside);
         for (const r of stack.ofType(...config.types)) {
             if (!r.protect) {
                 report(`${r.type} "${r.name}" is not protected; declare it with the resource option { protect: true }.`, r.urn);

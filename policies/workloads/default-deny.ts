@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
-import { readConfig, stringList } from "../lib/config";
+import { outsideStacks, readConfig, stringList } from "../lib/config";
 import { podTemplateOf, sameNamespace } from "../lib/kubernetes";
 import { validateStackWith } from "../lib/policy";
 import { notProductMessage, productConfigProperties, productWorkload, type ProductConfig } from "../lib/product";
@@ -83,9 +83,8 @@ export const defaultDeny: StackValidationPolicy = {
     configSchema,
     validateStack: validateStackWith((stack, args, report) => {
         const config = readConfig<Config>(args, configSchema);
-        if (stack.stack === undefined || !config.stacks.includes(stack.stack)) {
-            return args.notApplicable(`Only stacks ${config.stacks.join(", ")} must isolate their workloads with a default-deny NetworkPolicy.`);
-        }
+        const outside = outsideStacks(stack.stack, config.stacks, "must isolate their workloads with a default-deny NetworkPolicy.");
+        if (outside !== undefined) return args.notApplicable(outside);
         const policies = stack.ofType(k8sTypes.networkPolicy).map((p): { namespace: string | Unknown | undefined; selector: Plain | undefined; denies: Direction[] | undefined } => ({
             namespace: str(get(p.props, "metadata", "namespace")),
             selector: get(p.props, "spec", "podSelector"),
