@@ -7,12 +7,13 @@
  * Pool sizes do not reach the processes yet: Prisma reads its pool from the `connection_limit` query
  * parameter of the URL, which the data tier builds (components/dataTier.ts), not this module.
  */
+import { connectionDefaults, type Environment } from "../catalog/guardrails";
 import type { EnvGroup, ProcessSpec } from "../catalog/processes";
 import { dataDefaults } from "./data";
 import { rolloutMaxSurge, serviceDefaults } from "./defaults";
 import { problem, type Problem } from "./errors";
 import { instanceClassMemoryGiB, rdsMaxConnections } from "./monitoring";
-import type { Environment, RawConfig } from "./schema";
+import type { RawConfig } from "./schema";
 
 export type BudgetedDatabase = "app" | "identity";
 
@@ -27,28 +28,17 @@ export const databaseOfEnvGroup: Partial<Readonly<Record<EnvGroup, BudgetedDatab
 };
 
 /**
- * Default pool size per client, by environment. Prisma's own default is num_cpus * 2 + 1 of the host
- * it sees, which in a container may be the node's cores; a fixed size is predictable. HTTP processes
- * serve concurrent requests; background processes run a bounded number of jobs. Local is smaller:
- * its in-cluster Postgres keeps the server default of 100 connections and carries a developer's load.
+ * Default pool size per client, by environment and process kind (catalog/guardrails.ts says why);
  * `services.<process>.databasePoolSize` overrides.
  */
-export const defaultPoolSize: Readonly<Record<Environment, { readonly http: number; readonly background: number }>> = {
-    local: { http: 5, background: 3 },
-    staging: { http: 10, background: 5 },
-    production: { http: 10, background: 5 },
-};
+export const defaultPoolSize: Readonly<Record<Environment, { readonly http: number; readonly background: number }>> = connectionDefaults.poolSize;
 
-/**
- * Connections kept free of the processes' pools: superuser_reserved_connections (Postgres's default 3,
- * which max_connections already counts), the migration Jobs (Prisma migrate, CREATE EXTENSION) and
- * operators (psql, pg_dump, a console).
- */
-export const connectionHeadroom = { superuserReserved: 3, migrations: 5, operators: 10 } as const;
+/** Connections kept free of the processes' pools, for migrations, operators and superusers (catalog/guardrails.ts). */
+export const connectionHeadroom = connectionDefaults.headroom;
 export const headroomTotal = connectionHeadroom.superuserReserved + connectionHeadroom.migrations + connectionHeadroom.operators;
 
 /** The in-cluster Postgres (local stack) runs with the server's default `max_connections`. */
-export const inClusterPostgresMaxConnections = 100;
+export const inClusterPostgresMaxConnections = connectionDefaults.inClusterPostgresMaxConnections;
 
 export interface BudgetLine {
     readonly process: string;

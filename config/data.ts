@@ -9,9 +9,10 @@
  * protection, a final snapshot; Redis `noeviction` is not configurable at all).
  */
 import { z } from "zod";
+import { awsLimits, dataProtectionDefaults, environmentFloors, type Environment } from "../catalog/guardrails";
 import { problem, type Problem } from "./errors";
+import { pinnedImage } from "./images";
 import { recoveryConfigShape, recoveryProblems } from "./recovery";
-import type { Environment } from "./schema";
 
 export const awsNetworkConfig = z
     .object({
@@ -27,14 +28,6 @@ export const awsNetworkConfig = z
     })
     .strict();
 
-/** An image pinned by a tag other than `latest`, or by digest (schema.ts has the same rule for app images). */
-const pinnedImageRef = z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, { message: "must be an image reference" })
-    .refine((ref) => /@sha256:[a-f0-9]{64}$/.test(ref) || /:[\w][\w.-]*$/.test(ref.slice(ref.lastIndexOf("/") + 1)) && !ref.endsWith(":latest"), {
-        message: "must be pinned by a tag other than latest, or by digest",
-    });
-
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Mi|Gi|Ti)$/, { message: "must be a Kubernetes storage quantity such as 2Gi" });
 
 /** RDS PostgreSQL (aws stacks). */
@@ -43,9 +36,9 @@ export const postgresConfig = z
         /** RDS instance class. */
         instanceClass: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "must be an RDS instance class" }).optional(),
         /** Initial storage in GiB (gp3). */
-        allocatedStorage: z.number().int().min(20).max(65536).optional(),
+        allocatedStorage: z.number().int().min(awsLimits.rds.allocatedStorageGiB.min).max(awsLimits.rds.allocatedStorageGiB.max).optional(),
         /** Storage autoscaling ceiling in GiB. */
-        maxAllocatedStorage: z.number().int().min(20).max(65536).optional(),
+        maxAllocatedStorage: z.number().int().min(awsLimits.rds.allocatedStorageGiB.min).max(awsLimits.rds.allocatedStorageGiB.max).optional(),
         /**
          * PostgreSQL 16 or later: a major version ("16", RDS picks the default minor and upgrades it
          * in the maintenance window) or major.minor ("16.6", which then drifts as minors roll).
@@ -54,8 +47,9 @@ export const postgresConfig = z
             .string()
             .regex(/^(1[6-9]|[2-9]\d)(\.\d+)?$/, { message: 'must be PostgreSQL 16 or later, as "16" or "16.6"' })
             .optional(),
-        /** Automated backup (point-in-time recovery) window in days: 30 in production, at least 7 in staging. */
-        backupRetentionDays: z.number().int().min(1).max(35).optional(),
+        /** Automated backup (point-in-time recovery) window in days: at least the environment's floor (catalog/guardrails.ts). */
+        // 0 (RDS's own minimum) turns point-in-time recovery off: never accepted.
+        backupRetentionDays: z.number().int().min(1).max(awsLimits.rds.backupRetentionDays.max).optional(),
         multiAz: z.boolean().optional(),
         deletionProtection: z.boolean().optional(),
         skipFinalSnapshot: z.boolean().optional(),
@@ -76,7 +70,7 @@ export const redisConfig = z
         /** Major.minor: valkey 7.2 or later, redis 7.x. */
         engineVersion: z.string().regex(/^\d+\.\d+$/, { message: 'must be major.minor such as "7.2"' }).optional(),
         /** Days of daily snapshots ElastiCache keeps. */
-        snapshotRetentionLimit: z.number().int().min(0).max(35).optional(),
+        snapshotRetentionLimit: z.number().int().min(awsLimits.elasticache.snapshotRetentionDays.min).max(awsLimits.elasticache.snapshotRetentionDays.max).optional(),
         /** Primary plus replica in other AZs with automatic failover. */
         multiAz: z.boolean().optional(),
         /** `--maxmemory` of the in-cluster Redis (noeviction: writes fail rather than jobs vanish). */
@@ -95,18 +89,18 @@ export const inClusterConfig = z
         storageClassName: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
             message: "must be a Kubernetes object name (DNS-1123: lower-case letters, digits, '-' and '.')",
         }).optional(),
-        postgresImage: pinnedImageRef.optional(),
-        redisImage: pinnedImageRef.optional(),
+        postgresImage: pinnedImage.optional(),
+        redisImage: pinnedImage.optional(),
     })
     .strict();
 
 /** The stack's KMS key (aws stacks). */
 export const kmsConfig = z
     .object({
-        /** Days between automatic rotations of the key material (AWS allows 90 to 2560). */
-        rotationPeriodDays: z.number().int().min(90).max(2560).optional(),
-        /** Days a scheduled key deletion waits (AWS allows 7 to 30); 30 in production. */
-        deletionWindowDays: z.number().int().min(7).max(30).optional(),
+        /** Days between automatic rotations of the key material (within AWS's limits). */
+        rotationPeriodDays: z.number().int().min(awsLimits.kms.rotationPeriodDays.min).max(awsLimits.kms.rotationPeriodDays.max).optional(),
+        /** Days a scheduled key deletion waits (within AWS's limits; production's floor is the longest). */
+        deletionWindowDays: z.number().int().min(awsLimits.kms.deletionWindowDays.min).max(awsLimits.kms.deletionWindowDays.max).optional(),
     })
     .strict();
 
@@ -172,27 +166,24 @@ export interface DataSettings {
     readonly kms: KmsSettings;
 }
 
-/** The guides' floors: production keeps 30 days of point-in-time recovery, staging at least 7. */
-export const minimumBackupRetentionDays: Record<Environment, number> = { local: 1, staging: 7, production: 30 };
-/** ElastiCache snapshots: a week in production, at least one day on other AWS stacks. */
-export const minimumSnapshotRetention: Record<Environment, number> = { local: 0, staging: 1, production: 7 };
-
 /**
  * The per-environment defaults of the data tier, in one place. Local only uses `inCluster` and
  * `redis.maxmemory`; staging is the lighter managed setup; production is what the guides require.
  */
 export function dataDefaults(environment: Environment): DataSettings {
     const production = environment === "production";
+    const protection = dataProtectionDefaults[environment];
+    const floor = environmentFloors[environment];
     return {
         postgres: {
             instanceClass: production ? "db.m7g.large" : "db.t4g.medium",
             allocatedStorage: production ? 100 : 20,
             maxAllocatedStorage: production ? 1000 : 100,
             engineVersion: "16",
-            backupRetentionDays: production ? 30 : 7,
-            multiAz: production,
-            deletionProtection: production,
-            skipFinalSnapshot: !production,
+            backupRetentionDays: protection.postgresBackupRetentionDays,
+            multiAz: floor.postgresMultiAz,
+            deletionProtection: floor.postgresDeletionProtection,
+            skipFinalSnapshot: !floor.postgresFinalSnapshot,
             performanceInsights: true,
             iamDatabaseAuthentication: false,
             monitoringIntervalSeconds: production ? 60 : 0,
@@ -202,8 +193,8 @@ export function dataDefaults(environment: Environment): DataSettings {
             nodeType: production ? "cache.m7g.large" : "cache.t4g.small",
             engine: "valkey",
             engineVersion: "7.2",
-            snapshotRetentionLimit: production ? 7 : 1,
-            multiAz: production,
+            snapshotRetentionLimit: protection.redisSnapshotRetentionDays,
+            multiAz: floor.redisMultiAz,
             maxmemory: "256mb",
             authTokenVersion: 1,
         },
@@ -214,7 +205,7 @@ export function dataDefaults(environment: Environment): DataSettings {
         },
         kms: {
             rotationPeriodDays: 365,
-            deletionWindowDays: production ? 30 : 7,
+            deletionWindowDays: protection.kmsDeletionWindowDays,
         },
     };
 }
@@ -264,11 +255,11 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
     const aws = data.provider === "aws";
 
     if (aws) {
-        const minBackup = minimumBackupRetentionDays[environment];
+        const minBackup = environmentFloors[environment].postgresBackupRetentionDays;
         if (pg.backupRetentionDays < minBackup) {
             out.push(problem("data.postgres.backupRetentionDays", `must be at least ${minBackup} in ${environment} (point-in-time recovery window the guides require)`, { got: pg.backupRetentionDays }));
         }
-        const minSnapshots = minimumSnapshotRetention[environment];
+        const minSnapshots = environmentFloors[environment].redisSnapshotRetentionDays;
         if (redis.snapshotRetentionLimit < minSnapshots) {
             out.push(problem("data.redis.snapshotRetentionLimit", `must be at least ${minSnapshots} in ${environment}: queued jobs must survive losing the cache nodes`, { got: redis.snapshotRetentionLimit }));
         }
@@ -319,15 +310,21 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
         out.push(problem("data.redis.maxmemory", "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)", { got: data.redis.maxmemory }));
     }
 
-    if (environment === "production") {
+    {
+        const floor = environmentFloors[environment];
         const require = (key: string, ok: boolean, what: string, value: unknown) => {
             if (!ok) out.push(problem(key, what, { got: value }));
         };
-        require("data.postgres.multiAz", pg.multiAz, "must be true in production: a standby in a second AZ takes over on failure", pg.multiAz);
-        require("data.postgres.deletionProtection", pg.deletionProtection, "must be true in production: the database must not be deletable by one API call", pg.deletionProtection);
-        require("data.postgres.skipFinalSnapshot", !pg.skipFinalSnapshot, "must be false in production: deleting the instance must leave a final snapshot", pg.skipFinalSnapshot);
-        require("data.redis.multiAz", redis.multiAz, "must be true in production: BullMQ needs a replica with automatic failover", redis.multiAz);
-        require("data.kms.deletionWindowDays", s.kms.deletionWindowDays === 30, "must be 30 in production: the longest window to cancel a key deletion that would make every backup unreadable", s.kms.deletionWindowDays);
+        const kmsWindow = floor.kmsDeletionWindowDays;
+        require("data.postgres.multiAz", pg.multiAz || !floor.postgresMultiAz, `must be true in ${environment}: a standby in a second AZ takes over on failure`, pg.multiAz);
+        require("data.postgres.deletionProtection", pg.deletionProtection || !floor.postgresDeletionProtection, `must be true in ${environment}: the database must not be deletable by one API call`, pg.deletionProtection);
+        require("data.postgres.skipFinalSnapshot", !pg.skipFinalSnapshot || !floor.postgresFinalSnapshot, `must be false in ${environment}: deleting the instance must leave a final snapshot`, pg.skipFinalSnapshot);
+        require("data.redis.multiAz", redis.multiAz || !floor.redisMultiAz, `must be true in ${environment}: BullMQ needs a replica with automatic failover`, redis.multiAz);
+        require("data.kms.deletionWindowDays", s.kms.deletionWindowDays >= kmsWindow,
+            kmsWindow === awsLimits.kms.deletionWindowDays.max
+                ? `must be ${kmsWindow} in ${environment}: the longest window to cancel a key deletion that would make every backup unreadable`
+                : `must be at least ${kmsWindow} in ${environment}`,
+            s.kms.deletionWindowDays);
     }
     // One line per key: a setting the guides already refuse is not reported again against the RPO.
     const keyOf = (p: Problem) => p.path.join(".");

@@ -2,8 +2,12 @@
  * Defaults that depend on the environment, in one visible place. Config may override each of them
  * under `services.<name>`; rules.ts refuses overrides that break the guides.
  */
+import { type Environment } from "../catalog/guardrails";
 import type { ProcessSpec } from "../catalog/processes";
-import type { Environment } from "./schema";
+
+// The rollout surge and the spread rules are guardrail data (catalog/guardrails.ts), re-exported here
+// for the components and config rules that read them.
+export { rolloutMaxSurge, topologySpreadByEnvironment, type SpreadRule, type TopologySpread } from "../catalog/guardrails";
 
 export interface ResourceSpec {
     readonly requests: { readonly cpu: string; readonly memory: string };
@@ -33,9 +37,6 @@ const resourcesByEnvironment: Record<Environment, ResourceSpec> = {
     production: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } },
 };
 
-/** Extra pods a rolling update starts before it stops old ones (components/serviceProcess.ts); the connection budget counts them. */
-export const rolloutMaxSurge = 1;
-
 /** Workers finish their in-flight jobs after SIGTERM; two minutes covers the guides' job sizes. */
 export const drainGracePeriodSeconds = 120;
 export const defaultGracePeriodSeconds = 30;
@@ -54,35 +55,6 @@ export function serviceDefaults(environment: Environment, process: ProcessSpec):
         terminationGracePeriodSeconds: process.drainsJobs ? drainGracePeriodSeconds : defaultGracePeriodSeconds,
     };
 }
-
-/** One topology spread constraint's strictness: how uneven, and what happens when it cannot hold. */
-export interface SpreadRule {
-    readonly maxSkew: number;
-    readonly whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
-}
-
-/** How multi-replica processes spread across zones and nodes (singletons are never spread). */
-export interface TopologySpread {
-    readonly zone: SpreadRule;
-    readonly node: SpreadRule;
-}
-
-const soft: SpreadRule = { maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway" };
-
-/**
- * Production spreads hard across nodes and soft across zones. Hard node spread is safe: nodes that
- * are cordoned or unreachable carry NoSchedule taints and drop out of the count (the constraints
- * honour taints), and a pod left pending makes the node autoscaler add a node. Hard zone spread is
- * not: a zone short of capacity (an instance type sold out, an impaired AZ whose nodes are still
- * Ready) would hold every further replica pending, blocking scale-up and rollouts just when the other
- * zones must take the load; so the zone rule only prefers. Staging and local run on one or few nodes
- * and zones, so both rules only prefer there.
- */
-export const topologySpreadByEnvironment: Record<Environment, TopologySpread> = {
-    local: { zone: soft, node: soft },
-    staging: { zone: soft, node: soft },
-    production: { zone: soft, node: { maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" } },
-};
 
 /** The generic executor exercises connectors from JSON definitions: non-production only (guides). */
 export function genericExecutorDefault(environment: Environment): boolean {

@@ -3,13 +3,15 @@
  * values, the README's config reference quotes `floorTable` (a test checks it does), and each
  * error quotes the floor's `change` line so the operator knows the way out.
  *
- * The data tier's floors (PITR window, snapshot retention) live with the data tier's defaults in
- * config/data.ts.
+ * The numbers are guardrail data (catalog/guardrails.ts: the data tier's floors, the public-replica
+ * floor); this module holds the floors' rules and rows, and reads the numbers from there.
  */
-import type { Environment } from "./schema";
+import { environmentFloors, environments, type Environment } from "../catalog/guardrails";
 
 /** The smallest autoscaler minimum of a process with a public host (catalog `publicHost`). */
-export const publicProcessMinReplicas: Readonly<Record<Environment, number>> = { local: 1, staging: 1, production: 2 };
+export const publicProcessMinReplicas: Readonly<Record<Environment, number>> = Object.fromEntries(
+    environments.map((e) => [e, environmentFloors[e].publicProcessMinReplicas]),
+) as Record<Environment, number>;
 
 /**
  * cert-manager ClusterIssuers. Where `environments` binds, the issuer must not match a denied
@@ -49,6 +51,8 @@ export interface Floor {
     readonly change: string;
 }
 
+// The README quotes these rows word for word (test/config/floors.test.ts); publicProcessMinReplicas'
+// number is read from catalog/guardrails.ts (environmentFloors), the row keeps the name operators know.
 const editFloors = "edit config/floors.ts (reviewed like code); a stack file cannot lower it";
 
 export const floorTable: readonly Floor[] = [

@@ -8,8 +8,8 @@
  * description names live here too (`runbook`), quoted from the guides.
  */
 import { z } from "zod";
+import { alarmThresholdDefaults, awsLimits, type Environment } from "../catalog/guardrails";
 import { problem, type Problem } from "./errors";
-import type { Environment } from "./schema";
 
 /** What an alarm's description tells the operator to do, citing the guide it comes from. */
 export const runbook = {
@@ -74,35 +74,12 @@ export interface AlarmThresholds {
 }
 
 /**
- * The per-environment thresholds table. Production pages within minutes; staging looks at longer
- * windows with looser limits, so a load test there does not wake anyone.
+ * The per-environment thresholds table: guardrail data (catalog/guardrails.ts `alarmThresholdDefaults`).
+ * Production pages within minutes; staging looks at longer windows with looser limits.
  */
 export function alarmDefaults(environment: Environment): AlarmThresholds {
-    const production = environment === "production";
-    return {
-        periodSeconds: 60,
-        evaluationPeriods: production ? 5 : 15,
-        datapointsToAlarm: production ? 3 : 10,
-        postgres: {
-            cpuPercent: production ? 80 : 90,
-            freeStoragePercent: production ? 15 : 10,
-            freeableMemoryPercent: production ? 10 : 5,
-            connectionsPercent: production ? 80 : 90,
-            transactionLogsPercent: production ? 10 : 20,
-            diskQueueDepth: production ? 20 : 64,
-        },
-        redis: {
-            memoryWarningPercent: production ? 70 : 80,
-            memoryPagePercent: production ? 85 : 90,
-            engineCpuPercent: production ? 80 : 90,
-            currConnections: production ? 5000 : 1000,
-            replicationLagSeconds: 30,
-        },
-        healthChecks: {
-            failureThreshold: 3,
-            requestIntervalSeconds: 30,
-        },
-    };
+    // A copy: callers may spread and adjust it, the table stays as written.
+    return structuredClone(alarmThresholdDefaults[environment]);
 }
 
 const percent = z.number().min(1).max(99);
@@ -210,9 +187,10 @@ export function instanceClassMemoryGiB(instanceClass: string): number | undefine
     return perVcpu !== undefined && vcpus !== undefined ? perVcpu * vcpus : undefined;
 }
 
-/** RDS for PostgreSQL's default: `LEAST({DBInstanceClassMemory/9531392}, 5000)`. */
+/** RDS for PostgreSQL's default: `LEAST({DBInstanceClassMemory/9531392}, 5000)` (catalog/guardrails.ts `awsLimits.rds`). */
 export function rdsMaxConnections(memoryGiB: number): number {
-    return Math.min(Math.floor((memoryGiB * 1024 ** 3) / 9531392), 5000);
+    const rds = awsLimits.rds;
+    return Math.min(Math.floor((memoryGiB * 1024 ** 3) / rds.maxConnectionsBytesEach), rds.maxConnectionsCap);
 }
 
 /** Route 53 health checks: the queue heartbeat the guides gate releases on, served through `web`. */

@@ -6,9 +6,9 @@
  * Imports only types from data.ts (data.ts calls `recoveryProblems`).
  */
 import { z } from "zod";
+import type { Environment } from "../catalog/guardrails";
 import type { DataConfig, DataSettings } from "./data";
 import { problem, type Problem } from "./errors";
-import type { Environment } from "./schema";
 
 /** The objectives of a stack. The guides set production's; staging is a day, to be rebuilt from production. */
 export const recoveryDefaults: Record<Environment, { rpoMinutes: number; rtoHours: number } | undefined> = {

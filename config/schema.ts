@@ -4,11 +4,13 @@
  * rules.ts; defaults that depend on the environment live in defaults.ts.
  */
 import { z } from "zod";
+import { environments, hstsMaxAgeBounds, probeDeadlineBounds } from "../catalog/guardrails";
 import { dataConfig } from "./data";
+import { pinnedImage } from "./images";
 import { alertHttpsEndpointsConfig, monitoringConfig } from "./monitoring";
 
-export const environments = ["local", "staging", "production"] as const;
-export type Environment = (typeof environments)[number];
+// The stack tiers are guardrail data (catalog/guardrails.ts); re-exported for the config's readers.
+export { environments, type Environment } from "../catalog/guardrails";
 
 /**
  * Marks on keys, read by config/keys.ts: a `credential` must be stored with --secret; a
@@ -39,21 +41,7 @@ const dnsName = z
         message: "must be a lower-case DNS name",
     });
 
-/** An image reference pinned by tag or digest; `latest` and untagged images are refused. */
-export const pinnedImage = z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
-        message: "must be an image reference",
-    })
-    .refine((ref) => isPinnedImage(ref), { message: "must be pinned by a tag other than latest, or by digest" });
-
-export function isPinnedImage(ref: string): boolean {
-    if (/@sha256:[a-f0-9]{64}$/.test(ref)) return true;
-    const lastSegment = ref.slice(ref.lastIndexOf("/") + 1);
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) return false;
-    return lastSegment.slice(colon + 1) !== "latest";
-}
+export { isPinnedImage, pinnedImage } from "./images";
 
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
     message: "must be a Kubernetes quantity",
@@ -113,7 +101,7 @@ export const edgeConfig = z
         /** Further ClusterIssuers production may use (config/floors.ts: self-signed and staging ones stay refused). */
         trustedClusterIssuers: z.array(dns1123Subdomain).default([]),
         /** HSTS max-age; the guides require HTTPS with HSTS, browsers want at least 180 days. */
-        hstsMaxAgeSeconds: z.number().int().min(15552000).max(63072000).default(31536000),
+        hstsMaxAgeSeconds: z.number().int().min(hstsMaxAgeBounds.min).max(hstsMaxAgeBounds.max).default(hstsMaxAgeBounds.default),
         /** Namespace of the ingress controller: the only namespace the NetworkPolicies admit traffic from. */
         ingressNamespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a namespace name (DNS-1123 label)" }).max(63).default("ingress-nginx"),
     })
@@ -150,7 +138,7 @@ export const probesConfig = z
     .object({
         /** Post-deploy smoke probes; default on except where the stack only renders manifests. */
         enabled: z.boolean().optional(),
-        deadlineSeconds: z.number().int().min(10).max(3600).default(120),
+        deadlineSeconds: z.number().int().min(probeDeadlineBounds.min).max(probeDeadlineBounds.max).default(probeDeadlineBounds.default),
     })
     .strict();
 

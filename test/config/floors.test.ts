@@ -6,7 +6,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { processCatalog } from "../../catalog/processes";
-import { dataDefaults, minimumBackupRetentionDays, minimumSnapshotRetention } from "../../config/data";
+import { environmentFloors } from "../../catalog/guardrails";
+import { dataDefaults } from "../../config/data";
 import { serviceDefaults } from "../../config/defaults";
 import { clusterIssuerFloor, floorTable, publicProcessMinReplicas } from "../../config/floors";
 import { environmentNamedBy } from "../../config/rules";
@@ -52,8 +53,8 @@ describe("floors (config/floors.ts)", () => {
     it("the data tier's defaults meet its floors", () => {
         for (const env of environments) {
             const d = dataDefaults(env);
-            assert.ok(d.postgres.backupRetentionDays >= minimumBackupRetentionDays[env], env);
-            assert.ok(d.redis.snapshotRetentionLimit >= minimumSnapshotRetention[env], env);
+            assert.ok(d.postgres.backupRetentionDays >= environmentFloors[env].postgresBackupRetentionDays, env);
+            assert.ok(d.redis.snapshotRetentionLimit >= environmentFloors[env].redisSnapshotRetentionDays, env);
         }
     });
 
