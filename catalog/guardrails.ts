@@ -93,6 +93,12 @@ export const dataProtectionDefaults: Readonly<Record<Environment, {
     production: { postgresBackupRetentionDays: 30, redisSnapshotRetentionDays: 7, kmsDeletionWindowDays: 30, secretRecoveryWindowDays: 30 },
 };
 
+/**
+ * Days between automatic rotations of a KMS key's material: yearly by default, and the longest
+ * period the policy pack accepts when a key sets one.
+ */
+export const kmsRotationPeriodDays = 365;
+
 // ---- The edge and the probes ----
 
 /**

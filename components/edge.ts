@@ -7,6 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { hstsMaxAgeBounds } from "../catalog/guardrails";
 import { labelKeys, partOf } from "../catalog/labels";
 
 export interface PublicRoute {
@@ -37,11 +38,11 @@ export interface EdgeArgs {
     readonly ingressClassName: pulumi.Input<string>;
     /** cert-manager ClusterIssuer that signs each host's certificate. */
     readonly clusterIssuer: pulumi.Input<string>;
-    /** HSTS max-age in seconds (at least 180 days). */
+    /** HSTS max-age in seconds (at least catalog/guardrails.ts `hstsMaxAgeBounds.min`, 180 days). */
     readonly hstsMaxAgeSeconds: number;
 }
 
-export const minimumHstsMaxAgeSeconds = 15552000;
+export const minimumHstsMaxAgeSeconds = hstsMaxAgeBounds.min;
 
 export function hstsHeader(maxAgeSeconds: number): string {
     return `max-age=${maxAgeSeconds}; includeSubDomains`;

@@ -21,7 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AwsNetworkConfig, PostgresSettings } from "../config/data";
 import { postgresMajor, postgresParameterFamily } from "../config/data";
-import type { Environment } from "../config/schema";
+import { awsLimits, environmentFloors, type Environment } from "../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, postgresUrl, type DatabaseName, type PostgresConnection } from "./dataContract";
 
@@ -55,7 +55,7 @@ export const postgresParameters = [
 /** RDS identifiers: a letter first, then letters, digits and single hyphens, at most 63 characters. */
 export function rdsIdentifier(...parts: string[]): string {
     const id = parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "").replace(/-$/, "");
-    return id.slice(0, 63).replace(/-$/, "");
+    return id.slice(0, awsLimits.rds.identifierMaxLength).replace(/-$/, "");
 }
 
 /** Master user and database name inside the instance (letters, digits, underscores). */
@@ -73,14 +73,15 @@ export function postgresAwsProblems(args: Pick<PostgresAwsArgs, "environment" | 
     if (!s.skipFinalSnapshot && !/^[a-z]([a-z0-9]|-(?!-)){0,254}$/.test(args.finalSnapshotIdentifier)) {
         out.push(`the final snapshot identifier must start with a letter and hold only letters, digits and single hyphens, got ${JSON.stringify(args.finalSnapshotIdentifier)}`);
     }
-    if (args.environment === "production") {
-        if (s.backupRetentionDays < 30) out.push(`data.postgres.backupRetentionDays must be at least 30 in production, got ${s.backupRetentionDays}`);
-        if (!s.multiAz) out.push("data.postgres.multiAz must be true in production");
-        if (!s.deletionProtection) out.push("data.postgres.deletionProtection must be true in production");
-        if (s.skipFinalSnapshot) out.push("data.postgres.skipFinalSnapshot must be false in production");
-    } else if (args.environment === "staging" && s.backupRetentionDays < 7) {
-        out.push(`data.postgres.backupRetentionDays must be at least 7 in staging, got ${s.backupRetentionDays}`);
+    // The environment's floors (catalog/guardrails.ts), again: the component may be declared without config.
+    const env = args.environment;
+    const floor = environmentFloors[env];
+    if (s.backupRetentionDays < floor.postgresBackupRetentionDays) {
+        out.push(`data.postgres.backupRetentionDays must be at least ${floor.postgresBackupRetentionDays} in ${env}, got ${s.backupRetentionDays}`);
     }
+    if (floor.postgresMultiAz && !s.multiAz) out.push(`data.postgres.multiAz must be true in ${env}`);
+    if (floor.postgresDeletionProtection && !s.deletionProtection) out.push(`data.postgres.deletionProtection must be true in ${env}`);
+    if (floor.postgresFinalSnapshot && s.skipFinalSnapshot) out.push(`data.postgres.skipFinalSnapshot must be false in ${env}`);
     return out;
 }
 
@@ -131,7 +132,7 @@ export function protectedInstanceArgs(p: PostgresPlacement): aws.rds.InstanceArg
         finalSnapshotIdentifier: s.skipFinalSnapshot ? undefined : p.finalSnapshotIdentifier,
         performanceInsightsEnabled: s.performanceInsights,
         performanceInsightsKmsKeyId: s.performanceInsights ? p.kmsKeyArn : undefined,
-        performanceInsightsRetentionPeriod: s.performanceInsights ? 7 : undefined,
+        performanceInsightsRetentionPeriod: s.performanceInsights ? awsLimits.rds.performanceInsightsRetentionDays : undefined,
         enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
         monitoringInterval: s.monitoringIntervalSeconds,
         monitoringRoleArn: p.monitoringRoleArn,

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings } from "../config/data";
-import type { Environment } from "../config/schema";
+import { environmentFloors, type Environment } from "../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, redisUrl, type RedisConnection } from "./dataContract";
 
@@ -47,9 +47,12 @@ export function redisAwsProblems(args: Pick<RedisAwsArgs, "environment" | "setti
     if (s.engine === "valkey" && (major < 7 || (major === 7 && minor < 2))) out.push(`data.redis.engineVersion must be 7.2 or later for valkey, got ${JSON.stringify(s.engineVersion)}`);
     if (s.engine === "redis" && major !== 7) out.push(`data.redis.engineVersion must be 7.x for redis, got ${JSON.stringify(s.engineVersion)}`);
     if (args.network.privateSubnetIds.length < 2) out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs");
-    if (args.environment === "production") {
-        if (!s.multiAz) out.push("data.redis.multiAz must be true in production");
-        if (s.snapshotRetentionLimit < 7) out.push(`data.redis.snapshotRetentionLimit must be at least 7 in production, got ${s.snapshotRetentionLimit}`);
+    // The environment's floors (catalog/guardrails.ts), again: the component may be declared without config.
+    const env = args.environment;
+    const floor = environmentFloors[env];
+    if (floor.redisMultiAz && !s.multiAz) out.push(`data.redis.multiAz must be true in ${env}`);
+    if (s.snapshotRetentionLimit < floor.redisSnapshotRetentionDays) {
+        out.push(`data.redis.snapshotRetentionLimit must be at least ${floor.redisSnapshotRetentionDays} in ${env}, got ${s.snapshotRetentionLimit}`);
     }
     return out;
 }

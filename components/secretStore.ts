@@ -16,6 +16,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { dataProtectionDefaults } from "../catalog/guardrails";
 import type { PlatformConfig } from "../config/load";
 import { dataResourceOptions, isDnsLabel, type SecretAccessOutputs, type StackKeyOutputs } from "./dataContract";
 
@@ -130,7 +131,6 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
         }
         const providerArn = network.clusterOidcProviderArn;
         oidcIssuer(providerArn); // validates up front
-        const production = cfg.environment === "production";
         const region = network.region;
 
         for (const p of args.processSecrets) {
@@ -139,7 +139,7 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
                 name: secretName(cfg.project, cfg.stack, p.process),
                 description: `Secret environment of the ${p.process} process (${cfg.stack})`,
                 kmsKeyId: args.kmsKey.arn,
-                recoveryWindowInDays: production ? 30 : 7,
+                recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,
                 region,
                 tags,
             }, { parent: this, ...dataResourceOptions(cfg.environment) });

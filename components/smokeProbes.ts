@@ -22,7 +22,7 @@ export interface SmokeProbesArgs {
     readonly portalUrl: pulumi.Input<string>;
     /** OIDC issuer the identity service must announce; the identity URL when absent. */
     readonly issuer?: pulumi.Input<string>;
-    /** Budget of the whole probe run in seconds, retries included (1..3600, default 120). */
+    /** Budget of the whole probe run in seconds, retries included (catalog/guardrails.ts `probeDeadlineBounds`). */
     readonly deadlineSeconds?: pulumi.Input<number>;
     /** Values whose change re-runs the probes: image refs, config and pod-template hashes. */
     readonly triggers: pulumi.Input<string>[];

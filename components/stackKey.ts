@@ -9,17 +9,17 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../config/schema";
+import { awsLimits, dataProtectionDefaults, environmentFloors, kmsRotationPeriodDays, type Environment } from "../catalog/guardrails";
 import { dataResourceOptions, type StackKeyOutputs } from "./dataContract";
 
 export interface StackKeyArgs {
-    /** The stack's environment: production keeps a 30-day deletion window and protects the key. */
+    /** The stack's environment: its deletion-window floor (catalog/guardrails.ts), and production protects the key. */
     readonly environment: Environment;
     /** Alias without the `alias/` prefix, e.g. `grownext-production`. */
     readonly aliasName: string;
-    /** Days between automatic rotations of the key material (90 to 2560). */
+    /** Days between automatic rotations of the key material (within AWS's limits). */
     readonly rotationPeriodInDays?: number;
-    /** Days a scheduled deletion waits (7 to 30; production requires 30). */
+    /** Days a scheduled deletion waits (within AWS's limits, at least the environment's floor). */
     readonly deletionWindowInDays?: number;
     /** Region of the key; every resource it encrypts must be in the same region. */
     readonly region?: pulumi.Input<string>;
@@ -27,7 +27,7 @@ export interface StackKeyArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export const defaultRotationPeriodInDays = 365;
+export const defaultRotationPeriodInDays = kmsRotationPeriodDays;
 
 /** Service principals that publish to the alert route (CloudWatch alarms, RDS event subscriptions). */
 export const alertPublisherServices = ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"] as const;
@@ -41,14 +41,17 @@ export function stackKeyAliasName(project: string, stack: string): string {
 export function stackKeyProblems(environment: Environment, args: Pick<StackKeyArgs, "aliasName" | "rotationPeriodInDays" | "deletionWindowInDays">): string[] {
     const out: string[] = [];
     const rotation = args.rotationPeriodInDays ?? defaultRotationPeriodInDays;
-    if (!Number.isInteger(rotation) || rotation < 90 || rotation > 2560) {
-        out.push(`data.kms.rotationPeriodDays must be between 90 and 2560 (AWS limits), got ${rotation}`);
+    const rotationLimits = awsLimits.kms.rotationPeriodDays;
+    if (!Number.isInteger(rotation) || rotation < rotationLimits.min || rotation > rotationLimits.max) {
+        out.push(`data.kms.rotationPeriodDays must be between ${rotationLimits.min} and ${rotationLimits.max} (AWS limits), got ${rotation}`);
     }
-    const window = args.deletionWindowInDays ?? (environment === "production" ? 30 : 7);
-    if (!Number.isInteger(window) || window < 7 || window > 30) {
-        out.push(`data.kms.deletionWindowDays must be between 7 and 30 (AWS limits), got ${window}`);
-    } else if (environment === "production" && window !== 30) {
-        out.push(`data.kms.deletionWindowDays must be 30 in production, got ${window}`);
+    const window = args.deletionWindowInDays ?? dataProtectionDefaults[environment].kmsDeletionWindowDays;
+    const windowLimits = awsLimits.kms.deletionWindowDays;
+    const floor = environmentFloors[environment].kmsDeletionWindowDays;
+    if (!Number.isInteger(window) || window < windowLimits.min || window > windowLimits.max) {
+        out.push(`data.kms.deletionWindowDays must be between ${windowLimits.min} and ${windowLimits.max} (AWS limits), got ${window}`);
+    } else if (window < floor) {
+        out.push(`data.kms.deletionWindowDays must be ${floor === windowLimits.max ? "" : "at least "}${floor} in ${environment}, got ${window}`);
     }
     if (!/^[a-zA-Z0-9/_-]{1,250}$/.test(args.aliasName) || args.aliasName.startsWith("aws/")) {
         out.push(`the KMS alias name must use letters, digits, / _ - and not start with aws/, got ${JSON.stringify(args.aliasName)}`);
@@ -99,8 +102,7 @@ export class StackKey extends pulumi.ComponentResource implements StackKeyOutput
         const problems = stackKeyProblems(args.environment, args);
         if (problems.length > 0) throw new pulumi.RunError(`StackKey ${name}: ${problems.join("; ")}`);
 
-        const production = args.environment === "production";
-        const deletionWindowInDays = args.deletionWindowInDays ?? (production ? 30 : 7);
+        const deletionWindowInDays = args.deletionWindowInDays ?? dataProtectionDefaults[args.environment].kmsDeletionWindowDays;
         // The account that deploys the key administers it (AWS refuses a policy that locks the caller out).
         const identity = aws.getCallerIdentityOutput({}, { parent: this });
         const partition = aws.getPartitionOutput({}, { parent: this });

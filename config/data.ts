@@ -9,7 +9,7 @@
  * protection, a final snapshot; Redis `noeviction` is not configurable at all).
  */
 import { z } from "zod";
-import { awsLimits, dataProtectionDefaults, environmentFloors, type Environment } from "../catalog/guardrails";
+import { awsLimits, dataProtectionDefaults, environmentFloors, kmsRotationPeriodDays, type Environment } from "../catalog/guardrails";
 import { problem, type Problem } from "./errors";
 import { pinnedImage } from "./images";
 import { recoveryConfigShape, recoveryProblems } from "./recovery";
@@ -204,7 +204,7 @@ export function dataDefaults(environment: Environment): DataSettings {
             redisImage: "redis:7.4.2-alpine",
         },
         kms: {
-            rotationPeriodDays: 365,
+            rotationPeriodDays: kmsRotationPeriodDays,
             deletionWindowDays: protection.kmsDeletionWindowDays,
         },
     };

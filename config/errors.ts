@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { dataProtectionDefaults, hstsMaxAgeBounds, kmsRotationPeriodDays, probeDeadlineBounds } from "../catalog/guardrails";
 import { describeShape, looksSecret } from "./credentials";
 
 /** Thrown for invalid config; a RunError, so Pulumi prints the message without a stack trace. */
@@ -17,6 +18,9 @@ export class ConfigError extends pulumi.RunError {
         this.name = "ConfigError";
     }
 }
+
+/** Production's data-protection defaults, which the examples quote. */
+const protection = dataProtectionDefaults.production;
 
 /** Example values, by key pattern (`*` stands for one key segment). First match wins. */
 const examples: ReadonlyArray<readonly [string, string]> = [
@@ -37,11 +41,11 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["services.*.livenessCommand", '["node","dist/healthcheck.js"]'],
     ["kubernetes.kubeconfig", "pulumi config set --secret --path kubernetes.kubeconfig -- \"$(cat kubeconfig.yaml)\""],
     ["edge.ingressClassName", "nginx"],
-    ["edge.hstsMaxAgeSeconds", "31536000"],
+    ["edge.hstsMaxAgeSeconds", String(hstsMaxAgeBounds.default)],
     ["edge.clusterIssuer", "letsencrypt-production"],
     ["edge.trustedClusterIssuers", '["corp-acme"]'],
     ["environmentMismatchReason", "eu production runs from the stack named eu-1 (ticket OPS-12)"],
-    ["probes.deadlineSeconds", "120"],
+    ["probes.deadlineSeconds", String(probeDeadlineBounds.default)],
     ["supabase.url", "https://abcd.supabase.co"],
     ["supabase.anonKey", "the project's anon key (Supabase: Settings, API keys)"],
     ["identity.productSlug", "tasks"],
@@ -59,7 +63,7 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["data.postgres.allocatedStorage", "100"],
     ["data.postgres.maxAllocatedStorage", "1000"],
     ["data.postgres.engineVersion", '"16"'],
-    ["data.postgres.backupRetentionDays", "30"],
+    ["data.postgres.backupRetentionDays", String(protection.postgresBackupRetentionDays)],
     ["data.postgres.multiAz", "true"],
     ["data.postgres.deletionProtection", "true"],
     ["data.postgres.skipFinalSnapshot", "false"],
@@ -70,7 +74,7 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["data.redis.nodeType", "cache.m7g.large"],
     ["data.redis.engine", "valkey"],
     ["data.redis.engineVersion", '"7.2"'],
-    ["data.redis.snapshotRetentionLimit", "7"],
+    ["data.redis.snapshotRetentionLimit", String(protection.redisSnapshotRetentionDays)],
     ["data.redis.multiAz", "true"],
     ["data.redis.maxmemory", "256mb"],
     ["data.redis.authTokenVersion", "2"],
@@ -78,8 +82,8 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["data.inCluster.storageClassName", "standard"],
     ["data.inCluster.postgresImage", "postgres:16.6-alpine"],
     ["data.inCluster.redisImage", "redis:7.4.2-alpine"],
-    ["data.kms.rotationPeriodDays", "365"],
-    ["data.kms.deletionWindowDays", "30"],
+    ["data.kms.rotationPeriodDays", String(kmsRotationPeriodDays)],
+    ["data.kms.deletionWindowDays", String(protection.kmsDeletionWindowDays)],
     ["stripeSecretKey", "pulumi config set --secret stripeSecretKey sk_live_..."],
     ["stripeWebhookSecret", "pulumi config set --secret stripeWebhookSecret whsec_..."],
     ["supabaseServiceRoleKey", "pulumi config set --secret supabaseServiceRoleKey <key>"],

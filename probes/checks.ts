@@ -3,6 +3,7 @@
  * what a healthy answer looks like. The runner (`run.ts`) knows nothing about any particular check,
  * so adding one is adding an entry here.
  */
+import { hstsMaxAgeBounds } from "../catalog/guardrails";
 import type { ProbeResponse } from "./http";
 import { firstHop } from "./redirects";
 import { parseHttpUrl, redactUrl, trimOneTrailingSlash } from "./urls";
@@ -57,8 +58,8 @@ export interface CheckDefinition {
     readonly steps: readonly ProbeStep[];
 }
 
-/** RFC 6797 recommends long max-ages; the guides ask for HSTS, we require at least 180 days. */
-export const minimumHstsMaxAgeSeconds = 180 * 24 * 60 * 60;
+/** RFC 6797 recommends long max-ages; the guides ask for HSTS, we require the guardrail's 180 days. */
+export const minimumHstsMaxAgeSeconds = hstsMaxAgeBounds.min;
 
 function status200(response: ProbeResponse): Verdict<undefined> {
     const status = expectStatus(response, is200);

@@ -6,6 +6,7 @@
 import { X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as tls from "node:tls";
+import { probeDeadlineBounds } from "../catalog/guardrails";
 import type { ProbeTargets } from "./run";
 import { StackOutputReader, probeOutputNames } from "./stackOutputs";
 import { parseHttpUrl, redactUrl } from "./urls";
@@ -38,9 +39,9 @@ export const smokeEnvironment = {
 /** The stack whose issuer and JWKS may be plain http (a laptop cluster); `--stack local` implies `--local`. */
 export const localStackName = "local";
 
-export const defaultDeadlineSeconds = 120;
-/** An hour is far beyond any rollout; a larger value is a unit mistake (milliseconds). */
-export const deadlineBoundsSeconds = { min: 1, max: 3600 } as const;
+/** The deadline's default and bounds: the same numbers `probes.deadlineSeconds` is held to (catalog/guardrails.ts). */
+export const defaultDeadlineSeconds = probeDeadlineBounds.default;
+export const deadlineBoundsSeconds = { min: probeDeadlineBounds.min, max: probeDeadlineBounds.max } as const;
 
 export interface ProbeFlags {
     readonly api?: string;

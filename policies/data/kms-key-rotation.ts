@@ -1,4 +1,5 @@
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { awsLimits, kmsRotationPeriodDays } from "../../catalog/guardrails";
 import { readConfig } from "../lib/config";
 import { validateTypes } from "../lib/policy";
 import { awsTypes } from "../lib/types";
@@ -8,9 +9,9 @@ const configSchema: PolicyConfigSchema = {
     properties: {
         maximumRotationPeriodDays: {
             type: "integer",
-            minimum: 90,
-            maximum: 2560,
-            default: 365,
+            minimum: awsLimits.kms.rotationPeriodDays.min,
+            maximum: awsLimits.kms.rotationPeriodDays.max,
+            default: kmsRotationPeriodDays,
             description: "Longest accepted rotationPeriodInDays when one is set.",
         },
     },

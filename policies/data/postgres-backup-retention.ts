@@ -1,4 +1,5 @@
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { awsLimits, environmentFloors } from "../../catalog/guardrails";
 import { readConfig } from "../lib/config";
 import { validateTypes } from "../lib/policy";
 import { awsTypes } from "../lib/types";
@@ -9,9 +10,10 @@ const configSchema: PolicyConfigSchema = {
         minimumRetentionDays: {
             type: "integer",
             minimum: 1,
-            maximum: 35,
-            default: 30,
-            description: "Minimum automated backup retention in days (RDS allows at most 35).",
+            maximum: awsLimits.rds.backupRetentionDays.max,
+            // Unconfigured, the strictest floor; policies/config/<stack>.json sets each stack's own (a test checks they match).
+            default: environmentFloors.production.postgresBackupRetentionDays,
+            description: `Minimum automated backup retention in days (RDS allows at most ${awsLimits.rds.backupRetentionDays.max}).`,
         },
     },
 };

@@ -1,4 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
+import { hstsMaxAgeBounds } from "../../catalog/guardrails";
 import { readConfig } from "../lib/config";
 import { findObject, objectName } from "../lib/kubernetes";
 import { validateStackWith, type StackResource, type StackView } from "../lib/policy";
@@ -17,8 +18,8 @@ const configSchema: PolicyConfigSchema = {
         minimumMaxAgeSeconds: {
             type: "integer",
             minimum: 0,
-            default: 15552000,
-            description: "Minimum HSTS max-age in seconds (default 180 days).",
+            default: hstsMaxAgeBounds.min,
+            description: `Minimum HSTS max-age in seconds (default ${hstsMaxAgeBounds.min}, 180 days: catalog/guardrails.ts).`,
         },
     },
 };

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
+import { hstsMaxAgeBounds } from "../../catalog/guardrails";
 import type { Target } from "../checks";
 
 export interface PlatformUrls {
@@ -48,7 +49,7 @@ export function sendText(response: ServerResponse, status: number, body: string,
     response.end(body);
 }
 
-export const oneYearHsts = "max-age=31536000; includeSubDomains";
+export const oneYearHsts = `max-age=${hstsMaxAgeBounds.default}; includeSubDomains`;
 
 /** What a healthy deployment answers, per surface and path. */
 export const healthyRoutes: { readonly [K in Target]: Readonly<Record<string, RouteHandler>> } = {

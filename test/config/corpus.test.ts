@@ -11,6 +11,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import fc from "fast-check";
+import { awsLimits, hstsMaxAgeBounds, probeDeadlineBounds } from "../../catalog/guardrails";
 import { ConfigError } from "../../config/errors";
 import { leafKeyPatterns } from "../../config/keys";
 import { validateConfig } from "../../config/load";
@@ -333,16 +334,16 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
     { key: "data.postgres.passwordVersion", stack: "staging", min: 1 },
     { key: "data.redis.snapshotRetentionLimit", stack: "staging", min: 0, max: 35 },
     { key: "data.redis.authTokenVersion", stack: "staging", min: 1 },
-    { key: "data.kms.rotationPeriodDays", stack: "staging", min: 90, max: 2560 },
-    { key: "data.kms.deletionWindowDays", stack: "staging", min: 7, max: 30 },
+    { key: "data.kms.rotationPeriodDays", stack: "staging", ...awsLimits.kms.rotationPeriodDays },
+    { key: "data.kms.deletionWindowDays", stack: "staging", ...awsLimits.kms.deletionWindowDays },
     { key: "services.worker.replicas", stack: "local", min: 1, max: 100 },
     { key: "services.web.autoscale.min", stack: "local", min: 1, wrap: (n) => ({ "services.web.autoscale": { min: n, max: 100 } }) },
     { key: "services.web.autoscale.max", stack: "local", min: 1, max: 100, wrap: (n) => ({ "services.web.autoscale": { min: 1, max: n } }) },
     { key: "services.web.autoscale.targetCpuPercent", stack: "local", min: 10, max: 95, wrap: (n) => ({ "services.web.autoscale": { min: 1, max: 2, targetCpuPercent: n } }) },
     { key: "services.worker.terminationGracePeriodSeconds", stack: "local", min: 30, max: 3600 },
     { key: "services.worker.databasePoolSize", stack: "local", min: 1, max: 200 },
-    { key: "edge.hstsMaxAgeSeconds", stack: "local", min: 15552000, max: 63072000 },
-    { key: "probes.deadlineSeconds", stack: "local", min: 10, max: 3600 },
+    { key: "edge.hstsMaxAgeSeconds", stack: "local", min: hstsMaxAgeBounds.min, max: hstsMaxAgeBounds.max },
+    { key: "probes.deadlineSeconds", stack: "local", min: probeDeadlineBounds.min, max: probeDeadlineBounds.max },
     { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
 ];
 
