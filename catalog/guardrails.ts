@@ -142,6 +142,10 @@ export const awsLimits = {
         /** Scheduled key deletion window, days. */
         deletionWindowDays: { min: 7, max: 30 },
     },
+    route53: {
+        /** Seconds between health checks from each checker region: standard or fast. */
+        requestIntervalSeconds: [10, 30],
+    },
     secretsManager: {
         /** Recovery window of a deleted secret, days. */
         recoveryWindowDays: { min: 7, max: 30 },

@@ -177,7 +177,7 @@ export function dataDefaults(environment: Environment): DataSettings {
     return {
         postgres: {
             instanceClass: production ? "db.m7g.large" : "db.t4g.medium",
-            allocatedStorage: production ? 100 : 20,
+            allocatedStorage: production ? 100 : awsLimits.rds.allocatedStorageGiB.min,
             maxAllocatedStorage: production ? 1000 : 100,
             engineVersion: "16",
             backupRetentionDays: protection.postgresBackupRetentionDays,

@@ -69,7 +69,7 @@ export interface AlarmThresholds {
         /** Consecutive failed checks before Route 53 calls an endpoint unhealthy. */
         readonly failureThreshold: number;
         /** Seconds between checks from each checker region: 10 or 30. */
-        readonly requestIntervalSeconds: 10 | 30;
+        readonly requestIntervalSeconds: (typeof awsLimits.route53.requestIntervalSeconds)[number];
     };
 }
 
@@ -113,7 +113,7 @@ const thresholdsConfig = z
         healthChecks: z
             .object({
                 failureThreshold: z.number().int().min(1).max(10).optional(),
-                requestIntervalSeconds: z.literal([10, 30]).optional(),
+                requestIntervalSeconds: z.literal([...awsLimits.route53.requestIntervalSeconds]).optional(),
             })
             .strict()
             .optional(),

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { renderJson, renderTable } from "./report";
 import { ProbeReport, ProbeRunOptions, runProbes } from "./run";
-import { ProbeFlags, UsageError, resolveSettings, smokeEnvironment } from "./settings";
+import { ProbeFlags, UsageError, deadlineBoundsSeconds, defaultDeadlineSeconds, resolveSettings, smokeEnvironment } from "./settings";
 import { StackOutputReader, StackOutputsError, readPulumiStackOutputs } from "./stackOutputs";
 
 export const exitCodes = { passed: 0, failed: 1, usage: 2 } as const;
@@ -21,7 +21,7 @@ export const usage = `Usage: npm run smoke -- --api <url> --identity <url> --por
   --issuer                     OIDC issuer the identity service must announce (default: the identity URL);
                                it and the JWKS must be https:// except on the local stack
   --stack                      read apiUrl, identityUrl, portalUrl, identityIssuer from \`pulumi stack output\`
-  --deadline                   seconds for the whole run, retries and TLS handshakes included, 1-3600 (default 120)
+  --deadline                   seconds for the whole run, retries and TLS handshakes included, ${deadlineBoundsSeconds.min}-${deadlineBoundsSeconds.max} (default ${defaultDeadlineSeconds})
   --ca                         PEM file of an extra CA to trust (private or self-signed certificates)
   --local                      the local stack: allow a plain-http issuer and JWKS (implied by --stack local)
   --json                       print the report as JSON instead of a table

@@ -27,7 +27,7 @@ export const postgresBackupRetention: ResourceValidationPolicy = {
     name: "postgres-backup-retention",
     description:
         "The Deployment & Production Readiness guide (§1) requires managed PostgreSQL with PITR or equivalent backups, " +
-        "and the Production Readiness and DevOps guides retain database backups for 30 days, so every RDS instance and " +
+        `and the Production Readiness and DevOps guides retain database backups for ${environmentFloors.production.postgresBackupRetentionDays} days, so every RDS instance and ` +
         "cluster must keep automated backups for at least the configured number of days.",
     enforcementLevel: "mandatory",
     severity: "high",

@@ -1,4 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
+import { environmentFloors } from "../../catalog/guardrails";
 import { outsideStacks, readConfig, stringList } from "../lib/config";
 import { validateStackWith } from "../lib/policy";
 import { awsTypes } from "../lib/types";
@@ -25,7 +26,7 @@ interface Config {
 export const productionDataProtected: StackValidationPolicy = {
     name: "production-data-protected",
     description:
-        "The Production Readiness and DevOps guides keep 30 days of database backups and a recovery objective of one " +
+        `The Production Readiness and DevOps guides keep ${environmentFloors.production.postgresBackupRetentionDays} days of database backups and a recovery objective of one ` +
         "hour, which a deleted database or KMS key would void, so in production stacks every RDS instance and cluster, " +
         "ElastiCache replication group, KMS key and Secrets Manager secret must be declared with the protect resource option.",
     enforcementLevel: "mandatory",
