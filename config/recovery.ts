@@ -3,11 +3,11 @@
  * guides promise (Production Readiness: RPO 1 h, RTO 4 h, 30-day backups) stated as config, the
  * settings that cannot keep the promise refused, and a point-in-time restore as a config change.
  *
- * Imports only types from data.ts (data.ts calls `recoveryProblems`).
+ * Imports nothing from data.ts, which calls `recoveryProblems`: the parts of `data.*` it reads are
+ * declared below as the shapes it needs (data.ts's types satisfy them).
  */
 import { z } from "zod";
 import type { Environment } from "../catalog/guardrails";
-import type { DataConfig, DataSettings } from "./data";
 import { problem, type Problem } from "./errors";
 
 /** The objectives of a stack. The guides set production's; staging is a day, to be rebuilt from production. */
@@ -47,15 +47,29 @@ export const recoveryConfigShape = {
     restore: z.object({ app: restoreConfig.optional(), identity: restoreConfig.optional() }).strict().optional(),
 };
 
+/** What the recovery checks read of `data.*` (config/data.ts `DataConfig`). */
+export interface RecoveryData {
+    readonly provider: "inCluster" | "aws";
+    readonly rpoMinutes?: number | undefined;
+    readonly rtoHours?: number | undefined;
+    readonly restore?: { readonly app?: RestoreConfig | undefined; readonly identity?: RestoreConfig | undefined } | undefined;
+}
+
+/** What the recovery checks read of the resolved data settings (config/data.ts `DataSettings`). */
+export interface RecoverySettings {
+    readonly postgres: { readonly backupRetentionDays: number };
+    readonly redis: { readonly multiAz: boolean; readonly snapshotRetentionLimit: number };
+}
+
 /** The objectives in force: config over the environment's defaults (undefined: none promised). */
-export function recoveryObjectives(environment: Environment, data: Pick<DataConfig, "rpoMinutes" | "rtoHours">): { rpoMinutes: number; rtoHours: number } | undefined {
+export function recoveryObjectives(environment: Environment, data: Pick<RecoveryData, "rpoMinutes" | "rtoHours">): { rpoMinutes: number; rtoHours: number } | undefined {
     const d = recoveryDefaults[environment];
     if (d === undefined && data.rpoMinutes === undefined && data.rtoHours === undefined) return undefined;
     return { rpoMinutes: data.rpoMinutes ?? d?.rpoMinutes ?? 60, rtoHours: data.rtoHours ?? d?.rtoHours ?? 4 };
 }
 
 /** Settings that cannot meet the objectives, and restores that cannot run, as problem lines. */
-export function recoveryProblems(environment: Environment, data: DataConfig, s: DataSettings): Problem[] {
+export function recoveryProblems(environment: Environment, data: RecoveryData, s: RecoverySettings): Problem[] {
     const out: Problem[] = [];
     const aws = data.provider === "aws";
     for (const [database, r] of Object.entries(data.restore ?? {})) {
