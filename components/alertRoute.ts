@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { componentError } from "../config/errors";
 
 export interface AlertRouteArgs {
     /** `<project>-<stack>` (plus a suffix for a second region): the topic's name. */
@@ -50,7 +51,7 @@ export class AlertRoute extends pulumi.ComponentResource {
         // The endpoints are secrets: nothing of args goes to super.
         super("grownext:operations:AlertRoute", name, {}, opts);
         const problems = alertRouteProblems(args);
-        if (problems.length > 0) throw new pulumi.RunError(`AlertRoute ${name}: ${problems.join("; ")}`);
+        if (problems.length > 0) throw componentError(this, "AlertRoute", name, `${problems.join("; ")}`);
 
         this.topic = new aws.sns.Topic(`${name}-topic`, {
             name: args.topicName,

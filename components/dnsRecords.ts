@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { componentError } from "../config/errors";
 import type { PlatformConfig } from "../config/load";
 
 /** The annotation external-dns reads for the names it publishes. */
@@ -29,7 +30,7 @@ export function ingressLoadBalancerHostname(ingress: k8s.networking.v1.Ingress, 
     return ingress.status.apply((status) => {
         const hostname = status?.loadBalancer?.ingress?.[0]?.hostname;
         if (!hostname) {
-            throw new Error(`the Ingress of ${host} reports no load balancer hostname in status.loadBalancer.ingress[0]: set dns.loadBalancerHostname (and dns.loadBalancerZoneId for an alias) to the ingress load balancer's DNS name`);
+            throw componentError(ingress, "Ingress", host, `reports no load balancer hostname in status.loadBalancer.ingress[0]: set dns.loadBalancerHostname (and dns.loadBalancerZoneId for an alias) to the ingress load balancer's DNS name`);
         }
         return hostname;
     });
@@ -63,9 +64,9 @@ export class DnsRecords extends pulumi.ComponentResource {
         super("grownext:platform:DnsRecords", name, {}, opts);
         const hosts = args.routes.map((r) => r.host);
         const duplicate = hosts.find((h, i) => hosts.indexOf(h) !== i);
-        if (duplicate) throw new Error(`two public processes share the host ${duplicate}: give each catalog entry its own publicHost`);
+        if (duplicate) throw componentError(this, "DnsRecords", name, `two public processes share the host ${duplicate}: give each catalog entry its own publicHost`);
         const outside = hosts.find((h) => !h.endsWith(`.${args.domain}`));
-        if (outside) throw new Error(`the host ${outside} is not under the domain ${args.domain}, so dns.hostedZoneId cannot hold its record: set domain to the hosted zone's domain`);
+        if (outside) throw componentError(this, "DnsRecords", name, `the host ${outside} is not under the domain ${args.domain}, so dns.hostedZoneId cannot hold its record: set domain to the hosted zone's domain`);
 
         this.records = {};
         for (const route of args.routes) {
@@ -90,7 +91,7 @@ export function publicDnsRecords(
 ): DnsRecords | undefined {
     const dns = cfg.dns;
     if (dns.provider !== "route53") return undefined;
-    if (dns.hostedZoneId === undefined) throw new Error("dns.hostedZoneId is required when dns.provider is route53: the hosted zone of the stack's domain");
+    if (dns.hostedZoneId === undefined) throw new pulumi.RunError("dns.hostedZoneId is required when dns.provider is route53: the hosted zone of the stack's domain");
     return new DnsRecords(name, {
         hostedZoneId: dns.hostedZoneId,
         domain: cfg.domain,

@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hstsMaxAgeBounds } from "../catalog/guardrails";
 import { labelKeys, partOf } from "../catalog/labels";
+import { componentError } from "../config/errors";
 
 export interface PublicRoute {
     /** Catalog process behind the route. */
@@ -61,11 +62,11 @@ export class Edge extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:platform:Edge", name, {}, opts);
         if (args.hstsMaxAgeSeconds < minimumHstsMaxAgeSeconds) {
-            throw new Error(`edge.hstsMaxAgeSeconds must be at least ${minimumHstsMaxAgeSeconds} (180 days), got ${args.hstsMaxAgeSeconds}`);
+            throw componentError(this, "Edge", name, `edge.hstsMaxAgeSeconds must be at least ${minimumHstsMaxAgeSeconds} (180 days), got ${args.hstsMaxAgeSeconds}`);
         }
         const hosts = args.routes.map((r) => r.host);
         const duplicate = hosts.find((h, i) => hosts.indexOf(h) !== i);
-        if (duplicate) throw new Error(`two public processes share the host ${duplicate}: give each catalog entry its own publicHost`);
+        if (duplicate) throw componentError(this, "Edge", name, `two public processes share the host ${duplicate}: give each catalog entry its own publicHost`);
 
         const labels = { [labelKeys.partOf]: partOf, [labelKeys.managedBy]: "pulumi", [labelKeys.component]: "edge" };
         const headers = new k8s.core.v1.ConfigMap(`${name}-security-headers`, {

@@ -57,7 +57,7 @@ export function processEnv(process: ProcessSpec, values: EnvValues, cfg: Platfor
         const value = row.source.kind === "constant" ? row.source.value : values[refOf(row)!];
         if (value === undefined) {
             if (row.required) {
-                throw new Error(`${row.name} for ${process.name} has no value: the platform did not provide "${refOf(row)}"`);
+                throw new pulumi.RunError(`${row.name} for ${process.name} has no value: the platform did not provide "${refOf(row)}"`);
             }
             continue;
         }

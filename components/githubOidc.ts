@@ -145,7 +145,7 @@ export function validateGithubDeployRoleArgs(name: string, args: GithubDeployRol
         }
     }
     if (problems.length > 0) {
-        throw new Error(`GithubDeployRole "${name}" is misconfigured:\n  - ${problems.join("\n  - ")}`);
+        throw new pulumi.RunError(`GithubDeployRole ${name}: misconfigured:\n  - ${problems.join("\n  - ")}`);
     }
 }
 

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProcessSpec } from "../catalog/processes";
 import { queueHeartbeat, type AlarmThresholds } from "../config/monitoring";
 import { metricAlarmArgs, window, type AlarmSpec } from "./alarms";
+import { componentError } from "../config/errors";
 
 /** The region Route 53 health-check metrics live in. */
 export const healthCheckMetricsRegion = "us-east-1";
@@ -120,7 +121,7 @@ export class HealthChecks extends pulumi.ComponentResource {
         super("grownext:operations:HealthChecks", name, {}, opts);
         const ids = args.targets.map((t) => t.id);
         const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-        if (dup !== undefined) throw new pulumi.RunError(`HealthChecks ${name}: two targets are named ${dup}`);
+        if (dup !== undefined) throw componentError(this, "HealthChecks", name, `two targets are named ${dup}`);
         const inUsEast1 = { parent: this, provider: args.usEast1 };
         this.checks = [];
         this.alarms = [];

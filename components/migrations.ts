@@ -30,6 +30,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import type { DatabaseName } from "./dataContract";
 import { appUserId, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
+import { componentError } from "../config/errors";
 
 export interface MigrationSpec {
     /** The database the migration changes. */
@@ -98,15 +99,15 @@ export class Migrations extends pulumi.ComponentResource {
 
     constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:Migrations", name, {}, opts);
-        if (args.psqlImage.length === 0) throw new pulumi.RunError(`Migrations ${name}: psqlImage must name an image with psql (data.inCluster.postgresImage's default)`);
+        if (args.psqlImage.length === 0) throw componentError(this, "Migrations", name, `psqlImage must name an image with psql (data.inCluster.postgresImage's default)`);
         if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 30) {
-            throw new pulumi.RunError(`Migrations ${name}: migrations.timeoutSeconds must be an integer of at least 30, got ${args.timeoutSeconds}`);
+            throw componentError(this, "Migrations", name, `migrations.timeoutSeconds must be an integer of at least 30, got ${args.timeoutSeconds}`);
         }
         const seen = new Set<DatabaseName>();
         for (const m of args.migrations) {
-            if (seen.has(m.database)) throw new pulumi.RunError(`Migrations ${name}: database ${m.database} is listed twice; give each database one migration`);
+            if (seen.has(m.database)) throw componentError(this, "Migrations", name, `database ${m.database} is listed twice; give each database one migration`);
             seen.add(m.database);
-            if (m.command.length === 0) throw new pulumi.RunError(`Migrations ${name}: migrations.${m.database} must not be empty (example: ["npm","run","prisma:migrate-deploy"])`);
+            if (m.command.length === 0) throw componentError(this, "Migrations", name, `migrations.${m.database} must not be empty (example: ["npm","run","prisma:migrate-deploy"])`);
         }
 
         for (const m of args.migrations) {

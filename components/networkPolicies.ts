@@ -29,6 +29,7 @@ import { callProblems, callersOf, clientsOf, dataStoresOf, externalApisOf, type 
 import type { ProcessSpec } from "../catalog/processes";
 import type { DatabaseName } from "./dataContract";
 import { selectorLabels } from "./serviceProcess";
+import { componentError } from "../config/errors";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
@@ -122,9 +123,9 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:platform:NetworkPolicies", name, {}, opts);
         const problems = callProblems(args.processes);
-        if (problems.length > 0) throw new pulumi.RunError(`NetworkPolicies ${name}: the catalog's calls are wrong:\n  ${problems.join("\n  ")}`);
+        if (problems.length > 0) throw componentError(this, "NetworkPolicies", name, `the catalog's calls are wrong:\n  ${problems.join("\n  ")}`);
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.ingressNamespace)) {
-            throw new pulumi.RunError(`NetworkPolicies ${name}: edge.ingressNamespace must be a namespace name (DNS-1123 label), got ${JSON.stringify(args.ingressNamespace)}`);
+            throw componentError(this, "NetworkPolicies", name, `edge.ingressNamespace must be a namespace name (DNS-1123 label), got ${JSON.stringify(args.ingressNamespace)}`);
         }
         const labels = { [labelKeys.partOf]: partOf, [labelKeys.managedBy]: "pulumi", [labelKeys.component]: "network-policy" };
         const declare = (resource: string, policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec, dependsOn?: pulumi.Resource[]) => {

@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlarmSpec } from "./alarms";
+import { componentError } from "../config/errors";
 
 export interface DashboardSection {
     /** Heading of the row (`Postgres app`, `Queue Redis`, `Health checks`). */
@@ -59,7 +60,7 @@ export class OperationsDashboard extends pulumi.ComponentResource {
 
     constructor(name: string, args: OperationsDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:operations:OperationsDashboard", name, {}, opts);
-        if (args.sections.length === 0) throw new pulumi.RunError(`OperationsDashboard ${name}: nothing to show`);
+        if (args.sections.length === 0) throw componentError(this, "OperationsDashboard", name, `nothing to show`);
         this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
             dashboardName: args.dashboardName,
             dashboardBody: dashboardBody(args.sections),

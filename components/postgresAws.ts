@@ -24,6 +24,7 @@ import { postgresMajor, postgresParameterFamily } from "../config/data";
 import { awsLimits, environmentFloors, type Environment } from "../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, postgresUrl, type DatabaseName, type PostgresConnection } from "./dataContract";
+import { componentError } from "../config/errors";
 
 export interface PostgresAwsArgs {
     /** The stack's environment; production protects the instance and requires the guides' settings. */
@@ -158,7 +159,7 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
     constructor(name: string, args: PostgresAwsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresAws", name, {}, opts);
         const problems = postgresAwsProblems(args);
-        if (problems.length > 0) throw new pulumi.RunError(`PostgresAws ${name}: ${problems.join("; ")}`);
+        if (problems.length > 0) throw componentError(this, "PostgresAws", name, `${problems.join("; ")}`);
 
         const s = args.settings;
         this.settings = s;

@@ -19,6 +19,7 @@ import type { InClusterSettings } from "../config/data";
 import { isDnsLabel, postgresUrl, type DatabaseName, type PostgresConnection } from "./dataContract";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 import { postgresNames, postgresPort } from "./postgresAws";
+import { componentError } from "../config/errors";
 
 export interface PostgresInClusterArgs {
     /** Which database this StatefulSet holds. */
@@ -65,7 +66,7 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
         // Fixed object names: a replaced StatefulSet finds its PersistentVolumeClaim (data-<name>-0) again.
         // StatefulSet names stay within 52 characters so pod labels (name + revision hash) fit in 63.
         if (!isDnsLabel(name, 52)) {
-            throw new pulumi.RunError(`PostgresInCluster ${name}: the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`);
+            throw componentError(this, "PostgresInCluster", name, `the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`);
         }
         const s = args.settings;
         const names = postgresNames(args.database);

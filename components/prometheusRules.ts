@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import type { ProcessSpec } from "../catalog/processes";
 import { runbook, type RunbookAction } from "../config/monitoring";
+import { componentError } from "../config/errors";
 
 export interface PrometheusRule {
     readonly alert: string;
@@ -105,7 +106,7 @@ export class PrometheusRules extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusRulesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:operations:PrometheusRules", name, {}, opts);
-        if (args.processes.length === 0) throw new pulumi.RunError(`PrometheusRules ${name}: no process to watch`);
+        if (args.processes.length === 0) throw componentError(this, "PrometheusRules", name, `no process to watch`);
         this.rule = new k8s.apiextensions.CustomResource(`${name}-rule`, {
             apiVersion: "monitoring.coreos.com/v1",
             kind: "PrometheusRule",

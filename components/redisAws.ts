@@ -11,6 +11,7 @@ import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings }
 import { environmentFloors, type Environment } from "../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, redisUrl, type RedisConnection } from "./dataContract";
+import { componentError } from "../config/errors";
 
 export interface RedisAwsArgs {
     /** The stack's environment; production protects the group and requires failover and multi-AZ. */
@@ -71,7 +72,7 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
     constructor(name: string, args: RedisAwsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:RedisAws", name, {}, opts);
         const problems = redisAwsProblems(args);
-        if (problems.length > 0) throw new pulumi.RunError(`RedisAws ${name}: ${problems.join("; ")}`);
+        if (problems.length > 0) throw componentError(this, "RedisAws", name, `${problems.join("; ")}`);
 
         const s = args.settings;
         this.multiAz = s.multiAz;

@@ -16,6 +16,7 @@ import type { InClusterSettings, RedisSettings } from "../config/data";
 import { isDnsLabel, redisUrl, type RedisConnection } from "./dataContract";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 import { redisPort } from "./redisAws";
+import { componentError } from "../config/errors";
 
 export interface RedisInClusterArgs {
     /** Namespace of the StatefulSet, its Service and Secret. */
@@ -74,10 +75,10 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
     constructor(name: string, args: RedisInClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:RedisInCluster", name, {}, opts);
         if (!isDnsLabel(name, 52)) {
-            throw new pulumi.RunError(`RedisInCluster ${name}: the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`);
+            throw componentError(this, "RedisInCluster", name, `the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`);
         }
         if (!/^[1-9]\d*(kb|mb|gb)$/.test(args.maxmemory)) {
-            throw new pulumi.RunError(`RedisInCluster ${name}: data.redis.maxmemory must be a size such as 256mb, got ${JSON.stringify(args.maxmemory)}`);
+            throw componentError(this, "RedisInCluster", name, `data.redis.maxmemory must be a size such as 256mb, got ${JSON.stringify(args.maxmemory)}`);
         }
         const labels = redisLabels(name);
         const selector = { [labelKeys.name]: "redis", "app.kubernetes.io/instance": name };

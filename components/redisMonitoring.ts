@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlarmThresholds } from "../config/monitoring";
 import { metricAlarmArgs, window, type AlarmSpec } from "./alarms";
+import { componentError } from "../config/errors";
 
 export interface RedisMonitoringArgs {
     /** The replication group's id. */
@@ -88,7 +89,7 @@ export class RedisMonitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:operations:RedisMonitoring", name, {}, opts);
-        if (!Number.isInteger(args.nodeCount) || args.nodeCount < 1) throw new pulumi.RunError(`RedisMonitoring ${name}: nodeCount must be a positive integer, got ${args.nodeCount}`);
+        if (!Number.isInteger(args.nodeCount) || args.nodeCount < 1) throw componentError(this, "RedisMonitoring", name, `nodeCount must be a positive integer, got ${args.nodeCount}`);
         const replicated = args.nodeCount > 1;
         const specs = Array.from({ length: args.nodeCount }, (_, i) => redisAlarmSpecs({
             label: String(i + 1).padStart(3, "0"),

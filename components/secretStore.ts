@@ -19,6 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dataProtectionDefaults } from "../catalog/guardrails";
 import type { PlatformConfig } from "../config/load";
 import { dataResourceOptions, isDnsLabel, type SecretAccessOutputs, type StackKeyOutputs } from "./dataContract";
+import { componentError } from "../config/errors";
 
 export interface ProcessSecrets {
     /** Catalog process name; also its ServiceAccount's name. */
@@ -121,12 +122,12 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
         const cfg = args.config;
         const network = cfg.data.aws;
         if (cfg.data.provider !== "aws" || network === undefined) {
-            throw new pulumi.RunError(`SecretStore ${name}: data.provider must be "aws" with data.aws set: Secrets Manager exists only on AWS stacks`);
+            throw componentError(this, "SecretStore", name, `data.provider must be "aws" with data.aws set: Secrets Manager exists only on AWS stacks`);
         }
         const seen = new Set<string>();
         for (const p of args.processSecrets) {
-            if (!isDnsLabel(p.process)) throw new pulumi.RunError(`SecretStore ${name}: process ${JSON.stringify(p.process)} must be a DNS-1123 label (it names a ServiceAccount)`);
-            if (seen.has(p.process)) throw new pulumi.RunError(`SecretStore ${name}: process ${p.process} is listed twice; give each process one entry`);
+            if (!isDnsLabel(p.process)) throw componentError(this, "SecretStore", name, `process ${JSON.stringify(p.process)} must be a DNS-1123 label (it names a ServiceAccount)`);
+            if (seen.has(p.process)) throw componentError(this, "SecretStore", name, `process ${p.process} is listed twice; give each process one entry`);
             seen.add(p.process);
         }
         const providerArn = network.clusterOidcProviderArn;

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { describeCheck, notShallowReason, type HealthCheck, type ProcessSpec } from "../catalog/processes";
 import type { TopologySpread } from "../config/defaults";
+import { componentError } from "../config/errors";
 import { rolloutMaxSurge } from "../config/defaults";
 import type { ResolvedService } from "../config/load";
 import type { ProcessEnv } from "./environment";
@@ -69,7 +70,7 @@ export function probesFor(service: ResolvedService): { startupProbe: Probe; read
         for (const [probe, { check }] of [["startup", http.startup], ["liveness", http.liveness]] as const) {
             const reason = notShallowReason(check, http);
             // A deep liveness check turns a dependency outage into a restart of every pod.
-            if (reason) throw new Error(`${service.spec.name}: the catalog's ${probe} check (${describeCheck(check)}) must be shallow, but ${reason}; use a shallow endpoint or tcpSocket`);
+            if (reason) throw new pulumi.RunError(`${service.spec.name}: the catalog's ${probe} check (${describeCheck(check)}) must be shallow, but ${reason}; use a shallow endpoint or tcpSocket`);
         }
         return {
             // Up to 5 minutes to start (migrations have already run; this covers cold caches).
@@ -78,7 +79,7 @@ export function probesFor(service: ResolvedService): { startupProbe: Probe; read
             livenessProbe: { ...handlerFor(http.liveness.check), periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
         };
     }
-    if (!service.livenessCommand) throw new Error(`${service.spec.name} has neither HTTP health endpoints nor a liveness command`);
+    if (!service.livenessCommand) throw new pulumi.RunError(`${service.spec.name} has neither HTTP health endpoints nor a liveness command`);
     // One shallow exec check for all three: a background process serves nothing to be ready for, and
     // its queue health is watched through web's heartbeat endpoint, never by restarting it.
     const exec = { exec: { command: [...service.livenessCommand] } };
@@ -144,9 +145,9 @@ export class ServiceProcess extends pulumi.ComponentResource {
         const { service, namespace } = args;
         const spec = service.spec;
         if (spec.scaling === "singleton" && service.replicas !== 1) {
-            throw new Error(`${spec.name} is a singleton and must run exactly 1 replica, got ${service.replicas}`);
+            throw componentError(this, "ServiceProcess", name, `${spec.name} is a singleton and must run exactly 1 replica, got ${service.replicas}`);
         }
-        if (spec.http && spec.port === undefined) throw new Error(`${spec.name} serves HTTP but its catalog entry has no port`);
+        if (spec.http && spec.port === undefined) throw componentError(this, "ServiceProcess", name, `${spec.name} serves HTTP but its catalog entry has no port`);
         this.spec = spec;
         const labels = processLabels(spec);
         const metadata = { namespace, labels };

@@ -95,7 +95,7 @@ export function smokeProbeEnvironment(args: SmokeProbesArgs): Record<string, pul
  * are checked by the probe CLI itself, which exits 2 with the same kind of message.
  */
 export function validateSmokeProbesArgs(name: string, args: SmokeProbesArgs): void {
-    const problem = (text: string): Error => new Error(`SmokeProbes "${name}": ${text}`);
+    const problem = (text: string): Error => new pulumi.RunError(`SmokeProbes ${name}: ${text}`);
     if (typeof args.enabled !== "boolean") {
         throw problem("enabled must be true or false; pass false for stacks that only render manifests");
     }
@@ -129,7 +129,7 @@ export function repositoryRoot(start: string = __dirname): string {
             return directory;
         }
         if (path.dirname(directory) === directory) {
-            throw new Error(`SmokeProbes: no package.json above ${start}; run the program from a checkout of the repository`);
+            throw new pulumi.RunError(`SmokeProbes: no package.json above ${start}; run the program from a checkout of the repository`);
         }
     }
 }

@@ -11,6 +11,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsLimits, dataProtectionDefaults, environmentFloors, kmsRotationPeriodDays, type Environment } from "../catalog/guardrails";
 import { dataResourceOptions, type StackKeyOutputs } from "./dataContract";
+import { componentError } from "../config/errors";
 
 export interface StackKeyArgs {
     /** The stack's environment: its deletion-window floor (catalog/guardrails.ts), and production protects the key. */
@@ -100,7 +101,7 @@ export class StackKey extends pulumi.ComponentResource implements StackKeyOutput
     constructor(name: string, args: StackKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:StackKey", name, {}, opts);
         const problems = stackKeyProblems(args.environment, args);
-        if (problems.length > 0) throw new pulumi.RunError(`StackKey ${name}: ${problems.join("; ")}`);
+        if (problems.length > 0) throw componentError(this, "StackKey", name, `${problems.join("; ")}`);
 
         const deletionWindowInDays = args.deletionWindowInDays ?? dataProtectionDefaults[args.environment].kmsDeletionWindowDays;
         // The account that deploys the key administers it (AWS refuses a policy that locks the caller out).

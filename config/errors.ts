@@ -22,6 +22,18 @@ export class ConfigError extends pulumi.RunError {
 /** Production's data-protection defaults, which the examples quote. */
 const protection = dataProtectionDefaults.production;
 
+/**
+ * The one error convention of the program: config refuses with a `ConfigError` (a RunError, one line
+ * per problem); a component refuses its args with `componentError`, whose message starts
+ * `<Kind> <name>: ` and which Pulumi attaches to the component, printed without a stack trace (the
+ * message names the key and the fix). Free functions that check config outside any component throw
+ * a `pulumi.RunError` with the same `<Kind> <name>: ` prefix where there is a kind to name.
+ */
+export function componentError(component: pulumi.Resource, kind: string, name: string, message: string): pulumi.ResourceError {
+    const hideStack = true;
+    return new pulumi.ResourceError(`${kind} ${name}: ${message}`, component, hideStack);
+}
+
 /** Example values, by key pattern (`*` stands for one key segment). First match wins. */
 const examples: ReadonlyArray<readonly [string, string]> = [
     ["environment", "production"],

@@ -146,7 +146,7 @@ describe("GithubDeployRole", () => {
         for (const r of refusals) {
             it(r.what, () => {
                 assert.throws(() => new m.GithubDeployRole("bad", r.args()), (err: Error) => {
-                    assert.match(err.message, /^GithubDeployRole "bad" is misconfigured:/);
+                    assert.match(err.message, /^GithubDeployRole bad: misconfigured:/);
                     assert.match(err.message, r.message);
                     return true;
                 });

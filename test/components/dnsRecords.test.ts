@@ -62,7 +62,7 @@ describe("DnsRecords", () => {
         const known = statusHostname(ingress({ loadBalancer: { ingress: [{ hostname: "lb.elb.eu-west-1.amazonaws.com" }] } }), "api.example.com");
         assert.strictEqual(await (known as any).promise(), "lb.elb.eu-west-1.amazonaws.com");
         const missing = statusHostname(ingress({ loadBalancer: {} }), "api.example.com");
-        await assert.rejects((missing as any).promise(), /Ingress of api\.example\.com reports no load balancer hostname.*set dns\.loadBalancerHostname/);
+        await assert.rejects((missing as any).promise(), /Ingress api\.example\.com: reports no load balancer hostname.*set dns\.loadBalancerHostname/);
     });
 
     it("refuses a host outside the domain and a host twice", () => {

@@ -150,13 +150,13 @@ describe("SmokeProbes component", () => {
                 assert.throws(
                     () => new module.SmokeProbes("bad-smoke", args({ deadlineSeconds })),
                     (error: Error) =>
-                        /^SmokeProbes "bad-smoke": deadlineSeconds must be from 1 to 3600 \(got [^)]+\); it bounds the whole probe run/.test(error.message),
+                        /^SmokeProbes bad-smoke: deadlineSeconds must be from 1 to 3600 \(got [^)]+\); it bounds the whole probe run/.test(error.message),
                 );
             });
         }
 
         it("an enabled probe with nothing to wait for", () => {
-            assert.throws(() => new module.SmokeProbes("early-smoke", args({ dependsOn: [] })), /SmokeProbes "early-smoke": dependsOn is empty; pass the workloads of the rollout/);
+            assert.throws(() => new module.SmokeProbes("early-smoke", args({ dependsOn: [] })), /SmokeProbes early-smoke: dependsOn is empty; pass the workloads of the rollout/);
         });
 
         it("a plain-HTTP portal", () => {
