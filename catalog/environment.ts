@@ -1,5 +1,5 @@
 /**
- * The environment and secret matrix of DESIGN.md, declared once: which variable reaches which process
+ * The environment and secret matrix (the guides' env tables), declared once: which variable reaches which process
  * (through the process's env groups in processes.ts), whether it is secret, and where its value
  * comes from. Components read it to build each process's env and Kubernetes Secret; the policy pack
  * reads it to know which names are secret; tests read it to assert scoping.

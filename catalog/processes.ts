@@ -55,7 +55,7 @@ export interface HealthEndpoint {
  * Health of a process that serves HTTP. Liveness asks "is this process alive" and a failure restarts
  * the container; readiness asks "may it take traffic" and a failure only takes the pod out of its
  * Service. So readiness may check dependencies, liveness must not: a database outage behind a deep
- * liveness check would restart every pod at once (DESIGN.md, issue 10). The startup probe only holds
+ * liveness check would restart every pod at once (issue 10). The startup probe only holds
  * liveness back while the process boots, so it is shallow too: a pod starting during an outage must
  * not be killed in a loop. `components/serviceProcess.ts` refuses a liveness or startup check on a
  * non-shallow endpoint, and the `shallow-liveness` policy reports one on any product workload.

@@ -54,8 +54,6 @@ export function tlsSecretName(process: string): string {
 }
 
 export class Edge extends pulumi.ComponentResource {
-    /** Public HTTPS URL per process. */
-    readonly urls: Record<string, string>;
     /** The Ingress per public host (DNS records read their load balancer address). */
     readonly ingresses: { readonly process: string; readonly host: string; readonly ingress: k8s.networking.v1.Ingress }[] = [];
 
@@ -74,7 +72,6 @@ export class Edge extends pulumi.ComponentResource {
             data: { "Strict-Transport-Security": hstsHeader(args.hstsMaxAgeSeconds) },
         }, { parent: this });
 
-        this.urls = {};
         for (const route of args.routes) {
             const ingress = new k8s.networking.v1.Ingress(`${name}-${route.process}`, {
                 metadata: {
@@ -105,9 +102,8 @@ export class Edge extends pulumi.ComponentResource {
                 },
             }, { parent: this });
             this.ingresses.push({ process: route.process, host: route.host, ingress });
-            this.urls[route.process] = `https://${route.host}`;
         }
 
-        this.registerOutputs({ urls: this.urls });
+        this.registerOutputs({ hosts: args.routes.map((r) => r.host) });
     }
 }

@@ -55,8 +55,6 @@ export function pgIsReady(user: string, database: string): string[] {
 export class PostgresInCluster extends pulumi.ComponentResource implements PostgresConnection {
     readonly url: pulumi.Output<string>;
     readonly directUrl: pulumi.Output<string>;
-    /** Kubernetes name of the StatefulSet, Service and Secret (the component's name). */
-    readonly objectName: string;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     /** Labels that select the database's pod (its NetworkPolicy and its clients' egress use them). */
     readonly podSelector: Readonly<Record<string, string>>;
@@ -72,7 +70,6 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
         const names = postgresNames(args.database);
         const labels = postgresLabels(name, args.database);
         const selector = { [labelKeys.name]: labels[labelKeys.name]!, "app.kubernetes.io/instance": name };
-        this.objectName = name;
         this.podSelector = selector;
 
         // The image applies POSTGRES_PASSWORD only when it initialises an empty volume, so this password

@@ -66,8 +66,6 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
     readonly port: pulumi.Output<string>;
     readonly password: pulumi.Output<string>;
     readonly tls: pulumi.Output<string>;
-    /** Kubernetes name of the StatefulSet, Service and Secret (the component's name). */
-    readonly objectName: string;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     /** Labels that select the Redis pod (its NetworkPolicy and its clients' egress use them). */
     readonly podSelector: Readonly<Record<string, string>>;
@@ -83,7 +81,6 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
         const labels = redisLabels(name);
         const selector = { [labelKeys.name]: "redis", "app.kubernetes.io/instance": name };
         this.podSelector = selector;
-        this.objectName = name;
 
         const password = new GeneratedSecret(`${name}-password`, {
             length: 32,

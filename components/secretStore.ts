@@ -111,7 +111,6 @@ export function secretJson(values: Record<string, string>): string {
 
 export class SecretStore extends pulumi.ComponentResource implements SecretAccessOutputs {
     private readonly roles = new Map<string, aws.iam.Role>();
-    private readonly secrets = new Map<string, aws.secretsmanager.Secret>();
 
     constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         // The args hold every credential of the stack: never recorded as component inputs.
@@ -164,7 +163,6 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
             }, { parent: this });
 
             this.roles.set(p.process, role);
-            this.secrets.set(p.process, secret);
         }
         this.registerOutputs({});
     }
@@ -173,11 +171,6 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
     serviceAccountAnnotations(process: string): Record<string, pulumi.Input<string>> {
         const role = this.roles.get(process);
         return role ? { "eks.amazonaws.com/role-arn": role.arn } : {};
-    }
-
-    /** ARN of the process's secret (for an env var naming it, if the app wants one). */
-    secretArn(process: string): pulumi.Output<string> | undefined {
-        return this.secrets.get(process)?.arn;
     }
 }
 

@@ -35,7 +35,7 @@ describe("Edge", () => {
             assert.strictEqual(ingress.inputs.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
             assert.strictEqual(spec.ingressClassName, "nginx");
         }
-        assert.strictEqual(edge.urls.web, "https://api.example.com");
+        assert.deepStrictEqual(edge.ingresses.map((i) => [i.process, i.host]), routes.map((r) => [r.process, r.host]));
     });
 
     it("gives a watched path an exact Ingress path of its own ahead of the prefix, to the same backend", async () => {

@@ -60,7 +60,7 @@ describe("environment and secret matrix", () => {
         }
     });
 
-    it("routes each database to the processes DESIGN.md names", async () => {
+    it("routes each database to the processes the catalog's env groups name", async () => {
         const envs = envsOf(production);
         assert.strictEqual(await promiseOf(envs.get("identity")!.secret.DATABASE_URL!), "FAKE-identityDatabaseUrl");
         for (const name of ["web", "worker", "scheduler", "timers", "encryption-rotation"]) {
