@@ -50,14 +50,15 @@ function shutdown(p: ProcessSpec): string {
 /** One row per catalog entry; every cell comes from the catalog or the defaults it feeds. */
 export function renderProcessTable(catalog: readonly ProcessSpec[] = processCatalog): string {
     const header = [
-        "| process | image | command | readiness | liveness | startup | public host | scaling (default) | grace period | migrations first | calls |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| process | what it does | image | command | readiness | liveness | startup | public host | scaling (default) | grace period | migrations first | calls |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ];
     const exec = `exec ${code(defaultBackgroundLivenessCommand.join(" "))} (${code("services.<process>.livenessCommand")})`;
     const rows = catalog.map((p) =>
         "| " +
         [
             p.name,
+            p.description,
             p.image,
             p.command ? code(p.command.join(" ")) : "image entrypoint",
             p.http ? check(p.http.readiness.check) : "-",
@@ -68,7 +69,9 @@ export function renderProcessTable(catalog: readonly ProcessSpec[] = processCata
             shutdown(p),
             p.migratesBefore ?? "-",
             p.calls?.join(", ") ?? "-",
-        ].join(" | ") +
+        ]
+            .map((cell) => cell.replace(/\|/g, "\\|"))
+            .join(" | ") +
         " |",
     );
     return [...header, ...rows].join("\n");

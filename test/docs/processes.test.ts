@@ -31,10 +31,10 @@ describe("docs/processes.md process table (tools/processTable.ts)", () => {
         const changed: ProcessSpec[] = processCatalog.map((p) => (p === web ? { ...p, command: ["node", "dist/server.js"], publicHost: "www" } : p));
         const table = renderProcessTable(changed);
         assert.notStrictEqual(table, renderProcessTable());
-        assert.ok(table.includes("| web | app | `node dist/server.js` |"), table);
+        assert.ok(table.includes(`| web | ${web.description} | app | \`node dist/server.js\` |`), table);
         assert.ok(table.includes("`www.<domain>`"), table);
         const added = renderProcessTable([...processCatalog, { ...web, name: "admin", publicHost: "admin" }]);
-        assert.ok(added.split("\n").some((r) => r.startsWith("| admin | app |")), added);
+        assert.ok(added.split("\n").some((r) => r.startsWith(`| admin | ${web.description} | app |`)), added);
     });
 
     it("rewrites only what sits between the markers, and names the markers when they are missing", () => {
