@@ -128,7 +128,7 @@ export interface WatchedPath {
 export interface ProcessSpec {
     /** DNS-1123 name; also the `grownext.io/process` label and the `services.<name>` config key. */
     readonly name: string;
-    /** One sentence for the README and the preview tree. */
+    /** One sentence for the docs and the preview tree. */
     readonly description: string;
     readonly image: ImageName;
     /** Container command (Procfile-style); absent means the image's own entrypoint. */

@@ -6,7 +6,7 @@
  *
  * With `dns.provider: externalDns` nothing is declared here: the Ingresses carry the
  * `external-dns.alpha.kubernetes.io/hostname` annotation and the cluster's external-dns writes the
- * records. With `none` the records are a manual step (README: "DNS").
+ * records. With `none` the records are a manual step (docs/edge-and-network.md: "DNS").
  */
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";

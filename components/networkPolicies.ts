@@ -117,7 +117,7 @@ export function processIngress(spec: ProcessSpec, processes: readonly ProcessSpe
 }
 
 export class NetworkPolicies extends pulumi.ComponentResource {
-    /** Kubernetes names of the policies, for the README and tests. */
+    /** Kubernetes names of the policies, for the docs and tests. */
     readonly policyNames: string[] = [];
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -257,7 +257,7 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
                 .all([this.instance.address, this.instance.port, secretPassword])
                 .apply(([host, port, pw]) => postgresUrl({ user: names.user, password: pw, host, port, database: names.database, sslmode: "require" })),
         );
-        // No pooler in front of RDS: the direct URL is the same URL (README: "The data tier").
+        // No pooler in front of RDS: the direct URL is the same URL (docs/data-tier.md).
         this.directUrl = this.url;
         this.registerOutputs({ instance: this.instance.id, url: this.url });
     }

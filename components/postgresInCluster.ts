@@ -73,7 +73,7 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
         this.podSelector = selector;
 
         // The image applies POSTGRES_PASSWORD only when it initialises an empty volume, so this password
-        // is never rotated in place: reset a local database by deleting its claim (README: "The data tier").
+        // is never rotated in place: reset a local database by deleting its claim (docs/secrets.md, "Rotating keys and secrets").
         const password = new GeneratedSecret(`${name}-password`, { length: 32 }, { parent: this });
         const secretPassword = pulumi.secret(password.result);
 

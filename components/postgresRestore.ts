@@ -7,7 +7,7 @@
  * new instance and every process's secret changing; the source is neither modified nor replaced.
  *
  * The restored instance is protected in production like the source: restoring again to another time
- * means first deciding what becomes of this one (README: Restore runbook).
+ * means first deciding what becomes of this one (docs/operations.md: the restore runbook).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,6 +1,6 @@
 /**
  * The floors the config rules hold every stack to, as data in one place: config/rules.ts reads the
- * values, the README's config reference quotes `floorTable` (a test checks it does), and each
+ * values, docs/configuration.md quotes `floorTable` (a test checks it does), and each
  * error quotes the floor's `change` line so the operator knows the way out.
  *
  * The numbers are guardrail data (catalog/guardrails.ts: the data tier's floors, the public-replica

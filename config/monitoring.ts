@@ -4,7 +4,7 @@
  *
  * One home for every number: `alarmDefaults(environment)` is the per-environment thresholds table,
  * `monitoring.thresholds.*` in stack config overrides single values, and components, policies, the
- * dashboard and the README all read the resolved values from here. The runbook actions an alarm's
+ * dashboard and the docs all read the resolved values from here. The runbook actions an alarm's
  * description names live here too (`runbook`), quoted from the guides.
  */
 import { z } from "zod";
@@ -34,7 +34,7 @@ export const runbook = {
     postgresWal:
         "Production Readiness guide §4: transaction logs pile up when a replication slot or archiving is stuck. Drop unused replication slots (pg_replication_slots) and check the RDS events.",
     rdsEvent:
-        "Production Readiness guide §4/§5 (backups, RTO 4 h): confirm the failover or recovery completed and the backup ran; if data was lost, restore to a point in time (README: Restore runbook).",
+        "Production Readiness guide §4/§5 (backups, RTO 4 h): confirm the failover or recovery completed and the backup ran; if data was lost, restore to a point in time (docs/operations.md: the restore runbook).",
 } as const;
 export type RunbookAction = keyof typeof runbook;
 

@@ -17,7 +17,7 @@ export const recoveryDefaults: Record<Environment, { rpoMinutes: number; rtoHour
     production: { rpoMinutes: 60, rtoHours: 4 },
 };
 
-/** What the stores can do, as data the checks and the README share. */
+/** What the stores can do, as data the checks and the docs share. */
 export const recoveryFacts = {
     /** RDS archives transaction logs every 5 minutes: the latest restorable time trails by up to that. */
     rdsPitrLagMinutes: 5,
@@ -43,7 +43,7 @@ export const recoveryConfigShape = {
     rpoMinutes: z.number().int().min(1).max(10080).optional(),
     /** Recovery time objective: service is back within this many hours. */
     rtoHours: z.number().min(0.25).max(168).optional(),
-    /** Point-in-time restores by database (`app`, `identity`): README "Restore runbook". */
+    /** Point-in-time restores by database (`app`, `identity`): docs/operations.md, the restore runbook. */
     restore: z.object({ app: restoreConfig.optional(), identity: restoreConfig.optional() }).strict().optional(),
 };
 

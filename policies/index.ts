@@ -1,6 +1,6 @@
 /**
  * The GrowNext CrossGuard pack: assembles the policies (one per file) into the PolicyPack.
- * Run it with `pulumi preview --policy-pack policies`; see README.md for per-stack config.
+ * Run it with `pulumi preview --policy-pack policies`; see docs/policy-pack.md for per-stack config.
  */
 import { PolicyPack } from "@pulumi/policy";
 import { elasticacheEncryptionAndAuth } from "./data/elasticache-encryption-and-auth";

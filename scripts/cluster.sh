@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local stack's Kubernetes cluster: a real API server (etcd, kube-apiserver, controller-manager,
 # scheduler) with a kwok node whose pods turn Running and Ready without a container runtime. The
-# binaries come from scripts/cluster-toolchain.sh (built from Go modules, cached under ~/.cache).
+# binaries come from tools/cluster-toolchain.sh (built from Go modules, cached under ~/.cache).
 #
 #   bash scripts/cluster.sh up        start the cluster, or reuse the running one; last stdout line:
 #                                     the kubeconfig path
@@ -42,7 +42,7 @@ KUBECONFIG_FILE="$STATE/$NAME.kubeconfig"
 CLUSTER_DIR="$KWOK_WORKDIR/clusters/$NAME"
 
 cluster_bin() {
-  BIN="$(bash "$REPO_ROOT/scripts/cluster-toolchain.sh")" || die "the cluster binaries could not be built"
+  BIN="$(bash "$REPO_ROOT/tools/cluster-toolchain.sh")" || die "the cluster binaries could not be built"
   STAGES_DIR="$(dirname "$BIN")/stages"
   export PATH="$BIN:$PATH"
 }

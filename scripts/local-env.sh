@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
-bin="$(bash scripts/toolchain.sh)"
+bin="$(bash tools/toolchain.sh)"
 export PATH="$bin:$PATH"
 [[ -d "$(dirname "$bin")/pulumi-home" ]] && export PULUMI_HOME="$(dirname "$bin")/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true

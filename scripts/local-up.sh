@@ -7,7 +7,7 @@
 #   npm run local:up -- --render           render the manifests to rendered/local instead
 #   npm run local:up -- <pulumi up flags>  e.g. --diff, --refresh
 #
-# Uses a pulumi already on PATH, or builds one from Go modules (scripts/toolchain.sh, cached under
+# Uses a pulumi already on PATH, or builds one from Go modules (tools/toolchain.sh, cached under
 # ~/.cache, which builds the cluster's binaries too). State lives in a file backend under
 # .pulumi-state/ (git-ignored); secrets use a passphrase (PULUMI_CONFIG_PASSPHRASE, default below:
 # the local stack holds no real credentials). The policy pack runs on the update, as CI runs it on
@@ -36,7 +36,7 @@ if [[ "$TARGET" == cluster ]]; then
   kubeconfig="$(bash scripts/cluster.sh up | tail -n 1)"
   config_file="$(local_cluster_config "$kubeconfig")"
   CONFIG_ARGS=(--config-file "$config_file")
-  echo "Target: the local cluster: KUBECONFIG=$kubeconfig $(bash scripts/cluster-toolchain.sh 2>/dev/null)/kubectl get pods -n grownext" >&2
+  echo "Target: the local cluster: KUBECONFIG=$kubeconfig $(bash tools/cluster-toolchain.sh 2>/dev/null)/kubectl get pods -n grownext" >&2
 else
   echo "Target: manifests rendered to rendered/local (no cluster)" >&2
 fi

@@ -35,7 +35,7 @@ function checkPulumiSettings(s) {
     const stackFile = `Pulumi.${s.stackName}.yaml`;
 
     if (!s.roleArn) {
-        errors.push(`the ${s.roleVariable} variable is not set: set it to the role ARN that ci-oidc exported for this job (see README.md, "CI/CD")`);
+        errors.push(`the ${s.roleVariable} variable is not set: set it to the role ARN that ci-oidc exported for this job (see docs/ci-cd.md)`);
     } else if (!roleArnPattern.test(s.roleArn)) {
         errors.push(`${s.roleVariable} must be an IAM role ARN like arn:aws:iam::123456789012:role/name (got "${s.roleArn}")`);
     }

@@ -41,7 +41,7 @@ export async function benchEnginePreview(runs = 3): Promise<{ localMs: number; e
     return { localMs: measure(), emptyMs: measure(floorProgram) };
 }
 
-/** Whether scripts/cluster-toolchain.sh has finished a build (the bench never builds the cluster). */
+/** Whether tools/cluster-toolchain.sh has finished a build (the bench never builds the cluster). */
 function clusterBuilt(): boolean {
     const cache = process.env.PULUMI_TOOLCHAIN_CACHE ?? path.join(os.homedir(), ".cache", "grownext-pulumi");
     return fs.existsSync(cache) && fs.readdirSync(cache).some((d) => d.startsWith("cluster-") && fs.existsSync(path.join(cache, d, "done", "stages")));

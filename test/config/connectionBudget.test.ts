@@ -145,19 +145,23 @@ describe("connection budget (config/connectionBudget.ts)", () => {
     });
 });
 
-describe("connection budget in the README", () => {
+describe("connection budget in docs/configuration.md", () => {
     it("quotes production's default arithmetic row by row, as the code computes it", () => {
-        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+        const doc = fs.readFileSync(path.join(repoRoot, "docs", "configuration.md"), "utf8");
+        const start = doc.indexOf("## The connection budget");
+        assert.ok(start >= 0, "docs/configuration.md has a 'The connection budget' section");
+        const end = doc.indexOf("\n## ", start + 1);
+        const section = doc.slice(start, end < 0 ? undefined : end);
         // The committed production stack's data settings, with every process on its defaults.
         const { values } = stackValues("production");
         const cfg = { environment: "production", data: values.data, monitoring: values.monitoring ?? {}, services: {} } as unknown as Parameters<typeof connectionBudgets>[0];
         for (const b of connectionBudgets(cfg, processCatalog)) {
             for (const l of b.lines) {
                 const row = `| ${b.database} | ${l.process} | ${l.pods} | ${l.clients} x ${l.poolSize} | ${l.connections} |`;
-                assert.ok(readme.includes(row), `README misses or misquotes:\n${row}`);
+                assert.ok(section.includes(row), `docs/configuration.md misses or misquotes:\n${row}`);
             }
             const total = `| ${b.database} | **total** | | | **${b.total} of ${b.maxConnections! - b.headroom}** |`;
-            assert.ok(readme.includes(total), `README misses or misquotes:\n${total}`);
+            assert.ok(section.includes(total), `docs/configuration.md misses or misquotes:\n${total}`);
         }
     });
 });

@@ -1,5 +1,5 @@
 /**
- * The floors are data (config/floors.ts): the README quotes every row, the defaults sit on or above
+ * The floors are data (config/floors.ts): docs/configuration.md quotes every row, the defaults sit on or above
  * them, and the stack-name check reads words, not substrings.
  */
 import * as assert from "assert";
@@ -14,21 +14,22 @@ import { environmentNamedBy } from "../../config/rules";
 import { edgeConfig, environments } from "../../config/schema";
 import { repoRoot } from "../helpers/stack";
 
-function configReference(): string {
-    const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
-    const start = readme.indexOf("## Config reference");
-    const end = readme.indexOf("\n## ", start + 1);
-    assert.ok(start >= 0 && end > start, "README has a Config reference section");
-    return readme.slice(start, end);
+/** The floors section of docs/configuration.md, up to the next section of its level. */
+function floorsSection(): string {
+    const doc = fs.readFileSync(path.join(repoRoot, "docs", "configuration.md"), "utf8");
+    const start = doc.indexOf("## Production floors and how to change them");
+    const end = doc.indexOf("\n## ", start + 1);
+    assert.ok(start >= 0 && end > start, "docs/configuration.md has a 'Production floors and how to change them' section");
+    return doc.slice(start, end);
 }
 
 describe("floors (config/floors.ts)", () => {
-    it("the README's config reference quotes every floor: key, where it binds, what it requires, how to change it", () => {
-        const section = configReference();
+    it("docs/configuration.md quotes every floor: key, where it binds, what it requires, how to change it", () => {
+        const section = floorsSection();
         for (const f of floorTable) {
             const binds = f.environments === "all" ? "all" : f.environments.join(", ");
             const row = `| \`${f.key}\` | ${binds} | ${f.rule} | ${f.change} |`;
-            assert.ok(section.includes(row), `README misses or misquotes:\n${row}`);
+            assert.ok(section.includes(row), `docs/configuration.md misses or misquotes:\n${row}`);
         }
     });
 

@@ -297,7 +297,7 @@ describe("the real engine on a real API server (local cluster)", function () {
         assert.notStrictEqual(newRs.metadata.name, rsBefore.metadata.name, "a new ReplicaSet was tried");
         assert.ok(!newRs.status.readyReplicas, "the never-ready ReplicaSet has no ready pod");
 
-        // The README's rollback: re-run up with the previous config.
+        // The rollback runbook (docs/operations.md): re-run up with the previous config.
         setConfig("--path", "images.portal", previousImage);
         ok(up("rollback").r, "pulumi up with the previous config");
         const after = currentReplicaSets(cluster).get(name);

@@ -1,6 +1,6 @@
 /**
  * The local cluster for the real-engine tests and the bench: start it (scripts/cluster.sh, built by
- * scripts/cluster-toolchain.sh), run kubectl against it, and point a workspace's local stack at it.
+ * tools/cluster-toolchain.sh), run kubectl against it, and point a workspace's local stack at it.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -23,7 +23,7 @@ function script(args: string[], env: NodeJS.ProcessEnv): string {
 export function startCluster(name: string): Cluster {
     const env = { ...process.env, GROWNEXT_CLUSTER_NAME: name };
     const kubeconfig = script([path.join("scripts", "cluster.sh"), "up"], env);
-    const bin = script([path.join("scripts", "cluster-toolchain.sh")], env);
+    const bin = script([path.join("tools", "cluster-toolchain.sh")], env);
     return { name, kubeconfig, bin };
 }
 

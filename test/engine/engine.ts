@@ -16,8 +16,8 @@ export const repoRoot = path.resolve(__dirname, "..", "..");
  */
 export function toolchainEnv(opts: { cluster?: boolean } = {}): NodeJS.ProcessEnv {
     const buildEnv = opts.cluster === false ? { ...process.env, PULUMI_TOOLCHAIN_CLUSTER: "0" } : process.env;
-    const result = spawnSync("bash", [path.join(repoRoot, "scripts", "toolchain.sh")], { encoding: "utf8", env: buildEnv, stdio: ["ignore", "pipe", "inherit"] });
-    if (result.status !== 0) throw new Error(`scripts/toolchain.sh failed with exit code ${result.status}`);
+    const result = spawnSync("bash", [path.join(repoRoot, "tools", "toolchain.sh")], { encoding: "utf8", env: buildEnv, stdio: ["ignore", "pipe", "inherit"] });
+    if (result.status !== 0) throw new Error(`tools/toolchain.sh failed with exit code ${result.status}`);
     const bin = result.stdout.trim().split("\n").pop()!;
     const env: NodeJS.ProcessEnv = {
         ...process.env,

@@ -1,5 +1,5 @@
 /**
- * The real Pulumi engine (built from Go modules by scripts/toolchain.sh) on the local stack: preview,
+ * The real Pulumi engine (built from Go modules by tools/toolchain.sh) on the local stack: preview,
  * up rendering the manifests, an idempotent second up, the policy pack enforced by the CLI, secrets
  * encrypted in state, and destroy. Runs on a temporary copy of the project with a file backend.
  */

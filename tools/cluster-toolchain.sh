@@ -4,11 +4,11 @@
 # turn Running and Ready without a container runtime). The local stack's default target and the
 # engine tests run on it (scripts/cluster.sh starts it). Nothing here downloads a prebuilt binary.
 #
-#   bash scripts/cluster-toolchain.sh      -> prints the bin directory (last line of stdout)
+#   bash tools/cluster-toolchain.sh      -> prints the bin directory (last line of stdout)
 #
 # stdout: only the bin directory. Progress (what is being built, roughly how long is left) on stderr.
 #
-# Environment knobs (shared with scripts/toolchain.sh):
+# Environment knobs (shared with tools/toolchain.sh):
 #   PULUMI_TOOLCHAIN_CACHE   cache root (default ~/.cache/grownext-pulumi); the Go module and build
 #                            caches (<cache>/go) are shared with the Pulumi toolchain
 #
@@ -83,7 +83,7 @@ if all_built; then
   exit 0
 fi
 
-# Go environment: the same caches as scripts/toolchain.sh, so a fresh machine fills one directory.
+# Go environment: the same caches as tools/toolchain.sh, so a fresh machine fills one directory.
 export GOMODCACHE="$CACHE_ROOT/go/mod" GOCACHE="$CACHE_ROOT/go/build"
 export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
 cd "$KEY_DIR"
