@@ -51,6 +51,8 @@ export const envMatrix: readonly EnvVarSpec[] = [
     { name: "QUEUE_REDIS_PORT", group: "queue", secret: true, source: data("redisPort"), required: true },
     { name: "QUEUE_REDIS_PASSWORD", group: "queue", secret: true, source: data("redisPassword"), required: true },
     { name: "QUEUE_REDIS_TLS", group: "queue", secret: true, source: data("redisTls"), required: true },
+    // The cache's own Redis (evicting), never the queue's: flushing it must not touch BullMQ (issue 12).
+    { name: "CACHE_REDIS_URL", group: "cache", secret: true, source: data("cacheRedisUrl"), required: true },
     { name: "SUPABASE_URL", group: "supabaseServer", secret: false, source: config("supabase.url"), required: false },
     { name: "SUPABASE_ANON_KEY", group: "supabaseServer", secret: false, source: config("supabase.anonKey"), required: false },
     { name: "SUPABASE_SERVICE_ROLE_KEY", group: "supabaseServiceRole", secret: true, source: configSecret("supabaseServiceRoleKey"), required: false },
@@ -92,3 +94,6 @@ export function isSecretEnvName(name: string): boolean {
 
 /** The only processes the guides let hold the Supabase service-role key. */
 export const serviceRoleTrustedProcesses: readonly string[] = ["identity", "worker"];
+
+/** The Supabase service-role key's variable: only trusted processes may hold it. */
+export const serviceRoleKeyName = "SUPABASE_SERVICE_ROLE_KEY";

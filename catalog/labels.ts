@@ -11,6 +11,11 @@ export const labelKeys = {
     partOf: "app.kubernetes.io/part-of",
     component: "app.kubernetes.io/component",
     managedBy: "app.kubernetes.io/managed-by",
+    /**
+     * `queue` or `cache`: what a Redis is for, as a Kubernetes label and an AWS tag. The redis-noeviction
+     * policy tells the two apart by it (never by name); an unlabelled Redis is held to the queue's rule.
+     */
+    redisRole: "grownext.io/redis-role",
 } as const;
 
 export const partOf = "grownext";

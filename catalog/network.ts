@@ -8,10 +8,14 @@
  */
 import type { EnvGroup, ProcessSpec } from "./processes";
 
-/** The data stores of a stack: the two Postgres databases and the queue's Redis. */
-export type DataStoreName = "app" | "identity" | "queue";
+/** The data stores of a stack: the two Postgres databases, the queue's Redis and the cache's Redis. */
+export type DataStoreName = "app" | "identity" | "queue" | "cache";
 
-export const dataStoreNames: readonly DataStoreName[] = ["app", "identity", "queue"];
+export const dataStoreNames: readonly DataStoreName[] = ["app", "identity", "queue", "cache"];
+
+/** What a Redis is for (its `grownext.io/redis-role`): the BullMQ queue never evicts, the cache does. */
+export type RedisRole = Extract<DataStoreName, "queue" | "cache">;
+export const redisRoles: readonly RedisRole[] = ["queue", "cache"];
 
 /** Which store an env group connects to (`tasksDatabase` lives in the `app` database). */
 export const dataStoreOfGroup: Readonly<Partial<Record<EnvGroup, DataStoreName>>> = {
@@ -19,6 +23,7 @@ export const dataStoreOfGroup: Readonly<Partial<Record<EnvGroup, DataStoreName>>
     tasksDatabase: "app",
     identityDatabase: "identity",
     queue: "queue",
+    cache: "cache",
 };
 
 /** An external HTTPS API the guides name, and the env groups whose variables talk to it. */

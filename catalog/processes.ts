@@ -94,6 +94,7 @@ export type EnvGroup =
     | "identityDatabase"
     | "tasksDatabase"
     | "queue"
+    | "cache"
     | "supabaseServer"
     | "supabaseServiceRole"
     | "supabasePublic"
@@ -200,8 +201,10 @@ export const processCatalog: readonly ProcessSpec[] = [
             action: "Observability & Alerting guide (Stripe webhooks): check the signing secret (stripeWebhookSecret) against the " +
                 "endpoint's secret in the Stripe dashboard and rotate it if needed; once the backend is healthy, replay the failed events from the Stripe dashboard.",
         }],
+        // The backend's Redis "backs caching, rate limiting, concierge degradation" (Production Readiness guide §1):
+        // a cache of its own, apart from the BullMQ queue, so evicting or flushing it never touches a job.
         envGroups: [
-            "runtime", "appDatabase", "queue", "identityClient", "secretManager", "executor", "oauth",
+            "runtime", "appDatabase", "queue", "cache", "identityClient", "secretManager", "executor", "oauth",
             "stripe", "observability",
         ],
         scaling: "autoscaled",

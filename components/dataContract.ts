@@ -16,6 +16,7 @@ export const dataEnvKeys = [
     "redisPort",
     "redisPassword",
     "redisTls",
+    "cacheRedisUrl",
 ] as const;
 export type DataEnvKey = (typeof dataEnvKeys)[number];
 

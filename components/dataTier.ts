@@ -1,6 +1,7 @@
 /**
  * The data tier of one stack: Postgres (an `app` database, which is also the tasks database, and an
- * `identity` database), the queue's Redis, the migrations that gate each database's processes and,
+ * `identity` database), the queue's Redis and the cache's Redis (two instances, so flushing or
+ * evicting the cache never touches a queued job), the migrations that gate each database's processes and,
  * on AWS, the stack's rotating KMS key.
  *
  *  - `data.provider: aws` (staging, production): StackKey, one RDS instance per database
@@ -45,8 +46,8 @@ export interface DataTierArgs {
     readonly awsProvider?: aws.Provider;
 }
 
-/** The env-matrix refs from the two databases and Redis: `app` serves web, workers and tasks. */
-export function dataEnv(app: PostgresConnection, identity: PostgresConnection, redis: RedisConnection): Record<DataEnvKey, pulumi.Output<string>> {
+/** The env-matrix refs from the two databases and the two Redis: `app` serves web, workers and tasks. */
+export function dataEnv(app: PostgresConnection, identity: PostgresConnection, redis: RedisConnection, cache: Pick<RedisConnection, "url">): Record<DataEnvKey, pulumi.Output<string>> {
     const env: Record<DataEnvKey, pulumi.Output<string>> = {
         appDatabaseUrl: app.url,
         identityDatabaseUrl: identity.url,
@@ -57,6 +58,7 @@ export function dataEnv(app: PostgresConnection, identity: PostgresConnection, r
         redisPort: redis.port,
         redisPassword: redis.password,
         redisTls: redis.tls,
+        cacheRedisUrl: cache.url,
     };
     // Every ref is a secret, whatever the component produced it.
     for (const key of dataEnvKeys) env[key] = pulumi.secret(env[key]);
@@ -88,6 +90,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         /** Point-in-time restores serving instead of their source (`data.restore`). */
         readonly restored: Readonly<Partial<Record<DatabaseName, PostgresRestore>>>;
         readonly redis: RedisAws;
+        /** The cache's group (evicting); watched for hit rate, not for filling up. */
+        readonly cache: RedisAws;
     };
     /** Where each store listens, for the NetworkPolicies (components/networkPolicies.ts). */
     readonly stores: Readonly<Record<DataStoreName, StoreEndpoint>>;
@@ -110,6 +114,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         let app: PostgresConnection;
         let identity: PostgresConnection;
         let redis: RedisConnection;
+        let cache: RedisConnection;
         const waitFor: Partial<Record<DatabaseName, pulumi.Resource[]>> = {};
         let stores: Record<DataStoreName, StoreEndpoint>;
 
@@ -158,6 +163,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             app = serving("app", appDb);
             identity = serving("identity", identityDb);
             const redisAws = new RedisAws(`${name}-redis`, {
+                role: "queue",
                 environment: cfg.environment,
                 settings: settings.redis,
                 network,
@@ -165,11 +171,20 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, "queue", "final"),
             }, child);
             redis = redisAws;
-            this.aws = { key, postgres: { app: appDb, identity: identityDb }, restored, redis: redisAws };
+            // Same node type, engine and failover as the queue; the role sets eviction and snapshots.
+            const cacheAws = new RedisAws(`${name}-cache`, {
+                role: "cache",
+                environment: cfg.environment,
+                settings: settings.redis,
+                network,
+                kmsKeyArn: key.arn,
+            }, child);
+            cache = cacheAws;
+            this.aws = { key, postgres: { app: appDb, identity: identityDb }, restored, redis: redisAws, cache: cacheAws };
             // RDS and ElastiCache live in the private subnets: pods reach them by those subnets' CIDRs.
             const cidrs = network.privateSubnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).cidrBlock);
             const inSubnets = (port: number): StoreEndpoint => ({ port, location: { kind: "cidrs", cidrs } });
-            stores = { app: inSubnets(postgresPort), identity: inSubnets(postgresPort), queue: inSubnets(redisPort) };
+            stores = { app: inSubnets(postgresPort), identity: inSubnets(postgresPort), queue: inSubnets(redisPort), cache: inSubnets(redisPort) };
         } else {
             const postgres = (database: DatabaseName) => new PostgresInCluster(`${name}-postgres-${database}`, {
                 database,
@@ -183,19 +198,28 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             // The URL names a Service that exists before Postgres answers: wait for the StatefulSet.
             waitFor.app = [appDb.statefulSet];
             waitFor.identity = [identityDb.statefulSet];
-            const queue = new RedisInCluster(`${name}-redis`, {
+            const inClusterRedis = (role: "queue" | "cache", component: string) => new RedisInCluster(`${name}-${component}`, {
+                role,
                 namespace: args.namespace,
                 settings: settings.inCluster,
                 maxmemory: settings.redis.maxmemory,
                 passwordVersion: settings.redis.authTokenVersion,
             }, child);
+            const queue = inClusterRedis("queue", "redis");
+            const cacheInCluster = inClusterRedis("cache", "cache");
             redis = queue;
+            cache = cacheInCluster;
             const pods = (port: number, podSelector: Readonly<Record<string, string>>): StoreEndpoint => ({ port, location: { kind: "pods", podSelector } });
-            stores = { app: pods(postgresPort, appDb.podSelector), identity: pods(postgresPort, identityDb.podSelector), queue: pods(redisPort, queue.podSelector) };
+            stores = {
+                app: pods(postgresPort, appDb.podSelector),
+                identity: pods(postgresPort, identityDb.podSelector),
+                queue: pods(redisPort, queue.podSelector),
+                cache: pods(redisPort, cacheInCluster.podSelector),
+            };
         }
         this.stores = stores;
 
-        this.env = dataEnv(app, identity, redis);
+        this.env = dataEnv(app, identity, redis, cache);
         const urls: Record<DatabaseName, pulumi.Output<string>> = { app: app.directUrl, identity: identity.directUrl };
         this.migrations = new Migrations(`${name}-migrations`, {
             namespace: args.namespace,

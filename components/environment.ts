@@ -49,7 +49,11 @@ function refOf(spec: EnvVarSpec): string | undefined {
     return spec.source.kind === "constant" ? undefined : spec.source.ref;
 }
 
-/** The environment of one process: the matrix rows of its env groups, plus OAuth clients when it has that group. */
+/**
+ * The environment of one process: the matrix rows of its env groups, plus OAuth clients when it has
+ * that group, plus its extra `services.<name>.env` (plain) and `.secretEnv` (into its Secret), which
+ * config validation has already checked against the matrix (config/processEnv.ts).
+ */
 export function processEnv(process: ProcessSpec, values: EnvValues, cfg: PlatformConfig): ProcessEnv {
     const plain: Array<{ name: string; value: pulumi.Input<string> }> = [];
     const secret: Record<string, pulumi.Input<string>> = {};
@@ -69,6 +73,15 @@ export function processEnv(process: ProcessSpec, values: EnvValues, cfg: Platfor
         for (const [name, value] of Object.entries(cfg.secrets.oauthClientSecrets)) {
             if (oauthClientSecretPattern.test(name)) secret[name] = pulumi.secret(value);
         }
+    }
+    const taken = (name: string) => plain.some((p) => p.name === name) || secret[name] !== undefined;
+    const extraPlain = cfg.services.find((s) => s.spec.name === process.name)?.env ?? {};
+    const extraSecret = cfg.secrets.processSecretEnv[process.name] ?? {};
+    for (const [name, value] of [...Object.entries(extraPlain), ...Object.entries(extraSecret)]) {
+        // Validation refuses these; a config built without it must not override the catalog silently either.
+        if (taken(name)) throw new Error(`services.${process.name} sets ${name}, which the catalog already sets for ${process.name}: remove it from env/secretEnv`);
+        if (extraSecret[name] !== undefined) secret[name] = pulumi.secret(value);
+        else plain.push({ name, value });
     }
     return { plain, secret };
 }

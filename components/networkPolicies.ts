@@ -9,8 +9,8 @@
  *    calls, to its data stores (pod selectors in-cluster, the private subnets' CIDRs on AWS), and to
  *    TCP 443 outside the private ranges when it talks to an external API (Stripe, Supabase, OAuth
  *    providers, Sentry, AWS).
- *  - one policy per in-cluster data store: ingress only from its client processes (and, for a
- *    database, its migrations Job).
+ *  - one policy per in-cluster data store (the databases, the queue's and the cache's Redis): ingress
+ *    only from its client processes (and, for a database, its migrations Job).
  *  - one policy per migrations Job: egress to its database.
  *  - `allow-acme-solver`: cert-manager's HTTP-01 solver pods, which it starts in this namespace
  *    (the Ingresses' own) while a certificate is issued or renewed, take ingress from the ingress
@@ -163,9 +163,8 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             const endpoint = args.stores[store];
             if (endpoint.location.kind !== "pods") continue;
             const clients = clientsOf(store, args.processes).map((n) => processPeer(args.processes.find((p) => p.name === n)!));
-            const migrations = store !== "queue" && args.migratedDatabases.includes(store)
-                ? [{ podSelector: { matchLabels: migrationPodSelector(store) } }]
-                : [];
+            const database = args.migratedDatabases.find((d) => d === store);
+            const migrations = database !== undefined ? [{ podSelector: { matchLabels: migrationPodSelector(database) } }] : [];
             const from = [...clients, ...migrations];
             allows.push(declare(`store-${store}`, `store-${store}`, {
                 podSelector: { matchLabels: { ...endpoint.location.podSelector } },

@@ -51,6 +51,8 @@ export interface OperationsArgs {
     readonly databases: readonly WatchedDatabase[];
     /** The queue's ElastiCache group and its settings. */
     readonly redis: Pick<RedisAws, "replicationGroup">;
+    /** The cache's ElastiCache group (same topology as the queue's); watched for its hit rate. */
+    readonly cache?: Pick<RedisAws, "replicationGroup">;
     /** Whether the Redis group runs replicas (`data.redis.multiAz`). */
     readonly redisMultiAz: boolean;
 }
@@ -61,6 +63,7 @@ export class Operations extends pulumi.ComponentResource {
     readonly healthAlertRoute: AlertRoute;
     readonly postgres: PostgresMonitoring[];
     readonly redis: RedisMonitoring;
+    readonly cache?: RedisMonitoring;
     readonly healthChecks: HealthChecks;
     readonly dashboard: OperationsDashboard;
 
@@ -92,7 +95,17 @@ export class Operations extends pulumi.ComponentResource {
 
         const nodeCount = redisTopology({ multiAz: args.redisMultiAz }).numCacheClusters;
         this.redis = new RedisMonitoring(`${name}-redis`, {
+            role: "queue",
             replicationGroupId: args.redis.replicationGroup.id,
+            nodeCount,
+            thresholds: t,
+            topicArn,
+            namePrefix: prefix,
+            region,
+        }, child);
+        this.cache = args.cache && new RedisMonitoring(`${name}-cache`, {
+            role: "cache",
+            replicationGroupId: args.cache.replicationGroup.id,
             nodeCount,
             thresholds: t,
             topicArn,
@@ -132,6 +145,7 @@ export class Operations extends pulumi.ComponentResource {
         const sections: DashboardSection[] = [
             ...this.postgres.map((m, i) => ({ title: `Postgres ${args.databases[i]!.label}`, region, specs: m.specs })),
             { title: "Queue Redis", region, specs: this.redis.specs },
+            ...(this.cache ? [{ title: "Cache Redis", region, specs: this.cache.specs }] : []),
             { title: "Health checks (Route 53, us-east-1)", region: healthCheckMetricsRegion, specs: this.healthChecks.specs },
         ];
         this.dashboard = new OperationsDashboard(`${name}-dashboard`, { dashboardName: prefix, sections, region }, child);

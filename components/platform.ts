@@ -69,7 +69,7 @@ export class Platform extends pulumi.ComponentResource {
 
         // Day-2 operations (AWS stacks): alert route, alarms, event subscriptions, health checks, dashboard.
         if (data.aws) {
-            new Operations(`${name}-operations`, { config: cfg, key: data.aws.key, databases: watchedDatabases(data.aws.postgres, data.aws.restored), redis: data.aws.redis, redisMultiAz: data.aws.redis.multiAz }, childOpts);
+            new Operations(`${name}-operations`, { config: cfg, key: data.aws.key, databases: watchedDatabases(data.aws.postgres, data.aws.restored), redis: data.aws.redis, cache: data.aws.cache, redisMultiAz: data.aws.redis.multiAz }, childOpts);
         }
 
         const values = envValues(cfg, data.env, data.secretManagerProvider);

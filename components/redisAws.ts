@@ -1,19 +1,27 @@
 /**
- * The queue's Redis on ElastiCache (Valkey by default, Redis OSS 7 on request): `noeviction` (BullMQ
- * loses jobs under any evicting policy), TLS with an auth token, encrypted at rest with the stack's
- * key, reachable only from the cluster; production runs a replica in a second AZ with automatic
- * failover and keeps a week of daily snapshots.
+ * A Redis on ElastiCache (Valkey by default, Redis OSS 7 on request), in one of two roles: the
+ * `queue` runs `noeviction` (BullMQ loses jobs under any evicting policy) and keeps daily snapshots;
+ * the `cache` evicts (config/defaults.ts `redisMaxmemoryPolicy`) and keeps none, since it is rebuilt.
+ * Both: TLS with an auth token, encrypted at rest with the stack's key, reachable only from the
+ * cluster through a security group of their own, tagged with their role (`grownext.io/redis-role`,
+ * which the redis-noeviction policy reads); production runs a replica in a second AZ with automatic
+ * failover.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { labelKeys } from "../catalog/labels";
+import type { RedisRole } from "../catalog/network";
 import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings } from "../config/data";
 import { environmentFloors, type Environment } from "../catalog/guardrails";
+import { redisMaxmemoryPolicy, redisPersistent } from "../config/defaults";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, redisUrl, type RedisConnection } from "./dataContract";
 import { componentError } from "../config/errors";
 
 export interface RedisAwsArgs {
+    /** What it is for: `queue` (noeviction, snapshots) or `cache` (evicting, no snapshots). */
+    readonly role: RedisRole;
     /** The stack's environment; production protects the group and requires failover and multi-AZ. */
     readonly environment: Environment;
     /** Resolved `data.redis` settings (config/data.ts `resolveDataSettings`). */
@@ -30,8 +38,16 @@ export interface RedisAwsArgs {
 
 export const redisPort = 6379;
 
-/** The one parameter that matters: BullMQ requires that Redis never evicts keys. */
-export const redisParameters = [{ name: "maxmemory-policy", value: "noeviction" }] as const;
+/** The one parameter that matters, by role: the queue never evicts keys (BullMQ), the cache does. */
+export function redisParameters(role: RedisRole): Array<{ name: string; value: string }> {
+    return [{ name: "maxmemory-policy", value: redisMaxmemoryPolicy[role] }];
+}
+
+/** What the AWS descriptions say of each role; the queue's are the ones it was first created with. */
+const described: Record<RedisRole, { what: string; parameters: string; group: string }> = {
+    queue: { what: "Redis", parameters: "GrowNext queue: noeviction (BullMQ must never lose keys)", group: "GrowNext BullMQ queue" },
+    cache: { what: "Cache Redis", parameters: `GrowNext cache: ${redisMaxmemoryPolicy.cache} (entries are rebuilt on a miss)`, group: "GrowNext cache" },
+};
 
 /** Cluster size and failover: a primary plus one replica in another AZ when multiAz is on. */
 export function redisTopology(settings: Pick<RedisSettings, "multiAz">): { numCacheClusters: number; automaticFailoverEnabled: boolean; multiAzEnabled: boolean } {
@@ -41,7 +57,7 @@ export function redisTopology(settings: Pick<RedisSettings, "multiAz">): { numCa
 }
 
 /** Problems with the settings, naming the config key and the fix. */
-export function redisAwsProblems(args: Pick<RedisAwsArgs, "environment" | "settings" | "network">): string[] {
+export function redisAwsProblems(args: Pick<RedisAwsArgs, "environment" | "settings" | "network"> & { role?: RedisRole }): string[] {
     const out: string[] = [];
     const s = args.settings;
     const [major = 0, minor = 0] = s.engineVersion.split(".").map(Number);
@@ -52,7 +68,7 @@ export function redisAwsProblems(args: Pick<RedisAwsArgs, "environment" | "setti
     const env = args.environment;
     const floor = environmentFloors[env];
     if (floor.redisMultiAz && !s.multiAz) out.push(`data.redis.multiAz must be true in ${env}`);
-    if (s.snapshotRetentionLimit < floor.redisSnapshotRetentionDays) {
+    if (redisPersistent[args.role ?? "queue"] && s.snapshotRetentionLimit < floor.redisSnapshotRetentionDays) {
         out.push(`data.redis.snapshotRetentionLimit must be at least ${floor.redisSnapshotRetentionDays} in ${env}, got ${s.snapshotRetentionLimit}`);
     }
     return out;
@@ -78,7 +94,9 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
         this.multiAz = s.multiAz;
         const production = args.environment === "production";
         const region = args.network.region;
-        const tags = { "grownext.io/cache": "queue", ...args.tags };
+        const role = args.role;
+        const persistent = redisPersistent[role];
+        const tags = { [labelKeys.redisRole]: role, ...args.tags };
 
         // ElastiCache tokens: 16-128 printable characters without @ " /; alphanumeric keeps URLs plain.
         const token = new random.RandomPassword(`${name}-auth-token`, {
@@ -89,14 +107,14 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
         this.password = pulumi.secret(token.result);
 
         const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, {
-            description: "Private subnets of the queue Redis",
+            description: `Private subnets of the ${role} Redis`,
             subnetIds: args.network.privateSubnetIds,
             region,
             tags,
         }, { parent: this });
 
         const { securityGroup, ingress } = clusterOnlySecurityGroup(name, {
-            what: "Redis",
+            what: described[role].what,
             port: redisPort,
             vpcId: args.network.vpcId,
             clusterSecurityGroupId: args.network.clusterSecurityGroupId,
@@ -106,15 +124,15 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
         this.securityGroup = securityGroup;
 
         const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
-            description: "GrowNext queue: noeviction (BullMQ must never lose keys)",
+            description: described[role].parameters,
             family: elasticacheParameterFamily(s.engine, s.engineVersion),
-            parameters: redisParameters.map((p) => ({ ...p })),
+            parameters: redisParameters(role),
             region,
             tags,
         }, { parent: this });
 
         this.replicationGroup = new aws.elasticache.ReplicationGroup(`${name}-group`, {
-            description: "GrowNext BullMQ queue and cache",
+            description: described[role].group,
             engine: s.engine,
             engineVersion: s.engineVersion,
             autoMinorVersionUpgrade: true,
@@ -131,10 +149,11 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
             authToken: this.password,
             // A new token is added next to the old one, so running pods keep working until they roll.
             authTokenUpdateStrategy: "ROTATE",
-            snapshotRetentionLimit: s.snapshotRetentionLimit,
-            snapshotWindow: "03:00-04:00",
+            // The cache is rebuilt on a miss: a snapshot would only restore stale entries.
+            snapshotRetentionLimit: persistent ? s.snapshotRetentionLimit : 0,
+            snapshotWindow: persistent ? "03:00-04:00" : undefined,
             maintenanceWindow: "sun:04:30-sun:05:30",
-            finalSnapshotIdentifier: production ? args.finalSnapshotIdentifier : undefined,
+            finalSnapshotIdentifier: production && persistent ? args.finalSnapshotIdentifier : undefined,
             applyImmediately: !production,
             region,
             tags,

@@ -1,7 +1,10 @@
 /**
- * Redis 7 as a one-replica StatefulSet, for the local stack: `noeviction` (BullMQ must never lose a
- * job to eviction; writes fail loudly instead), a memory ceiling, a password, and an append-only
- * file on a PersistentVolumeClaim so queued jobs survive a pod restart.
+ * Redis 7 as a one-replica StatefulSet, for the local stack, in one of two roles. The `queue`:
+ * `noeviction` (BullMQ must never lose a job to eviction; writes fail loudly instead) and an
+ * append-only file on a PersistentVolumeClaim so queued jobs survive a pod restart. The `cache`:
+ * an evicting policy (config/defaults.ts `redisMaxmemoryPolicy`) and no persistence at all (an
+ * emptyDir), since its entries are rebuilt on a miss. Both: a memory ceiling, a password, and their
+ * role as the `grownext.io/redis-role` label, which the redis-noeviction policy reads.
  *
  * The password reaches redis-server through Kubernetes' `$(REDIS_PASSWORD)` expansion of an env
  * var from the Secret, never as a literal in the manifest; `redis-cli` probes authenticate with
@@ -12,18 +15,22 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GeneratedSecret } from "./generatedSecret";
 import { labelKeys, partOf } from "../catalog/labels";
+import type { RedisRole } from "../catalog/network";
 import type { InClusterSettings, RedisSettings } from "../config/data";
+import { redisMaxmemoryPolicy, redisPersistent } from "../config/defaults";
 import { isDnsLabel, redisUrl, type RedisConnection } from "./dataContract";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 import { redisPort } from "./redisAws";
 import { componentError } from "../config/errors";
 
 export interface RedisInClusterArgs {
+    /** What it is for: `queue` (noeviction, append-only file on a claim) or `cache` (evicting, nothing kept). */
+    readonly role: RedisRole;
     /** Namespace of the StatefulSet, its Service and Secret. */
     readonly namespace: pulumi.Input<string>;
     /** Resolved `data.inCluster` settings: image, storage size and class. */
     readonly settings: InClusterSettings;
-    /** `--maxmemory` (e.g. `256mb`); the policy is always noeviction. */
+    /** `--maxmemory` (e.g. `256mb`); the policy follows the role. */
     readonly maxmemory: RedisSettings["maxmemory"];
     /** Raise it to rotate the password; Redis reads it again at the next start. */
     readonly passwordVersion?: number;
@@ -34,24 +41,27 @@ export const redisUserId = 999;
 
 const resources = { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } };
 
-/** Labels of the cache's objects: part of GrowNext, component `cache` (not a product process). */
-export function redisLabels(instance: string): Record<string, string> {
+/** Labels of a Redis's objects: part of GrowNext, component `cache` (not a product process), and its role. */
+export function redisLabels(instance: string, role: RedisRole): Record<string, string> {
     return {
         [labelKeys.name]: "redis",
         "app.kubernetes.io/instance": instance,
         [labelKeys.partOf]: partOf,
         [labelKeys.component]: "cache",
         [labelKeys.managedBy]: "pulumi",
+        [labelKeys.redisRole]: role,
     };
 }
 
 /** redis-server arguments; `$(REDIS_PASSWORD)` is expanded by the kubelet from the container's env. */
-export function redisServerArgs(maxmemory: string): string[] {
+export function redisServerArgs(maxmemory: string, role: RedisRole): string[] {
+    // The queue appends every write to disk; the cache writes nothing (no AOF, no RDB snapshots).
+    const persistence = redisPersistent[role] ? ["--appendonly", "yes"] : ["--appendonly", "no", "--save", ""];
     return [
-        "--maxmemory-policy", "noeviction",
+        "--maxmemory-policy", redisMaxmemoryPolicy[role],
         "--maxmemory", maxmemory,
         "--requirepass", "$(REDIS_PASSWORD)",
-        "--appendonly", "yes",
+        ...persistence,
         "--dir", "/data",
         "--port", String(redisPort),
     ];
@@ -78,7 +88,8 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
         if (!/^[1-9]\d*(kb|mb|gb)$/.test(args.maxmemory)) {
             throw componentError(this, "RedisInCluster", name, `data.redis.maxmemory must be a size such as 256mb, got ${JSON.stringify(args.maxmemory)}`);
         }
-        const labels = redisLabels(name);
+        const labels = redisLabels(name, args.role);
+        const persistent = redisPersistent[args.role];
         const selector = { [labelKeys.name]: "redis", "app.kubernetes.io/instance": name };
         this.podSelector = selector;
 
@@ -122,7 +133,7 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
                             name: "redis",
                             image: args.settings.redisImage,
                             command: ["redis-server"],
-                            args: redisServerArgs(args.maxmemory),
+                            args: redisServerArgs(args.maxmemory, args.role),
                             ports: [{ name: "redis", containerPort: redisPort, protocol: "TCP" }],
                             env: [
                                 { name: "REDIS_PASSWORD", valueFrom: fromSecret },
@@ -134,10 +145,13 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
                             livenessProbe: { ...probe, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 4 },
                             volumeMounts: [{ name: "data", mountPath: "/data" }],
                         }],
+                        // The cache keeps nothing: a scratch directory for Redis's working files only.
+                        volumes: persistent ? undefined : [{ name: "data", emptyDir: { sizeLimit: "64Mi" } }],
                     },
                 },
-                volumeClaimTemplates: [{
-                    metadata: { name: "data", labels },
+                volumeClaimTemplates: !persistent ? undefined : [{
+                    // Claim templates are immutable: they keep the labels they were created with (no role).
+                    metadata: { name: "data", labels: Object.fromEntries(Object.entries(labels).filter(([k]) => k !== labelKeys.redisRole)) },
                     spec: {
                         accessModes: ["ReadWriteOnce"],
                         storageClassName: args.settings.storageClassName,

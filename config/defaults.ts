@@ -3,6 +3,7 @@
  * under `services.<name>`; rules.ts refuses overrides that break the guides.
  */
 import { type Environment } from "../catalog/guardrails";
+import type { RedisRole } from "../catalog/network";
 import type { ProcessSpec } from "../catalog/processes";
 
 // The rollout surge and the spread rules are guardrail data (catalog/guardrails.ts), re-exported here
@@ -60,3 +61,19 @@ export function serviceDefaults(environment: Environment, process: ProcessSpec):
 export function genericExecutorDefault(environment: Environment): boolean {
     return environment !== "production";
 }
+
+/**
+ * Each Redis's `maxmemory-policy`, by role. The queue never evicts: BullMQ loses jobs under any
+ * evicting policy, so a full queue must fail writes loudly (Deployment & Production Readiness guide
+ * §1). The cache evicts the least recently used keys, any key: cached entries are rebuilt on a miss
+ * ("Redis is ephemeral; rely on deterministic rebuild", Production Readiness guide §4), so a full
+ * cache keeps serving instead of failing the request that writes to it.
+ */
+export const redisMaxmemoryPolicy: Readonly<Record<RedisRole, string>> = { queue: "noeviction", cache: "allkeys-lru" };
+
+/**
+ * Whether each Redis keeps its data across restarts (append-only file on a claim locally, daily
+ * snapshots on ElastiCache). The queue must: queued jobs survive a restart. The cache need not:
+ * it is rebuilt, and snapshots of it would only restore stale entries.
+ */
+export const redisPersistent: Readonly<Record<RedisRole, boolean>> = { queue: true, cache: false };

@@ -51,6 +51,8 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["services.*.terminationGracePeriodSeconds", "120"],
     ["services.*.databasePoolSize", "5"],
     ["services.*.livenessCommand", '["node","dist/healthcheck.js"]'],
+    ["services.*.env.*", "pulumi config set --path 'services.web.env.CONCIERGE_DISABLED' true"],
+    ["services.*.secretEnv.*", "pulumi config set --secret --path 'services.web.secretEnv.OPENAI_API_KEY' ..."],
     ["kubernetes.kubeconfig", "pulumi config set --secret --path kubernetes.kubeconfig -- \"$(cat kubeconfig.yaml)\""],
     ["edge.ingressClassName", "nginx"],
     ["edge.hstsMaxAgeSeconds", String(hstsMaxAgeBounds.default)],

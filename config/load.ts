@@ -17,6 +17,7 @@ import {
 } from "./defaults";
 import { ConfigError, issueProblems, renderProblem, type Problem } from "./errors";
 import { keyKindAt, knownKeysAt } from "./keys";
+import { extraEnv } from "./processEnv";
 import { rules } from "./rules";
 import { rawConfigSchema, type Environment, type RawConfig } from "./schema";
 
@@ -33,6 +34,8 @@ export interface ResolvedService {
     readonly terminationGracePeriodSeconds: number;
     /** Exec liveness command for processes without HTTP health endpoints. */
     readonly livenessCommand?: readonly string[];
+    /** Extra plain variables from `services.<name>.env` (its secretEnv is in `SecretValues`). */
+    readonly env: Readonly<Record<string, string>>;
 }
 
 /** Credentials, in memory only: components wrap them with pulumi.secret before any resource sees them. */
@@ -44,6 +47,8 @@ export interface SecretValues {
     readonly oauthClientSecrets: Readonly<Record<string, string>>;
     /** HTTPS subscribers of the alert route (pager URLs), by name. */
     readonly alertHttpsEndpoints: Readonly<Record<string, string>>;
+    /** `services.<process>.secretEnv`: extra secret variables by process, then by name. */
+    readonly processSecretEnv: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface PlatformConfig {
@@ -162,6 +167,7 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
                 resources: own?.resources ?? d.resources,
                 terminationGracePeriodSeconds: own?.terminationGracePeriodSeconds ?? d.terminationGracePeriodSeconds,
                 livenessCommand: spec.http ? undefined : own?.livenessCommand ?? defaultBackgroundLivenessCommand,
+                env: extraEnv(own?.env),
             };
         });
     const targetsCluster = cfg.kubernetes.context !== undefined || cfg.kubernetes.kubeconfig !== undefined;
@@ -199,6 +205,9 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
             stripeWebhookSecret: cfg.stripeWebhookSecret,
             oauthClientSecrets: cfg.oauthClientSecrets,
             alertHttpsEndpoints: cfg.alertHttpsEndpoints,
+            processSecretEnv: Object.fromEntries(Object.entries(cfg.services)
+                .filter(([, svc]) => svc.secretEnv !== undefined)
+                .map(([name, svc]) => [name, extraEnv(svc.secretEnv)])),
         },
         urls: { api: host(publicHostOf(catalog, "web", "api")), identity: host(publicHostOf(catalog, "identity", "identity")), portal: host(publicHostOf(catalog, "portal", "portal")) },
     };

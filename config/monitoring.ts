@@ -21,6 +21,8 @@ export const runbook = {
         "Deployment & Production Readiness guide §6/§8 (monitor Redis memory): Redis runs noeviction, so when full every enqueue fails. Find the backlog (queue length, retry counts), scale the workers, or raise data.redis.nodeType; never flush the queue.",
     redisEvictions:
         "Deployment & Production Readiness guide §1 (maxmemory-policy=noeviction): an eviction means queued jobs were dropped. Check the parameter group's maxmemory-policy and the redis-noeviction policy, then replay lost jobs.",
+    cacheHitRate:
+        "Production Readiness guide §3 (Redis metrics: cache miss > 40%): flush and prewarm the caches if necessary (the product catalog is primed by cacheService.primeProducts) and validate the TTL config (RECOMMENDATIONS_CACHE_TTL_OVERRIDE); a cache that evicts its hot keys needs a larger data.redis.nodeType.",
     redisLoad:
         "Deployment & Production Readiness guide §8 (revisit sizing, monitor Redis): find the hot clients (CurrConnections, slow log), scale workers back, or raise data.redis.nodeType.",
     redisReplication:
@@ -64,6 +66,8 @@ export interface AlarmThresholds {
         readonly engineCpuPercent: number;
         readonly currConnections: number;
         readonly replicationLagSeconds: number;
+        /** The cache's hits as a share of lookups (CacheHitRate) below which it warns: the guide's "cache miss > 40%". */
+        readonly cacheHitRatePercent: number;
     };
     readonly healthChecks: {
         /** Consecutive failed checks before Route 53 calls an endpoint unhealthy. */
@@ -107,6 +111,7 @@ const thresholdsConfig = z
                 engineCpuPercent: percent.optional(),
                 currConnections: z.number().int().min(1).max(65000).optional(),
                 replicationLagSeconds: z.number().min(1).optional(),
+                cacheHitRatePercent: percent.optional(),
             })
             .strict()
             .optional(),

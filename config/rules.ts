@@ -21,6 +21,7 @@ import {
 } from "./floors";
 import { credentialLeaves } from "./keys";
 import { monitoringProblems } from "./monitoring";
+import { processEnvProblems } from "./processEnv";
 import { recoveryObjectives } from "./recovery";
 import { environments, type Environment, type RawConfig } from "./schema";
 
@@ -425,4 +426,6 @@ export const rules: readonly Rule[] = [
     stackNameMatchesEnvironment,
     monitoringSettings,
     (cfg, { catalog, isPlaintext }) => connectionBudgetProblems(cfg, catalog, isPlaintext),
+    // services.<process>.env and .secretEnv keep the env matrix's rules (config/processEnv.ts).
+    (cfg, { catalog, isPlaintext }) => processEnvProblems(cfg, catalog, isPlaintext),
 ];

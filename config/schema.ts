@@ -63,6 +63,11 @@ const autoscale = z
     .strict()
     .refine((a) => a.max >= a.min, { message: "max must be at least min", path: ["max"] });
 
+/** An environment variable name, as the guides write them (upper case). */
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be an upper-case environment variable name" });
+/** A value of an extra variable: `pulumi config set --path` stores true and 3 as a boolean and a number. */
+const envValue = z.union([z.string(), z.number(), z.boolean()], { message: "must be a string, number or boolean" });
+
 export const serviceConfig = z
     .object({
         /** Fixed replica count for horizontally scaled processes (not singletons, not autoscaled). */
@@ -75,6 +80,10 @@ export const serviceConfig = z
         livenessCommand: z.array(z.string().min(1)).min(1).optional(),
         /** Connections per database client of each pod (config/connectionBudget.ts: defaults by environment and process kind). */
         databasePoolSize: z.number().int().min(1).max(200).optional(),
+        /** Extra plain variables for the container (config/processEnv.ts refuses secret-looking and catalog-owned names). */
+        env: z.record(envName, envValue).optional(),
+        /** Extra secret variables, each set with --secret; they reach the process through its own Secret. */
+        secretEnv: credential(z.record(envName, envValue)).optional(),
         /** Whether this stack runs the process at all; every stack runs the guides' topology by default. */
         enabled: z.boolean().default(true),
     })
@@ -141,8 +150,6 @@ export const probesConfig = z
         deadlineSeconds: z.number().int().min(probeDeadlineBounds.min).max(probeDeadlineBounds.max).default(probeDeadlineBounds.default),
     })
     .strict();
-
-const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be an upper-case environment variable name" });
 
 export const rawConfigSchema = z
     .object({

@@ -3,7 +3,7 @@
  * the matrix, plus anything that looks like a credential (`secretLookingName`) unless the matrix
  * declares it non-secret (e.g. `SECRET_MANAGER_PROVIDER=aws` contains "SECRET" but is not one).
  */
-import { envMatrix, oauthClientSecretPattern, secretEnvNames, secretLookingName } from "../../catalog/environment";
+import { envMatrix, isSecretEnvName, secretEnvNames } from "../../catalog/environment";
 
 /** Config every secret-name rule accepts, so a stack can extend or narrow the matrix. */
 export interface SecretNameConfig {
@@ -40,10 +40,11 @@ export function isSecretName(name: string, config?: Partial<SecretNameConfig>): 
     if (matrixNonSecret.has(name) || (config?.nonSecretNames ?? []).includes(name)) {
         return false;
     }
-    return secretLookingName.test(name) || oauthClientSecretPattern.test(name);
+    // One definition of "looks secret", shared with config validation (services.<p>.env refuses such names).
+    return isSecretEnvName(name);
 }
 
 export const nextPublicPrefix = "NEXT_PUBLIC_";
 
 /** The Supabase service-role key: only trusted processes may hold it. */
-export const serviceRoleKeyName = "SUPABASE_SERVICE_ROLE_KEY";
+export { serviceRoleKeyName } from "../../catalog/environment";

@@ -1,4 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
+import { labelKeys } from "../../catalog/labels";
 import { outsideStacks, readConfig } from "../lib/config";
 import { metricOf, productionStacks, watches } from "../lib/monitoring";
 import { validateStackWith, type StackResource } from "../lib/policy";
@@ -29,7 +30,8 @@ export const redisMemoryAlarm: StackValidationPolicy = {
     description:
         "The Deployment & Production Readiness guide runs the BullMQ Redis with maxmemory-policy=noeviction and asks to " +
         "monitor Redis memory usage (§6, §8); under noeviction a full Redis fails every write, so in production every " +
-        "ElastiCache replication group must be watched by a CloudWatch alarm on DatabaseMemoryUsagePercentage.",
+        "ElastiCache replication group must be watched by a CloudWatch alarm on DatabaseMemoryUsagePercentage; a cache " +
+        "Redis that provably evicts (allkeys-lru, its role) runs full by design and needs none.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
@@ -40,7 +42,9 @@ export const redisMemoryAlarm: StackValidationPolicy = {
         const alarms = stack.ofType(awsTypes.metricAlarm).filter((a) => metricOf(a) === "DatabaseMemoryUsagePercentage");
         const parameterGroups = stack.ofType(awsTypes.elasticacheParameterGroup);
         for (const group of stack.ofType(awsTypes.elasticacheReplicationGroup)) {
-            if (provablyEvicting(group, parameterGroups)) continue;
+            // An evicting cache runs full by design (and redis-noeviction reports an evicting queue); a group
+            // tagged as the queue keeps its alarm whatever its parameters say.
+            if (str(get(group.props.tags, labelKeys.redisRole)) !== "queue" && provablyEvicting(group, parameterGroups)) continue;
             if (!alarms.some((a) => watches(a, group))) {
                 report(`ElastiCache replication group "${group.name}" runs noeviction with no alarm on DatabaseMemoryUsagePercentage; declare one (dimension CacheClusterId of each member) that notifies the alert route.`, group.urn);
             }

@@ -131,6 +131,7 @@ describe("NetworkPolicies", () => {
             app: { port: 5432, location: { kind: "pods", podSelector: { db: "app" } } },
             identity: { port: 5432, location: { kind: "pods", podSelector: { db: "identity" } } },
             queue: { port: 6379, location: { kind: "cidrs", cidrs: ["10.1.0.0/24", "10.1.1.0/24"] } },
+            cache: { port: 6379, location: { kind: "pods", podSelector: { redis: "cache" } } },
         };
         let resources: RecordedResource[];
         const named = (name: string) => resources.find((r) => r.type === npType && r.inputs.metadata.name === name)!.inputs;
@@ -183,10 +184,13 @@ describe("NetworkPolicies", () => {
             assert.deepStrictEqual(egress[0], { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "identity" } } }], ports: [{ protocol: "TCP", port: 4000 }] });
             assert.deepStrictEqual(egress[1], { to: [{ podSelector: { matchLabels: { db: "app" } } }], ports: [{ protocol: "TCP", port: 5432 }] });
             assert.deepStrictEqual(egress[2], { to: [{ ipBlock: { cidr: "10.1.0.0/24" } }, { ipBlock: { cidr: "10.1.1.0/24" } }], ports: [{ protocol: "TCP", port: 6379 }] });
-            assert.deepStrictEqual(egress[3].ports, [{ protocol: "TCP", port: 443 }]);
-            assert.deepStrictEqual(egress[3].to[0].ipBlock.cidr, "0.0.0.0/0");
-            for (const closed of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]) assert.ok(egress[3].to[0].ipBlock.except.includes(closed), closed);
-            assert.strictEqual(egress.length, 4);
+            assert.deepStrictEqual(egress[3], { to: [{ podSelector: { matchLabels: { redis: "cache" } } }], ports: [{ protocol: "TCP", port: 6379 }] }, "web's cache");
+            assert.deepStrictEqual(egress[4].ports, [{ protocol: "TCP", port: 443 }]);
+            assert.deepStrictEqual(egress[4].to[0].ipBlock.cidr, "0.0.0.0/0");
+            for (const closed of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]) assert.ok(egress[4].to[0].ipBlock.except.includes(closed), closed);
+            assert.strictEqual(egress.length, 5);
+            const worker = named("process-worker").spec.egress;
+            assert.ok(!JSON.stringify(worker).includes('"cache"'), "the worker asks for no cache");
         });
 
         it("admits each in-cluster store's port from exactly its clients and its migrations Job; none for an AWS store", () => {
@@ -200,6 +204,12 @@ describe("NetworkPolicies", () => {
             const identity = named("store-identity").spec.ingress[0].from.map((p: any) => p.podSelector.matchLabels["grownext.io/process"] ?? "migrate");
             assert.deepStrictEqual(identity.sort(), ["identity", "migrate"]);
             assert.ok(!resources.some((r) => r.type === npType && r.inputs.metadata.name === "store-queue"), "the queue is outside the cluster here");
+            const cache = named("store-cache").spec;
+            assert.deepStrictEqual(cache.podSelector, { matchLabels: { redis: "cache" } });
+            assert.deepStrictEqual(cache.ingress, [{
+                from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "web" } } }],
+                ports: [{ protocol: "TCP", port: 6379 }],
+            }], "exactly the processes that ask for a cache, and no migrations Job");
         });
 
         it("lets each migrations Job reach its own database only", () => {
@@ -308,12 +318,14 @@ describe("NetworkPolicies", () => {
             stores = {
                 "postgres-app:5432": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "postgres" && l["grownext.io/database"] === "app"), port: 5432 },
                 "postgres-identity:5432": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "postgres" && l["grownext.io/database"] === "identity"), port: 5432 },
-                "redis:6379": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "redis"), port: 6379 },
+                "redis:6379": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "redis" && l["grownext.io/redis-role"] === "queue"), port: 6379 },
+                "cache:6379": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "redis" && l["grownext.io/redis-role"] === "cache"), port: 6379 },
             };
         });
 
         const expected: Record<string, string[]> = {
-            web: ["identity:4000", "postgres-app:5432", "redis:6379", "https", ...everyone],
+            // Only web asks for a cache (the backend's caching and rate limiting).
+            web: ["identity:4000", "postgres-app:5432", "redis:6379", "cache:6379", "https", ...everyone],
             worker: ["identity:4000", "postgres-app:5432", "redis:6379", "https", ...everyone],
             scheduler: ["postgres-app:5432", "redis:6379", "https", ...everyone],
             // The tasks database is the app database (TASKS_DATABASE_URL).

@@ -181,6 +181,17 @@ function semanticCases(): Case[] {
         { why: "a web pool that overruns the in-cluster app database's connections", stack: "local", set: { "services.web.databasePoolSize": 50 }, refused: "services.web.databasePoolSize" },
         { why: "identity scaled past the identity database's connections", stack: "staging", set: { "services.identity.autoscale": { min: 1, max: 100 } }, refused: "services.identity.autoscale.max" },
         { why: "a service name that is not a DNS label", stack: "local", set: { "services.Web": { enabled: true } }, refused: "services.Web" },
+        // ---- services.<process>.env and .secretEnv (config/processEnv.ts) ----
+        { why: "an API key as plain env", stack: "local", set: { "services.web.env.OPENAI_API_KEY": "@M" }, plaintext: true, refused: "services.web.env.OPENAI_API_KEY" },
+        { why: "a plain env value stored with --secret", stack: "local", set: { "services.web.env.CONCIERGE_DISABLED": "@M" }, refused: "services.web.env.CONCIERGE_DISABLED" },
+        { why: "a URL with credentials as plain env", stack: "local", set: { "services.web.env.REPORTS_URL": "https://u:@M@reports.example.com" }, plaintext: true, refused: "services.web.env.REPORTS_URL" },
+        { why: "the catalog's NODE_ENV overridden", stack: "local", set: { "services.portal.env.NODE_ENV": "development" }, plaintext: true, refused: "services.portal.env.NODE_ENV" },
+        { why: "the service-role key given to web", stack: "staging", set: { "services.web.secretEnv.SUPABASE_SERVICE_ROLE_KEY": "@M-service-role" }, refused: "services.web.secretEnv.SUPABASE_SERVICE_ROLE_KEY" },
+        { why: "a secret published as NEXT_PUBLIC_", stack: "local", set: { "services.portal.secretEnv.NEXT_PUBLIC_ANALYTICS_KEY": "@M" }, refused: "services.portal.secretEnv.NEXT_PUBLIC_ANALYTICS_KEY" },
+        { why: "an API key in secretEnv stored in plaintext", stack: "local", set: { "services.web.secretEnv.OPENAI_API_KEY": "@M" }, plaintext: true, refused: "services.web.secretEnv.OPENAI_API_KEY" },
+        { why: "the catalog's STRIPE_SECRET_KEY given to the worker", stack: "local", set: { "services.worker.secretEnv.STRIPE_SECRET_KEY": "@M" }, refused: "services.worker.secretEnv.STRIPE_SECRET_KEY" },
+        { why: "an env name in lower case", stack: "local", set: { "services.web.env.kill_switch": "true" }, plaintext: true, refused: "services.web.env.kill_switch" },
+        { why: "a cache hit-rate threshold above 99%", stack: "staging", set: { "monitoring.thresholds.redis.cacheHitRatePercent": 100 }, refused: "monitoring.thresholds.redis.cacheHitRatePercent" },
         // ---- edge ----
         { why: "an ingress class that is not a DNS name", stack: "staging", set: { "edge.ingressClassName": "Nginx Public@M" }, refused: "edge.ingressClassName" },
         { why: "an empty ingress class", stack: "local", set: { "edge.ingressClassName": "" }, refused: "edge.ingressClassName" },
@@ -297,6 +308,8 @@ function acceptedCases(): Case[] {
         { why: "https Supabase on staging", stack: "staging", set: { "supabase.url": "https://@M.supabase.co" }, accepted: "https, no credentials" },
         { why: "HSTS at its upper bound", stack: "local", set: { "edge.hstsMaxAgeSeconds": 63072000 }, accepted: "two years, the preload list's maximum" },
         { why: "a storage class that is a Kubernetes name", stack: "local", set: { "data.inCluster.storageClassName": "gp3.encrypted" }, accepted: "DNS-1123 subdomains may contain dots" },
+        { why: "an incident kill switch as plain env", stack: "production", set: { "services.web.env.CONCIERGE_DISABLED": true }, plaintext: true, accepted: "a flag, not a secret: plain env, written into web's container" },
+        { why: "a webhook signing secret in secretEnv, stored with --secret", stack: "staging", set: { "services.web.secretEnv.RESEND_WEBHOOK_SIGNING_SECRET": "@M" }, accepted: "set with --secret, reaches web through its own Secret" },
     ];
 }
 
@@ -311,7 +324,9 @@ function concrete(pattern: string): { path: string; stack: Stack } {
         .replace(/^oauthClientIds\.\*/, "oauthClientIds.GITHUB_CLIENT_ID")
         .replace(/^oauthClientSecrets\.\*/, "oauthClientSecrets.GITHUB_CLIENT_SECRET")
         .replace(/^alertHttpsEndpoints\.\*/, "alertHttpsEndpoints.pagerduty")
-        .replace(/^monitoring\.healthCheckSearchStrings\.\*/, "monitoring.healthCheckSearchStrings.web");
+        .replace(/^monitoring\.healthCheckSearchStrings\.\*/, "monitoring.healthCheckSearchStrings.web")
+        .replace(/\.env\.\*$/, ".env.CONCIERGE_DISABLED")
+        .replace(/\.secretEnv\.\*$/, ".secretEnv.OPENAI_API_KEY");
     // Day-2 keys (alert route, thresholds, recovery objectives, restores) only apply where the data is on AWS.
     const awsOnly = /^data\.(aws|postgres|kms|restore)\./.test(pattern) || /^data\.redis\.(?!maxmemory)/.test(pattern)
         || /^data\.(rpoMinutes|rtoHours)$/.test(pattern) || /^(monitoring|alertHttpsEndpoints)\./.test(pattern);

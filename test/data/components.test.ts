@@ -32,11 +32,13 @@ describe("data-tier building blocks", () => {
     it("maps the databases onto the env matrix: app serves tasks, every value secret", async () => {
         const pg = (name: string) => ({ url: pulumi.output(`${name}-url`), directUrl: pulumi.output(`${name}-direct`) });
         const s = (v: string) => pulumi.output(v);
-        const env = dataEnv(pg("app"), pg("identity"), { url: s("r-url"), host: s("r-host"), port: s("6379"), password: s("r-pw"), tls: s("true") });
+        const env = dataEnv(pg("app"), pg("identity"), { url: s("r-url"), host: s("r-host"), port: s("6379"), password: s("r-pw"), tls: s("true") }, { url: s("c-url") });
         assert.strictEqual(await promiseOf(env.appDatabaseUrl), "app-url");
         assert.strictEqual(await promiseOf(env.tasksDatabaseUrl), "app-url");
         assert.strictEqual(await promiseOf(env.tasksDatabaseDirectUrl), "app-direct");
         assert.strictEqual(await promiseOf(env.identityDatabaseUrl), "identity-url");
+        assert.strictEqual(await promiseOf(env.redisUrl), "r-url");
+        assert.strictEqual(await promiseOf(env.cacheRedisUrl), "c-url", "the cache's URL is the cache's, never the queue's");
         for (const v of Object.values(env)) assert.ok(await isSecret(v));
     });
 
@@ -63,9 +65,21 @@ describe("data-tier building blocks", () => {
     });
 
     it("never passes the in-cluster Redis password literally", () => {
-        const args = redisServerArgs("256mb");
-        assert.deepStrictEqual(args.slice(0, 4), ["--maxmemory-policy", "noeviction", "--maxmemory", "256mb"]);
-        assert.strictEqual(args[args.indexOf("--requirepass") + 1], "$(REDIS_PASSWORD)");
+        for (const role of ["queue", "cache"] as const) {
+            const args = redisServerArgs("256mb", role);
+            assert.strictEqual(args[args.indexOf("--requirepass") + 1], "$(REDIS_PASSWORD)", role);
+        }
+    });
+
+    it("runs the in-cluster queue noeviction with an append-only file, and the cache allkeys-lru keeping nothing", () => {
+        const queue = redisServerArgs("256mb", "queue");
+        assert.deepStrictEqual(queue.slice(0, 4), ["--maxmemory-policy", "noeviction", "--maxmemory", "256mb"]);
+        assert.strictEqual(queue[queue.indexOf("--appendonly") + 1], "yes");
+        assert.ok(!queue.includes("--save"));
+        const cache = redisServerArgs("128mb", "cache");
+        assert.deepStrictEqual(cache.slice(0, 4), ["--maxmemory-policy", "allkeys-lru", "--maxmemory", "128mb"]);
+        assert.strictEqual(cache[cache.indexOf("--appendonly") + 1], "no");
+        assert.strictEqual(cache[cache.indexOf("--save") + 1], "", "no RDB snapshots either");
     });
 
     describe("components refuse weak settings even when built without config validation", () => {

@@ -138,6 +138,7 @@ describe("DataTier", () => {
             assert.deepStrictEqual(
                 rules.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4, r.cidrIpv6]).sort(),
                 [
+                    ["test-data-cache-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
                     ["test-data-postgres-app-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-identity-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-redis-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],

@@ -136,7 +136,7 @@ describe("day-2 operations components", () => {
     describe("RedisMonitoring", () => {
         it("watches every node: memory warning and page (noeviction), engine CPU, connections, evictions, and replication lag with replicas", async () => {
             const t = alarmDefaults("production");
-            new RedisMonitoring("redis", { replicationGroupId: "grownext-queue", nodeCount: 2, thresholds: t, topicArn, namePrefix: "grownext-production", region: "eu-west-1" });
+            new RedisMonitoring("redis", { role: "queue", replicationGroupId: "grownext-queue", nodeCount: 2, thresholds: t, topicArn, namePrefix: "grownext-production", region: "eu-west-1" });
             await settle();
             const common = { namespace: "AWS/ElastiCache", period: 60, evaluationPeriods: 5, datapointsToAlarm: 3 };
             for (const node of ["001", "002"]) {
@@ -153,12 +153,29 @@ describe("day-2 operations components", () => {
         });
 
         it("has no replication-lag alarm without replicas", async () => {
-            new RedisMonitoring("single", { replicationGroupId: "q", nodeCount: 1, thresholds: alarmDefaults("staging"), topicArn, namePrefix: "grownext-staging" });
+            new RedisMonitoring("single", { role: "queue", replicationGroupId: "q", nodeCount: 1, thresholds: alarmDefaults("staging"), topicArn, namePrefix: "grownext-staging" });
             await settle();
             const names = recorder.ofType(T.alarm).map((a) => a.name).sort();
             assert.deepStrictEqual(names, ["single-001-connections", "single-001-engine-cpu", "single-001-evictions", "single-001-memory-page", "single-001-memory-warning"]);
             assert.strictEqual(alarm("single-001-memory-page").threshold, 90, "staging's table");
             assert.strictEqual(memberClusterId("q", 11), "q-012");
+        });
+
+        it("watches the cache for misses, not for filling up or evicting: it runs full and evicts by design", async () => {
+            const t = alarmDefaults("production");
+            new RedisMonitoring("cache", { role: "cache", replicationGroupId: "grownext-cache", nodeCount: 2, thresholds: t, topicArn, namePrefix: "grownext-production", region: "eu-west-1" });
+            await settle();
+            const cache = recorder.ofType(T.alarm).filter((a) => a.name.startsWith("cache-"));
+            assert.deepStrictEqual(cache.map((a) => a.name).sort(), [
+                "cache-001-connections", "cache-001-engine-cpu", "cache-001-hit-rate", "cache-001-replication-lag",
+                "cache-002-connections", "cache-002-engine-cpu", "cache-002-hit-rate", "cache-002-replication-lag",
+            ]);
+            const common = { namespace: "AWS/ElastiCache", period: 60, evaluationPeriods: 5, datapointsToAlarm: 3 };
+            assert.deepStrictEqual(shape(alarm("cache-002-hit-rate")), { ...common, metricName: "CacheHitRate", statistic: "Average", comparisonOperator: "LessThanThreshold", threshold: 60, treatMissingData: "notBreaching" });
+            assert.deepStrictEqual(alarm("cache-002-hit-rate").dimensions, { CacheClusterId: "grownext-cache-002" });
+            assert.strictEqual(alarm("cache-001-hit-rate").name, "grownext-production-cache-001-hit-rate", "apart from the queue's alarm names");
+            assert.match(alarm("cache-001-hit-rate").alarmDescription, /cache miss > 40%.*prewarm/);
+            assert.ok(!cache.some((a) => ["DatabaseMemoryUsagePercentage", "Evictions"].includes(a.inputs.metricName)));
         });
     });
 

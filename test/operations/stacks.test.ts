@@ -61,12 +61,26 @@ describe("day-2 operations of the committed stacks", () => {
                 }
             });
 
+            const groupOf = (role: string) => {
+                const groups = ofType("aws:elasticache/replicationGroup:ReplicationGroup").filter((g) => g.inputs.tags?.["grownext.io/redis-role"] === role);
+                assert.strictEqual(groups.length, 1, `one ${role} group`);
+                return groups[0]!;
+            };
+
             it("watches the queue Redis on every node, replication lag only with replicas", () => {
-                const group = ofType("aws:elasticache/replicationGroup:ReplicationGroup")[0]!;
-                const metrics = alarmsOn(resources, group);
+                const metrics = alarmsOn(resources, groupOf("queue"));
                 const nodes = stack === "production" ? 2 : 1;
                 const perNode = ["CurrConnections", "DatabaseMemoryUsagePercentage", "DatabaseMemoryUsagePercentage", "EngineCPUUtilization", "Evictions", ...(nodes > 1 ? ["ReplicationLag"] : [])];
                 assert.deepStrictEqual(metrics, Array.from({ length: nodes }, () => perNode).flat().sort());
+            });
+
+            it("watches the cache Redis for its hit rate, never for filling up or evicting", () => {
+                const metrics = alarmsOn(resources, groupOf("cache"));
+                const nodes = stack === "production" ? 2 : 1;
+                const perNode = ["CacheHitRate", "CurrConnections", "EngineCPUUtilization", ...(nodes > 1 ? ["ReplicationLag"] : [])];
+                assert.deepStrictEqual(metrics, Array.from({ length: nodes }, () => perNode).flat().sort());
+                // Production: 12 Postgres + 12 queue + 8 cache + 4 health-check alarms; staging: 12 + 5 + 3 + 4.
+                assert.strictEqual(ofType(T.alarm).length, stack === "production" ? 36 : 24);
             });
 
             it("checks the public readiness paths and the queue heartbeat, alarmed in us-east-1", () => {
