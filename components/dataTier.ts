@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveDataSettings } from "../config/data";
+import { resolveProxySettings } from "../config/proxy";
 import type { PlatformConfig } from "../config/load";
 import {
     dataEnvKeys,
@@ -28,6 +29,7 @@ import { Migrations, type MigrationSpec } from "./migrations";
 import type { StoreEndpoint } from "./networkPolicies";
 import { PostgresAws, postgresPort, rdsIdentifier } from "./postgresAws";
 import { PostgresInCluster } from "./postgresInCluster";
+import { PostgresProxy, proxyCredentials } from "./postgresProxy";
 import { PostgresRestore } from "./postgresRestore";
 import { RedisAws, redisPort } from "./redisAws";
 import { RedisInCluster } from "./redisInCluster";
@@ -157,6 +159,20 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             };
             app = serving("app", appDb);
             identity = serving("identity", identityDb);
+            // RDS Proxy (data.postgres.proxy): the processes' URL goes through it, migrations' stays direct.
+            const proxySettings = resolveProxySettings(cfg.environment, cfg.data);
+            if (proxySettings !== undefined) {
+                const instance = restored.app?.instance ?? appDb.instance;
+                app = new PostgresProxy(`${name}-postgres-app-proxy`, {
+                    environment: cfg.environment,
+                    database: "app",
+                    settings: proxySettings,
+                    network,
+                    target: { instanceIdentifier: instance.identifier, securityGroupId: appDb.securityGroup.id, directUrl: app.directUrl },
+                    credentials: proxyCredentials("app", appDb),
+                    kmsKeyArn: key.arn,
+                }, child);
+            }
             const redisAws = new RedisAws(`${name}-redis`, {
                 environment: cfg.environment,
                 settings: settings.redis,

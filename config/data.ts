@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { problem, type Problem } from "./errors";
+import { postgresProxyConfig, proxyProblems } from "./proxy";
 import { recoveryConfigShape, recoveryProblems } from "./recovery";
 import type { Environment } from "./schema";
 
@@ -65,6 +66,8 @@ export const postgresConfig = z
         monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).optional(),
         /** Raise it to rotate the master passwords (a random.RandomPassword keeper); pods roll with the new URLs. */
         passwordVersion: z.number().int().min(1).optional(),
+        /** RDS Proxy in front of the app database (config/proxy.ts, docs/rds-proxy.md). */
+        proxy: postgresProxyConfig.optional(),
     })
     .strict();
 
@@ -318,6 +321,8 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
     if (aws && data.redis?.maxmemory !== undefined) {
         out.push(problem("data.redis.maxmemory", "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)", { got: data.redis.maxmemory }));
     }
+
+    out.push(...proxyProblems(environment, data));
 
     if (environment === "production") {
         const require = (key: string, ok: boolean, what: string, value: unknown) => {

@@ -84,6 +84,31 @@ export const topologySpreadByEnvironment: Record<Environment, TopologySpread> = 
     production: { zone: soft, node: { maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" } },
 };
 
+/**
+ * RDS Proxy in front of the app database (components/postgresProxy.ts, docs/rds-proxy.md), per
+ * environment; `data.postgres.proxy.*` overrides. Production runs it (faster failover, TLS required,
+ * credentials from Secrets Manager); staging may turn it on to rehearse. `maxConnectionsPercent` is
+ * the share of the instance's `max_connections` the proxy may hold open: the connection budget
+ * (config/connectionBudget.ts) checks that it leaves the reserve for migrations and operators, and
+ * that the processes' pools fit within it. The rest mirror RDS's own defaults, written down so the
+ * budget and the docs read the same numbers as the proxy.
+ */
+export interface RdsProxyDefaults {
+    readonly enabled: boolean;
+    readonly maxConnectionsPercent: number;
+    readonly maxIdleConnectionsPercent: number;
+    readonly connectionBorrowTimeoutSeconds: number;
+    readonly idleClientTimeoutSeconds: number;
+}
+
+const rdsProxyShared = { maxConnectionsPercent: 90, maxIdleConnectionsPercent: 50, connectionBorrowTimeoutSeconds: 120, idleClientTimeoutSeconds: 1800 };
+
+export const rdsProxyByEnvironment: Record<Environment, RdsProxyDefaults> = {
+    local: { enabled: false, ...rdsProxyShared },
+    staging: { enabled: false, ...rdsProxyShared },
+    production: { enabled: true, ...rdsProxyShared },
+};
+
 /** The generic executor exercises connectors from JSON definitions: non-production only (guides). */
 export function genericExecutorDefault(environment: Environment): boolean {
     return environment !== "production";

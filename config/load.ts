@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { processCatalog, type ProcessSpec } from "../catalog/processes";
+import { poolSizeFor } from "./connectionBudget";
 import { looksSecret } from "./credentials";
 import {
     defaultBackgroundLivenessCommand,
@@ -33,6 +34,8 @@ export interface ResolvedService {
     readonly terminationGracePeriodSeconds: number;
     /** Exec liveness command for processes without HTTP health endpoints. */
     readonly livenessCommand?: readonly string[];
+    /** Connections per database client of each pod (Prisma's `connection_limit`; config/connectionBudget.ts). */
+    readonly databasePoolSize: number;
 }
 
 /** Credentials, in memory only: components wrap them with pulumi.secret before any resource sees them. */
@@ -162,6 +165,7 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
                 resources: own?.resources ?? d.resources,
                 terminationGracePeriodSeconds: own?.terminationGracePeriodSeconds ?? d.terminationGracePeriodSeconds,
                 livenessCommand: spec.http ? undefined : own?.livenessCommand ?? defaultBackgroundLivenessCommand,
+                databasePoolSize: poolSizeFor(cfg, spec),
             };
         });
     const targetsCluster = cfg.kubernetes.context !== undefined || cfg.kubernetes.kubeconfig !== undefined;
