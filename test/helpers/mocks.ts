@@ -75,6 +75,8 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.name ??= `${args.name}-proxy`;
         state.endpoint ??= `${state.name}.proxy-abc.eu-west-1.rds.amazonaws.com`;
     }
+    // RDS names a proxy's default target group "default".
+    if (args.type === "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup") state.name ??= "default";
     if (args.type === "aws:rds/instance:Instance") {
         state.address ??= `${args.name}.abc.eu-west-1.rds.amazonaws.com`;
         state.port ??= 5432;
