@@ -146,6 +146,14 @@ export const awsLimits = {
         /** Seconds between health checks from each checker region: standard or fast. */
         requestIntervalSeconds: [10, 30],
     },
+    rdsProxy: {
+        /** `maxConnectionsPercent` and `maxIdleConnectionsPercent`: shares of `max_connections`. */
+        connectionsPercent: { min: 1, max: 100 },
+        idleConnectionsPercent: { min: 0, max: 100 },
+        /** Seconds a client may wait to borrow a connection, and an idle client may stay connected. */
+        connectionBorrowTimeoutSeconds: { min: 0, max: 3600 },
+        idleClientTimeoutSeconds: { min: 1, max: 28800 },
+    },
     secretsManager: {
         /** Recovery window of a deleted secret, days. */
         recoveryWindowDays: { min: 7, max: 30 },
@@ -237,3 +245,30 @@ export const alarmThresholdDefaults: Readonly<Record<Environment, typeof product
     staging: nonProductionAlarms,
     production: productionAlarms,
 };
+
+/**
+ * RDS Proxy in front of the app database (components/postgresProxy.ts, docs/rds-proxy.md; re-exported
+ * by config/defaults.ts), per
+ * environment; `data.postgres.proxy.*` overrides. Production runs it (faster failover, TLS required,
+ * credentials from Secrets Manager); staging may turn it on to rehearse. `maxConnectionsPercent` is
+ * the share of the instance's `max_connections` the proxy may hold open: the connection budget
+ * (config/connectionBudget.ts) checks that it leaves the reserve for migrations and operators, and
+ * that the processes' pools fit within it. The rest mirror RDS's own defaults, written down so the
+ * budget and the docs read the same numbers as the proxy.
+ */
+export interface RdsProxyDefaults {
+    readonly enabled: boolean;
+    readonly maxConnectionsPercent: number;
+    readonly maxIdleConnectionsPercent: number;
+    readonly connectionBorrowTimeoutSeconds: number;
+    readonly idleClientTimeoutSeconds: number;
+}
+
+const rdsProxyShared = { maxConnectionsPercent: 90, maxIdleConnectionsPercent: 50, connectionBorrowTimeoutSeconds: 120, idleClientTimeoutSeconds: 1800 };
+
+export const rdsProxyByEnvironment: Record<Environment, RdsProxyDefaults> = {
+    local: { enabled: false, ...rdsProxyShared },
+    staging: { enabled: false, ...rdsProxyShared },
+    production: { enabled: true, ...rdsProxyShared },
+};
+

@@ -3,7 +3,7 @@
  * `data` sources, the migration gate each process waits for, and per-process service-account
  * annotations (IAM roles for service accounts on AWS).
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /** The `data` refs of catalog/environment.ts; every value is a Pulumi secret. */
 export const dataEnvKeys = [
@@ -54,7 +54,8 @@ export interface PostgresConnection {
     readonly url: pulumi.Output<string>;
     /**
      * The URL that bypasses any connection pooler (`TASKS_DATABASE_DIRECT_URL`, what Prisma migrations
-     * need). No pooler is deployed, so it equals `url`; a future RDS Proxy/PgBouncer changes only `url`.
+     * need). Without a pooler it equals `url`; with RDS Proxy (components/postgresProxy.ts) `url` goes
+     * through the proxy and this one straight to the instance.
      */
     readonly directUrl: pulumi.Output<string>;
 }
@@ -94,4 +95,31 @@ export function redisUrl(c: { password: string; host: string; port: number; tls:
 /** Whether a string is a DNS-1123 label of at most `max` characters (Kubernetes object names). */
 export function isDnsLabel(name: string, max = 63): boolean {
     return name.length <= max && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
+}
+
+/**
+ * The refs a process's Prisma client pools on: each carries the process's pool size as Prisma's
+ * `connection_limit` (`pooledEnv`), so the connection budget (config/connectionBudget.ts) is what
+ * runs. The direct URL is Prisma Migrate's, one connection at a time: it carries none.
+ */
+export const pooledDatabaseRefs: readonly DataEnvKey[] = ["appDatabaseUrl", "identityDatabaseUrl", "tasksDatabaseUrl"];
+
+/** The URL with `connection_limit=<poolSize>` set (replacing any there). */
+export function withConnectionLimit(url: string, poolSize: number): string {
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`a database pool size must be a positive integer, got ${poolSize}`);
+    const u = new URL(url);
+    u.searchParams.set("connection_limit", String(poolSize));
+    return u.toString();
+}
+
+/** A process's view of the data env: its pooled URLs carry its pool size; every value stays secret. */
+export function pooledEnv<K extends string>(
+    env: Readonly<Record<K, pulumi.Output<string>>>,
+    poolSize: number,
+): Record<K, pulumi.Output<string>> {
+    const out = { ...env } as Record<K, pulumi.Output<string>>;
+    for (const key of pooledDatabaseRefs as readonly string[]) {
+        if (key in out) out[key as K] = pulumi.secret(out[key as K].apply((url) => withConnectionLimit(url, poolSize)));
+    }
+    return out;
 }

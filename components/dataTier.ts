@@ -14,6 +14,7 @@ import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveDataSettings } from "../config/data";
+import { resolveProxySettings } from "../config/proxy";
 import type { PlatformConfig } from "../config/load";
 import {
     dataEnvKeys,
@@ -29,6 +30,7 @@ import { Migrations, type MigrationSpec } from "./migrations";
 import type { StoreEndpoint } from "./networkPolicies";
 import { PostgresAws, postgresPort, rdsIdentifier } from "./postgresAws";
 import { PostgresInCluster } from "./postgresInCluster";
+import { PostgresProxy, proxyCredentials } from "./postgresProxy";
 import { PostgresRestore } from "./postgresRestore";
 import { RedisAws, redisPort } from "./redisAws";
 import { RedisInCluster } from "./redisInCluster";
@@ -162,6 +164,20 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             };
             app = serving("app", appDb);
             identity = serving("identity", identityDb);
+            // RDS Proxy (data.postgres.proxy): the processes' URL goes through it, migrations' stays direct.
+            const proxySettings = resolveProxySettings(cfg.environment, cfg.data);
+            if (proxySettings !== undefined) {
+                const instance = restored.app?.instance ?? appDb.instance;
+                app = new PostgresProxy(`${name}-postgres-app-proxy`, {
+                    environment: cfg.environment,
+                    database: "app",
+                    settings: proxySettings,
+                    network,
+                    target: { instanceIdentifier: instance.identifier, securityGroupId: appDb.securityGroup.id, directUrl: app.directUrl },
+                    credentials: proxyCredentials("app", appDb),
+                    kmsKeyArn: key.arn,
+                }, child);
+            }
             const redisAws = new RedisAws(`${name}-redis`, {
                 role: "queue",
                 environment: cfg.environment,

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
+import { pooledEnv } from "./dataContract";
 import { DataTier } from "./dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./dnsRecords";
 import { Edge } from "./edge";
@@ -72,8 +73,11 @@ export class Platform extends pulumi.ComponentResource {
             new Operations(`${name}-operations`, { config: cfg, key: data.aws.key, databases: watchedDatabases(data.aws.postgres, data.aws.restored), redis: data.aws.redis, cache: data.aws.cache, redisMultiAz: data.aws.redis.multiAz }, childOpts);
         }
 
-        const values = envValues(cfg, data.env, data.secretManagerProvider);
-        const envs = cfg.services.map((service) => ({ service, env: processEnv(service.spec, values, cfg) }));
+        // Each process's pooled database URLs carry its own pool size (connection_limit), as the budget counts it.
+        const envs = cfg.services.map((service) => {
+            const values = envValues(cfg, pooledEnv(data.env, service.databasePoolSize), data.secretManagerProvider);
+            return { service, env: processEnv(service.spec, values, cfg) };
+        });
 
         const access = aws && data.kmsKey
             ? new SecretStore(`${name}-secrets`, {

@@ -13,7 +13,7 @@ import * as random from "@pulumi/random";
 import { labelKeys } from "../catalog/labels";
 import type { RedisRole } from "../catalog/network";
 import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings } from "../config/data";
-import { environmentFloors, type Environment } from "../catalog/guardrails";
+import { awsLimits, environmentFloors, type Environment } from "../catalog/guardrails";
 import { redisMaxmemoryPolicy, redisPersistent } from "../config/defaults";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, redisUrl, type RedisConnection } from "./dataContract";
@@ -150,7 +150,7 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
             // A new token is added next to the old one, so running pods keep working until they roll.
             authTokenUpdateStrategy: "ROTATE",
             // The cache is rebuilt on a miss: a snapshot would only restore stale entries.
-            snapshotRetentionLimit: persistent ? s.snapshotRetentionLimit : 0,
+            snapshotRetentionLimit: persistent ? s.snapshotRetentionLimit : awsLimits.elasticache.snapshotRetentionDays.min,
             snapshotWindow: persistent ? "03:00-04:00" : undefined,
             maintenanceWindow: "sun:04:30-sun:05:30",
             finalSnapshotIdentifier: production && persistent ? args.finalSnapshotIdentifier : undefined,

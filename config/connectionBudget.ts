@@ -4,8 +4,14 @@
  * instance's `max_connections`, less a reserve for migrations, operators and superusers. One RDS
  * instance (or in-cluster StatefulSet) serves each database, so each is budgeted on its own.
  *
- * Pool sizes do not reach the processes yet: Prisma reads its pool from the `connection_limit` query
- * parameter of the URL, which the data tier builds (components/dataTier.ts), not this module.
+ * The pool size reaches each process as Prisma's `connection_limit` on its pooled URLs
+ * (components/dataContract.ts `pooledEnv`), so the budget checked here is the one that runs.
+ *
+ * With RDS Proxy in front of a database (config/proxy.ts), the pods connect to the proxy, and the
+ * proxy opens at most `maxConnectionsPercent` of `max_connections` to the instance. Two things must
+ * then hold: that share leaves the reserve free, and the pools fit within the share. The second is
+ * needed because Prisma uses prepared statements, which pin each client connection to one database
+ * connection for its session, so the proxy cannot multiplex them (docs/rds-proxy.md).
  */
 import { connectionDefaults, type Environment } from "../catalog/guardrails";
 import type { EnvGroup, ProcessSpec } from "../catalog/processes";
@@ -13,6 +19,7 @@ import { dataDefaults } from "./data";
 import { rolloutMaxSurge, serviceDefaults } from "./defaults";
 import { problem, type Problem } from "./errors";
 import { instanceClassMemoryGiB, rdsMaxConnections } from "./monitoring";
+import { proxiedDatabases, resolveProxySettings } from "./proxy";
 import type { RawConfig } from "./schema";
 
 export type BudgetedDatabase = "app" | "identity";
@@ -60,6 +67,15 @@ export interface DatabaseBudget {
     readonly headroom: number;
     /** Where the limit comes from, for the message. */
     readonly limitSource: string;
+    /** RDS Proxy in front of this database: the share of max_connections the pools draw from. */
+    readonly pooler?: { readonly kind: "rdsProxy"; readonly maxConnectionsPercent: number; readonly share: number | undefined };
+    /** What the pools may open: the proxy's share, else max_connections less the headroom. */
+    readonly available: number | undefined;
+}
+
+/** The connections RDS Proxy may open: `maxConnectionsPercent` of max_connections, rounded down as RDS does. */
+export function proxyShare(maxConnections: number, maxConnectionsPercent: number): number {
+    return percentOf(maxConnections, maxConnectionsPercent);
 }
 
 /** A process's pool size: config, else the default for its kind. */
@@ -96,6 +112,7 @@ export function postgresMaxConnections(cfg: Pick<RawConfig, "environment" | "dat
 /** The budget of each database on this stack, biggest contributors first. */
 export function connectionBudgets(cfg: Pick<RawConfig, "environment" | "data" | "monitoring" | "services">, catalog: readonly ProcessSpec[]): DatabaseBudget[] {
     const limit = postgresMaxConnections(cfg);
+    const proxy = resolveProxySettings(cfg.environment, cfg.data);
     return (["app", "identity"] as const).map((database) => {
         const lines: BudgetLine[] = [];
         for (const spec of catalog) {
@@ -108,7 +125,14 @@ export function connectionBudgets(cfg: Pick<RawConfig, "environment" | "data" | 
         }
         lines.sort((a, b) => b.connections - a.connections || a.process.localeCompare(b.process));
         const total = lines.reduce((s, l) => s + l.connections, 0);
-        return { database, lines, total, maxConnections: limit.value, headroom: headroomTotal, limitSource: limit.source };
+        const m = limit.value;
+        if (proxy !== undefined && proxiedDatabases.includes(database)) {
+            const share = m === undefined ? undefined : proxyShare(m, proxy.maxConnectionsPercent);
+            const pooler = { kind: "rdsProxy" as const, maxConnectionsPercent: proxy.maxConnectionsPercent, share };
+            return { database, lines, total, maxConnections: m, headroom: headroomTotal, limitSource: limit.source, pooler, available: share };
+        }
+        const available = m === undefined ? undefined : m - headroomTotal;
+        return { database, lines, total, maxConnections: m, headroom: headroomTotal, limitSource: limit.source, available };
     });
 }
 
@@ -129,6 +153,7 @@ export function connectionBudgetProblems(
     const settings = [
         ["monitoring", "postgresMaxConnections"],
         ["data", "postgres", "instanceClass"],
+        ["data", "postgres", "proxy", "maxConnectionsPercent"],
         ...Object.entries(cfg.services).flatMap(([name, svc]) =>
             (["replicas", "autoscale", "databasePoolSize", "enabled"] as const).filter((k) => svc[k] !== undefined).map((k) => ["services", name, k])),
     ];
@@ -138,8 +163,20 @@ export function connectionBudgetProblems(
         return node === undefined || isPlaintext(path);
     });
     for (const b of connectionBudgets(cfg, catalog)) {
-        if (b.maxConnections === undefined) continue;
-        const available = b.maxConnections - b.headroom;
+        if (b.maxConnections === undefined || b.available === undefined) continue;
+        const available = b.available;
+        const reserveLeft = b.maxConnections - b.headroom;
+        if (b.pooler !== undefined && available > reserveLeft) {
+            // The proxy alone could take the connections kept for migrations and operators.
+            const most = wholePercent(reserveLeft, b.maxConnections);
+            const figures = printable
+                ? `RDS Proxy may open ${b.pooler.maxConnectionsPercent}% of ${b.maxConnections} max_connections (${b.limitSource}) = ${available}, ` +
+                  `leaving fewer than the ${b.headroom} kept for migrations and operators. ` +
+                  (most >= 1 ? `Set it to at most ${most}` : "Choose a larger data.postgres.instanceClass")
+                : `RDS Proxy's share of max_connections leaves fewer than the ${b.headroom} kept for migrations and operators ` +
+                  "(the figures are left out: some settings behind them are stored with --secret). Lower it";
+            out.push(problem("data.postgres.proxy.maxConnectionsPercent", `overruns the ${b.database} database's connection budget: ${figures}`));
+        }
         if (b.total <= available) continue;
         const over = b.total - available;
         const contributing = b.lines.filter((l) => l.connections > 0);
@@ -150,13 +187,19 @@ export function connectionBudgetProblems(
             turnDown.push(contributing[i]!.process);
             sum += contributing[i]!.connections;
         }
-        const larger = cfg.data.provider === "aws" ? ", or choose a larger data.postgres.instanceClass" : "";
+        const larger = cfg.data.provider !== "aws" ? ""
+            : b.pooler !== undefined ? ", or raise data.postgres.proxy.maxConnectionsPercent or choose a larger data.postgres.instanceClass"
+            : ", or choose a larger data.postgres.instanceClass";
         const biggest = b.lines[0]!;
+        const limitText = b.pooler !== undefined
+            ? `RDS Proxy's ${b.pooler.maxConnectionsPercent}% of ${b.maxConnections} max_connections (${b.limitSource}, data.postgres.proxy.maxConnectionsPercent) ` +
+              `leaves ${available} (Prisma pins each client connection, so the proxy cannot multiplex them)`
+            : `${b.maxConnections} max_connections (${b.limitSource}) less ${b.headroom} kept for migrations and operators leaves ${available}`;
         const why = printable
             ? ` by ${over}: its processes may open ${b.total} connections at max replicas plus a rollout's surge pod ` +
-              `(${terms.join(", ")}), but ${b.maxConnections} max_connections (${b.limitSource}) less ${b.headroom} kept for migrations and operators leaves ${available}`
-            : `: its processes may open more connections at max replicas plus a rollout's surge pod than max_connections less ${b.headroom} kept for ` +
-              "migrations and operators (the figures are left out: some settings behind them are stored with --secret)";
+              `(${terms.join(", ")}), but ${limitText}`
+            : `: its processes may open more connections at max replicas plus a rollout's surge pod than ${b.pooler !== undefined ? "RDS Proxy's share of max_connections" : `max_connections less ${b.headroom} kept for migrations and operators`} ` +
+              "(the figures are left out: some settings behind them are stored with --secret)";
         out.push(problem(
             keyFor(cfg, catalog.find((p) => p.name === biggest.process), biggest.process),
             `overruns the ${b.database} database's connection budget${why}. ` +
@@ -164,4 +207,14 @@ export function connectionBudgetProblems(
         ));
     }
     return out;
+}
+
+/** `percent`% of `total`, rounded down (as RDS rounds a proxy's share). */
+function percentOf(total: number, percent: number): number {
+    return Math.floor((total * percent) / 100);
+}
+
+/** The whole percent `part` is of `whole`, rounded down. */
+function wholePercent(part: number, whole: number): number {
+    return Math.floor((part * 100) / whole);
 }

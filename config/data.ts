@@ -12,6 +12,7 @@ import { z } from "zod";
 import { awsLimits, dataProtectionDefaults, environmentFloors, kmsRotationPeriodDays, type Environment } from "../catalog/guardrails";
 import { problem, type Problem } from "./errors";
 import { pinnedImage } from "./images";
+import { postgresProxyConfig, proxyProblems } from "./proxy";
 import { recoveryConfigShape, recoveryProblems } from "./recovery";
 
 export const awsNetworkConfig = z
@@ -59,6 +60,8 @@ export const postgresConfig = z
         monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).optional(),
         /** Raise it to rotate the master passwords (a random.RandomPassword keeper); pods roll with the new URLs. */
         passwordVersion: z.number().int().min(1).optional(),
+        /** RDS Proxy in front of the app database (config/proxy.ts, docs/rds-proxy.md). */
+        proxy: postgresProxyConfig.optional(),
     })
     .strict();
 
@@ -309,6 +312,8 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
     if (aws && data.redis?.maxmemory !== undefined) {
         out.push(problem("data.redis.maxmemory", "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)", { got: data.redis.maxmemory }));
     }
+
+    out.push(...proxyProblems(environment, data));
 
     {
         const floor = environmentFloors[environment];

@@ -57,6 +57,8 @@ export function serviceDefaults(environment: Environment, process: ProcessSpec):
     };
 }
 
+export { rdsProxyByEnvironment, type RdsProxyDefaults } from "../catalog/guardrails";
+
 /** The generic executor exercises connectors from JSON definitions: non-production only (guides). */
 export function genericExecutorDefault(environment: Environment): boolean {
     return environment !== "production";

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { processCatalog, type ProcessSpec } from "../catalog/processes";
+import { poolSizeFor } from "./connectionBudget";
 import { looksSecret } from "./credentials";
 import {
     defaultBackgroundLivenessCommand,
@@ -36,6 +37,8 @@ export interface ResolvedService {
     readonly livenessCommand?: readonly string[];
     /** Extra plain variables from `services.<name>.env` (its secretEnv is in `SecretValues`). */
     readonly env: Readonly<Record<string, string>>;
+    /** Connections per database client of each pod (Prisma's `connection_limit`; config/connectionBudget.ts). */
+    readonly databasePoolSize: number;
 }
 
 /** Credentials, in memory only: components wrap them with pulumi.secret before any resource sees them. */
@@ -168,6 +171,7 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
                 terminationGracePeriodSeconds: own?.terminationGracePeriodSeconds ?? d.terminationGracePeriodSeconds,
                 livenessCommand: spec.http ? undefined : own?.livenessCommand ?? defaultBackgroundLivenessCommand,
                 env: extraEnv(own?.env),
+                databasePoolSize: poolSizeFor(cfg, spec),
             };
         });
     const targetsCluster = cfg.kubernetes.context !== undefined || cfg.kubernetes.kubeconfig !== undefined;

@@ -10,6 +10,7 @@ import { postgresBackupRetention } from "./data/postgres-backup-retention";
 import { postgresDeletionProtection } from "./data/postgres-deletion-protection";
 import { postgresNotPubliclyAccessible } from "./data/postgres-not-publicly-accessible";
 import { postgresStorageEncrypted } from "./data/postgres-storage-encrypted";
+import { postgresProxyTls } from "./data/postgres-proxy-tls";
 import { redisNoeviction } from "./data/redis-noeviction";
 import { secretsManagerCustomerKey } from "./data/secrets-manager-customer-key";
 import { dnsCoversTls } from "./edge/dns-covers-tls";
@@ -44,6 +45,7 @@ new PolicyPack("grownext-guides", {
         // Data
         postgresBackupRetention,
         postgresStorageEncrypted,
+        postgresProxyTls,
         postgresNotPubliclyAccessible,
         postgresDeletionProtection,
         redisNoeviction,

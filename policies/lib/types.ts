@@ -6,6 +6,8 @@ export const awsTypes = {
     rdsInstance: "aws:rds/instance:Instance",
     rdsCluster: "aws:rds/cluster:Cluster",
     rdsClusterInstance: "aws:rds/clusterInstance:ClusterInstance",
+    rdsProxy: "aws:rds/proxy:Proxy",
+    rdsProxyTarget: "aws:rds/proxyTarget:ProxyTarget",
     elasticacheParameterGroup: "aws:elasticache/parameterGroup:ParameterGroup",
     elasticacheReplicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
     kmsKey: "aws:kms/key:Key",

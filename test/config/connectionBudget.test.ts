@@ -38,6 +38,8 @@ const poolDefaults: Record<Stack, { http: number; background: number }> = {
 const rdsLimits: Record<string, number> = { "db.t4g.medium": 450, "db.m7g.large": 901, "db.r6g.xlarge": 3604 };
 const reserve = 18;
 const surge = 1;
+/** RDS Proxy fronts the app database in production by default, opening at most 90% of max_connections (rounded down). */
+const proxyPercent: Partial<Record<Stack, number>> = { production: 90 };
 
 interface Settings {
     readonly max: Record<string, number>;
@@ -47,12 +49,21 @@ interface Settings {
     readonly maxConnectionsOverride?: number;
 }
 
-function expectedFits(stack: Stack, s: Settings): { app: number; identity: number; limit: number } {
+function expectedFits(stack: Stack, s: Settings): { app: number; identity: number; limit: number; appLimit: number; proxyOverReserve: boolean } {
     const pods = (p: string) => (singletons.includes(p) ? 1 : (p === "worker" ? s.workerReplicas : s.max[p]!) + surge);
     const pool = (p: string) => s.pools[p] ?? (http.includes(p) ? poolDefaults[stack].http : poolDefaults[stack].background);
     const sum = (db: "app" | "identity") => Object.keys(clients).reduce((n, p) => n + pods(p) * clients[p]![db] * pool(p), 0);
     const limit = stack === "local" ? 100 : s.maxConnectionsOverride ?? rdsLimits[s.instanceClass ?? (stack === "production" ? "db.m7g.large" : "db.t4g.medium")]!;
-    return { app: sum("app"), identity: sum("identity"), limit: limit - reserve };
+    const percent = proxyPercent[stack];
+    // With the proxy, the app pools draw from its share, and the share itself must leave the reserve.
+    const share = percent === undefined ? undefined : Math.floor((limit * percent) / 100);
+    return {
+        app: sum("app"),
+        identity: sum("identity"),
+        limit: limit - reserve,
+        appLimit: share ?? limit - reserve,
+        proxyOverReserve: share !== undefined && share > limit - reserve,
+    };
 }
 
 function validate(stack: Stack, s: Settings, encrypted: readonly string[] = []): string[] {
@@ -101,7 +112,8 @@ describe("connection budget (config/connectionBudget.ts)", () => {
                 const lines = validate(stack, s);
                 const budgetLines = lines.filter((l) => l.includes("connection budget"));
                 assert.deepStrictEqual(lines, budgetLines, "only the budget refuses these settings");
-                assert.strictEqual(budgetLines.some((l) => l.includes("the app database's")), e.app > e.limit, `app ${e.app} against ${e.limit}`);
+                const appOver = e.app > e.appLimit || e.proxyOverReserve;
+                assert.strictEqual(budgetLines.some((l) => l.includes("the app database's")), appOver, `app ${e.app} against ${e.appLimit}`);
                 assert.strictEqual(budgetLines.some((l) => l.includes("the identity database's")), e.identity > e.limit, `identity ${e.identity} against ${e.limit}`);
                 if (lines.length > 0) refused++;
                 else accepted++;
@@ -117,12 +129,13 @@ describe("connection budget (config/connectionBudget.ts)", () => {
         const lines = validate("production", s);
         assert.strictEqual(lines.length, 1, lines.join("\n"));
         const line = lines[0]!;
-        // worker 31 pods x 2 x 10 = 620, web 31 x 10 = 310, identity 11 x 10 = 110, 3 singletons x 5 = 15: 1055, 172 over 883.
-        assert.ok(line.startsWith("services.worker.databasePoolSize overruns the app database's connection budget by 172:"), line);
+        // worker 31 pods x 2 x 10 = 620, web 31 x 10 = 310, identity 11 x 10 = 110, 3 singletons x 5 = 15: 1055,
+        // 245 over RDS Proxy's 90% of 901 = 810 (the proxy fronts production's app database).
+        assert.ok(line.startsWith("services.worker.databasePoolSize overruns the app database's connection budget by 245:"), line);
         assert.ok(line.includes("worker 31 pods x 2 clients x pool 10 = 620, web 31 pods x pool 10 = 310, identity 11 pods x pool 10 = 110"), line);
-        assert.ok(line.includes("901 max_connections (db.m7g.large) less 18 kept for migrations and operators leaves 883"), line);
+        assert.ok(line.includes("RDS Proxy's 90% of 901 max_connections (db.m7g.large, data.postgres.proxy.maxConnectionsPercent) leaves 810"), line);
         assert.ok(line.includes("Turn down, biggest first: worker ("), line);
-        assert.ok(line.includes("or choose a larger data.postgres.instanceClass"), line);
+        assert.ok(line.includes("or raise data.postgres.proxy.maxConnectionsPercent or choose a larger data.postgres.instanceClass"), line);
     });
 
     it("lists every big contributor needed to cover the overrun, and names the scaling key of an unconfigured pool", () => {

@@ -127,7 +127,7 @@ describe("DataTier", () => {
             }
         });
 
-        it("admits the data ports only from the cluster security group and declares no other rule", async () => {
+        it("admits the data ports only from the cluster security group, and the app instance from its RDS Proxy", async () => {
             await declare(cfg);
             for (const sg of recorder.ofType(T.sg)) {
                 assert.strictEqual(sg.inputs.vpcId, "vpc-0a1b2c3d4e5f60718");
@@ -139,12 +139,17 @@ describe("DataTier", () => {
                 rules.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4, r.cidrIpv6]).sort(),
                 [
                     ["test-data-cache-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
+                    ["test-data-postgres-app-proxy-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-app-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
+                    ["test-data-postgres-app-sg-id", "test-data-postgres-app-proxy-sg-id", "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-identity-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-redis-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
                 ],
             );
-            assert.strictEqual(recorder.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").length, 0);
+            // The one egress rule: the proxy to its instance.
+            const egress = recorder.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => unwrap(r.inputs));
+            assert.deepStrictEqual(egress.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4]),
+                [["test-data-postgres-app-proxy-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined]]);
             assert.strictEqual(recorder.ofType("aws:ec2/securityGroupRule:SecurityGroupRule").length, 0);
         });
 
@@ -176,7 +181,8 @@ describe("DataTier", () => {
 
         it("protects the databases, the cache and the key, and nothing that holds no data", async () => {
             await declare(cfg);
-            const protectedTypes = [T.rds, T.redis, T.kmsKey];
+            // The proxy's copy of the app database's credentials is a secret holding data, protected too.
+            const protectedTypes = [T.rds, T.redis, T.kmsKey, "aws:secretsmanager/secret:Secret"];
             for (const r of custom()) {
                 const expected = protectedTypes.includes(r.type);
                 assert.strictEqual(r.protect, expected, `${r.type} ${r.name} protect`);
@@ -192,14 +198,17 @@ describe("DataTier", () => {
             }
         });
 
-        it("gives every data ref as a secret: TLS URLs, the app database for tasks, no pooler", async () => {
+        it("gives every data ref as a secret: TLS URLs, the app database for tasks through its RDS Proxy, the direct URL to the instance", async () => {
             const tier = await declare(cfg);
             assert.deepStrictEqual(Object.keys(tier.env).sort(), [...dataEnvKeys].sort());
             for (const key of dataEnvKeys) assert.ok(await isSecret(tier.env[key]), `${key} is secret`);
             const app = await promiseOf(tier.env.appDatabaseUrl);
-            assert.match(app, /^postgresql:\/\/grownext_app:pw-test-data-postgres-app-password-x*@test-data-postgres-app-instance\.abc\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+            assert.match(app, /^postgresql:\/\/grownext_app:pw-test-data-postgres-app-password-x*@test-data-postgres-app-proxy-proxy\.proxy-abc\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
             assert.strictEqual(await promiseOf(tier.env.tasksDatabaseUrl), app);
-            assert.strictEqual(await promiseOf(tier.env.tasksDatabaseDirectUrl), app);
+            const direct = await promiseOf(tier.env.tasksDatabaseDirectUrl);
+            assert.strictEqual(direct, app.replace("test-data-postgres-app-proxy-proxy.proxy-abc", "test-data-postgres-app-instance.abc"));
+            // Migrations bypass the proxy: the app Job's URL is the direct one.
+            assert.notStrictEqual(direct, app);
             assert.match(await promiseOf(tier.env.identityDatabaseUrl), /^postgresql:\/\/grownext_identity:.+\/identity\?sslmode=require$/);
             assert.match(await promiseOf(tier.env.redisUrl), /^rediss:\/\/:pw-test-data-redis-auth-token-x*@master\.test-data-redis-group\..+:6379$/);
             assert.strictEqual(await promiseOf(tier.env.redisPort), "6379");

@@ -71,6 +71,12 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     if (args.type.startsWith("aws:")) {
         state.arn ??= `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:eu-west-1:123456789012:${args.name}`;
     }
+    if (args.type === "aws:rds/proxy:Proxy") {
+        state.name ??= `${args.name}-proxy`;
+        state.endpoint ??= `${state.name}.proxy-abc.eu-west-1.rds.amazonaws.com`;
+    }
+    // RDS names a proxy's default target group "default".
+    if (args.type === "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup") state.name ??= "default";
     if (args.type === "aws:rds/instance:Instance") {
         state.address ??= `${args.name}.abc.eu-west-1.rds.amazonaws.com`;
         state.port ??= 5432;

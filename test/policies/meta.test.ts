@@ -34,6 +34,7 @@ const mandatory = [
     "alarms-route-somewhere",
     "redis-memory-alarm",
     "postgres-monitored",
+    "postgres-proxy-tls",
 ];
 
 function policyFiles(): { file: string; exports: Record<string, unknown> }[] {
