@@ -59,8 +59,10 @@ export function proxyProblems(environment: Environment, data: DataLike): Problem
     }
     if (merged.maxIdleConnectionsPercent > merged.maxConnectionsPercent) {
         const key = own.maxIdleConnectionsPercent !== undefined ? "data.postgres.proxy.maxIdleConnectionsPercent" : "data.postgres.proxy.maxConnectionsPercent";
-        out.push(problem(key, `must keep maxIdleConnectionsPercent (${merged.maxIdleConnectionsPercent}) at most maxConnectionsPercent ` +
-            `(${merged.maxConnectionsPercent}): RDS refuses an idle share above the whole`, { got: own.maxIdleConnectionsPercent ?? own.maxConnectionsPercent }));
+        // Figures only through `got`, which the loader prints only for values stored in plaintext.
+        out.push(problem(key, "must keep data.postgres.proxy.maxIdleConnectionsPercent at most data.postgres.proxy.maxConnectionsPercent " +
+            `(defaults ${rdsProxyByEnvironment[environment].maxIdleConnectionsPercent} and ${rdsProxyByEnvironment[environment].maxConnectionsPercent}): ` +
+            "RDS refuses an idle share above the whole", { got: own.maxIdleConnectionsPercent ?? own.maxConnectionsPercent }));
     }
     return out;
 }

@@ -32,9 +32,9 @@ function databaseOf(db: StackResource): string | undefined {
 export const postgresProxyTls: StackValidationPolicy = {
     name: "postgres-proxy-tls",
     description:
-        "Issue 12 puts the app database behind RDS Proxy in production: the processes reach it through the proxy, with TLS " +
-        "required and credentials from Secrets Manager (docs/rds-proxy.md). Every production RDS instance tagged as a pooled " +
-        "database must be a proxy target, and every RDS Proxy must set requireTls.",
+        "The DevOps Guide encrypts all data in transit with TLS and the Deployment Guide keeps secrets in AWS Secrets Manager; issue 12 " +
+        "puts the app database behind RDS Proxy in production, TLS required and credentials from Secrets Manager (docs/rds-proxy.md). " +
+        "Every production RDS instance tagged as a pooled database must be a proxy target, and every RDS Proxy must set requireTls.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,

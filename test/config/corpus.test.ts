@@ -132,7 +132,7 @@ function semanticCases(): Case[] {
         { why: "production's app database without its RDS Proxy", stack: "production", set: { "data.postgres.proxy.enabled": false }, refused: "data.postgres.proxy.enabled" },
         { why: "a proxy switch that is not a boolean", stack: "staging", set: { "data.postgres.proxy.enabled": "yes@M" }, refused: "data.postgres.proxy.enabled" },
         { why: "a proxy share that leaves no reserve for migrations and operators (99% of 901 > 883)", stack: "production", set: { "data.postgres.proxy.maxConnectionsPercent": 99 }, plaintext: true, refused: "data.postgres.proxy.maxConnectionsPercent" },
-        { why: "an idle share above the proxy's whole share", stack: "staging", set: { "data.postgres.proxy": { enabled: true, maxConnectionsPercent: 40, maxIdleConnectionsPercent: 60 } }, plaintext: true, refused: "data.postgres.proxy.maxIdleConnectionsPercent" },
+        { why: "an idle share above the proxy's whole share", stack: "staging", set: { "data.postgres.proxy": { enabled: true, maxConnectionsPercent: 40, maxIdleConnectionsPercent: 60 } }, refused: "data.postgres.proxy.maxIdleConnectionsPercent" },
         { why: "a proxy setting the proxy does not have", stack: "staging", set: { "data.postgres.proxy.poolMode": "transaction@M" }, refused: "data.postgres.proxy.poolMode" },
         { why: "a proxy on the in-cluster stack", stack: "local", set: { "data.postgres.proxy.enabled": true }, refused: "data.postgres" },
         { why: "a cache node type that is not one", stack: "staging", set: { "data.redis.nodeType": "t4g.small@M" }, refused: "data.redis.nodeType" },
