@@ -50,7 +50,8 @@ function shutdown(p: ProcessSpec): string {
 /** One row per catalog entry; every cell comes from the catalog or the defaults it feeds. */
 export function renderProcessTable(catalog: readonly ProcessSpec[] = processCatalog): string {
     const header = [
-        "| process | what it does | image | command | readiness | liveness | startup | public host | scaling (default) | grace period | migrations first | calls |",
+        "| process | what it does | image | command | readiness | liveness | startup | public host | scaling (default) | grace period" +
+            " | migrations first | calls |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ];
     const exec = `exec ${code(defaultBackgroundLivenessCommand.join(" "))} (${code("services.<process>.livenessCommand")})`;

@@ -68,7 +68,12 @@ export function anchors(markdown: string): Set<string> {
 }
 
 /** What is wrong with one link of `doc`, or undefined when its target exists. */
-export function brokenLink(doc: string, target: string, read: (file: string) => string | undefined, exists: (file: string) => boolean): string | undefined {
+export function brokenLink(
+    doc: string,
+    target: string,
+    read: (file: string) => string | undefined,
+    exists: (file: string) => boolean,
+): string | undefined {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return undefined; // https:, mailto: ... not ours to check
     const [file, anchor] = target.split("#", 2) as [string, string | undefined];
     const resolved = file === "" ? doc : path.posix.normalize(path.posix.join(path.posix.dirname(doc), file));
@@ -99,7 +104,8 @@ const notRepositoryFiles: Record<string, string> = {
 };
 
 const inRepo = (file: string) => fs.existsSync(path.join(repoRoot, file));
-const readInRepo = (file: string) => (inRepo(file) && file.endsWith(".md") ? fs.readFileSync(path.join(repoRoot, file), "utf8") : undefined);
+const readInRepo = (file: string) =>
+    inRepo(file) && file.endsWith(".md") ? fs.readFileSync(path.join(repoRoot, file), "utf8") : undefined;
 
 describe("docs: links and file references (README.md, docs/*.md, tools/README.md)", () => {
     for (const doc of documents()) {
@@ -123,7 +129,8 @@ describe("docs: links and file references (README.md, docs/*.md, tools/README.md
     }
 
     it("every path exempted above is still quoted somewhere (the exemptions do not outlive their reason)", () => {
-        const quoted = new Set(documents().flatMap((d) => fileReferences(fs.readFileSync(path.join(repoRoot, d), "utf8")).map((r) => r.target)));
+        const read = (d: string) => fs.readFileSync(path.join(repoRoot, d), "utf8");
+        const quoted = new Set(documents().flatMap((d) => fileReferences(read(d)).map((r) => r.target)));
         const stale = Object.keys(notRepositoryFiles).filter((f) => !quoted.has(f));
         assert.deepStrictEqual(stale, [], `no document quotes ${stale.join(", ")} any more: drop it from notRepositoryFiles`);
     });

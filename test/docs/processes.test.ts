@@ -18,7 +18,8 @@ describe("docs/processes.md process table (tools/processTable.ts)", () => {
     it("the committed table is the one generated from catalog/processes.ts (else: npm run docs:processes)", () => {
         const committed = committedProcessTable(fs.readFileSync(processesDoc, "utf8"));
         assert.ok(committed !== undefined, `docs/processes.md has the markers ${beginMarker} ... ${endMarker}`);
-        assert.strictEqual(committed, renderProcessTable(), "docs/processes.md's table drifted from the catalog: run `npm run docs:processes`");
+        const fix = "docs/processes.md's table drifted from the catalog: run `npm run docs:processes`";
+        assert.strictEqual(committed, renderProcessTable(), fix);
     });
 
     it("has one row per catalog process, in catalog order", () => {
@@ -28,7 +29,9 @@ describe("docs/processes.md process table (tools/processTable.ts)", () => {
 
     it("a changed catalog entry changes the table (the comparison can fail)", () => {
         const web = processCatalog.find((p) => p.name === "web")!;
-        const changed: ProcessSpec[] = processCatalog.map((p) => (p === web ? { ...p, command: ["node", "dist/server.js"], publicHost: "www" } : p));
+        const changed: ProcessSpec[] = processCatalog.map((p) =>
+            p === web ? { ...p, command: ["node", "dist/server.js"], publicHost: "www" } : p,
+        );
         const table = renderProcessTable(changed);
         assert.notStrictEqual(table, renderProcessTable());
         assert.ok(table.includes(`| web | ${web.description} | app | \`node dist/server.js\` |`), table);
