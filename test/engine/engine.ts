@@ -53,16 +53,36 @@ export function ok(result: CliResult, what: string): CliResult {
     return result;
 }
 
+/** What Pulumi runs (Pulumi.yaml `main`), and the build's config it reads to find bin/. */
+const entryFiles = ["Pulumi.yaml", "Pulumi.local.yaml", "package.json", "entry.js", "tsconfig.build.json"];
 /** Folders and files the program needs; node_modules is linked, not copied. */
-const programEntries = ["Pulumi.yaml", "Pulumi.local.yaml", "package.json", "tsconfig.json", "index.ts", "catalog", "config", "components", "probes"];
+const programEntries = [...entryFiles, "tsconfig.json", "index.ts", "catalog", "config", "components", "probes"];
 
-/** A temporary copy of the project (or of a fixture program) with its own file backend. */
+let compiledDir: string | undefined;
+/**
+ * The program compiled once per test process (`npm run build`'s config, into a folder of its own so the
+ * repository's bin/ is left alone): the engine runs it as unattended runs do, precompiled.
+ */
+export function compiledProgram(): string {
+    if (compiledDir) return compiledDir;
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "grownext-build-")), "bin");
+    const tsc = require.resolve("typescript/bin/tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", path.join(repoRoot, "tsconfig.build.json"), "--outDir", out], { cwd: repoRoot, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`npm run build (tsc -p tsconfig.build.json) exited ${r.status}\n${r.stdout}${r.stderr}`);
+    compiledDir = out;
+    return out;
+}
+
+/**
+ * A temporary copy of the project (or of a fixture program) with its own file backend. Timestamps are
+ * kept, so entry.js sees the copied bin/ as current exactly when it is.
+ */
 export function workspace(source: string, entries?: string[]): { dir: string; backend: string } {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "grownext-engine-"));
     const dir = path.join(base, "project");
     fs.mkdirSync(dir);
     for (const entry of entries ?? fs.readdirSync(source).filter((e) => e !== "node_modules")) {
-        fs.cpSync(path.join(source, entry), path.join(dir, entry), { recursive: true });
+        fs.cpSync(path.join(source, entry), path.join(dir, entry), { recursive: true, preserveTimestamps: true });
     }
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
     const backend = path.join(base, "state");
@@ -70,8 +90,15 @@ export function workspace(source: string, entries?: string[]): { dir: string; ba
     return { dir, backend };
 }
 
-export function projectWorkspace(): { dir: string; backend: string } {
-    return workspace(repoRoot, programEntries);
+/**
+ * The project's sources with the compiled program beside them (bin/), as `npm run local:up` and CI run
+ * it; `{ compiled: false }` leaves bin/ out (entry.js then runs the sources through ts-node), and
+ * `{ sources: false }` leaves the TypeScript out, so only the compiled program can run.
+ */
+export function projectWorkspace(opts: { compiled?: boolean; sources?: boolean } = {}): { dir: string; backend: string } {
+    const ws = workspace(repoRoot, opts.sources === false ? entryFiles : programEntries);
+    if (opts.compiled !== false) fs.cpSync(compiledProgram(), path.join(ws.dir, "bin"), { recursive: true, preserveTimestamps: true });
+    return ws;
 }
 
 export function withBackend(env: NodeJS.ProcessEnv, backend: string): NodeJS.ProcessEnv {
