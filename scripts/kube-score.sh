@@ -10,7 +10,7 @@
 #
 # Environment knobs:
 #   PULUMI_TOOLCHAIN_CACHE   cache root (default ~/.cache/grownext-pulumi); the Go module and build
-#                            caches (<cache>/go) are shared with scripts/toolchain.sh
+#                            caches (<cache>/go) are shared with tools/toolchain.sh
 set -euo pipefail
 
 # The one home of kube-score's version. Bump RECIPE_REV when the recipe changes and must rebuild.

@@ -29,6 +29,9 @@ done
 
 . scripts/local-env.sh
 
+# The program runs compiled (entry.js picks bin/ when it is current): build it when a source changed.
+node entry.js --check 2>/dev/null || npm run build --silent
+
 pulumi stack select --create local --non-interactive
 
 CONFIG_ARGS=()

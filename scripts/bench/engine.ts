@@ -1,6 +1,7 @@
 /**
  * Real-engine preview of the local stack against the engine's floor: an empty program with the same
- * plugins (the kubernetes provider rendering to a folder, and one dynamic-provider credential).
+ * plugins (the kubernetes provider rendering to a folder, and one dynamic-provider credential). Both
+ * run compiled, as unattended runs do (entry.js and bin/), in paired runs.
  * Returns undefined when no toolchain is built yet (`npm run toolchain`), so the bench never builds one.
  * Then the peer comparison on the local cluster (benchClusterPeer, below).
  */
@@ -8,10 +9,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "../../test/engine/engine";
+import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "../engine";
+import { fromSamples, measure, pairedRuns, type Paired, type Sample } from "./paired";
 
-const floorProgram = `import * as k8s from "@pulumi/kubernetes";
-import { GeneratedSecret } from "./components/generatedSecret";
+/** The floor, compiled: what entry.js runs in the floor's workspace (bin/index.js, newer than index.ts). */
+const floorProgram = `const k8s = require("@pulumi/kubernetes");
+const { GeneratedSecret } = require("./components/generatedSecret");
 new k8s.Provider("floor", { renderYamlToDirectory: "rendered/floor" });
 new GeneratedSecret("floor", { length: 32 });
 `;
@@ -22,23 +25,18 @@ function toolchainBuilt(): boolean {
     return onPath || (fs.existsSync(cache) && fs.readdirSync(cache).some((d) => fs.existsSync(path.join(cache, d, "done", "all"))));
 }
 
-function medianPreviewMs(dir: string, env: NodeJS.ProcessEnv, runs: number): number {
-    ok(runPulumi(["preview", "--stack", "local"], dir, env), "warm-up preview");
-    const samples = Array.from({ length: runs }, () => ok(runPulumi(["preview", "--stack", "local"], dir, env), "pulumi preview").ms);
-    return samples.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-}
-
-export async function benchEnginePreview(runs = 3): Promise<{ localMs: number; emptyMs: number } | undefined> {
+/** Paired previews: the local stack (A) against the floor program (B), one warm-up pair first. */
+export async function benchEnginePreview(pairs: number): Promise<Paired | undefined> {
     if (!toolchainBuilt()) return undefined;
     const base = toolchainEnv({ cluster: false });
-    const measure = (program?: string) => {
+    const previewer = (floor: boolean) => {
         const ws = projectWorkspace();
-        if (program) fs.writeFileSync(path.join(ws.dir, "index.ts"), program);
+        if (floor) fs.writeFileSync(path.join(ws.dir, "bin", "index.js"), floorProgram);
         const env = withBackend(base, ws.backend);
         ok(runPulumi(["stack", "init", "local"], ws.dir, env), "pulumi stack init");
-        return medianPreviewMs(ws.dir, env, runs);
+        return () => ok(runPulumi(["preview", "--stack", "local"], ws.dir, env), floor ? "pulumi preview (floor)" : "pulumi preview");
     };
-    return { localMs: measure(), emptyMs: measure(floorProgram) };
+    return pairedRuns(pairs, previewer(false), previewer(true));
 }
 
 /** Whether tools/cluster-toolchain.sh has finished a build (the bench never builds the cluster). */
@@ -48,25 +46,22 @@ function clusterBuilt(): boolean {
 }
 
 export interface PeerComparison {
-    /** `pulumi up` of the local stack, from nothing to every workload healthy (the engine awaits). */
-    readonly pulumiUpMs: number;
-    /** `kubectl apply --server-side` of the same rendered manifests, then `kubectl wait` for the same health. */
-    readonly kubectlApplyWaitMs: number;
-    /** `pulumi up --expect-no-changes` right after. */
-    readonly pulumiNoChangeMs: number;
-    /** `kubectl diff --server-side` of the manifests right after kubectl applied them. */
-    readonly kubectlDiffMs: number;
+    /** `pulumi up` of the local stack from nothing to every workload healthy (A) against `kubectl apply --server-side` + `kubectl wait` (B). */
+    readonly toHealthy: Paired;
+    /** `pulumi up --expect-no-changes` right after (A) against `kubectl diff --server-side` right after kubectl applied (B). */
+    readonly noChange: Paired;
     readonly objects: number;
 }
 
 /**
  * The peer comparison: what a user would do without us on the same cluster (apply the same manifests
- * and wait for the same health) against `pulumi up` of the local stack. Each side starts from an
- * empty namespace on one cluster of its own (grownext-bench), started here and deleted afterwards.
+ * and wait for the same health) against `pulumi up` of the local stack, in pairs: kubectl, then
+ * Pulumi, each from an empty namespace on one cluster of its own (grownext-bench), started here and
+ * deleted afterwards. CPU is that of the clients (kubectl; pulumi with its plugins), not the cluster's.
  */
-export async function benchClusterPeer(): Promise<PeerComparison | undefined> {
+export async function benchClusterPeer(pairs: number): Promise<PeerComparison | undefined> {
     if (!toolchainBuilt() || !clusterBuilt()) return undefined;
-    const { startCluster, stopCluster, kubectl, recycleVolumes, targetCluster } = await import("../../test/engine/cluster");
+    const { startCluster, stopCluster, kubectl, recycleVolumes, targetCluster } = await import("../engineCluster");
     const base = toolchainEnv({ cluster: false });
     const cluster = startCluster("grownext-bench");
     const kc = (args: string[], what: string) => {
@@ -89,33 +84,37 @@ export async function benchClusterPeer(): Promise<PeerComparison | undefined> {
         const fileArgs = (list: string[]) => list.flatMap((f) => ["-f", f]);
         const ns = "grownext";
 
-        // kubectl: apply (namespace first, as a user must), then wait for the health `pulumi up` awaits.
-        recycleVolumes(cluster);
-        let started = Date.now();
-        kc(["apply", "--server-side", ...fileArgs(namespaces)], "apply namespace");
-        kc(["apply", "--server-side", ...fileArgs(rest)], "apply");
-        kc(["wait", "--for=condition=Complete", "job", "--all", "-n", ns, "--timeout=600s"], "wait jobs");
-        kc(["wait", "--for=condition=Available", "deployment", "--all", "-n", ns, "--timeout=600s"], "wait deployments");
-        kc(["wait", "--for=jsonpath={.status.readyReplicas}=1", "statefulset", "--all", "-n", ns, "--timeout=600s"], "wait statefulsets");
-        kc(["wait", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}", "ingress", "--all", "-n", ns, "--timeout=600s"], "wait ingresses");
-        const kubectlApplyWaitMs = Date.now() - started;
-        started = Date.now();
-        const diff = kc(["diff", "--server-side", ...fileArgs(namespaces), ...fileArgs(rest)], "diff");
-        const kubectlDiffMs = Date.now() - started;
-        if (diff.code !== 0) console.log(`  (kubectl diff found differences right after apply:\n${diff.stdout.slice(0, 2000)})`);
-        kc(["delete", "namespace", ns, "--wait=true", "--timeout=300s"], "delete namespace");
+        const kubectlUp: Sample[] = [], kubectlDiff: Sample[] = [], pulumiUp: Sample[] = [], pulumiNoChange: Sample[] = [];
+        for (let i = 0; i < pairs; i++) {
+            // kubectl: apply (namespace first, as a user must), then wait for the health `pulumi up` awaits.
+            recycleVolumes(cluster);
+            kubectlUp.push(await measure(() => {
+                kc(["apply", "--server-side", ...fileArgs(namespaces)], "apply namespace");
+                kc(["apply", "--server-side", ...fileArgs(rest)], "apply");
+                kc(["wait", "--for=condition=Complete", "job", "--all", "-n", ns, "--timeout=600s"], "wait jobs");
+                kc(["wait", "--for=condition=Available", "deployment", "--all", "-n", ns, "--timeout=600s"], "wait deployments");
+                kc(["wait", "--for=jsonpath={.status.readyReplicas}=1", "statefulset", "--all", "-n", ns, "--timeout=600s"], "wait statefulsets");
+                kc(["wait", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}", "ingress", "--all", "-n", ns, "--timeout=600s"], "wait ingresses");
+            }));
+            let diff: { code: number | null; stdout: string } = { code: 0, stdout: "" };
+            kubectlDiff.push(await measure(() => { diff = kc(["diff", "--server-side", ...fileArgs(namespaces), ...fileArgs(rest)], "diff"); }));
+            if (diff.code !== 0) console.log(`  (kubectl diff found differences right after apply:\n${diff.stdout.slice(0, 2000)})`);
+            kc(["delete", "namespace", ns, "--wait=true", "--timeout=300s"], "delete namespace");
 
-        // Pulumi: the local stack on the same cluster, the engine awaiting health.
-        recycleVolumes(cluster);
-        const ws = projectWorkspace();
-        const env = withBackend(base, ws.backend);
-        ok(runPulumi(["stack", "init", "local"], ws.dir, env), "pulumi stack init");
-        targetCluster(ws.dir, env, cluster);
-        const upRun = ok(runPulumi(["up", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi up");
-        const noChange = ok(runPulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "local"], ws.dir, env), "pulumi up --expect-no-changes");
-        ok(runPulumi(["destroy", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi destroy");
+            // Pulumi: the local stack on the same cluster, the engine awaiting health.
+            recycleVolumes(cluster);
+            const ws = projectWorkspace();
+            const env = withBackend(base, ws.backend);
+            ok(runPulumi(["stack", "init", "local"], ws.dir, env), "pulumi stack init");
+            targetCluster(ws.dir, env, cluster);
+            pulumiUp.push(await measure(() => ok(runPulumi(["up", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi up")));
+            pulumiNoChange.push(await measure(() =>
+                ok(runPulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "local"], ws.dir, env), "pulumi up --expect-no-changes")));
+            ok(runPulumi(["destroy", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi destroy");
+        }
         return {
-            pulumiUpMs: upRun.ms, kubectlApplyWaitMs, pulumiNoChangeMs: noChange.ms, kubectlDiffMs,
+            toHealthy: fromSamples(pulumiUp, kubectlUp),
+            noChange: fromSamples(pulumiNoChange, kubectlDiff),
             objects: files.reduce((n, f) => n + fs.readFileSync(f, "utf8").split(/^---$/m).filter((d) => /\bkind:/.test(d)).length, 0),
         };
     } finally {

@@ -1,41 +1,100 @@
 /**
- * One program evaluation under Pulumi mocks, in its own process, for the benchmark:
- *   evaluate.ts empty                 the floor: the SDK and mocks loaded, nothing declared
- *   evaluate.ts <stack> [scale]       the stack's platform, with the catalog repeated `scale` times
+ * One program evaluation under Pulumi mocks, in its own process, for the benchmark (compiled with the
+ * program by scripts/bench.ts, so both sides run plain JavaScript as unattended runs do):
+ *   evaluate.js empty                 the floor: the SDK and mocks loaded, nothing declared
+ *   evaluate.js <stack> [scale]       the stack's platform, with the catalog repeated `scale` times
  * Prints one JSON line: resources declared and the milliseconds spent declaring them.
+ * Its own small mocks (the tests' richer ones stay in test/): every resource echoes its inputs, and
+ * the few provider functions the program calls get fixed answers.
  */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { processCatalog, type ProcessSpec } from "../../catalog/processes";
-import { installMocks, recorder, settle } from "../../test/helpers/mocks";
-import { validateConfig } from "../../config/load";
-import { stackValues } from "../../test/helpers/stack";
+
+/** Where the stack files are: the bench runs a compiled copy of this file from a folder of its own. */
+const repoRoot = process.env.GROWNEXT_REPO_ROOT ?? path.resolve(__dirname, "..", "..");
 
 /** The catalog repeated: copies get their own names and public hosts, as an eighth process would. */
 export function scaledCatalog(scale: number): ProcessSpec[] {
     if (scale === 1) return [...processCatalog];
     return Array.from({ length: scale }, (_, i) =>
-        processCatalog.map((p) => (i === 0 ? p : {
-            ...p,
-            name: `${p.name}-${i}`,
-            publicHost: p.publicHost ? `${p.publicHost}-${i}` : undefined,
-        })),
+        processCatalog.map((p) => (i === 0 ? p : { ...p, name: `${p.name}-${i}`, publicHost: p.publicHost ? `${p.publicHost}-${i}` : undefined })),
     ).flat();
+}
+
+const calls: Record<string, (inputs: Record<string, any>) => Record<string, unknown>> = {
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/bench", userId: "bench" }),
+    "aws:index/getRegion:getRegion": (i) => ({ name: i.region ?? "eu-west-1", region: i.region ?? "eu-west-1" }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    "aws:ec2/getSubnet:getSubnet": (i) => ({ id: i.id, cidrBlock: `10.0.${parseInt(String(i.id).slice(-2), 16) || 0}.0/24` }),
+};
+
+let declared = 0;
+function installMocks(stack: string): void {
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                declared++;
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type.startsWith("aws:")) state.arn ??= `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:eu-west-1:123456789012:${args.name}`;
+                if (args.type === "kubernetes:networking.k8s.io/v1:Ingress") state.status = { loadBalancer: { ingress: [{ hostname: `${args.name}.elb.amazonaws.com` }] } };
+                return { id: `${args.name}-id`, state };
+            },
+            call(args) {
+                const answer = calls[args.token];
+                if (!answer) throw new Error(`the bench's mocks have no answer for ${args.token}`);
+                return answer(args.inputs);
+            },
+        },
+        "grownext",
+        stack,
+        false,
+    );
+}
+
+/** What an operator sets with --secret on each stack: fakes made at run time (an RSA key from node:crypto). */
+function operatorSecrets(stack: string): Record<string, unknown> {
+    const fake = (...parts: string[]) => parts.join("_");
+    if (stack === "local") return {};
+    const common = { stripeWebhookSecret: fake("whsec", "BENCHFAKE0123456789"), supabaseServiceRoleKey: "service-role-BENCH-FAKE-0123456789" };
+    if (stack === "staging") return { ...common, stripeSecretKey: fake("sk", "test", "BENCHFAKE0123456789") };
+    return { ...common, stripeSecretKey: fake("sk", "live", "BENCHFAKE0123456789") };
 }
 
 async function main(): Promise<void> {
     const [mode = "empty", scaleText = "1"] = process.argv.slice(2);
-    installMocks({ stack: mode === "empty" ? "bench" : mode });
-    // Test scaffolding (reading the stack file, making a JWT key pair) stays outside the timed part.
-    const stack = mode === "empty" ? undefined : stackValues(mode);
-    const { Platform } = await import("../../components/platform");
-    const started = process.hrtime.bigint();
-    if (stack) {
-        const catalog = scaledCatalog(Number(scaleText));
-        const config = validateConfig(stack.values, { project: "grownext", stack: mode, isPlaintext: stack.isPlaintext, catalog });
-        new Platform("grownext", { config });
+    installMocks(mode === "empty" ? "bench" : mode);
+    let run = () => {};
+    if (mode !== "empty") {
+        // Reading the stack file and making the key pair stay outside the timed part, as the engine does them before the program.
+        const { collectNamespace, validateConfig } = await import("../../config/load");
+        const doc = parse(fs.readFileSync(path.join(repoRoot, `Pulumi.${mode}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+        const strings = Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        const values = collectNamespace(strings);
+        const secrets = operatorSecrets(mode);
+        if (mode === "production") {
+            const keys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+            secrets.identityJwtPrivateKey = keys.privateKey;
+            values.identity = { ...(values.identity as object | undefined), jwtPublicKey: keys.publicKey };
+        }
+        Object.assign(values, secrets);
+        const { Platform } = await import("../../components/platform");
+        run = () => {
+            const config = validateConfig(values, {
+                project: "grownext", stack: mode, isPlaintext: (k) => !(k in secrets), catalog: scaledCatalog(Number(scaleText)),
+            });
+            new Platform("grownext", { config });
+        };
     }
-    await settle();
+    const started = process.hrtime.bigint();
+    run();
+    // The SDK's own drain of pending registrations (exported by the runtime module, not in its typings).
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    process.stdout.write(`${JSON.stringify({ mode, scale: Number(scaleText), resources: recorder.resources.length, ms })}\n`);
+    process.stdout.write(`${JSON.stringify({ mode, scale: Number(scaleText), resources: declared, ms })}\n`);
 }
 
 main().catch((err) => {

@@ -25,8 +25,8 @@ const serviceRoleKey = "service-role-CLUSTER-ENGINE-0123456789";
  */
 const rolloutTimeoutKey = "enginetest:rolloutTimeout";
 const rolloutTimeoutSeconds = 45;
-const timeoutEntry = `/** Test entry point: the program, with Deployments awaited for ${rolloutTimeoutKey} when it is set. */
-import * as pulumi from "@pulumi/pulumi";
+const timeoutEntry = `/** Test entry point: the compiled program, with Deployments awaited for ${rolloutTimeoutKey} when it is set. */
+const pulumi = require("@pulumi/pulumi");
 const timeout = new pulumi.Config("enginetest").get("rolloutTimeout");
 if (timeout) {
     pulumi.runtime.registerResourceTransform((a) => a.type === "kubernetes:apps/v1:Deployment"
@@ -108,8 +108,9 @@ describe("the real engine on a real API server (local cluster)", function () {
         cluster = startCluster("grownext-engine");
         const ws = projectWorkspace();
         dir = ws.dir;
-        fs.renameSync(path.join(dir, "index.ts"), path.join(dir, "program.ts"));
-        fs.writeFileSync(path.join(dir, "index.ts"), timeoutEntry);
+        // The compiled program (entry.js runs bin/ as local:up does), behind the test's entry point.
+        fs.renameSync(path.join(dir, "bin", "index.js"), path.join(dir, "bin", "program.js"));
+        fs.writeFileSync(path.join(dir, "bin", "index.js"), timeoutEntry);
         logDir = path.join(path.dirname(ws.dir), "events");
         fs.mkdirSync(logDir);
         // --event-log is one of the CLI's debug flags.
