@@ -110,6 +110,7 @@ export function secretJson(values: Record<string, string>): string {
 export class SecretStore extends pulumi.ComponentResource implements SecretAccessOutputs {
     private readonly roles = new Map<string, aws.iam.Role>();
     private readonly secrets = new Map<string, aws.secretsmanager.Secret>();
+    private readonly versions = new Map<string, aws.secretsmanager.SecretVersion>();
 
     constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         // The args hold every credential of the stack: never recorded as component inputs.
@@ -144,7 +145,7 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
                 tags,
             }, { parent: this, ...dataResourceOptions(cfg.environment) });
 
-            new aws.secretsmanager.SecretVersion(`${name}-${p.process}-version`, {
+            const version = new aws.secretsmanager.SecretVersion(`${name}-${p.process}-version`, {
                 secretId: secret.id,
                 secretString: pulumi.secret(pulumi.output(p.values).apply((v) => secretJson(v as Record<string, string>))),
                 region,
@@ -164,6 +165,7 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
 
             this.roles.set(p.process, role);
             this.secrets.set(p.process, secret);
+            this.versions.set(p.process, version);
         }
         this.registerOutputs({});
     }
@@ -172,6 +174,11 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
     serviceAccountAnnotations(process: string): Record<string, pulumi.Input<string>> {
         const role = this.roles.get(process);
         return role ? { "eks.amazonaws.com/role-arn": role.arn } : {};
+    }
+
+    /** Version id of the process's secret as this update wrote it (the External Secrets Operator syncs on a change). */
+    secretVersionId(process: string): pulumi.Output<string> | undefined {
+        return this.versions.get(process)?.versionId;
     }
 
     /** ARN of the process's secret (for an env var naming it, if the app wants one). */

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { dataConfig } from "./data";
+import { rotationDefaults, rotationFloors } from "./defaults";
 import { alertHttpsEndpointsConfig, monitoringConfig } from "./monitoring";
 
 export const environments = ["local", "staging", "production"] as const;
@@ -154,6 +155,18 @@ export const probesConfig = z
     })
     .strict();
 
+/** Secret rotation on AWS stacks (docs/secret-rotation.md); defaults in config/defaults.ts. */
+export const rotationConfig = z
+    .object({
+        /** How often the External Secrets Operator re-reads Secrets Manager (Go duration: 30m, 1h, 1h30m). */
+        refreshInterval: z.string().regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/, { message: "must be a duration such as 15m, 1h or 1h30m" })
+            .refine((d) => /[1-9]/.test(d), { message: "must be a non-zero duration such as 15m or 1h" })
+            .default(rotationDefaults.refreshInterval),
+        /** Days between automatic rotations of the RDS-managed master passwords. */
+        databaseRotationDays: z.number().int().min(1).max(rotationFloors.maxDatabaseRotationDays).default(rotationDefaults.databaseRotationDays),
+    })
+    .strict();
+
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be an upper-case environment variable name" });
 
 export const rawConfigSchema = z
@@ -172,6 +185,8 @@ export const rawConfigSchema = z
         dns: dnsConfig.default(dnsConfig.parse({})),
         /** Day-2 operations: alert route, alarm thresholds, Prometheus rules (config/monitoring.ts). */
         monitoring: monitoringConfig.default(monitoringConfig.parse({})),
+        /** Secret sync and rotation (docs/secret-rotation.md). */
+        rotation: rotationConfig.default(rotationConfig.parse({})),
         supabase: z
             .object({ url: z.url({ protocol: /^https?$/ }).optional(), anonKey: z.string().min(1).optional() })
             .strict()

@@ -128,6 +128,9 @@ function semanticCases(): Case[] {
         { why: "a storage ceiling under the allocation", stack: "staging", set: { "data.postgres.allocatedStorage": 300, "data.postgres.maxAllocatedStorage": 200 }, refused: "data.postgres.maxAllocatedStorage" },
         { why: "an allocation above the default storage ceiling", stack: "staging", set: { "data.postgres.allocatedStorage": 500 }, refused: "data.postgres.allocatedStorage" },
         { why: "an enhanced-monitoring interval AWS does not offer", stack: "staging", set: { "data.postgres.monitoringIntervalSeconds": 2 }, refused: "data.postgres.monitoringIntervalSeconds" },
+        { why: "an ESO refresh interval that is not a duration", stack: "staging", set: { "rotation.refreshInterval": "hourly@M" }, refused: "rotation.refreshInterval" },
+        { why: "a zero ESO refresh interval (never re-read)", stack: "production", set: { "rotation.refreshInterval": "0h" }, refused: "rotation.refreshInterval" },
+        { why: "database rotation less often than every 90 days", stack: "production", set: { "rotation.databaseRotationDays": 120 }, refused: "rotation.databaseRotationDays" },
         { why: "a cache node type that is not one", stack: "staging", set: { "data.redis.nodeType": "t4g.small@M" }, refused: "data.redis.nodeType" },
         { why: "a cache engine that is not offered", stack: "staging", set: { "data.redis.engine": "memcached" }, refused: "data.redis.engine" },
         { why: "valkey older than 7.2", stack: "staging", set: { "data.redis.engineVersion": "7.0" }, refused: "data.redis.engineVersion" },
@@ -344,6 +347,7 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
     { key: "edge.hstsMaxAgeSeconds", stack: "local", min: 15552000, max: 63072000 },
     { key: "probes.deadlineSeconds", stack: "local", min: 10, max: 3600 },
     { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
+    { key: "rotation.databaseRotationDays", stack: "staging", min: 1, max: 90 },
 ];
 
 function numericCases(): Case[] {
