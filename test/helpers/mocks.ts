@@ -121,6 +121,9 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     if (args.type === "aws:secretsmanager/secret:Secret") {
         state.arn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${args.inputs.name ?? args.name}-AbCdEf`;
     }
+    if (args.type === "aws:secretsmanager/secretVersion:SecretVersion") {
+        state.versionId ??= `${args.name}-version-1`;
+    }
     if (args.type === "pulumi-nodejs:dynamic:Resource" && "length" in args.inputs) {
         // GeneratedSecret: a fake credential of the requested length.
         state.result ??= `pw-${args.name}-${"x".repeat(Math.max(0, args.inputs.length - args.name.length - 4))}`;
