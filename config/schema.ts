@@ -195,6 +195,8 @@ export const rawConfigSchema = z
             .object({
                 productSlug: z.string().regex(/^[a-z][a-z0-9-]*$/).default("tasks"),
                 jwtPublicKey: z.string().includes("PUBLIC KEY").optional(),
+                /** Public keys of retired signing keys, still accepted while tokens they signed live (docs/secret-rotation.md). */
+                previousJwtPublicKeys: z.array(z.string().includes("PUBLIC KEY")).max(2).optional(),
             })
             .strict()
             .default({ productSlug: "tasks" }),

@@ -235,6 +235,11 @@ function semanticCases(): Case[] {
         { why: "garbage in public-key armour", stack: "local", set: { "identity.jwtPublicKey": armour("PUBLIC KEY", "@M") }, plaintext: true, refused: "identity.jwtPublicKey" },
         { why: "a public key of another pair", stack: "production", set: { "identity.jwtPublicKey": k.other.publicKey }, refused: "identity.jwtPublicKey" },
         { why: "an EC public key for RS256", stack: "local", set: { "identity.jwtPublicKey": k.ec.publicKey }, refused: "identity.jwtPublicKey" },
+        { why: "the current key listed as a retired one", stack: "production", set: { "identity.previousJwtPublicKeys": [k.own.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
+        { why: "a retired key that is not a key", stack: "production", set: { "identity.previousJwtPublicKeys": [armour("PUBLIC KEY", "@M")] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
+        { why: "a retired EC key", stack: "local", set: { "identity.jwtPublicKey": k.own.publicKey, "identity.previousJwtPublicKeys": [k.ec.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
+        { why: "retired keys without a current key", stack: "local", set: { "identity.previousJwtPublicKeys": [k.other.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys" },
+        { why: "three retired keys (overlaps must end)", stack: "production", set: { "identity.previousJwtPublicKeys": [k.other.publicKey, k.other.publicKey, k.other.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys" },
         { why: "a private key pasted as the public key", stack: "production", set: { "identity.jwtPublicKey": k.own.privateKey }, plaintext: true, refused: "identity.jwtPublicKey" },
         { why: "no public key in production", stack: "production", set: { "identity.jwtPublicKey": undefined }, refused: "identity.jwtPublicKey" },
         { why: "an unknown identity key", stack: "local", set: { "identity.issuer": "https://@M" }, refused: "identity.issuer" },
@@ -297,6 +302,7 @@ function acceptedCases(): Case[] {
         { why: "a Sentry DSN with its key in production", stack: "production", set: { sentryDsn: "https://@M@o1.ingest.sentry.io/1" }, plaintext: true, accepted: "a DSN's key is public by Sentry's design; it is still never printed" },
         { why: "OAuth secrets encrypted leaf by leaf", stack: "local", set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "a@M", "oauthClientSecrets.GOOGLE_CLIENT_SECRET": "b@M" }, accepted: "every leaf encrypted, though the map itself is not" },
         { why: "https Supabase on staging", stack: "staging", set: { "supabase.url": "https://@M.supabase.co" }, accepted: "https, no credentials" },
+        { why: "one retired signing key during a rotation", stack: "production", set: { "identity.previousJwtPublicKeys": [k.other.publicKey] }, plaintext: true, accepted: "tokens the retired key signed verify until they expire" },
         { why: "HSTS at its upper bound", stack: "local", set: { "edge.hstsMaxAgeSeconds": 63072000 }, accepted: "two years, the preload list's maximum" },
         { why: "a storage class that is a Kubernetes name", stack: "local", set: { "data.inCluster.storageClassName": "gp3.encrypted" }, accepted: "DNS-1123 subdomains may contain dots" },
     ];
@@ -321,7 +327,7 @@ function concrete(pattern: string): { path: string; stack: Stack } {
 }
 
 function wrongTypeCases(): Case[] {
-    const arrays = new Set(["data.aws.privateSubnetIds", "monitoring.alertEmails", "services.*.livenessCommand", "edge.trustedClusterIssuers", "migrations.app", "migrations.identity"]);
+    const arrays = new Set(["identity.previousJwtPublicKeys", "data.aws.privateSubnetIds", "monitoring.alertEmails", "services.*.livenessCommand", "edge.trustedClusterIssuers", "migrations.app", "migrations.identity"]);
     return leafKeyPatterns().map(({ pattern }) => {
         const { path, stack } = concrete(pattern);
         return { why: `${pattern} given a value of the wrong type`, stack, set: { [path]: arrays.has(pattern) ? "@M" : ["@M"] }, refused: path };
