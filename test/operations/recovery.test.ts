@@ -82,11 +82,11 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
     });
 
     it("points the app database's processes at the restored instance, and identity's stay", () => {
-        const host = (url: string) => new URL(url).host;
-        assert.strictEqual(host(secretOf(before_, "web").DATABASE_URL), "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432");
-        assert.strictEqual(host(secretOf(after, "web").DATABASE_URL), "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
-        assert.strictEqual(host(secretOf(after, "worker").TASKS_DATABASE_URL), "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
-        assert.strictEqual(secretOf(after, "identity").DATABASE_URL, secretOf(before_, "identity").DATABASE_URL);
+        // Secrets Manager holds each connection URL as its parts (components/externalSecrets.ts).
+        assert.strictEqual(secretOf(before_, "web").DATABASE_URL__host, "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432");
+        assert.strictEqual(secretOf(after, "web").DATABASE_URL__host, "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
+        assert.strictEqual(secretOf(after, "worker").TASKS_DATABASE_URL__host, "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
+        assert.deepStrictEqual(secretOf(after, "identity"), secretOf(before_, "identity"));
     });
 
     it("watches the restored instance like its source", () => {
