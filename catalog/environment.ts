@@ -66,6 +66,8 @@ export const envMatrix: readonly EnvVarSpec[] = [
     { name: "TASKS_PRODUCT_SLUG", group: "identityServer", secret: false, source: config("identity.productSlug"), required: true },
     { name: "IDENTITY_JWT_PRIVATE_KEY", group: "identityJwt", secret: true, source: configSecret("identityJwtPrivateKey"), required: false },
     { name: "IDENTITY_JWT_PUBLIC_KEY", group: "identityJwt", secret: false, source: config("identity.jwtPublicKey"), required: false },
+    // Retired public keys during a rotation's overlap, concatenated PEM blocks (docs/secret-rotation.md).
+    { name: "IDENTITY_JWT_PREVIOUS_PUBLIC_KEYS", group: "identityJwt", secret: false, source: config("identity.previousJwtPublicKeys"), required: false },
     { name: "SECRET_MANAGER_PROVIDER", group: "secretManager", secret: false, source: derived("secretManagerProvider"), required: false },
     { name: "GENERIC_EXECUTOR_ENABLED", group: "executor", secret: false, source: derived("genericExecutorEnabled"), required: true },
     { name: "STRIPE_SECRET_KEY", group: "stripe", secret: true, source: configSecret("stripeSecretKey"), required: false },

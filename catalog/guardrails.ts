@@ -272,3 +272,18 @@ export const rdsProxyByEnvironment: Record<Environment, RdsProxyDefaults> = {
     production: { enabled: true, ...rdsProxyShared },
 };
 
+/**
+ * Secret rotation (docs/secret-rotation.md), as data: how often the External Secrets Operator re-reads
+ * each process's Secrets Manager secret, and how often Secrets Manager rotates the RDS-managed master
+ * passwords. Config may override both under `rotation.*` (config/schema.ts); production may not rotate less often than
+ * `rotationFloors` (the guides' quarterly rotation; SecretsManager.4 fails after 90 days).
+ */
+export const rotationDefaults = {
+    /** ESO refresh: a rotated value reaches the cluster within this long (a Go duration). */
+    refreshInterval: "1h",
+    /** Days between automatic rotations of each database's master password. */
+    databaseRotationDays: 30,
+} as const;
+
+/** The longest rotation period a stack may configure (SecretsManager.4: rotated within 90 days). */
+export const rotationFloors = { maxDatabaseRotationDays: 90 } as const;

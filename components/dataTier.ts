@@ -46,6 +46,8 @@ export interface DataTierArgs {
     readonly kubernetesProvider: k8s.Provider;
     /** Provider of the stack's AWS account (AWS stacks; otherwise inherited from the parent). */
     readonly awsProvider?: aws.Provider;
+    /** AWS stacks: the migration Secrets come from the External Secrets Operator once these are ready. */
+    readonly migrationSecretsSyncedBy?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /** The env-matrix refs from the two databases and the two Redis: `app` serves web, workers and tasks. */
@@ -85,6 +87,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     readonly kmsKey?: StackKeyOutputs;
     readonly secretManagerProvider?: string;
     readonly migrations: Migrations;
+    /** The URL each database's migrations connect with (the direct one, past any pooler). */
+    readonly migrationUrls: Readonly<Record<DatabaseName, pulumi.Output<string>>>;
     /** The managed stores and the stack key (AWS stacks), for the day-2 operations component. */
     readonly aws?: {
         readonly key: StackKey;
@@ -237,10 +241,12 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
 
         this.env = dataEnv(app, identity, redis, cache);
         const urls: Record<DatabaseName, pulumi.Output<string>> = { app: app.directUrl, identity: identity.directUrl };
+        this.migrationUrls = urls;
         this.migrations = new Migrations(`${name}-migrations`, {
             namespace: args.namespace,
             timeoutSeconds: cfg.migrations.timeoutSeconds,
             psqlImage: settings.inCluster.postgresImage,
+            syncedSecrets: args.migrationSecretsSyncedBy === undefined ? undefined : { syncedBy: args.migrationSecretsSyncedBy },
             migrations: plan.map((m): MigrationSpec => ({ ...m, databaseUrl: urls[m.database], dependsOn: waitFor[m.database] })),
         }, child);
 

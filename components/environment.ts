@@ -31,6 +31,8 @@ export function envValues(
         "supabase.anonKey": cfg.supabase.anonKey,
         "identity.productSlug": cfg.identity.productSlug,
         "identity.jwtPublicKey": cfg.identity.jwtPublicKey,
+        // Left out when empty, so a stack that is not rotating keeps exactly its former env.
+        "identity.previousJwtPublicKeys": cfg.identity.previousJwtPublicKeys?.length ? cfg.identity.previousJwtPublicKeys.join("\n") : undefined,
         sentryDsn: cfg.sentryDsn,
         supabaseServiceRoleKey: secret(cfg.secrets.supabaseServiceRoleKey),
         identityJwtPrivateKey: secret(cfg.secrets.identityJwtPrivateKey),

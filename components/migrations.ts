@@ -54,6 +54,16 @@ export interface MigrationsArgs {
     readonly timeoutSeconds: number;
     /** An image with `psql` that creates the extensions (the stack's pinned Postgres image). */
     readonly psqlImage: string;
+    /**
+     * AWS stacks: the External Secrets Operator writes each `migrate-<database>-database` Secret
+     * (components/externalSecrets.ts), so none is declared here; the Jobs wait for these resources.
+     */
+    readonly syncedSecrets?: { readonly syncedBy: pulumi.Input<pulumi.Resource[]> };
+}
+
+/** The Secret holding a migration's DATABASE_URL, declared here or written by ESO under this name. */
+export function migrationSecretName(database: DatabaseName): string {
+    return `migrate-${database}-database`;
 }
 
 /**
@@ -112,11 +122,14 @@ export class Migrations extends pulumi.ComponentResource {
 
         for (const m of args.migrations) {
             const labels = migrationLabels(m.database);
-            const secret = new k8s.core.v1.Secret(`${name}-${m.database}-secret`, {
-                metadata: { name: `migrate-${m.database}-database`, namespace: args.namespace, labels },
+            const secretName: pulumi.Input<string> = args.syncedSecrets ? migrationSecretName(m.database) : new k8s.core.v1.Secret(`${name}-${m.database}-secret`, {
+                metadata: { name: migrationSecretName(m.database), namespace: args.namespace, labels },
                 type: "Opaque",
                 stringData: { DATABASE_URL: pulumi.secret(m.databaseUrl) },
-            }, { parent: this });
+            }, { parent: this }).metadata.name;
+            const dependsOn = args.syncedSecrets
+                ? pulumi.output(args.syncedSecrets.syncedBy).apply((synced) => [...synced, ...(m.dependsOn ?? [])])
+                : m.dependsOn;
 
             const job = new k8s.batch.v1.Job(`${name}-${m.database}`, {
                 metadata: {
@@ -142,7 +155,7 @@ export class Migrations extends pulumi.ComponentResource {
                                 image: args.psqlImage,
                                 command: createExtensionsCommand(),
                                 env: [
-                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "DATABASE_URL" } } },
+                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } } },
                                     { name: "HOME", value: "/tmp" },
                                 ],
                                 securityContext: restrictedContainerSecurityContext(),
@@ -155,7 +168,7 @@ export class Migrations extends pulumi.ComponentResource {
                                 command: [...m.command],
                                 env: [
                                     { name: "NODE_ENV", value: "production" },
-                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "DATABASE_URL" } } },
+                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } } },
                                     // npm/pnpm write caches and logs under HOME; the root filesystem is read-only.
                                     { name: "HOME", value: "/tmp" },
                                 ],
@@ -169,7 +182,7 @@ export class Migrations extends pulumi.ComponentResource {
                 },
             }, {
                 parent: this,
-                dependsOn: m.dependsOn,
+                dependsOn,
                 // Pulumi's await must outlast the Job's own deadline, so the Job's failure is what it reports.
                 customTimeouts: { create: `${args.timeoutSeconds + 120}s`, update: `${args.timeoutSeconds + 120}s` },
             });

@@ -13,12 +13,14 @@ import { DataTier } from "./dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./dnsRecords";
 import { Edge } from "./edge";
 import { envValues, processEnv } from "./environment";
+import { connectionUrlKeys, esoApiVersion, esoPreflight, ExternalSecrets, remoteSecretValues, type SyncedSecret } from "./externalSecrets";
+import { migrationLabels, migrationSecretName } from "./migrations";
 import { Operations, watchedDatabases } from "./operations";
 import { PrometheusRules } from "./prometheusRules";
 import { NetworkPolicies } from "./networkPolicies";
 import { awsProvider, kubernetesProvider } from "./providers";
-import { SecretStore } from "./secretStore";
-import { servicePort, ServiceProcess } from "./serviceProcess";
+import { SecretStore, secretName } from "./secretStore";
+import { processLabels, servicePort, ServiceProcess } from "./serviceProcess";
 import { SmokeProbes } from "./smokeProbes";
 
 export interface PlatformArgs {
@@ -61,11 +63,15 @@ export class Platform extends pulumi.ComponentResource {
         }, { parent: this, provider: kubernetes });
         this.namespace = namespace.metadata.name;
 
+        // AWS stacks: the migration Secrets are synced by ESO, declared further down (after the secret store).
+        let migrationSecretsSynced: ((synced: pulumi.Resource[]) => void) | undefined;
+        const migrationSecretsSyncedBy = aws ? new Promise<pulumi.Resource[]>((resolve) => { migrationSecretsSynced = resolve; }) : undefined;
         const data = new DataTier(`${name}-data`, {
             config: cfg,
             namespace: this.namespace,
             kubernetesProvider: kubernetes,
             awsProvider: aws,
+            migrationSecretsSyncedBy,
         }, childOpts);
 
         // Day-2 operations (AWS stacks): alert route, alarms, event subscriptions, health checks, dashboard.
@@ -79,15 +85,23 @@ export class Platform extends pulumi.ComponentResource {
             return { service, env: processEnv(service.spec, values, cfg) };
         });
 
+        // AWS stacks: Secrets Manager holds each process's (and each migration's) values, connection
+        // URLs as their parts; the External Secrets Operator syncs them into the cluster.
+        const migrated = data.migrations.databases();
         const access = aws && data.kmsKey
             ? new SecretStore(`${name}-secrets`, {
                 config: cfg,
                 namespace: this.namespace,
                 awsProvider: aws,
                 kmsKey: data.kmsKey,
-                processSecrets: envs.map(({ service, env }) => ({ process: service.spec.name, values: env.secret })),
+                processSecrets: [
+                    ...envs.map(({ service, env }) => ({ process: service.spec.name, values: remoteSecretValues(env.secret, connectionUrlKeys(service.spec)) })),
+                    ...migrated.map((database) => ({ process: `migrate-${database}`, values: remoteSecretValues({ DATABASE_URL: data.migrationUrls[database] }, ["DATABASE_URL"]) })),
+                ],
             }, childOpts)
             : undefined;
+        const synced = access && cfg.data.aws ? this.externalSecrets(name, cfg, access, envs, migrated, childOpts) : undefined;
+        migrationSecretsSynced?.(synced ? migrated.map((db) => synced.externalSecret(`migrate-${db}`)!) : []);
 
         this.processes = envs.map(({ service, env }) => {
             const gate = service.spec.migratesBefore ? data.migrationGate(service.spec.migratesBefore) : undefined;
@@ -98,6 +112,7 @@ export class Platform extends pulumi.ComponentResource {
                 serviceAccountAnnotations: access?.serviceAccountAnnotations(service.spec.name),
                 rolloutAfter: gate ? [gate] : undefined,
                 spread: topologySpreadByEnvironment[cfg.environment],
+                syncedSecret: synced?.externalSecret(service.spec.name) ? { name: `${service.spec.name}-env`, syncedBy: synced.externalSecret(service.spec.name)! } : undefined,
             }, childOpts);
         });
 
@@ -143,5 +158,49 @@ export class Platform extends pulumi.ComponentResource {
         }, childOpts);
 
         this.registerOutputs({ namespace: this.namespace, urls: this.urls });
+    }
+
+    /**
+     * The ESO objects of an AWS stack (components/externalSecrets.ts): one store and one ExternalSecret
+     * per process with secret env, and per migration. A cluster stack checks the operator's CRDs first.
+     */
+    private externalSecrets(
+        name: string,
+        cfg: PlatformConfig,
+        access: SecretStore,
+        envs: ReadonlyArray<{ service: PlatformConfig["services"][number]; env: { secret: Readonly<Record<string, unknown>> } }>,
+        migrated: readonly ("app" | "identity")[],
+        childOpts: pulumi.ComponentResourceOptions,
+    ): ExternalSecrets {
+        const secrets: SyncedSecret[] = [
+            ...envs.filter(({ env }) => Object.keys(env.secret).length > 0).map(({ service, env }): SyncedSecret => ({
+                owner: service.spec.name,
+                remoteName: secretName(cfg.project, cfg.stack, service.spec.name),
+                keys: Object.keys(env.secret).sort(),
+                urlKeys: connectionUrlKeys(service.spec).filter((k) => k in env.secret),
+                targetName: `${service.spec.name}-env`,
+                version: access.secretVersionId(service.spec.name),
+                labels: processLabels(service.spec),
+            })),
+            ...migrated.map((database): SyncedSecret => ({
+                owner: `migrate-${database}`,
+                remoteName: secretName(cfg.project, cfg.stack, `migrate-${database}`),
+                keys: ["DATABASE_URL"],
+                urlKeys: ["DATABASE_URL"],
+                targetName: migrationSecretName(database),
+                version: access.secretVersionId(`migrate-${database}`),
+                labels: migrationLabels(database),
+                createServiceAccount: access.serviceAccountAnnotations(`migrate-${database}`),
+            })),
+        ];
+        // Rendering (no cluster) has no CRDs to ask for; a cluster is asked, during preview too.
+        const apiVersion = cfg.kubernetes.mode === "cluster" ? esoPreflight(cfg.kubernetes, { parent: this }) : pulumi.output(esoApiVersion);
+        return new ExternalSecrets(`${name}-external-secrets`, {
+            namespace: this.namespace,
+            region: cfg.data.aws!.region,
+            refreshInterval: cfg.rotation.refreshInterval,
+            apiVersion,
+            secrets,
+        }, childOpts);
     }
 }

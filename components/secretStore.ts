@@ -111,6 +111,7 @@ export function secretJson(values: Record<string, string>): string {
 
 export class SecretStore extends pulumi.ComponentResource implements SecretAccessOutputs {
     private readonly roles = new Map<string, aws.iam.Role>();
+    private readonly versions = new Map<string, aws.secretsmanager.SecretVersion>();
 
     constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         // The args hold every credential of the stack: never recorded as component inputs.
@@ -144,7 +145,7 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
                 tags,
             }, { parent: this, ...dataResourceOptions(cfg.environment) });
 
-            new aws.secretsmanager.SecretVersion(`${name}-${p.process}-version`, {
+            const version = new aws.secretsmanager.SecretVersion(`${name}-${p.process}-version`, {
                 secretId: secret.id,
                 secretString: pulumi.secret(pulumi.output(p.values).apply((v) => secretJson(v as Record<string, string>))),
                 region,
@@ -163,6 +164,7 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
             }, { parent: this });
 
             this.roles.set(p.process, role);
+            this.versions.set(p.process, version);
         }
         this.registerOutputs({});
     }
@@ -172,6 +174,12 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
         const role = this.roles.get(process);
         return role ? { "eks.amazonaws.com/role-arn": role.arn } : {};
     }
+
+    /** Version id of the process's secret as this update wrote it (the External Secrets Operator syncs on a change). */
+    secretVersionId(process: string): pulumi.Output<string> | undefined {
+        return this.versions.get(process)?.versionId;
+    }
+
 }
 
 /** Resource options' `providers` as a list (it may be given as a list or a map). */

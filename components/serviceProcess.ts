@@ -12,6 +12,7 @@ import { componentError } from "../config/errors";
 import { rolloutMaxSurge } from "../config/defaults";
 import type { ResolvedService } from "../config/load";
 import type { ProcessEnv } from "./environment";
+import { reloaderAnnotation } from "./externalSecrets";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 
 export interface ServiceProcessArgs {
@@ -27,6 +28,11 @@ export interface ServiceProcessArgs {
     readonly rolloutAfter?: pulumi.Input<pulumi.Resource>[];
     /** How a multi-replica process spreads across zones and nodes (config/defaults.ts, per environment). */
     readonly spread: TopologySpread;
+    /**
+     * AWS stacks: the Secret the External Secrets Operator keeps in sync (components/externalSecrets.ts).
+     * The process then declares no Secret of its own, and Reloader rolls it when the Secret changes.
+     */
+    readonly syncedSecret?: { readonly name: string; readonly syncedBy: pulumi.Resource };
 }
 
 /** The node labels spread constraints count by: well-known labels every EKS, kind and k3s node carries. */
@@ -159,8 +165,9 @@ export class ServiceProcess extends pulumi.ComponentResource {
         }, { parent: this });
 
         const secretNames = Object.keys(args.env.secret).sort();
+        const synced = secretNames.length === 0 ? undefined : args.syncedSecret;
         // Immutable and auto-named: a changed value makes a new Secret, so the pods roll to pick it up.
-        const secret = secretNames.length === 0 ? undefined : new k8s.core.v1.Secret(`${name}-env`, {
+        const secret = secretNames.length === 0 || synced ? undefined : new k8s.core.v1.Secret(`${name}-env`, {
             metadata,
             type: "Opaque",
             immutable: true,
@@ -171,12 +178,14 @@ export class ServiceProcess extends pulumi.ComponentResource {
             ...args.env.plain.map(({ name: envName, value }) => ({ name: envName, value })),
             ...secretNames.map((key) => ({
                 name: key,
-                valueFrom: { secretKeyRef: { name: secret!.metadata.name, key } },
+                valueFrom: { secretKeyRef: { name: synced ? synced.name : secret!.metadata.name, key } },
             })),
         ];
+        const rolloutAfter: pulumi.Input<pulumi.Resource>[] = [...(args.rolloutAfter ?? []), ...(synced ? [synced.syncedBy] : [])];
 
         this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: { ...metadata, name: spec.name },
+            // A synced Secret changes in place (ESO): Reloader rolls the pods, which read env only at start.
+            metadata: { ...metadata, name: spec.name, annotations: synced ? { [reloaderAnnotation]: synced.name } : undefined },
             spec: {
                 // Autoscaled processes leave replicas to their HPA, so an update never resets the scale.
                 replicas: spec.scaling === "autoscaled" ? undefined : service.replicas,
@@ -209,7 +218,7 @@ export class ServiceProcess extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this, dependsOn: args.rolloutAfter });
+        }, { parent: this, dependsOn: rolloutAfter.length > 0 ? rolloutAfter : undefined });
 
         if (spec.http) {
             const svc = new k8s.core.v1.Service(`${name}-service`, {

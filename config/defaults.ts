@@ -79,3 +79,5 @@ export const redisMaxmemoryPolicy: Readonly<Record<RedisRole, string>> = { queue
  * it is rebuilt, and snapshots of it would only restore stale entries.
  */
 export const redisPersistent: Readonly<Record<RedisRole, boolean>> = { queue: true, cache: false };
+
+export { rotationDefaults, rotationFloors } from "../catalog/guardrails";

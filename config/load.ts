@@ -73,6 +73,7 @@ export interface PlatformConfig {
     readonly migrations: RawConfig["migrations"];
     readonly data: RawConfig["data"];
     readonly monitoring: RawConfig["monitoring"];
+    readonly rotation: RawConfig["rotation"];
     readonly secrets: SecretValues;
     readonly urls: { readonly api: string; readonly identity: string; readonly portal: string };
 }
@@ -202,6 +203,7 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
         migrations: cfg.migrations,
         data: cfg.data,
         monitoring: cfg.monitoring,
+        rotation: cfg.rotation,
         secrets: {
             supabaseServiceRoleKey: cfg.supabaseServiceRoleKey,
             identityJwtPrivateKey: cfg.identityJwtPrivateKey,

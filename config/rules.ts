@@ -210,6 +210,19 @@ const jwtKeysByMeaning: Rule = (cfg) => {
             out.push(problem("identity.jwtPublicKey", "must be the public half of identityJwtPrivateKey: it belongs to another key pair, so workers would reject every token identity signs (openssl pkey -in jwt-rs256.pem -pubout)"));
         }
     }
+    // Retired keys published during a rotation's overlap (docs/secret-rotation.md).
+    (cfg.identity.previousJwtPublicKeys ?? []).forEach((pem, i) => {
+        const key = `identity.previousJwtPublicKeys.${i}`;
+        const pub = inspectPublicKey(pem);
+        if (!pub.ok) out.push(problem(key, pub.why));
+        else if (pub.type !== "rsa") out.push(problem(key, `must be an RSA public key for RS256, got a key of type ${pub.type}`));
+        else if (privateDer !== undefined && privateDer.equals(pub.der)) {
+            out.push(problem(key, "is the current signing key's public half: list only retired keys here; the current one is identity.jwtPublicKey"));
+        }
+    });
+    if (cfg.identity.previousJwtPublicKeys !== undefined && cfg.identity.previousJwtPublicKeys.length > 0 && cfg.identity.jwtPublicKey === undefined) {
+        out.push(problem("identity.previousJwtPublicKeys", "needs identity.jwtPublicKey: retired keys are published beside the current one, never alone"));
+    }
     return out;
 };
 

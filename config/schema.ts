@@ -7,6 +7,7 @@ import { z } from "zod";
 import { environments, hstsMaxAgeBounds, probeDeadlineBounds } from "../catalog/guardrails";
 import { dataConfig } from "./data";
 import { pinnedImage } from "./images";
+import { rotationDefaults, rotationFloors } from "../catalog/guardrails";
 import { alertHttpsEndpointsConfig, monitoringConfig } from "./monitoring";
 
 // The stack tiers are guardrail data (catalog/guardrails.ts); re-exported for the config's readers.
@@ -151,6 +152,18 @@ export const probesConfig = z
     })
     .strict();
 
+/** Secret rotation on AWS stacks (docs/secret-rotation.md); defaults in config/defaults.ts. */
+export const rotationConfig = z
+    .object({
+        /** How often the External Secrets Operator re-reads Secrets Manager (Go duration: 30m, 1h, 1h30m). */
+        refreshInterval: z.string().regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/, { message: "must be a duration such as 15m, 1h or 1h30m" })
+            .refine((d) => /[1-9]/.test(d), { message: "must be a non-zero duration such as 15m or 1h" })
+            .default(rotationDefaults.refreshInterval),
+        /** Days between automatic rotations of the RDS-managed master passwords. */
+        databaseRotationDays: z.number().int().min(1).max(rotationFloors.maxDatabaseRotationDays).default(rotationDefaults.databaseRotationDays),
+    })
+    .strict();
+
 export const rawConfigSchema = z
     .object({
         environment: z.enum(environments),
@@ -167,6 +180,8 @@ export const rawConfigSchema = z
         dns: dnsConfig.default(dnsConfig.parse({})),
         /** Day-2 operations: alert route, alarm thresholds, Prometheus rules (config/monitoring.ts). */
         monitoring: monitoringConfig.default(monitoringConfig.parse({})),
+        /** Secret sync and rotation (docs/secret-rotation.md). */
+        rotation: rotationConfig.default(rotationConfig.parse({})),
         supabase: z
             .object({ url: z.url({ protocol: /^https?$/ }).optional(), anonKey: z.string().min(1).optional() })
             .strict()
@@ -175,6 +190,8 @@ export const rawConfigSchema = z
             .object({
                 productSlug: z.string().regex(/^[a-z][a-z0-9-]*$/).default("tasks"),
                 jwtPublicKey: z.string().includes("PUBLIC KEY").optional(),
+                /** Public keys of retired signing keys, still accepted while tokens they signed live (docs/secret-rotation.md). */
+                previousJwtPublicKeys: z.array(z.string().includes("PUBLIC KEY")).max(2).optional(),
             })
             .strict()
             .default({ productSlug: "tasks" }),

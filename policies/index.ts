@@ -21,7 +21,9 @@ import { postgresMonitored } from "./monitoring/postgres-monitored";
 import { redisMemoryAlarm } from "./monitoring/redis-memory-alarm";
 import { ingressTls } from "./edge/ingress-tls";
 import { noLiteralSecretEnv } from "./secrets/no-literal-secret-env";
+import { noLiteralK8sSecretsOnAws } from "./secrets/no-literal-k8s-secrets-on-aws";
 import { noSecretNextPublic } from "./secrets/no-secret-next-public";
+import { secretStoreOwnServiceAccount } from "./secrets/secret-store-own-service-account";
 import { secretsNotInConfigMaps } from "./secrets/secrets-not-in-configmaps";
 import { serviceRoleKeyTrustedOnly } from "./secrets/service-role-key-trusted-only";
 import { processTopology } from "./stack/process-topology";
@@ -58,6 +60,8 @@ new PolicyPack("grownext-guides", {
         serviceRoleKeyTrustedOnly,
         noSecretNextPublic,
         secretsNotInConfigMaps,
+        noLiteralK8sSecretsOnAws,
+        secretStoreOwnServiceAccount,
         // Workloads
         nodeEnvProduction,
         identityTrustProxy,

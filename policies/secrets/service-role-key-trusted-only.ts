@@ -9,12 +9,13 @@ import {
     envFromOf,
     envOf,
     findObject,
+    sameNamespace,
     podTemplateOf,
     processLabel,
 } from "../lib/kubernetes";
 import { validateStackWith, type StackResource, type StackView } from "../lib/policy";
 import { serviceRoleKeyName } from "../lib/secrets";
-import { k8sTypes, workloadTypes } from "../lib/types";
+import { esoTypes, k8sTypes, workloadTypes } from "../lib/types";
 import { arr, get, isUnknown, str, unknownMessage, type Unknown } from "../lib/unknowns";
 
 const configSchema: PolicyConfigSchema = {
@@ -43,9 +44,22 @@ function keysOf(
     if (isUnknown(name)) return { unknown: `the name of a referenced ${label}` };
     const type = kind === "secret" ? k8sTypes.secret : k8sTypes.configMap;
     const found = findObject(stack.resources, type, name, namespace);
+    // AWS stacks: ESO writes the Secret, with exactly its ExternalSecret's template keys.
+    const synced = kind === "secret" && !found ? syncedSecretKeys(stack, name, namespace) : undefined;
+    if (synced) return synced;
     if (!found) return { unknown: `the keys of ${label} "${name}", which is not declared in this stack` };
     const { keys, unknown } = dataKeys(found.props, kind === "secret" ? ["data", "stringData"] : ["data", "binaryData"]);
     return unknown ? { unknown: `the keys of ${label} "${name}"` } : { keys };
+}
+
+/** The keys of a Secret an ExternalSecret writes (spec.target.name), from its template; undefined when none writes it. */
+function syncedSecretKeys(stack: StackView, name: string, namespace: string | undefined): { keys: string[] } | { unknown: string } | undefined {
+    const writer = stack.ofType(...esoTypes.externalSecrets).find((r) =>
+        get(r.props, "spec", "target", "name") === name && sameNamespace(str(get(r.props, "metadata", "namespace")) as string | undefined, namespace));
+    if (!writer) return undefined;
+    const data = get(writer.props, "spec", "target", "template", "data");
+    if (isUnknown(data) || data === null || typeof data !== "object") return { unknown: `the template keys of the ExternalSecret that writes Secret "${name}"` };
+    return { keys: Object.keys(data) };
 }
 
 function checkWorkload(stack: StackView, r: StackResource, config: Config, report: (m: string, urn?: string) => void): void {

@@ -135,6 +135,9 @@ function semanticCases(): Case[] {
         { why: "an idle share above the proxy's whole share", stack: "staging", set: { "data.postgres.proxy": { enabled: true, maxConnectionsPercent: 40, maxIdleConnectionsPercent: 60 } }, refused: "data.postgres.proxy.maxIdleConnectionsPercent" },
         { why: "a proxy setting the proxy does not have", stack: "staging", set: { "data.postgres.proxy.poolMode": "transaction@M" }, refused: "data.postgres.proxy.poolMode" },
         { why: "a proxy on the in-cluster stack", stack: "local", set: { "data.postgres.proxy.enabled": true }, refused: "data.postgres" },
+        { why: "an ESO refresh interval that is not a duration", stack: "staging", set: { "rotation.refreshInterval": "hourly@M" }, refused: "rotation.refreshInterval" },
+        { why: "a zero ESO refresh interval (never re-read)", stack: "production", set: { "rotation.refreshInterval": "0h" }, refused: "rotation.refreshInterval" },
+        { why: "database rotation less often than every 90 days", stack: "production", set: { "rotation.databaseRotationDays": 120 }, refused: "rotation.databaseRotationDays" },
         { why: "a cache node type that is not one", stack: "staging", set: { "data.redis.nodeType": "t4g.small@M" }, refused: "data.redis.nodeType" },
         { why: "a cache engine that is not offered", stack: "staging", set: { "data.redis.engine": "memcached" }, refused: "data.redis.engine" },
         { why: "valkey older than 7.2", stack: "staging", set: { "data.redis.engineVersion": "7.0" }, refused: "data.redis.engineVersion" },
@@ -250,6 +253,11 @@ function semanticCases(): Case[] {
         { why: "garbage in public-key armour", stack: "local", set: { "identity.jwtPublicKey": armour("PUBLIC KEY", "@M") }, plaintext: true, refused: "identity.jwtPublicKey" },
         { why: "a public key of another pair", stack: "production", set: { "identity.jwtPublicKey": k.other.publicKey }, refused: "identity.jwtPublicKey" },
         { why: "an EC public key for RS256", stack: "local", set: { "identity.jwtPublicKey": k.ec.publicKey }, refused: "identity.jwtPublicKey" },
+        { why: "the current key listed as a retired one", stack: "production", set: { "identity.previousJwtPublicKeys": [k.own.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
+        { why: "a retired key that is not a key", stack: "production", set: { "identity.previousJwtPublicKeys": [armour("PUBLIC KEY", "@M")] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
+        { why: "a retired EC key", stack: "local", set: { "identity.jwtPublicKey": k.own.publicKey, "identity.previousJwtPublicKeys": [k.ec.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
+        { why: "retired keys without a current key", stack: "local", set: { "identity.previousJwtPublicKeys": [k.other.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys" },
+        { why: "three retired keys (overlaps must end)", stack: "production", set: { "identity.previousJwtPublicKeys": [k.other.publicKey, k.other.publicKey, k.other.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys" },
         { why: "a private key pasted as the public key", stack: "production", set: { "identity.jwtPublicKey": k.own.privateKey }, plaintext: true, refused: "identity.jwtPublicKey" },
         { why: "no public key in production", stack: "production", set: { "identity.jwtPublicKey": undefined }, refused: "identity.jwtPublicKey" },
         { why: "an unknown identity key", stack: "local", set: { "identity.issuer": "https://@M" }, refused: "identity.issuer" },
@@ -312,6 +320,7 @@ function acceptedCases(): Case[] {
         { why: "a Sentry DSN with its key in production", stack: "production", set: { sentryDsn: "https://@M@o1.ingest.sentry.io/1" }, plaintext: true, accepted: "a DSN's key is public by Sentry's design; it is still never printed" },
         { why: "OAuth secrets encrypted leaf by leaf", stack: "local", set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "a@M", "oauthClientSecrets.GOOGLE_CLIENT_SECRET": "b@M" }, accepted: "every leaf encrypted, though the map itself is not" },
         { why: "https Supabase on staging", stack: "staging", set: { "supabase.url": "https://@M.supabase.co" }, accepted: "https, no credentials" },
+        { why: "one retired signing key during a rotation", stack: "production", set: { "identity.previousJwtPublicKeys": [k.other.publicKey] }, plaintext: true, accepted: "tokens the retired key signed verify until they expire" },
         { why: "HSTS at its upper bound", stack: "local", set: { "edge.hstsMaxAgeSeconds": 63072000 }, accepted: "two years, the preload list's maximum" },
         { why: "a storage class that is a Kubernetes name", stack: "local", set: { "data.inCluster.storageClassName": "gp3.encrypted" }, accepted: "DNS-1123 subdomains may contain dots" },
         { why: "an incident kill switch as plain env", stack: "production", set: { "services.web.env.CONCIERGE_DISABLED": true }, plaintext: true, accepted: "a flag, not a secret: plain env, written into web's container" },
@@ -340,7 +349,7 @@ function concrete(pattern: string): { path: string; stack: Stack } {
 }
 
 function wrongTypeCases(): Case[] {
-    const arrays = new Set(["data.aws.privateSubnetIds", "monitoring.alertEmails", "services.*.livenessCommand", "edge.trustedClusterIssuers", "migrations.app", "migrations.identity"]);
+    const arrays = new Set(["identity.previousJwtPublicKeys", "data.aws.privateSubnetIds", "monitoring.alertEmails", "services.*.livenessCommand", "edge.trustedClusterIssuers", "migrations.app", "migrations.identity"]);
     return leafKeyPatterns().map(({ pattern }) => {
         const { path, stack } = concrete(pattern);
         return { why: `${pattern} given a value of the wrong type`, stack, set: { [path]: arrays.has(pattern) ? "@M" : ["@M"] }, refused: path };
@@ -370,6 +379,7 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
     { key: "edge.hstsMaxAgeSeconds", stack: "local", min: hstsMaxAgeBounds.min, max: hstsMaxAgeBounds.max },
     { key: "probes.deadlineSeconds", stack: "local", min: probeDeadlineBounds.min, max: probeDeadlineBounds.max },
     { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
+    { key: "rotation.databaseRotationDays", stack: "staging", min: 1, max: 90 },
 ];
 
 function numericCases(): Case[] {

@@ -51,11 +51,24 @@ export class ResourceRecorder {
 
 export const recorder = new ResourceRecorder();
 
+/**
+ * What `command:local:run` answers (the ESO CRD preflight, components/externalSecrets.ts): by
+ * default a cluster where both CRDs serve v1; a test may swap it and must restore it.
+ */
+export const localRun = {
+    stdout: (_command: string): string => "crd secretstores.external-secrets.io 0 v1 v1beta1\ncrd externalsecrets.external-secrets.io 0 v1 v1beta1\n",
+    calls: [] as Array<{ command: string; environment?: Record<string, string> }>,
+};
+
 /** Functions the program may call; anything else fails the test. */
 const allowedCalls: Record<string, (args: pulumi.runtime.MockCallArgs) => Record<string, any>> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "test" }),
     "aws:index/getRegion:getRegion": (args) => ({ name: args.inputs.region ?? "eu-west-1", region: args.inputs.region ?? "eu-west-1" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    "command:local:run": (args) => {
+        localRun.calls.push({ command: args.inputs.command, environment: args.inputs.environment });
+        return { stdout: localRun.stdout(args.inputs.command), stderr: "" };
+    },
     // A /24 per subnet, numbered by the id's last byte, so distinct subnets get distinct CIDRs.
     "aws:ec2/getSubnet:getSubnet": (args) => ({ id: args.inputs.id, cidrBlock: `10.0.${parseInt(String(args.inputs.id).slice(-2), 16)}.0/24` }),
 };
@@ -113,6 +126,9 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     }
     if (args.type === "aws:secretsmanager/secret:Secret") {
         state.arn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${args.inputs.name ?? args.name}-AbCdEf`;
+    }
+    if (args.type === "aws:secretsmanager/secretVersion:SecretVersion") {
+        state.versionId ??= `${args.name}-version-1`;
     }
     if (args.type === "pulumi-nodejs:dynamic:Resource" && "length" in args.inputs) {
         // GeneratedSecret: a fake credential of the requested length.

@@ -82,18 +82,19 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
     });
 
     it("points the app database's processes at the restored instance, and identity's stay", () => {
-        const host = (url: string) => new URL(url).host;
+        const host = (parts: Record<string, string>, key: string) => parts[`${key}__host`];
         // Production's processes reach the app database through RDS Proxy (docs/rds-proxy.md): the restore moves the
-        // proxy's target and the direct URL, and the pooled URL keeps the proxy's endpoint.
+        // proxy's target and the direct URL, and the pooled URL keeps the proxy's endpoint. Secrets Manager holds each
+        // connection URL as its parts (components/externalSecrets.ts).
         const proxy = "grownext-data-postgres-app-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432";
-        assert.strictEqual(host(secretOf(before_, "web").DATABASE_URL), proxy);
-        assert.strictEqual(host(secretOf(after, "web").DATABASE_URL), proxy);
-        assert.strictEqual(host(secretOf(before_, "worker").TASKS_DATABASE_DIRECT_URL), "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432");
-        assert.strictEqual(host(secretOf(after, "worker").TASKS_DATABASE_DIRECT_URL), "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
+        assert.strictEqual(host(secretOf(before_, "web"), "DATABASE_URL"), proxy);
+        assert.strictEqual(host(secretOf(after, "web"), "DATABASE_URL"), proxy);
+        assert.strictEqual(host(secretOf(before_, "worker"), "TASKS_DATABASE_DIRECT_URL"), "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432");
+        assert.strictEqual(host(secretOf(after, "worker"), "TASKS_DATABASE_DIRECT_URL"), "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
         const target = (list: RecordedResource[]) => list.find((r) => r.type === "aws:rds/proxyTarget:ProxyTarget")!.inputs.dbInstanceIdentifier;
         assert.strictEqual(target(before_), "grownext-data-postgres-app-instance-abc123");
         assert.strictEqual(target(after), instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!.inputs.identifier);
-        assert.strictEqual(secretOf(after, "identity").DATABASE_URL, secretOf(before_, "identity").DATABASE_URL);
+        assert.deepStrictEqual(secretOf(after, "identity"), secretOf(before_, "identity"));
     });
 
     it("watches the restored instance like its source", () => {

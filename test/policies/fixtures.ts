@@ -136,6 +136,33 @@ export function processSecret(processName: string, stack = "test"): PolicyResour
     );
 }
 
+/** The ESO SecretStore of a process (components/externalSecrets.ts): authenticated as its own ServiceAccount. */
+export function esoSecretStore(processName: string, stack = "test"): PolicyResourceLike {
+    return resource("kubernetes:external-secrets.io/v1:SecretStore", processName, {
+        apiVersion: "external-secrets.io/v1",
+        kind: "SecretStore",
+        metadata: { name: processName, namespace },
+        spec: { provider: { aws: { service: "SecretsManager", region: "eu-west-1", auth: { jwt: { serviceAccountRef: { name: processName } } } } } },
+    }, { stack });
+}
+
+/** The ExternalSecret writing a process's Secret on AWS stacks: the Secret's keys, as template keys. */
+export function externalSecretFor(secret: PolicyResourceLike): PolicyResourceLike {
+    const name = (secret.props.metadata as { name: string }).name;
+    const keys = Object.keys(secret.props.stringData as object);
+    return resource("kubernetes:external-secrets.io/v1:ExternalSecret", name, {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: { name, namespace },
+        spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { name: name.replace(/-env$/, ""), kind: "SecretStore" },
+            target: { name, template: { data: Object.fromEntries(keys.map((k) => [k, `{{ .${k} }}`])) } },
+            data: keys.map((k) => ({ secretKey: k, remoteRef: { key: `grownext/production/${name}`, property: k } })),
+        },
+    }, { stack: secret.urn.split("::")[0]!.replace("urn:pulumi:", "") });
+}
+
 /** In-cluster Redis (local stack), configured on its command line. */
 export function redisStatefulSetProps(): Record<string, any> {
     const labels = { [labelKeys.name]: "redis", [labelKeys.partOf]: partOf };
@@ -298,9 +325,11 @@ export function compliantStack(stack = "production", opts: { aws?: boolean; smok
         const w = workload(p.name, { stack, parent: componentUrn });
         w.urn = urnOf(types.deployment, p.name, stack, "grownext", types.component);
         out.push(w);
-        const s = processSecret(p.name, stack);
+        // AWS stacks: ESO writes the Secret from Secrets Manager; the program declares only the store.
+        const s = aws ? esoSecretStore(p.name, stack) : processSecret(p.name, stack);
         s.parent = componentUrn;
         out.push(s);
+        if (aws) out.push({ ...externalSecretFor(processSecret(p.name, stack)), parent: componentUrn });
         if (p.scaling === "autoscaled") {
             out.push(resource(types.hpa, `${p.name}-hpa`, {
                 metadata: { name: p.name, namespace },

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { compliantStack, container, mutate, processSecret, types, workload } from "./fixtures";
+import { compliantStack, container, externalSecretFor, mutate, processSecret, types, workload } from "./fixtures";
 import {
     createResourceValidationArgs,
     createStackValidationArgs,
@@ -69,7 +69,8 @@ describe("policy test harness", () => {
 describe("runPackOnResources", () => {
     const small = (): PolicyResourceLike[] => [
         mutate(workload("web"), (p) => (container(p).image = "ghcr.io/grownext/app:latest")),
-        processSecret("web"),
+        // An AWS stack: ESO writes the Secret (a literal one would be reported by no-literal-k8s-secrets-on-aws).
+        externalSecretFor(processSecret("web")),
         resource(types.rdsInstance, "db", { backupRetentionPeriod: 1, storageEncrypted: true, deletionProtection: true, finalSnapshotIdentifier: "f" }),
     ];
 

@@ -18,6 +18,8 @@ const mandatory = [
     "secrets-manager-customer-key",
     "no-public-data-ports",
     "no-literal-secret-env",
+    "no-literal-k8s-secrets-on-aws",
+    "secret-store-own-service-account",
     "service-role-key-trusted-only",
     "no-secret-next-public",
     "secrets-not-in-configmaps",
