@@ -220,7 +220,10 @@ const productionAlarms = {
     periodSeconds: 60,
     evaluationPeriods: 5,
     datapointsToAlarm: 3,
-    postgres: { cpuPercent: 80, freeStoragePercent: 15, freeableMemoryPercent: 10, connectionsPercent: 80, transactionLogsPercent: 10, diskQueueDepth: 20 },
+    postgres: {
+        cpuPercent: 80, freeStoragePercent: 15, freeableMemoryPercent: 10,
+        connectionsPercent: 80, transactionLogsPercent: 10, diskQueueDepth: 20,
+    },
     redis: { memoryWarningPercent: 70, memoryPagePercent: 85, engineCpuPercent: 80, currConnections: 5000, replicationLagSeconds: 30 },
     healthChecks: { failureThreshold: 3, requestIntervalSeconds: 30 as 10 | 30 },
 };
@@ -228,7 +231,10 @@ const nonProductionAlarms: typeof productionAlarms = {
     periodSeconds: 60,
     evaluationPeriods: 15,
     datapointsToAlarm: 10,
-    postgres: { cpuPercent: 90, freeStoragePercent: 10, freeableMemoryPercent: 5, connectionsPercent: 90, transactionLogsPercent: 20, diskQueueDepth: 64 },
+    postgres: {
+        cpuPercent: 90, freeStoragePercent: 10, freeableMemoryPercent: 5,
+        connectionsPercent: 90, transactionLogsPercent: 20, diskQueueDepth: 64,
+    },
     redis: { memoryWarningPercent: 80, memoryPagePercent: 90, engineCpuPercent: 90, currConnections: 1000, replicationLagSeconds: 30 },
     healthChecks: { failureThreshold: 3, requestIntervalSeconds: 30 },
 };
