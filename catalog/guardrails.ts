@@ -228,16 +228,28 @@ const productionAlarms = {
     periodSeconds: 60,
     evaluationPeriods: 5,
     datapointsToAlarm: 3,
-    postgres: { cpuPercent: 80, freeStoragePercent: 15, freeableMemoryPercent: 10, connectionsPercent: 80, transactionLogsPercent: 10, diskQueueDepth: 20 },
-    redis: { memoryWarningPercent: 70, memoryPagePercent: 85, engineCpuPercent: 80, currConnections: 5000, replicationLagSeconds: 30, cacheHitRatePercent: 60 },
+    postgres: {
+        cpuPercent: 80, freeStoragePercent: 15, freeableMemoryPercent: 10,
+        connectionsPercent: 80, transactionLogsPercent: 10, diskQueueDepth: 20,
+    },
+    redis: {
+        memoryWarningPercent: 70, memoryPagePercent: 85, engineCpuPercent: 80, currConnections: 5000, replicationLagSeconds: 30,
+        cacheHitRatePercent: 60,
+    },
     healthChecks: { failureThreshold: 3, requestIntervalSeconds: 30 as 10 | 30 },
 };
 const nonProductionAlarms: typeof productionAlarms = {
     periodSeconds: 60,
     evaluationPeriods: 15,
     datapointsToAlarm: 10,
-    postgres: { cpuPercent: 90, freeStoragePercent: 10, freeableMemoryPercent: 5, connectionsPercent: 90, transactionLogsPercent: 20, diskQueueDepth: 64 },
-    redis: { memoryWarningPercent: 80, memoryPagePercent: 90, engineCpuPercent: 90, currConnections: 1000, replicationLagSeconds: 30, cacheHitRatePercent: 60 },
+    postgres: {
+        cpuPercent: 90, freeStoragePercent: 10, freeableMemoryPercent: 5,
+        connectionsPercent: 90, transactionLogsPercent: 20, diskQueueDepth: 64,
+    },
+    redis: {
+        memoryWarningPercent: 80, memoryPagePercent: 90, engineCpuPercent: 90, currConnections: 1000, replicationLagSeconds: 30,
+        cacheHitRatePercent: 60,
+    },
     healthChecks: { failureThreshold: 3, requestIntervalSeconds: 30 },
 };
 export const alarmThresholdDefaults: Readonly<Record<Environment, typeof productionAlarms>> = {

@@ -68,10 +68,13 @@ function watchedNumbers(): Watched[] {
         // 0 and 1 are everywhere (indexes, counts, booleans as numbers); only a named property catches them.
         for (const value of new Set(values)) if (value >= 2) out.push({ what, value, context });
     };
-    const perEnv = <K extends keyof (typeof environmentFloors)["production"]>(k: K) => environments.map((e) => environmentFloors[e][k] as number);
-    const defaults = <K extends keyof (typeof dataProtectionDefaults)["production"]>(k: K) => environments.map((e) => dataProtectionDefaults[e][k]);
+    type Floors = (typeof environmentFloors)["production"];
+    type Defaults = (typeof dataProtectionDefaults)["production"];
+    const perEnv = <K extends keyof Floors>(k: K) => environments.map((e) => environmentFloors[e][k] as number);
+    const defaults = <K extends keyof Defaults>(k: K) => environments.map((e) => dataProtectionDefaults[e][k]);
     add("the HSTS max-age bounds", Object.values(hstsMaxAgeBounds), /./);
-    add("the backup retention floor", [...perEnv("postgresBackupRetentionDays"), ...defaults("postgresBackupRetentionDays")], /backup|retention|point-in-time|pitr/i);
+    const backups = [...perEnv("postgresBackupRetentionDays"), ...defaults("postgresBackupRetentionDays")];
+    add("the backup retention floor", backups, /backup|retention|point-in-time|pitr/i);
     add("the snapshot retention floor", [...perEnv("redisSnapshotRetentionDays"), ...defaults("redisSnapshotRetentionDays")], /snapshot/i);
     add("the KMS deletion window", [...perEnv("kmsDeletionWindowDays"), ...defaults("kmsDeletionWindowDays")], /deletion ?window/i);
     add("the secret recovery window", defaults("secretRecoveryWindowDays"), /recovery ?window/i);
