@@ -14,6 +14,7 @@ import { pooledEnv, withConnectionLimit } from "../../components/dataContract";
 import type { DataTier as DataTierType } from "../../components/dataTier";
 import type { PostgresProxy as PostgresProxyType } from "../../components/postgresProxy";
 import { postgresProxyProblems, proxySecretPolicy, viaProxy } from "../../components/postgresProxy";
+import { urlPartProperty, type UrlPart } from "../../components/externalSecrets";
 import { poolSizeFor } from "../../config/connectionBudget";
 import { rdsProxyByEnvironment } from "../../config/defaults";
 import type { PlatformConfig } from "../../config/load";
@@ -202,13 +203,21 @@ describe("pooled URLs carry each process's pool size (connection_limit)", () => 
         for (const v of Object.values(out)) assert.ok(await isSecret(v));
     });
 
-    it("production: each process's Secret holds its pooled URLs through the proxy with its own pool, and the direct URL to the instance", async () => {
+    it("production: each process's Secrets Manager secret holds its pooled URLs through the proxy with its own pool, and the direct URL to the instance", async () => {
         const resources = await evaluateStack("production", { services: { worker: { replicas: 2, databasePoolSize: 7 } } });
         const cfg = { environment: "production" as const, services: { worker: { databasePoolSize: 7 } } };
         const checked: string[] = [];
+        const urls: Record<string, Record<string, string | undefined>> = {};
         for (const spec of processCatalog) {
-            const secret = resources.find((r) => r.type === T.k8sSecret && r.name === `grownext-${spec.name}-env`);
-            const data = secret ? unwrap<Record<string, string>>(secret.inputs.stringData) : {};
+            // On AWS stacks Secrets Manager holds each URL as its parts, which the ExternalSecret joins (docs/secret-rotation.md).
+            const version = resources.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${spec.name}-version`));
+            const parts = version ? (JSON.parse(unwrap<string>(version.inputs.secretString)) as Record<string, string>) : {};
+            const data: Record<string, string | undefined> = {};
+            for (const key of ["DATABASE_URL", "TASKS_DATABASE_URL", "TASKS_DATABASE_DIRECT_URL"]) {
+                const part = (p: UrlPart) => parts[urlPartProperty(key, p)];
+                if (part("host") !== undefined) data[key] = `${part("scheme")}://user:pass@${part("host")}${part("path")}`;
+            }
+            urls[spec.name] = data;
             const pool = poolSizeFor(cfg as unknown as Parameters<typeof poolSizeFor>[0], spec);
             for (const name of ["DATABASE_URL", "TASKS_DATABASE_URL"]) {
                 const url = data[name];
@@ -239,9 +248,7 @@ describe("pooled URLs carry each process's pool size (connection_limit)", () => 
             "worker TASKS_DATABASE_DIRECT_URL",
             "worker TASKS_DATABASE_URL",
         ]);
-        const worker = unwrap<Record<string, string>>(resources.find((r) => r.type === T.k8sSecret && r.name === "grownext-worker-env")!.inputs.stringData);
-        assert.match(worker.DATABASE_URL!, /connection_limit=7$/, "the worker's configured pool");
-        const web = unwrap<Record<string, string>>(resources.find((r) => r.type === T.k8sSecret && r.name === "grownext-web-env")!.inputs.stringData);
-        assert.match(web.DATABASE_URL!, /connection_limit=10$/, "web's default HTTP pool");
+        assert.match(urls.worker!.DATABASE_URL!, /connection_limit=7$/, "the worker's configured pool");
+        assert.match(urls.web!.DATABASE_URL!, /connection_limit=10$/, "web's default HTTP pool");
     });
 });

@@ -61,7 +61,7 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         after = await evaluateStack("production", { data: { ...data, restore: { app: { restoreTime } } } });
     });
     const instances = (rs: RecordedResource[]) => rs.filter((r) => r.type === rds);
-    const secretOf = (rs: RecordedResource[], process: string) => JSON.parse(unwrap(rs.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-${process}-version`))!.inputs.secretString));
+    const secretOf = (rs: RecordedResource[], process: string) => JSON.parse(unwrap(rs.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${process}-version`))!.inputs.secretString));
 
     it("declares a new, protected instance restored from the source to the given time", () => {
         const restored = instances(after).filter((r) => r.inputs.restoreToPointInTime !== undefined);
@@ -94,7 +94,10 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         const target = (list: RecordedResource[]) => list.find((r) => r.type === "aws:rds/proxyTarget:ProxyTarget")!.inputs.dbInstanceIdentifier;
         assert.strictEqual(target(before_), "grownext-data-postgres-app-instance-abc123");
         assert.strictEqual(target(after), instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!.inputs.identifier);
-        assert.deepStrictEqual(secretOf(after, "identity"), secretOf(before_, "identity"));
+        // identity's own database stays where it was (its tasks URLs follow the app database, like the worker's).
+        const identityDb = (list: RecordedResource[]) => Object.entries(secretOf(list, "identity")).filter(([k]) => k.startsWith("DATABASE_URL__"));
+        assert.deepStrictEqual(identityDb(after), identityDb(before_));
+        assert.strictEqual(host(secretOf(after, "identity"), "DATABASE_URL"), host(secretOf(before_, "identity"), "DATABASE_URL"));
     });
 
     it("watches the restored instance like its source", () => {
