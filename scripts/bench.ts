@@ -80,7 +80,7 @@ async function main(): Promise<void> {
 
     try {
         const { benchEnginePreview } = await import("./bench/engine");
-        const e = await benchEnginePreview();
+        const e = benchEnginePreview();
         if (e) {
             console.log("Real-engine preview of the local stack");
             console.log(`  local ${fmt(e.localMs)} ms, empty program ${fmt(e.emptyMs)} ms, ratio ${fmt(e.localMs / e.emptyMs)}x (goal: at most 1.5x)`);

@@ -28,7 +28,7 @@ function medianPreviewMs(dir: string, env: NodeJS.ProcessEnv, runs: number): num
     return samples.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
-export async function benchEnginePreview(runs = 3): Promise<{ localMs: number; emptyMs: number } | undefined> {
+export function benchEnginePreview(runs = 3): { localMs: number; emptyMs: number } | undefined {
     if (!toolchainBuilt()) return undefined;
     const base = toolchainEnv({ cluster: false });
     const measure = (program?: string) => {
