@@ -4,14 +4,13 @@
 // eslint-config-prettier comes last: layout is Prettier's job, not ESLint's.
 import comments from "@eslint-community/eslint-plugin-eslint-comments";
 import js from "@eslint/js";
+import { defineConfig, globalIgnores } from "eslint/config";
 import prettier from "eslint-config-prettier";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-export default tseslint.config(
-    {
-        ignores: ["**/node_modules/", "bin/", "**/bin/", "rendered/", ".cluster/", ".pulumi/", ".pulumi-state/"],
-    },
+export default defineConfig(
+    globalIgnores(["**/node_modules/", "bin/", "**/bin/", "rendered/", ".cluster/", ".pulumi/", ".pulumi-state/"]),
     {
         linterOptions: {
             // A disable comment that no longer suppresses anything is an error, so none outlives its reason.
