@@ -28,15 +28,16 @@ interface ProviderInputs {
  * functions and captures nothing but the alphabet string.
  */
 export const generatedSecretProvider: pulumi.dynamic.ResourceProvider<ProviderInputs, ProviderInputs & { result: string }> = {
-    async create(inputs) {
+    create(inputs) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- serialized into the state: it may capture no import
         const crypto = require("crypto") as typeof import("crypto");
         let result = "";
         for (let i = 0; i < inputs.length; i++) result += alphabet[crypto.randomInt(alphabet.length)];
-        return { id: crypto.randomUUID(), outs: { ...inputs, result } };
+        return Promise.resolve({ id: crypto.randomUUID(), outs: { ...inputs, result } });
     },
-    async diff(_id, olds, news) {
+    diff(_id, olds, news) {
         const changed = olds.length !== news.length || JSON.stringify(olds.keepers ?? {}) !== JSON.stringify(news.keepers ?? {});
-        return { changes: changed, replaces: changed ? ["length", "keepers"] : [], deleteBeforeReplace: false };
+        return Promise.resolve({ changes: changed, replaces: changed ? ["length", "keepers"] : [], deleteBeforeReplace: false });
     },
 };
 

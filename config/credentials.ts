@@ -21,7 +21,7 @@ const secretContent: readonly RegExp[] = [
 export function looksSecret(value: unknown, depth = 0): boolean {
     if (typeof value === "string") return secretContent.some((re) => re.test(value));
     if (depth > 20 || value === null || typeof value !== "object") return false;
-    const items = Array.isArray(value) ? value : [...Object.keys(value), ...Object.values(value)];
+    const items = Array.isArray(value) ? value : [...Object.keys(value), ...Object.values(value as Record<string, unknown>)];
     return items.some((v) => looksSecret(v, depth + 1));
 }
 

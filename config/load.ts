@@ -228,7 +228,7 @@ function publicHostOf(catalog: readonly ProcessSpec[], process: string, fallback
  * key was stored encrypted (`pulumi config set --secret`).
  */
 function isConfigSecret(fullKey: string): boolean {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deep SDK path with no typings to import
     const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
     return runtimeConfig.isConfigSecret(fullKey);
 }

@@ -162,7 +162,7 @@ export function resolveThresholds(environment: Environment, monitoring: Pick<Mon
         ...defined({ periodSeconds: t.periodSeconds, evaluationPeriods: t.evaluationPeriods, datapointsToAlarm: t.datapointsToAlarm }),
         postgres: { ...d.postgres, ...defined(t.postgres) },
         redis: { ...d.redis, ...defined(t.redis) },
-        healthChecks: { ...d.healthChecks, ...defined(t.healthChecks) } as AlarmThresholds["healthChecks"],
+        healthChecks: { ...d.healthChecks, ...defined(t.healthChecks) },
     };
 }
 

@@ -144,7 +144,7 @@ const catalogCoverage: Rule = (cfg, { catalog }) => {
  */
 const secretsAreEncrypted: Rule = (cfg, { isPlaintext }) => {
     const out: Problem[] = [];
-    for (const path of credentialLeaves(cfg as unknown as Record<string, unknown>)) {
+    for (const path of credentialLeaves(cfg)) {
         if (!isPlaintext(path)) continue;
         const key = path.join(".");
         const how = path.length === 1 ? `pulumi config set --secret ${key} ...` : `pulumi config set --secret --path '${key}' ...`;

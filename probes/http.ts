@@ -141,7 +141,8 @@ function settleByAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     // The loser of the race must not become an unhandled rejection.
     work.catch(() => undefined);
     return new Promise<T>((resolve, reject) => {
-        const onAbort = (): void => reject(signal.reason);
+        // The reason is the DOMException (an Error) that abort() or AbortSignal.timeout() set.
+        const onAbort = (): void => reject(signal.reason as Error);
         if (signal.aborted) {
             onAbort();
             return;

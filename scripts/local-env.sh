@@ -5,7 +5,8 @@
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 bin="$(bash tools/toolchain.sh)"
 export PATH="$bin:$PATH"
-[[ -d "$(dirname "$bin")/pulumi-home" ]] && export PULUMI_HOME="$(dirname "$bin")/pulumi-home"
+pulumi_home="$(dirname "$bin")/pulumi-home"
+if [[ -d "$pulumi_home" ]]; then export PULUMI_HOME="$pulumi_home"; fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import fc from "fast-check";
 import { ConfigError } from "../config/errors";
@@ -194,7 +195,7 @@ describe("stack config validation", () => {
                 } catch (err) {
                     if (!(err instanceof ConfigError)) throw err;
                     for (const p of err.problems) {
-                        if (!startsWithKey.test(p)) throw new Error(`problem does not start with its key: ${p}`);
+                        if (!startsWithKey.test(p)) throw new Error(`problem does not start with its key: ${p}`, { cause: err });
                     }
                 }
             }),
@@ -225,9 +226,8 @@ describe("stack config validation", () => {
             validateConfig(v, { project: "grownext", stack: "local", isPlaintext: () => true });
             assert.fail("expected a ConfigError");
         } catch (err) {
-            const pulumi = require("@pulumi/pulumi");
             assert.ok(pulumi.RunError.isInstance(err));
-            assert.match((err as Error).message, /environment must be one of "local", "staging", "production", got "prod"/);
+            assert.match(err.message, /environment must be one of "local", "staging", "production", got "prod"/);
         }
     });
 });

@@ -5,7 +5,6 @@
 import * as assert from "assert";
 import { isSecretEnvName } from "../catalog/environment";
 import { processCatalog } from "../catalog/processes";
-import type { Platform as PlatformType } from "../components/platform";
 import { evaluateStack } from "./helpers/evaluate";
 import { installMocks, recorder, settle, type RecordedResource } from "./helpers/mocks";
 import { stackConfig, stackNames } from "./helpers/stack";
@@ -135,7 +134,7 @@ describe("whole stacks under mocks", () => {
     });
 
     it("an eighth process is a catalog entry and config, not new code", async () => {
-        const { Platform } = await import("../components/platform") as { Platform: typeof PlatformType };
+        const { Platform } = await import("../components/platform");
         const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin", description: "The admin console." };
         recorder.reset();
         new Platform("grownext", { config: stackConfig("local", {}, [...processCatalog, admin]) });

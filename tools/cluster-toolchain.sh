@@ -40,7 +40,6 @@ declare -A EST=(
 )
 STEPS=(resolve etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl)
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_ROOT="${PULUMI_TOOLCHAIN_CACHE:-$HOME/.cache/grownext-pulumi}"
 mkdir -p "$CACHE_ROOT" && CACHE_ROOT="$(cd "$CACHE_ROOT" && pwd -P)"
 KEY="cluster-etcd-${ETCD_VERSION}_kube-${KUBE_VERSION}_kwok-${KWOK_VERSION}_r${RECIPE_REV}"

@@ -16,6 +16,7 @@
 #   PULUMI_TOOLCHAIN_NODE_MODULES  node_modules to read versions from (default: this repo's)
 #   PULUMI_TOOLCHAIN_STRICT=1      exit 1 when a plugin cannot be built (default: warn, build the rest)
 #   PULUMI_TOOLCHAIN_CLUSTER=0     do not build the local cluster's binaries (tools/cluster-toolchain.sh)
+#   (actionlint, for `npm run lint`, is always prepared: tools/actionlint-toolchain.sh, <cache>/actionlint-<version>)
 #
 # Layout: <cache>/go/{mod,build}   GOMODCACHE / GOCACHE, shared by every key (~3 + ~6 GB)
 #         <cache>/<key>/bin         pulumi, pulumi-language-nodejs  (plugins are NOT put on PATH:
@@ -146,6 +147,11 @@ cluster_toolchain() {
   bash "$REPO_ROOT/tools/cluster-toolchain.sh" >/dev/null || die "the cluster binaries could not be built (tools/cluster-toolchain.sh)"
 }
 
+# actionlint for `npm run lint`: its own small step, cached per actionlint version (instant when built).
+actionlint_toolchain() {
+  bash "$REPO_ROOT/tools/actionlint-toolchain.sh" >/dev/null || die "actionlint could not be built (tools/actionlint-toolchain.sh)"
+}
+
 # Fast path: this key was completed before -> a no-op. done/all lists what could not be built.
 if [[ -f "$KEY_DIR/done/all" && -x "$OUT_BIN/pulumi" && -x "$OUT_BIN/pulumi-language-nodejs" ]]; then
   write_nodejs_shims
@@ -159,6 +165,7 @@ if [[ -f "$KEY_DIR/done/all" && -x "$OUT_BIN/pulumi" && -x "$OUT_BIN/pulumi-lang
     die "$missing_count plugin(s) could not be built (PULUMI_TOOLCHAIN_STRICT=1)"
   fi
   cluster_toolchain
+  actionlint_toolchain
   echo "$OUT_BIN"
   exit 0
 fi
@@ -511,4 +518,5 @@ if [[ "$STRICT" == 1 && ${#MISSING[@]} -gt 0 ]]; then
   die "${#MISSING[@]} plugin(s) could not be built (PULUMI_TOOLCHAIN_STRICT=1)"
 fi
 cluster_toolchain
+actionlint_toolchain
 echo "$OUT_BIN"

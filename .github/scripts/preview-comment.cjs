@@ -29,7 +29,7 @@ function commentHeading(command, project, stack) {
 }
 
 function stripAnsi(text) {
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- ANSI escapes start with the ESC control character
     return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
 }
 

@@ -57,7 +57,7 @@ export function policyFromConf(text: string): string | undefined {
     let found: string | undefined;
     for (const line of text.split(/\r?\n/)) {
         const m = /^\s*maxmemory-policy\s+["']?([A-Za-z-]+)["']?\s*(#.*)?$/.exec(line);
-        if (m) found = m[1].toLowerCase();
+        if (m) found = m[1]!.toLowerCase();
     }
     return found;
 }

@@ -150,7 +150,7 @@ export function envOf(container: PlainObject): EnvList {
         entries.push({
             name: name === undefined ? "" : name,
             hasValue: "value" in item && value !== null,
-            value: isUnknown(value) ? UNKNOWN : value === null || value === undefined ? undefined : String(value),
+            value: isUnknown(value) ? UNKNOWN : value === null || value === undefined ? undefined : scalarText(value),
             valueFrom: obj(item.valueFrom),
         });
     }
@@ -187,8 +187,13 @@ export function envFromOf(container: PlainObject): { sources: EnvFromSource[]; u
     return { sources, unknown };
 }
 
+/** A value as text: scalars as `String` writes them, lists and objects as JSON (never "[object Object]"). */
+export function scalarText(value: Plain | undefined): string {
+    return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
 /** The literal env value of `name` in a container: the string, `UNKNOWN`, "valueFrom" or undefined. */
-export function literalEnv(container: PlainObject, name: string): string | Unknown | "valueFrom" | undefined {
+export function literalEnv(container: PlainObject, name: string): string | Unknown | undefined {
     const { entries, unknown } = envOf(container);
     // Kubernetes keeps the last duplicate; so do we.
     const entry = [...entries].reverse().find((e) => e.name === name);

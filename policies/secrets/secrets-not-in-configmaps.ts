@@ -10,7 +10,7 @@ function dotenvNames(text: string): string[] {
     const names: string[] = [];
     for (const line of text.split(/\r?\n/)) {
         const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\S.*)?$/.exec(line);
-        if (m && m[2] !== undefined && m[2].replace(/^["']|["']$/g, "") !== "") names.push(m[1]);
+        if (m && m[2] !== undefined && m[2].replace(/^["']|["']$/g, "") !== "") names.push(m[1]!);
     }
     return names;
 }

@@ -1,6 +1,6 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
 import { outsideStacks, readConfig, stringList } from "../lib/config";
-import { podTemplateOf, sameNamespace } from "../lib/kubernetes";
+import { podTemplateOf, sameNamespace, scalarText } from "../lib/kubernetes";
 import { validateStackWith } from "../lib/policy";
 import { notProductMessage, productConfigProperties, productWorkload, type ProductConfig } from "../lib/product";
 import { k8sTypes, workloadTypes } from "../lib/types";
@@ -36,10 +36,10 @@ function selects(selector: Plain | undefined, labels: PlainObject): boolean | un
         if (labels[key] !== value) return false;
     }
     for (const e of (arr(selector.matchExpressions) ?? []) as PlainObject[]) {
-        const key = String(e.key);
+        const key = scalarText(e.key);
         const values = ((arr(e.values) ?? []) as Plain[]).map(String);
         const has = key in labels;
-        const v = has ? String(labels[key]) : undefined;
+        const v = has ? scalarText(labels[key]) : undefined;
         const ok = e.operator === "In" ? has && values.includes(v!)
             : e.operator === "NotIn" ? !has || !values.includes(v!)
                 : e.operator === "Exists" ? has

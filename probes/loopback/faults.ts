@@ -64,8 +64,8 @@ async function listen(server: net.Server, scheme: "http" | "https", counters: Co
     const { port } = server.address() as net.AddressInfo;
     return {
         url: `${scheme}://127.0.0.1:${port}`,
-        connections: counters.connections,
-        requests: counters.requests,
+        connections: () => counters.connections(),
+        requests: () => counters.requests(),
         close: () =>
             new Promise<void>((resolve) => {
                 counters.dropConnections();

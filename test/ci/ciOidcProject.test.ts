@@ -34,17 +34,17 @@ function exampleConfig(): Record<string, string> {
 const programPath = path.join(projectDir, "index.ts");
 
 /** Evaluates ci-oidc/index.ts afresh with this config (the module reads config at load). */
-async function loadProgram(config: Record<string, string>): Promise<Record<string, pulumi.Input<unknown> | undefined>> {
+async function loadProgram(config: Record<string, string>): Promise<Record<string, unknown>> {
     pulumi.runtime.setAllConfig(config);
     delete require.cache[require.resolve(programPath)];
     recorder.reset();
-    const program = (await import("../../ci-oidc/index")) as unknown as Record<string, pulumi.Input<unknown> | undefined>;
+    const program = (await import("../../ci-oidc/index")) as unknown as Record<string, unknown>;
     await settle();
     return program;
 }
 
 describe("ci-oidc project", () => {
-    let program: Record<string, pulumi.Input<unknown> | undefined>;
+    let program: Record<string, unknown>;
     let savedConfig: Record<string, string>;
 
     before(async () => {

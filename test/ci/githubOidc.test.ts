@@ -87,7 +87,7 @@ describe("GithubDeployRole", () => {
             managedPolicyArns: ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"],
         });
         await settle();
-        assert.deepEqual(trustOf("preview-role").Condition.StringEquals["token.actions.githubusercontent.com:sub"], [
+        assert.deepEqual(trustOf("preview-role").Condition.StringEquals!["token.actions.githubusercontent.com:sub"], [
             "repo:acme/grownext-platform:pull_request",
         ]);
     });

@@ -23,9 +23,9 @@ interface PreflightScript {
     }): { errors: string[]; notes: string[] };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script the workflows run with node; require gives its exports
 const comment = require("../../.github/scripts/preview-comment.cjs") as CommentScript;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script the workflows run with node; require gives its exports
 const preflight = require("../../.github/scripts/pulumi-preflight.cjs") as PreflightScript;
 
 describe("preview-comment.cjs", () => {
@@ -72,10 +72,10 @@ describe("preview-comment.cjs", () => {
         const calls: Array<{ method: string; url: string; body?: string }> = [];
         const page1 = Array.from({ length: 100 }, (_, i) => ({ id: i, body: "lgtm" }));
         const page2 = [{ id: 500, body: `${heading}\n\n<details>\n${comment.summaryTag}\n</details>` }];
-        const fetchImpl = async (url: string, init: { method: string; body?: string }) => {
+        const fetchImpl = (url: string, init: { method: string; body?: string }) => {
             calls.push({ method: init.method, url, body: init.body });
             const json = init.method === "GET" ? (/&page=1$/.test(url) ? page1 : page2) : { id: 500 };
-            return { ok: true, status: 200, json: async () => json, text: async () => "" };
+            return Promise.resolve({ ok: true, status: 200, json: () => Promise.resolve(json), text: () => Promise.resolve("") });
         };
         const result = await comment.upsertComment({ api: "https://api.github.test", token: "t", repository: "acme/x", pr: "12", heading, body: "new", fetchImpl });
         assert.deepEqual(result, { action: "updated", id: 500 });
@@ -89,13 +89,14 @@ describe("preview-comment.cjs", () => {
 
     it("creates the comment when none exists, and reports API errors", async () => {
         const posted: string[] = [];
-        const ok = async (url: string, init: { method: string }) => {
+        const ok = (url: string, init: { method: string }) => {
             posted.push(`${init.method} ${url}`);
-            return { ok: true, status: 201, json: async () => (init.method === "GET" ? [] : { id: 9 }), text: async () => "" };
+            return Promise.resolve({ ok: true, status: 201, json: () => Promise.resolve(init.method === "GET" ? [] : { id: 9 }), text: () => Promise.resolve("") });
         };
         assert.deepEqual(await comment.upsertComment({ api: "https://api", token: "t", repository: "a/b", pr: "1", heading, body: "b", fetchImpl: ok }), { action: "created", id: 9 });
         assert.equal(posted[1], "POST https://api/repos/a/b/issues/1/comments");
-        const denied = async () => ({ ok: false, status: 403, json: async () => ({}), text: async () => "Resource not accessible by integration" });
+        const denied = () =>
+            Promise.resolve({ ok: false, status: 403, json: () => Promise.resolve({}), text: () => Promise.resolve("Resource not accessible by integration") });
         await assert.rejects(comment.upsertComment({ api: "https://api", token: "t", repository: "a/b", pr: "1", heading, body: "b", fetchImpl: denied }), /403: Resource not accessible/);
     });
 });

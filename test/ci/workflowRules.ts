@@ -108,7 +108,7 @@ function grants(permissions: Job["permissions"], scope: string, level: string): 
 /** A job that changes a stack: pulumi/actions with a mutating command, or `pulumi up|destroy|refresh` in a script. */
 export function isDeployJob(job: Job): boolean {
     return (job.steps ?? []).some((step) =>
-        (usesAction(step, "pulumi/actions") && deployCommands.has(String(step.with?.command ?? ""))) ||
+        (usesAction(step, "pulumi/actions") && typeof step.with?.command === "string" && deployCommands.has(step.with.command)) ||
         (typeof step.run === "string" && /\bpulumi\s+(up|update|destroy|refresh)\b/.test(step.run)));
 }
 

@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { processCatalog } from "../../catalog/processes";
 import type * as dnsModule from "../../components/dnsRecords";
 type DnsRecordsType = typeof dnsModule.DnsRecords;
-import type { Platform as PlatformType } from "../../components/platform";
 import { evaluateStack } from "../helpers/evaluate";
 import { ingressLoadBalancerHostname, installMocks, recorder, settle, type RecordedResource } from "../helpers/mocks";
 import { stackConfig } from "../helpers/stack";
@@ -114,7 +113,7 @@ describe("DNS in the evaluated stacks", () => {
     });
 
     it("an eighth public process gets its record from its catalog entry alone", async () => {
-        const { Platform } = await import("../../components/platform") as { Platform: typeof PlatformType };
+        const { Platform } = await import("../../components/platform");
         const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin", description: "The admin console." };
         recorder.reset();
         new Platform("grownext", { config: stackConfig("production", {}, [...processCatalog, admin]) });

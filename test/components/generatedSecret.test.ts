@@ -6,8 +6,8 @@ describe("GeneratedSecret (dynamic provider for the in-cluster data stores)", ()
     before(() => installMocks());
 
     it("creates a credential of the requested length from a URL-safe alphabet, new each time", async () => {
-        const a = await provider.create!({ length: 40 });
-        const b = await provider.create!({ length: 40 });
+        const a = await provider.create({ length: 40 });
+        const b = await provider.create({ length: 40 });
         assert.match(a.outs!.result, /^[A-Za-z0-9]{40}$/);
         assert.notStrictEqual(a.outs!.result, b.outs!.result);
         assert.notStrictEqual(a.id, b.id);

@@ -99,7 +99,7 @@ const settings = (stack: Stack): fc.Arbitrary<Settings> => {
             instanceClass: fc.option(fc.constantFrom(...Object.keys(rdsLimits)), { nil: undefined }),
             maxConnectionsOverride: fc.option(fc.integer({ min: 10, max: 5000 }), { nil: undefined }),
         }),
-    }, { requiredKeys: ["max", "workerReplicas", "pools"] }) as fc.Arbitrary<Settings>;
+    }, { requiredKeys: ["max", "workerReplicas", "pools"] });
 };
 
 describe("connection budget (config/connectionBudget.ts)", () => {

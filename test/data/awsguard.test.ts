@@ -38,18 +38,18 @@ const installHint = "@pulumi/awsguard is not installed: run `npm install` (it is
 export function loadAwsGuardPolicies(): PackPolicy[] {
     let pack: { AwsGuard?: unknown };
     try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so a missing package gets the install hint
         pack = require("@pulumi/awsguard");
     } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        if (err.code === "MODULE_NOT_FOUND" && err.message.includes("@pulumi/awsguard")) throw new Error(installHint);
+        if (err.code === "MODULE_NOT_FOUND" && err.message.includes("@pulumi/awsguard")) throw new Error(installHint, { cause: e });
         throw e;
     }
     assert.strictEqual(typeof pack.AwsGuard, "function", "@pulumi/awsguard exports its AwsGuard pack");
     const dir = path.dirname(require.resolve("@pulumi/awsguard/package.json"));
     const policies = new Map<string, PackPolicy>();
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- every file of the pack, found at run time
         const exported = require(path.join(dir, file)) as Record<string, unknown>;
         for (const value of Object.values(exported)) {
             const p = value as PackPolicy;

@@ -7,6 +7,7 @@
  * project, on a cluster of its own (never the one `npm run local:up` uses).
  */
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { labelKeys, partOf } from "../../catalog/labels";
@@ -232,7 +233,6 @@ describe("the real engine on a real API server (local cluster)", function () {
         // Watch every pod event while the update runs: a singleton must never have two pods at once.
         const watchFile = path.join(logDir, "pods-watch.jsonl");
         const fd = fs.openSync(watchFile, "w");
-        const { spawn } = require("child_process") as typeof import("child_process");
         const watcher = spawn(path.join(cluster.bin, "kubectl"), ["--kubeconfig", cluster.kubeconfig, "get", "pods", "-n", namespace,
             "--watch", "--output-watch-events", "-o", "json"], { stdio: ["ignore", fd, "ignore"] });
         try {

@@ -1,6 +1,6 @@
 /**
  * An outside Kubernetes linter on production (issue 12's done-when): kube-score, built from Go modules
- * by scripts/kube-score.sh, scores the Kubernetes objects the production stack declares (evaluated
+ * by tools/kube-score.sh, scores the Kubernetes objects the production stack declares (evaluated
  * under the Pulumi mocks and rendered to YAML). It must find no NetworkPolicy gap and no missing pod
  * anti-affinity or topology spread. Its other findings are printed, not asserted.
  */
@@ -31,8 +31,8 @@ interface Finding {
 }
 
 function kubeScoreBin(): string {
-    const r = spawnSync("bash", [path.join(repoRoot, "scripts", "kube-score.sh"), "--print-bin"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    assert.strictEqual(r.status, 0, "scripts/kube-score.sh could not build kube-score");
+    const r = spawnSync("bash", [path.join(repoRoot, "tools", "kube-score.sh"), "--print-bin"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    assert.strictEqual(r.status, 0, "tools/kube-score.sh could not build kube-score");
     return r.stdout.trim().split("\n").pop()!;
 }
 

@@ -1,12 +1,11 @@
 /**
  * Evaluates a committed stack's platform under the shared mocks and returns what it declared.
  */
-import type { Platform as PlatformType } from "../../components/platform";
 import { recorder, settle, type RecordedResource } from "./mocks";
 import { stackConfig } from "./stack";
 
 export async function evaluateStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RecordedResource[]> {
-    const { Platform } = await import("../../components/platform") as { Platform: typeof PlatformType };
+    const { Platform } = await import("../../components/platform");
     recorder.reset();
     new Platform("grownext", { config: stackConfig(stack, overrides) });
     await settle();

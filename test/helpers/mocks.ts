@@ -148,7 +148,8 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
 }
 
 export function installMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): void {
-    pulumi.runtime.setMocks(
+    // setMocks is async but does all its work before returning: nothing to wait for.
+    void pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 recorder.resources.push({
@@ -179,7 +180,7 @@ export function installMocks(opts: { project?: string; stack?: string; preview?:
  * to its record, so tests can assert release ordering and protection as the engine would see them.
  */
 function recordResourceOptions(): void {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an SDK module outside its typed entry points
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: any } };
     if (MockMonitor.prototype.__recordsOptions) return;
     const original = MockMonitor.prototype.registerResource;
@@ -208,7 +209,7 @@ export function promiseOf<T>(value: pulumi.Input<T>): Promise<T> {
 
 /** Whether an Output is marked secret. */
 export function isSecret(value: pulumi.Input<unknown>): Promise<boolean> {
-    return pulumi.isSecret(pulumi.output(value)) as Promise<boolean>;
+    return pulumi.isSecret(pulumi.output(value));
 }
 
 /**
@@ -216,7 +217,7 @@ export function isSecret(value: pulumi.Input<unknown>): Promise<boolean> {
  * drain (used by `disconnect`); it is exported by the runtime module but not in its typings.
  */
 export async function settle(): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an SDK module outside its typed entry points
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
 }

@@ -4,7 +4,6 @@
  */
 import * as assert from "assert";
 import { processCatalog } from "../../catalog/processes";
-import type { Platform as PlatformType } from "../../components/platform";
 import { PrometheusRules, prometheusRuleGroups } from "../../components/prometheusRules";
 import { evaluateStack } from "../helpers/evaluate";
 import { installMocks, recorder, settle } from "../helpers/mocks";
@@ -86,7 +85,7 @@ describe("PrometheusRules", () => {
     });
 
     it("an eighth process gets its rules from its catalog entry alone", async () => {
-        const { Platform } = await import("../../components/platform") as { Platform: typeof PlatformType };
+        const { Platform } = await import("../../components/platform");
         const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin", description: "The admin console." };
         new Platform("grownext", { config: stackConfig("local", { monitoring: { prometheusRules: true } }, [...processCatalog, admin]) });
         await settle();

@@ -5,7 +5,6 @@
  */
 import * as assert from "assert";
 import { processCatalog } from "../../catalog/processes";
-import type { Platform as PlatformType } from "../../components/platform";
 import { evaluateStack } from "../helpers/evaluate";
 import { installMocks, recorder, settle, type RecordedResource } from "../helpers/mocks";
 import { stackConfig } from "../helpers/stack";
@@ -120,7 +119,7 @@ describe("day-2 operations of the committed stacks", () => {
     });
 
     it("an eighth public process gets its health check from its catalog entry alone", async () => {
-        const { Platform } = await import("../../components/platform") as { Platform: typeof PlatformType };
+        const { Platform } = await import("../../components/platform");
         const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin", description: "The admin console." };
         recorder.reset();
         new Platform("grownext", { config: stackConfig("production", { images: { app: "ghcr.io/grownext/app:0.1.0", identity: "ghcr.io/grownext/identity:0.1.0", portal: "ghcr.io/grownext/portal:0.1.0" } }, [...processCatalog, admin]) });

@@ -11,7 +11,7 @@ import * as path from "path";
 import { compliantStack, kmsKeyProps, mutate, container, workload } from "./fixtures";
 import { policiesDir, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 
-/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-require-imports -- the analyzer's generated gRPC modules have no typings to import */
 const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const fromPulumi = (m: string) => require(require.resolve(m, { paths: [pulumiDir] }));
 const grpc = fromPulumi("@grpc/grpc-js");
@@ -61,7 +61,7 @@ describe("the pack served by Pulumi's policy-pack runner", function () {
             child!.stdout!.on("data", (d) => {
                 out += d;
                 const m = /^(\d+)\s*$/m.exec(out);
-                if (m) resolve(m[1]);
+                if (m) resolve(m[1]!);
             });
             child!.stderr!.on("data", (d) => (err += d));
             child!.on("exit", (code) => reject(new Error(`policy pack exited with ${code}:\n${err}`)));
@@ -117,8 +117,8 @@ describe("the pack served by Pulumi's policy-pack runner", function () {
         };
         const ds = (await analyze(key)).filter((d) => d.policyName === "kms-key-rotation");
         assert.equal(ds.length, 1);
-        assert.equal(ds[0].enforcementLevel, "mandatory");
-        assert.match(ds[0].message, /enableKeyRotation is unknown during preview/);
+        assert.equal(ds[0]!.enforcementLevel, "mandatory");
+        assert.match(ds[0]!.message, /enableKeyRotation is unknown during preview/);
     });
 
     it("reports an unpinned image as mandatory", async () => {

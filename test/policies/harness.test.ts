@@ -60,7 +60,7 @@ describe("policy test harness", () => {
         const d = args.resources.find((r) => r.name === "web" && r.type === types.deployment)!;
         assert.equal(d.parent?.urn, parent.urn);
         assert.deepEqual(d.dependencies.map((x) => x.urn), [secret.urn]);
-        assert.deepEqual(d.propertyDependencies.spec.map((x) => x.urn), [secret.urn]);
+        assert.deepEqual(d.propertyDependencies.spec!.map((x) => x.urn), [secret.urn]);
         assert.deepEqual(args.resources.find((r) => r.name === "smoke")!.dependencies.map((x) => x.urn), [parent.urn]);
         assert.equal(d.isType(k8s.apps.v1.Deployment), true);
     });
@@ -103,11 +103,11 @@ describe("runPackOnResources", () => {
 });
 
 describe("policy test harness: values as the engine sends them", () => {
-    it("unwraps secrets recorded in Pulumi's wire form, like the SDK's deserializer", async () => {
+    it("unwraps secrets recorded in Pulumi's wire form, like the SDK's deserializer", () => {
         const wrapped = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
         const secret = resource(types.secret, "web-env", { metadata: { name: "web-env" }, stringData: wrapped({ SUPABASE_SERVICE_ROLE_KEY: "x" }) });
-        const args = createStackValidationArgs(withSchema as unknown as StackValidationPolicy, [secret]);
-        assert.deepEqual(Object.keys(args.resources[0].props.stringData), ["SUPABASE_SERVICE_ROLE_KEY"]);
+        const args = createStackValidationArgs(withSchema, [secret]);
+        assert.deepEqual(Object.keys(args.resources[0]!.props.stringData), ["SUPABASE_SERVICE_ROLE_KEY"]);
         const rg = resource(types.replicationGroup, "redis", { authToken: wrapped("token") });
         assert.equal(createResourceValidationArgs(withSchema, rg).props.authToken, "token");
     });

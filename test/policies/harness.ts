@@ -31,7 +31,7 @@ import type {
 } from "@pulumi/policy";
 
 // The proxy module's typings are empty (`export {}`), so its runtime exports are typed here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- its typings are empty (see above)
 const proxyModule = require("@pulumi/policy/proxy") as {
     unknownCheckingProxy<T>(value: T): T;
     UnknownValueError: new (...args: unknown[]) => Error;
@@ -288,7 +288,7 @@ async function collect(
             result.notApplicable = e.reason ?? "not applicable";
         } else if (e instanceof UnknownValueError) {
             // What server.js does: the policy could not run, reported as advisory whatever its level.
-            const message = `can't run policy '${policy.name}' during preview: ${(e as Error).message}`;
+            const message = `can't run policy '${policy.name}' during preview: ${e.message}`;
             result.messages.push(message);
             result.violations.push({ policyName: policy.name, enforcementLevel: "advisory", message, urn: defaultUrn });
         } else {
@@ -367,7 +367,7 @@ let loaded: LoadedPack | undefined;
 export function loadPack(): LoadedPack {
     if (loaded) return loaded;
     const policyModulePath = require.resolve("@pulumi/policy/policy", { paths: [policiesDir] });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the pack's own copy of @pulumi/policy, patched below
     const policyModule = require(policyModulePath) as { PolicyPack: unknown };
     const original = policyModule.PolicyPack;
     let captured: { name: string; args: PolicyPackArgs } | undefined;
@@ -379,7 +379,7 @@ export function loadPack(): LoadedPack {
     try {
         const indexPath = require.resolve(path.join(policiesDir, "index.ts"));
         delete require.cache[indexPath];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- re-evaluated on purpose, after its cache entry is deleted
         require(indexPath);
     } finally {
         policyModule.PolicyPack = original;

@@ -45,7 +45,7 @@ function policyFiles(): { file: string; exports: Record<string, unknown> }[] {
             .filter((f) => f.endsWith(".ts"))
             .map((f) => {
                 const file = path.join(policiesDir, area, f);
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- every policy file, found at run time
                 return { file, exports: require(file) as Record<string, unknown> };
             }),
     );
@@ -103,8 +103,8 @@ describe("policy pack metadata", () => {
         for (const { file, exports } of files) {
             const policies = Object.values(exports).filter(isPolicy);
             assert.equal(policies.length, 1, `${file} exports ${policies.length} policies`);
-            assert.equal(path.basename(file, ".ts"), policies[0].name, `${file} is not named after its policy`);
-            exported.push(policies[0]);
+            assert.equal(path.basename(file, ".ts"), policies[0]!.name, `${file} is not named after its policy`);
+            exported.push(policies[0]!);
         }
         assert.deepEqual(new Set(pack.policies), new Set(exported), "index.ts and the policy files disagree");
     });

@@ -65,7 +65,7 @@ describe("production-data-protected", () => {
     it("reports an unprotected RDS instance in production", async () => {
         const list = compliantStack("production").map((r) => (r.type === types.rdsInstance ? { ...r, opts: {} } : r));
         const result = await assertReports(productionDataProtected, list, /aws:rds\/instance:Instance "app-db" is not protected; declare it with the resource option \{ protect: true \}/);
-        assert.match(result.violations[0].urn ?? "", /app-db$/);
+        assert.match(result.violations[0]!.urn ?? "", /app-db$/);
     });
     it("does not apply to staging, unless configured", async () => {
         const list = compliantStack("staging").map((r) => ({ ...r, opts: { ...r.opts, protect: false } }));

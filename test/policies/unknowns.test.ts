@@ -65,7 +65,7 @@ describe("unknown values during preview", () => {
         };
         const result = await runResourcePolicy(guarded, resource(type, "k", { enableKeyRotation: UNKNOWN_VALUE }));
         assert.deepEqual(result.violations.map((v) => v.enforcementLevel), ["mandatory"]);
-        assert.match(result.messages[0], /unknown during preview/);
+        assert.match(result.messages[0]!, /unknown during preview/);
     });
 
     it("applies config defaults even when the CLI passes no config", () => {

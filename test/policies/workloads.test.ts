@@ -31,10 +31,10 @@ describe("node-env-production", () => {
         await assertReports(nodeEnvProduction, mutate(workload("worker"), dropEnv("NODE_ENV")), /does not set NODE_ENV; add \{ name: "NODE_ENV", value: "production" \}/);
     });
     it("reports NODE_ENV=development", async () => {
-        await assertReports(nodeEnvProduction, mutate(workload("web"), (p) => (env(p)[0].value = "development")), /NODE_ENV=development/);
+        await assertReports(nodeEnvProduction, mutate(workload("web"), (p) => (env(p)[0]!.value = "development")), /NODE_ENV=development/);
     });
     it("reports an unknown NODE_ENV", async () => {
-        await assertReports(nodeEnvProduction, mutate(workload("web"), (p) => (env(p)[0].value = UNKNOWN_VALUE)), /unknown during preview/);
+        await assertReports(nodeEnvProduction, mutate(workload("web"), (p) => (env(p)[0]!.value = UNKNOWN_VALUE)), /unknown during preview/);
     });
     it("does not apply to workloads outside the product", async () => {
         const result = await run(nodeEnvProduction, resource(types.statefulSet, "redis", redisStatefulSetProps()));

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # kube-score (an outside Kubernetes linter) built from Go modules, cached, then run on manifests.
 #
-#   bash scripts/kube-score.sh --print-bin        -> builds if needed, prints the binary's path
-#   bash scripts/kube-score.sh score <files...>   -> builds if needed, runs `kube-score score ...`
+#   bash tools/kube-score.sh --print-bin        -> builds if needed, prints the binary's path
+#   bash tools/kube-score.sh score <files...>   -> builds if needed, runs `kube-score score ...`
 #
 # Nothing is downloaded but Go modules from the module proxy; nothing is written into the repo.
 # A cache hit is one stat of the binary (instant). Progress goes to stderr; stdout is the binary's
