@@ -1,5 +1,5 @@
 /**
- * The local cluster for the real-engine tests (test/engine/cluster.ts re-exports it) and the bench: start it (scripts/cluster.sh, built by
+ * The local cluster for the real-engine tests and the bench: start it (scripts/cluster.sh, built by
  * tools/cluster-toolchain.sh), run kubectl against it, and point a workspace's local stack at it.
  */
 import { spawnSync } from "child_process";

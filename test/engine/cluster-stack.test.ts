@@ -12,8 +12,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { labelKeys, partOf } from "../../catalog/labels";
 import { processCatalog } from "../../catalog/processes";
-import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "./engine";
-import { type Cluster, getJson, kubectl, list, recycleVolumes, startCluster, stopCluster, targetCluster } from "./cluster";
+import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "../../scripts/engine";
+import { type Cluster, getJson, kubectl, list, recycleVolumes, startCluster, stopCluster, targetCluster } from "../../scripts/engineCluster";
 
 const namespace = "grownext";
 /** Test-only values, assembled at run time; they must never show up in plaintext in state or outputs. */

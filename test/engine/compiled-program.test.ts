@@ -9,7 +9,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "./engine";
+import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "../../scripts/engine";
 
 const dynamicType = "pulumi-nodejs:dynamic:Resource";
 
