@@ -184,7 +184,7 @@ export const connectionDefaults = {
     } as Readonly<Record<Environment, { readonly http: number; readonly background: number }>>,
 } as const;
 
-// ---- Rollout and spread defaults (config/defaults.ts, components/serviceProcess.ts) ----
+// ---- Rollout and spread defaults (config/defaults.ts, components/workloads/serviceProcess.ts) ----
 
 /** Extra pods a rolling update starts before it stops old ones; the connection budget counts them. */
 export const rolloutMaxSurge = 1;
@@ -259,7 +259,7 @@ export const alarmThresholdDefaults: Readonly<Record<Environment, typeof product
 };
 
 /**
- * RDS Proxy in front of the app database (components/postgresProxy.ts, docs/rds-proxy.md; re-exported
+ * RDS Proxy in front of the app database (components/data/aws/postgresProxy.ts, docs/rds-proxy.md; re-exported
  * by config/defaults.ts), per
  * environment; `data.postgres.proxy.*` overrides. Production runs it (faster failover, TLS required,
  * credentials from Secrets Manager); staging may turn it on to rehearse. `maxConnectionsPercent` is

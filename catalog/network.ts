@@ -1,7 +1,7 @@
 /**
  * What each process may reach over the network, derived from its catalog entry alone: the peers it
  * calls (`calls`), the data stores and external HTTPS APIs its env groups connect it to. The
- * NetworkPolicies (components/networkPolicies.ts) and the tests that walk them read these functions,
+ * NetworkPolicies (components/workloads/networkPolicies.ts) and the tests that walk them read these functions,
  * so an eighth process gets its policies from its entry, with no component change.
  *
  * Imports only types, so the policy pack can read it without the program's dependencies.

@@ -57,7 +57,7 @@ export interface HealthEndpoint {
  * Service. So readiness may check dependencies, liveness must not: a database outage behind a deep
  * liveness check would restart every pod at once (issue 10). The startup probe only holds
  * liveness back while the process boots, so it is shallow too: a pod starting during an outage must
- * not be killed in a loop. `components/serviceProcess.ts` refuses a liveness or startup check on a
+ * not be killed in a loop. `components/workloads/serviceProcess.ts` refuses a liveness or startup check on a
  * non-shallow endpoint, and the `shallow-liveness` policy reports one on any product workload.
  */
 export interface HttpHealth {

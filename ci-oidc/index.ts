@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GithubDeployRole } from "../components/githubOidc";
+import { GithubDeployRole } from "./githubOidc";
 
 const config = new pulumi.Config();
 

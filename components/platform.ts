@@ -8,20 +8,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
-import { pooledEnv } from "./dataContract";
-import { DataTier } from "./dataTier";
-import { dnsAnnotations, publicDnsRecords } from "./dnsRecords";
-import { Edge } from "./edge";
-import { envValues, processEnv } from "./environment";
-import { connectionUrlKeys, esoApiVersion, esoPreflight, ExternalSecrets, remoteSecretValues, type SyncedSecret } from "./externalSecrets";
-import { migrationLabels, migrationSecretName } from "./migrations";
-import { Operations, watchedDatabases } from "./operations";
-import { PrometheusRules } from "./prometheusRules";
-import { NetworkPolicies } from "./networkPolicies";
-import { awsProvider, kubernetesProvider } from "./providers";
-import { SecretStore, secretName } from "./secretStore";
-import { processLabels, servicePort, ServiceProcess } from "./serviceProcess";
-import { SmokeProbes } from "./smokeProbes";
+import { pooledEnv } from "../wiring/dataContract";
+import { DataTier } from "./data/dataTier";
+import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
+import { Edge } from "./edge/edge";
+import { envValues, processEnv } from "../wiring/processEnv";
+import { connectionUrlKeys, esoApiVersion, esoPreflight, ExternalSecrets, remoteSecretValues, type SyncedSecret } from "./data/aws/externalSecrets";
+import { migrationLabels, migrationSecretName } from "./workloads/migrations";
+import { Operations, watchedDatabases } from "./operations/operations";
+import { PrometheusRules } from "./operations/prometheusRules";
+import { NetworkPolicies } from "./workloads/networkPolicies";
+import { awsProvider, kubernetesProvider } from "../wiring/providers";
+import { SecretStore, secretName } from "./data/aws/secretStore";
+import { processLabels, servicePort, ServiceProcess } from "./workloads/serviceProcess";
+import { SmokeProbes } from "./probes/smokeProbes";
 
 export interface PlatformArgs {
     /** Validated config of the stack (config/load.ts). */
@@ -161,7 +161,7 @@ export class Platform extends pulumi.ComponentResource {
     }
 
     /**
-     * The ESO objects of an AWS stack (components/externalSecrets.ts): one store and one ExternalSecret
+     * The ESO objects of an AWS stack (components/data/aws/externalSecrets.ts): one store and one ExternalSecret
      * per process with secret env, and per migration. A cluster stack checks the operator's CRDs first.
      */
     private externalSecrets(

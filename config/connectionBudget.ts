@@ -5,7 +5,7 @@
  * instance (or in-cluster StatefulSet) serves each database, so each is budgeted on its own.
  *
  * The pool size reaches each process as Prisma's `connection_limit` on its pooled URLs
- * (components/dataContract.ts `pooledEnv`), so the budget checked here is the one that runs.
+ * (wiring/dataContract.ts `pooledEnv`), so the budget checked here is the one that runs.
  *
  * With RDS Proxy in front of a database (config/proxy.ts), the pods connect to the proxy, and the
  * proxy opens at most `maxConnectionsPercent` of `max_connections` to the instance. Two things must
@@ -25,7 +25,7 @@ import type { RawConfig } from "./schema";
 export type BudgetedDatabase = "app" | "identity";
 
 /**
- * The database behind each database env group: tasks live in the app database (components/dataTier.ts
+ * The database behind each database env group: tasks live in the app database (components/data/dataTier.ts
  * `dataEnv`). Each group is a URL of its own, so a process with two of them holds two client pools.
  */
 export const databaseOfEnvGroup: Partial<Readonly<Record<EnvGroup, BudgetedDatabase>>> = {
@@ -94,7 +94,7 @@ export function maxReplicasFor(cfg: Pick<RawConfig, "environment" | "services">,
     return 1;
 }
 
-/** Pods at most during a rollout: singletons are recreated, the rest surge (components/serviceProcess.ts). */
+/** Pods at most during a rollout: singletons are recreated, the rest surge (components/workloads/serviceProcess.ts). */
 function peakPods(spec: ProcessSpec, maxReplicas: number): number {
     if (maxReplicas === 0) return 0;
     return spec.scaling === "singleton" ? maxReplicas : maxReplicas + rolloutMaxSurge;

@@ -5,7 +5,7 @@
  * This is how the guides' variables that the catalog does not model get in: a webhook signing
  * secret, third-party API keys, an incident kill switch.
  *
- * Every rule of the env matrix (catalog/environment.ts) still holds, and this file refuses what
+ * Every rule of the env matrix (catalog/envMatrix.ts) still holds, and this file refuses what
  * would break one, naming the key and the fix:
  *  - a secret-looking name (the one definition, `isSecretEnvName`) is never a plain `env` entry, nor
  *    is a value stored with --secret or one that looks like a credential;
@@ -23,7 +23,7 @@ import {
     serviceRoleKeyName,
     serviceRoleTrustedProcesses,
     type EnvVarSpec,
-} from "../catalog/environment";
+} from "../catalog/envMatrix";
 import type { ProcessSpec } from "../catalog/processes";
 import { looksSecret, supabaseKeyRole } from "./credentials";
 import { problem, type Problem } from "./errors";
@@ -41,7 +41,7 @@ function sourceOf(row: EnvVarSpec): string {
         case "constant": return `it is fixed to ${JSON.stringify(s.value)} on every stack`;
         case "config": return `set ${s.ref} instead`;
         case "configSecret": return `set ${s.ref} instead (pulumi config set --secret ${s.ref} ...)`;
-        case "data": return "it comes from the data tier (components/dataTier.ts)";
+        case "data": return "it comes from the data tier (components/data/dataTier.ts)";
         case "derived": return "it is derived from the stack's domain and flags";
     }
 }

@@ -120,7 +120,7 @@ export const edgeConfig = z
 /** A Route 53 hosted zone id (the zone of the domain, or an ELB's canonical zone). */
 const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)" });
 
-/** Public DNS for the edge hosts (components/dnsRecords.ts). */
+/** Public DNS for the edge hosts (components/edge/dnsRecords.ts). */
 export const dnsConfig = z
     .object({
         /** route53: records declared here; externalDns: Ingress annotations for an external-dns controller; none: managed elsewhere. */

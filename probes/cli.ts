@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { renderJson, renderTable } from "./report";
 import { ProbeReport, ProbeRunOptions, runProbes } from "./run";
-import { ProbeFlags, UsageError, deadlineBoundsSeconds, defaultDeadlineSeconds, resolveSettings, smokeEnvironment } from "./settings";
+import { ProbeFlags, UsageError, deadlineBoundsSeconds, defaultDeadlineSeconds, resolveSettings, smokeEnvVars } from "./settings";
 import { StackOutputReader, StackOutputsError, readPulumiStackOutputs } from "./stackOutputs";
 
 export const exitCodes = { passed: 0, failed: 1, usage: 2 } as const;
@@ -26,7 +26,7 @@ export const usage = `Usage: npm run smoke -- --api <url> --identity <url> --por
   --local                      the local stack: allow a plain-http issuer and JWKS (implied by --stack local)
   --json                       print the report as JSON instead of a table
 
-Environment fallbacks: ${Object.values(smokeEnvironment).join(", ")}.
+Environment fallbacks: ${Object.values(smokeEnvVars).join(", ")}.
 Exit codes: 0 every check passed, 1 a check failed, 2 bad usage.
 `;
 

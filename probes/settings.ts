@@ -26,7 +26,7 @@ export class UsageError extends Error {
 }
 
 /** Environment fallbacks; the SmokeProbes component sets these rather than building a command line. */
-export const smokeEnvironment = {
+export const smokeEnvVars = {
     api: "SMOKE_API_URL",
     identity: "SMOKE_IDENTITY_URL",
     portal: "SMOKE_PORTAL_URL",
@@ -80,7 +80,7 @@ export async function resolveSettings(
         firstSet(
             [flags[key], `--${key}`],
             [stringOutput(outputs, probeOutputNames[key]), `stack output ${probeOutputNames[key]}`],
-            [environment[smokeEnvironment[key]], smokeEnvironment[key]],
+            [environment[smokeEnvVars[key]], smokeEnvVars[key]],
         );
 
     const api = validUrl(required(pick("api"), "api", "the API base URL"));
@@ -99,8 +99,8 @@ export async function resolveSettings(
     if (!local) {
         requireHttpsIssuer(issuer === undefined ? { url: identity, source: `${identitySetting.source} (the issuer when --issuer is not given)` } : { url: issuer, source: issuerSetting!.source });
     }
-    const deadline = firstSet([flags.deadline, "--deadline"], [environment[smokeEnvironment.deadline], smokeEnvironment.deadline]);
-    const caFile = firstSet([flags.ca, "--ca"], [environment[smokeEnvironment.ca], smokeEnvironment.ca]);
+    const deadline = firstSet([flags.deadline, "--deadline"], [environment[smokeEnvVars.deadline], smokeEnvVars.deadline]);
+    const caFile = firstSet([flags.ca, "--ca"], [environment[smokeEnvVars.ca], smokeEnvVars.ca]);
     const ca = caFile === undefined ? undefined : await readCaFile(caFile);
     return {
         // The issuer stays the string given: OIDC compares issuers as strings, URL parsing would normalise it.
@@ -115,14 +115,14 @@ function isLocal(flags: ProbeFlags, environment: Environment): boolean {
     if (flags.local === true || flags.stack?.split("/").pop() === localStackName) {
         return true;
     }
-    const setting = environment[smokeEnvironment.local]?.trim().toLowerCase();
+    const setting = environment[smokeEnvVars.local]?.trim().toLowerCase();
     if (setting === undefined || setting === "" || setting === "false" || setting === "0") {
         return false;
     }
     if (setting === "true" || setting === "1") {
         return true;
     }
-    throw new UsageError(`${smokeEnvironment.local} must be true or false (got "${setting.slice(0, 20)}")`);
+    throw new UsageError(`${smokeEnvVars.local} must be true or false (got "${setting.slice(0, 20)}")`);
 }
 
 /** OIDC requires TLS for the issuer: keys and tokens from a plain-http issuer can be swapped by anyone on the path. */
@@ -152,7 +152,7 @@ function stringOutput(outputs: Record<string, unknown>, name: string): string | 
 function required(setting: Sourced | undefined, flag: keyof typeof probeOutputNames, what: string): Sourced {
     if (setting === undefined) {
         throw new UsageError(
-            `missing ${what}: pass --${flag} <url>, set ${smokeEnvironment[flag]}, or read it from a stack with --stack <name> (output ${probeOutputNames[flag]})`,
+            `missing ${what}: pass --${flag} <url>, set ${smokeEnvVars[flag]}, or read it from a stack with --stack <name> (output ${probeOutputNames[flag]})`,
         );
     }
     return setting;

@@ -15,7 +15,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildProgram, repoRoot } from "./engine";
+import { buildProgram, repoRoot } from "../sandbox/engine";
 import { benchGoals } from "./bench/goals";
 import { formatPaired, fromSamples, ownCpuMs, pairedRuns, spread, type Sample } from "./bench/paired";
 
@@ -68,7 +68,7 @@ async function evaluateSection(): Promise<void> {
 }
 
 async function probesSection(): Promise<void> {
-    const { benchProbeRun, benchProbeFaults } = await import("../probes/bench");
+    const { benchProbeRun, benchProbeFaults } = await import("./bench/probes");
     const ratios: number[] = [], totals: number[] = [], slowest: number[] = [], cpu: number[] = [];
     for (let i = 0; i < pairs; i++) {
         const before = ownCpuMs();

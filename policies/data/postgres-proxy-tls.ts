@@ -59,7 +59,7 @@ export const postgresProxyTls: StackValidationPolicy = {
             if (!proxied) {
                 report(
                     `The ${database} database (RDS instance "${instances[0]!.name}") is not behind an RDS Proxy; ` +
-                    "set data.postgres.proxy.enabled: true (components/postgresProxy.ts) so its processes connect through the proxy.",
+                    "set data.postgres.proxy.enabled: true (components/data/aws/postgresProxy.ts) so its processes connect through the proxy.",
                     instances[0]!.urn,
                 );
             }

@@ -5,7 +5,7 @@
  * product's environment. Every workload rule that is about the product (NODE_ENV, TRUST_PROXY,
  * shallow liveness) asks this module, so such a workload cannot escape them.
  */
-import { envMatrix } from "../../catalog/environment";
+import { envMatrix } from "../../catalog/envMatrix";
 import { labelKeys } from "../../catalog/labels";
 import { imageNames, processCatalog } from "../../catalog/processes";
 import { containersOf, describeContainer, envOf, parseImage, processLabel, runsCommand, type ContainerView, type PodTemplate } from "./kubernetes";

@@ -1,9 +1,9 @@
 /**
- * Which names are secret, from the shared env matrix (catalog/environment.ts): every secret row of
+ * Which names are secret, from the shared env matrix (catalog/envMatrix.ts): every secret row of
  * the matrix, plus anything that looks like a credential (`secretLookingName`) unless the matrix
  * declares it non-secret (e.g. `SECRET_MANAGER_PROVIDER=aws` contains "SECRET" but is not one).
  */
-import { envMatrix, isSecretEnvName, secretEnvNames } from "../../catalog/environment";
+import { envMatrix, isSecretEnvName, secretEnvNames } from "../../catalog/envMatrix";
 
 /** Config every secret-name rule accepts, so a stack can extend or narrow the matrix. */
 export interface SecretNameConfig {
@@ -47,4 +47,4 @@ export function isSecretName(name: string, config?: Partial<SecretNameConfig>): 
 export const nextPublicPrefix = "NEXT_PUBLIC_";
 
 /** The Supabase service-role key: only trusted processes may hold it. */
-export { serviceRoleKeyName } from "../../catalog/environment";
+export { serviceRoleKeyName } from "../../catalog/envMatrix";

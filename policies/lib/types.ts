@@ -45,7 +45,7 @@ export const hpaTypes: readonly string[] = [
     "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler",
 ];
 
-/** External Secrets Operator objects (components/externalSecrets.ts), under every API version ESO served. */
+/** External Secrets Operator objects (components/data/aws/externalSecrets.ts), under every API version ESO served. */
 export const esoTypes = {
     secretStores: ["kubernetes:external-secrets.io/v1:SecretStore", "kubernetes:external-secrets.io/v1beta1:SecretStore"],
     externalSecrets: ["kubernetes:external-secrets.io/v1:ExternalSecret", "kubernetes:external-secrets.io/v1beta1:ExternalSecret"],

@@ -5,7 +5,7 @@ import { has } from "../lib/unknowns";
 
 /**
  * On AWS stacks Secrets Manager holds every secret value and the External Secrets Operator writes the
- * Kubernetes Secrets (components/externalSecrets.ts): a Secret the program declares with values puts
+ * Kubernetes Secrets (components/data/aws/externalSecrets.ts): a Secret the program declares with values puts
  * them in Pulumi's state and is never rotated. An AWS stack is one that declares any AWS resource.
  */
 export const noLiteralK8sSecretsOnAws: StackValidationPolicy = {
@@ -26,7 +26,7 @@ export const noLiteralK8sSecretsOnAws: StackValidationPolicy = {
                 && !(typeof s.props[field] === "object" && s.props[field] !== null && Object.keys(s.props[field] as object).length === 0));
             if (keys.length > 0) {
                 report(`Kubernetes Secret "${s.name}" carries literal values (${keys.join(", ")}) on an AWS stack; put them in the process's ` +
-                    "Secrets Manager secret and let an ExternalSecret write the Secret (components/externalSecrets.ts).", s.urn);
+                    "Secrets Manager secret and let an ExternalSecret write the Secret (components/data/aws/externalSecrets.ts).", s.urn);
             }
         }
     }),

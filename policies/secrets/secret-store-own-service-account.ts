@@ -4,7 +4,7 @@ import { esoTypes } from "../lib/types";
 
 /**
  * Each ESO SecretStore authenticates as one ServiceAccount, named like the store, whose IRSA role may
- * read that owner's secret only (components/secretStore.ts): a store with static keys, the operator's
+ * read that owner's secret only (components/data/aws/secretStore.ts): a store with static keys, the operator's
  * own identity or an assumed role could sync any secret the operator can reach.
  */
 export const secretStoreOwnServiceAccount: ResourceValidationPolicy = {

@@ -1,6 +1,6 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
 import { labelKeys } from "../../catalog/labels";
-import { serviceRoleTrustedProcesses } from "../../catalog/environment";
+import { serviceRoleTrustedProcesses } from "../../catalog/envMatrix";
 import { readConfig, stringList } from "../lib/config";
 import {
     containersOf,

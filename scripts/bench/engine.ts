@@ -9,12 +9,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "../engine";
+import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "../../sandbox/engine";
 import { fromSamples, measure, pairedRuns, type Paired, type Sample } from "./paired";
 
 /** The floor, compiled: what entry.js runs in the floor's workspace (bin/index.js, newer than index.ts). */
 const floorProgram = `const k8s = require("@pulumi/kubernetes");
-const { GeneratedSecret } = require("./components/generatedSecret");
+const { GeneratedSecret } = require("./components/data/inCluster/generatedSecret");
 new k8s.Provider("floor", { renderYamlToDirectory: "rendered/floor" });
 new GeneratedSecret("floor", { length: 32 });
 `;
@@ -61,7 +61,7 @@ export interface PeerComparison {
  */
 export async function benchClusterPeer(pairs: number): Promise<PeerComparison | undefined> {
     if (!toolchainBuilt() || !clusterBuilt()) return undefined;
-    const { startCluster, stopCluster, kubectl, recycleVolumes, targetCluster } = await import("../engineCluster");
+    const { startCluster, stopCluster, kubectl, recycleVolumes, targetCluster } = await import("../../sandbox/cluster");
     const base = toolchainEnv({ cluster: false });
     const cluster = startCluster("grownext-bench");
     const kc = (args: string[], what: string) => {

@@ -1,6 +1,6 @@
 /**
  * The bench's goals (DESIGN.md "Performance targets", issue #16), written once: `npm run bench` prints
- * each beside its figure, and docs/performance.md quotes them (test/bench/goals.test.ts keeps it in step).
+ * each beside its figure, and docs/performance.md quotes them (test/scripts/bench/goals.test.ts keeps it in step).
  */
 export interface BenchGoal {
     /** Which figure of the pair the goal reads: the median of the pairwise ratios of CPU or of wall time. */

@@ -26,7 +26,7 @@ import { kmsKeyRotation } from "../../policies/data/kms-key-rotation";
 import { postgresBackupRetention } from "../../policies/data/postgres-backup-retention";
 import { deadlineBoundsSeconds, defaultDeadlineSeconds } from "../../probes/settings";
 import { minimumHstsMaxAgeSeconds } from "../../probes/checks";
-import { repoRoot } from "../helpers/stack";
+import { repoRoot } from "../../sandbox/stacks";
 
 /** A guardrail number, and the words that make a line state it rather than use it for something else. */
 interface Watched {
@@ -123,7 +123,7 @@ export function literalCopies(file: string, source: string): string[] {
 
 /** The shipped TypeScript the guardrails bind: everything but the module itself and node_modules. */
 function shippedSources(): string[] {
-    const roots = ["components", "config", "policies", "probes", "catalog", "index.ts"];
+    const roots = ["components", "wiring", "config", "policies", "probes", "catalog", "index.ts"];
     const files: string[] = [];
     const walk = (p: string) => {
         const full = path.join(repoRoot, p);

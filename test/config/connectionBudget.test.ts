@@ -11,7 +11,7 @@ import { processCatalog } from "../../catalog/processes";
 import { connectionBudgets } from "../../config/connectionBudget";
 import { ConfigError } from "../../config/errors";
 import { validateConfig } from "../../config/load";
-import { repoRoot, stackValues } from "../helpers/stack";
+import { repoRoot, stackValues } from "../../sandbox/stacks";
 
 type Stack = "local" | "staging" | "production";
 

@@ -15,7 +15,7 @@ import { awsLimits, hstsMaxAgeBounds, probeDeadlineBounds } from "../../catalog/
 import { ConfigError } from "../../config/errors";
 import { leafKeyPatterns } from "../../config/keys";
 import { validateConfig } from "../../config/load";
-import { fakeStripe, stackValues, testKeyPair } from "../helpers/stack";
+import { fakeStripe, stackValues, testKeyPair } from "../../sandbox/stacks";
 
 type Stack = "local" | "staging" | "production";
 

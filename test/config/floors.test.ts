@@ -12,7 +12,7 @@ import { serviceDefaults } from "../../config/defaults";
 import { clusterIssuerFloor, floorTable, publicProcessMinReplicas } from "../../config/floors";
 import { environmentNamedBy } from "../../config/rules";
 import { edgeConfig, environments } from "../../config/schema";
-import { repoRoot } from "../helpers/stack";
+import { repoRoot } from "../../sandbox/stacks";
 
 /** The floors section of docs/configuration.md, up to the next section of its level. */
 function floorsSection(): string {

@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { repoRoot } from "../helpers/stack";
+import { repoRoot } from "../../sandbox/stacks";
 
 /** Relative imports of each module under the given folders, as repo-relative paths without extension. */
 export function importGraph(folders: readonly string[]): Map<string, string[]> {

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import { ConfigError } from "../../config/errors";
 import { validateConfig } from "../../config/load";
-import { stackValues, testKeyPair } from "../helpers/stack";
+import { stackValues, testKeyPair } from "../../sandbox/stacks";
 
 type Stack = "local" | "staging" | "production";
 

@@ -7,11 +7,11 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import type { Platform as PlatformType } from "../../components/platform";
-import { processEnv, envValues } from "../../components/environment";
+import { processEnv, envValues } from "../../wiring/processEnv";
 import { ConfigError } from "../../config/errors";
 import { validateConfig, type PlatformConfig } from "../../config/load";
-import { installMocks, isSecretInput, recorder, settle, unwrap, type RecordedResource } from "../helpers/mocks";
-import { stackValues } from "../helpers/stack";
+import { installMocks, isSecretInput, recorder, settle, unwrap, type RecordedResource } from "../../sandbox/mocks";
+import { stackValues } from "../../sandbox/stacks";
 
 type Stack = "local" | "staging" | "production";
 

@@ -11,7 +11,7 @@ import { connectionBudgets, proxyShare } from "../../config/connectionBudget";
 import { ConfigError } from "../../config/errors";
 import { validateConfig } from "../../config/load";
 import { resolveProxySettings } from "../../config/proxy";
-import { repoRoot, stackValues } from "../helpers/stack";
+import { repoRoot, stackValues } from "../../sandbox/stacks";
 
 function problems(stack: "staging" | "production", edit: (v: Record<string, any>) => void): string[] {
     const { values, isPlaintext } = stackValues(stack);

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../../config/errors";
 import { plaintextOracle, stackFileStorage, validateConfig } from "../../config/load";
-import { stackValues } from "../helpers/stack";
+import { stackValues } from "../../sandbox/stacks";
 
 const cipher = () => `v1:${Buffer.from(String(Math.random())).toString("base64")}`;
 

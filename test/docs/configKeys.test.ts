@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { leafKeyPatterns } from "../../config/keys";
-import { repoRoot } from "../helpers/stack";
+import { repoRoot } from "../../sandbox/stacks";
 
 /**
  * The keys named in the first column of the document's `| key |` tables. In one cell, a code span without

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { repoRoot } from "../helpers/stack";
+import { repoRoot } from "../../sandbox/stacks";
 
 /** The documents checked: the README, everything under docs/, the tools' own README. */
 function documents(): string[] {
@@ -34,7 +34,7 @@ export function markdownLinks(markdown: string): Reference[] {
     return out;
 }
 
-/** Inline-code spans that name a repository file by path, e.g. `components/dataTier.ts`. */
+/** Inline-code spans that name a repository file by path, e.g. `components/data/dataTier.ts`. */
 export function fileReferences(markdown: string): Reference[] {
     const out: Reference[] = [];
     prose(markdown).split("\n").forEach((text, i) => {

@@ -12,8 +12,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { labelKeys, partOf } from "../../catalog/labels";
 import { processCatalog } from "../../catalog/processes";
-import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "../../scripts/engine";
-import { type Cluster, getJson, kubectl, list, recycleVolumes, startCluster, stopCluster, targetCluster } from "../../scripts/engineCluster";
+import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "../../sandbox/engine";
+import { type Cluster, getJson, kubectl, list, recycleVolumes, startCluster, stopCluster, targetCluster } from "../../sandbox/cluster";
 
 const namespace = "grownext";
 /** Test-only values, assembled at run time; they must never show up in plaintext in state or outputs. */

@@ -1,7 +1,7 @@
 /**
  * The real engine running the program precompiled (`npm run build` to bin/, entry.js picks it), as
  * `npm run local:up`, CI and the other engine tests do. The workspace holds no TypeScript at all, so
- * only the compiled program can run; the dynamic provider (components/generatedSecret.ts) is
+ * only the compiled program can run; the dynamic provider (components/data/inCluster/generatedSecret.ts) is
  * serialized from the compiled code and run by the engine's Node.js provider from the project root.
  * And entry.js never runs a stale build: after a source edit the engine runs the sources.
  */
@@ -9,7 +9,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "../../scripts/engine";
+import { ok, projectWorkspace, runPulumi, toolchainEnv, withBackend } from "../../sandbox/engine";
 
 const dynamicType = "pulumi-nodejs:dynamic:Resource";
 
@@ -38,7 +38,7 @@ describe("the real engine on the compiled program", function () {
 
     it("has only JavaScript to run", () => {
         assert.deepStrictEqual(findFiles(dir, (n) => n.endsWith(".ts")), []);
-        assert.ok(fs.existsSync(path.join(dir, "bin", "components", "generatedSecret.js")));
+        assert.ok(fs.existsSync(path.join(dir, "bin", "components", "data", "inCluster", "generatedSecret.js")));
     });
 
     it("creates the generated credentials through the dynamic provider, kept secret in state", () => {

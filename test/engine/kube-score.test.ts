@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments, stringify } from "yaml";
-import { installMocks } from "../helpers/mocks";
-import { repoRoot } from "../helpers/stack";
+import { installMocks } from "../../sandbox/mocks";
+import { repoRoot } from "../../sandbox/stacks";
 
 /** kube-score checks that speak for isolation and spread: none of them may report a finding. */
 const isolationAndSpreadChecks = [

@@ -7,8 +7,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { isSecretEnvName } from "../../catalog/environment";
-import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "../../scripts/engine";
+import { isSecretEnvName } from "../../catalog/envMatrix";
+import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "../../sandbox/engine";
 
 /** Test-only values, assembled at run time; they must never show up in plaintext in state or outputs. */
 const stripeTestKey = ["sk", "test", "ENGINEFAKE0123456789"].join("_");

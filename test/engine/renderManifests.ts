@@ -4,8 +4,8 @@
  * by a placeholder: a linter needs the shape, never the value.
  */
 import { stringify } from "yaml";
-import { evaluateStack } from "../helpers/evaluate";
-import { isSecretInput, type RecordedResource } from "../helpers/mocks";
+import { evaluateStack } from "../../sandbox/evaluate";
+import { isSecretInput, type RecordedResource } from "../../sandbox/mocks";
 
 /** `kubernetes:apps/v1:Deployment` gives `apps/v1` and `Deployment` (`core/v1` is plain `v1`). */
 export function apiVersionKind(type: string): { apiVersion: string; kind: string } | undefined {

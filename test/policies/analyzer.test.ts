@@ -8,7 +8,7 @@
 import { strict as assert } from "assert";
 import { spawn, type ChildProcess } from "child_process";
 import * as path from "path";
-import { compliantStack, kmsKeyProps, mutate, container, workload } from "./fixtures";
+import { compliantStack, kmsKeyProps, mutate, container, workload } from "../fixtures/policyResources";
 import { policiesDir, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the analyzer's generated gRPC modules have no typings to import */

@@ -23,7 +23,7 @@ import {
     securityGroupProps,
     smSecretProps,
     types,
-} from "./fixtures";
+} from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE } from "./harness";
 
 const instance = () => resource(types.rdsInstance, "app-db", rdsInstanceProps());

@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import { dnsCoversTls } from "../../policies/edge/dns-covers-tls";
 import { awsTypes } from "../../policies/lib/types";
-import { evaluateStack } from "../helpers/evaluate";
-import { installMocks, type RecordedResource } from "../helpers/mocks";
+import { evaluateStack } from "../../sandbox/evaluate";
+import { installMocks, type RecordedResource } from "../../sandbox/mocks";
 import { assertClean, assertReports } from "./assertions";
-import { ingressProps, mutate, types } from "./fixtures";
+import { ingressProps, mutate, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 
 const ingress = () => resource(types.ingress, "grownext", ingressProps());

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { hstsMaxAge, ingressHsts } from "../../policies/edge/ingress-hsts";
 import { ingressTls, tlsCovers } from "../../policies/edge/ingress-tls";
 import { assertClean, assertReports } from "./assertions";
-import { hstsConfigMapProps, ingressProps, mutate, traefikMiddlewareProps, types } from "./fixtures";
+import { hstsConfigMapProps, ingressProps, mutate, traefikMiddlewareProps, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE } from "./harness";
 
 const ingress = () => resource(types.ingress, "grownext", ingressProps());

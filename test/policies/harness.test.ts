@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { compliantStack, container, externalSecretFor, mutate, processSecret, types, workload } from "./fixtures";
+import { compliantStack, container, externalSecretFor, mutate, processSecret, types, workload } from "../fixtures/policyResources";
 import {
     createResourceValidationArgs,
     createStackValidationArgs,

@@ -4,9 +4,9 @@ import { alertRouteSubscribed } from "../../policies/monitoring/alert-route-subs
 import { postgresMonitored } from "../../policies/monitoring/postgres-monitored";
 import { redisMemoryAlarm } from "../../policies/monitoring/redis-memory-alarm";
 import { assertClean, assertReports, run } from "./assertions";
-import { mutate, parameterGroupProps, rdsInstanceProps, replicationGroupProps, types } from "./fixtures";
+import { mutate, parameterGroupProps, rdsInstanceProps, replicationGroupProps, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
-import { alarmProps, monitoringResources, monitoringTypes as M } from "./monitoringFixtures";
+import { alarmProps, monitoringResources, monitoringTypes as M } from "../fixtures/monitoringResources";
 
 /** A production data tier with its alert route and watchers. */
 function stack(name = "production"): PolicyResourceLike[] {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { defaultDeny } from "../../policies/workloads/default-deny";
 import { assertClean, assertReports, run } from "./assertions";
-import { compliantStack, handWrittenDeployment, mutate, namespace, types } from "./fixtures";
+import { compliantStack, handWrittenDeployment, mutate, namespace, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 
 const isDeny = (r: PolicyResourceLike) => r.type === types.networkPolicy;

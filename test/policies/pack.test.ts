@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { compliantStack, fromSecret, handWrittenDeployment, literal } from "./fixtures";
+import { compliantStack, fromSecret, handWrittenDeployment, literal } from "../fixtures/policyResources";
 import { loadPack, policiesDir, policyNames, runPackOnResources } from "./harness";
 
 describe("policy pack: the compliant stacks", () => {

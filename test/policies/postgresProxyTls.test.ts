@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import { postgresProxyTls } from "../../policies/data/postgres-proxy-tls";
 import { assertClean, assertReports, run } from "./assertions";
-import { mutate, rdsInstanceProps, types } from "./fixtures";
+import { mutate, rdsInstanceProps, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 
 const T = { proxy: "aws:rds/proxy:Proxy", target: "aws:rds/proxyTarget:ProxyTarget" };

@@ -7,14 +7,14 @@ import { labelKeys } from "../../catalog/labels";
 import { redisNoeviction } from "../../policies/data/redis-noeviction";
 import { redisMemoryAlarm } from "../../policies/monitoring/redis-memory-alarm";
 import { assertClean, assertReports } from "./assertions";
-import { container, mutate, parameterGroupProps, rdsInstanceProps, redisStatefulSetProps, replicationGroupProps, types } from "./fixtures";
+import { container, mutate, parameterGroupProps, rdsInstanceProps, redisStatefulSetProps, replicationGroupProps, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
-import { monitoringResources } from "./monitoringFixtures";
+import { monitoringResources } from "../fixtures/monitoringResources";
 
 const role = labelKeys.redisRole;
 const tagged = (value: string) => ({ [role]: value });
 
-/** A cache's parameter group and replication group, as components/redisAws.ts declares them (names say nothing). */
+/** A cache's parameter group and replication group, as components/data/aws/redisAws.ts declares them (names say nothing). */
 function cacheGroups(policy = "allkeys-lru", stack?: string): PolicyResourceLike[] {
     const params = resource(types.parameterGroup, "store-b-params", { ...parameterGroupProps(), name: "store-b", parameters: [{ name: "maxmemory-policy", value: policy }], tags: tagged("cache") }, { stack });
     const group = resource(types.replicationGroup, "store-b", { ...replicationGroupProps(), parameterGroupName: "store-b", tags: tagged("cache") }, { stack, dependencies: [params.urn] });

@@ -1,7 +1,7 @@
 import { noLiteralK8sSecretsOnAws } from "../../policies/secrets/no-literal-k8s-secrets-on-aws";
 import { secretStoreOwnServiceAccount } from "../../policies/secrets/secret-store-own-service-account";
 import { assertClean, assertReports } from "./assertions";
-import { compliantStack, esoSecretStore, mutate, processSecret } from "./fixtures";
+import { compliantStack, esoSecretStore, mutate, processSecret } from "../fixtures/policyResources";
 
 describe("no-literal-k8s-secrets-on-aws", () => {
     it("passes an AWS stack whose Secrets come from ESO, and a local stack that writes its own", async () => {

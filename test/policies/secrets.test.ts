@@ -3,7 +3,7 @@ import { noSecretNextPublic } from "../../policies/secrets/no-secret-next-public
 import { secretsNotInConfigMaps } from "../../policies/secrets/secrets-not-in-configmaps";
 import { serviceRoleKeyTrustedOnly } from "../../policies/secrets/service-role-key-trusted-only";
 import { assertClean, assertReports } from "./assertions";
-import { container, fromSecret, handWrittenDeployment, literal, mutate, namespace, podSpec, processSecret, secretNameFor, types, workload } from "./fixtures";
+import { container, fromSecret, handWrittenDeployment, literal, mutate, namespace, podSpec, processSecret, secretNameFor, types, workload } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE } from "./harness";
 
 describe("no-literal-secret-env", () => {

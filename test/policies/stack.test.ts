@@ -4,7 +4,7 @@ import { processTopology } from "../../policies/stack/process-topology";
 import { productionDataProtected } from "../../policies/stack/production-data-protected";
 import { smokeProbe } from "../../policies/stack/smoke-probe";
 import { assertClean, assertReports, run } from "./assertions";
-import { compliantStack, mutate, types } from "./fixtures";
+import { compliantStack, mutate, types } from "../fixtures/policyResources";
 import { UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 
 const without = (list: PolicyResourceLike[], pred: (r: PolicyResourceLike) => boolean) => list.filter((r) => !pred(r));

@@ -5,9 +5,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { evaluateStack } from "../helpers/evaluate";
-import { installMocks, type RecordedResource } from "../helpers/mocks";
-import { repoRoot, stackNames } from "../helpers/stack";
+import { evaluateStack } from "../../sandbox/evaluate";
+import { installMocks, type RecordedResource } from "../../sandbox/mocks";
+import { repoRoot, stackNames } from "../../sandbox/stacks";
 import { runPackOnResources, type PolicyResourceLike } from "./harness";
 
 function asPolicyResources(resources: RecordedResource[]): PolicyResourceLike[] {

@@ -10,7 +10,7 @@ import { shallowLiveness } from "../../policies/workloads/shallow-liveness";
 import { singletonReplicas } from "../../policies/workloads/singleton-replicas";
 import { processCatalog, singletonProcessNames } from "../../catalog/processes";
 import { assertClean, assertReports, run } from "./assertions";
-import { container, fromSecret, handWrittenDeployment, labelsFor, literal, mutate, namespace, podSpec, redisStatefulSetProps, types, workload } from "./fixtures";
+import { container, fromSecret, handWrittenDeployment, labelsFor, literal, mutate, namespace, podSpec, redisStatefulSetProps, types, workload } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE } from "./harness";
 
 const allWorkloads = () => processCatalog.map((p) => workload(p.name));

@@ -7,9 +7,9 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { probeCommand, smokeProbeEnvironment } from "../../components/smokeProbes";
-import { LoopbackCertificates, createLoopbackCertificates } from "../../probes/loopback/certificates";
-import { FakePlatform, sendJson, startFakePlatform } from "../../probes/loopback/platform";
+import { probeCommand, smokeProbeEnv } from "../../components/probes/smokeProbes";
+import { LoopbackCertificates, createLoopbackCertificates } from "../../sandbox/loopback/certificates";
+import { FakePlatform, sendJson, startFakePlatform } from "../../sandbox/loopback/platform";
 import { checkOf, failedIds, parseReport, runCliInProcess, runShell, spawnCli, stackTraceLine, targetArgs } from "./harness";
 
 describe("smoke CLI as a process", function () {
@@ -169,7 +169,7 @@ describe("smoke CLI as a process", function () {
     });
 
     it("runs as the SmokeProbes component runs it: its command line and environment", async () => {
-        const environment = smokeProbeEnvironment({
+        const environment = smokeProbeEnv({
             enabled: true,
             apiUrl: healthy.urls.api,
             identityUrl: healthy.urls.identity,

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { main } from "../../probes/cli";
-import type { PlatformUrls } from "../../probes/loopback/platform";
+import type { PlatformUrls } from "../../sandbox/loopback/platform";
 import type { ProbeReport } from "../../probes/run";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");

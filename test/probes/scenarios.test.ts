@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackCertificates, createLoopbackCertificates } from "../../probes/loopback/certificates";
+import { LoopbackCertificates, createLoopbackCertificates } from "../../sandbox/loopback/certificates";
 import {
     FakePlatform,
     FakePlatformOptions,
@@ -16,7 +16,7 @@ import {
     sendJson,
     sendText,
     startFakePlatform,
-} from "../../probes/loopback/platform";
+} from "../../sandbox/loopback/platform";
 import { checkOf, failedIds, parseReport, runCliInProcess, settledObservation, stackTraceLine, targetArgs } from "./harness";
 
 describe("smoke probes against loopback HTTPS servers", function () {

@@ -10,9 +10,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { evaluateStack } from "../helpers/evaluate";
-import { installMocks, recorder, settle, type RecordedResource } from "../helpers/mocks";
-import { repoRoot, stackNames } from "../helpers/stack";
+import { evaluateStack } from "../../sandbox/evaluate";
+import { installMocks, recorder, settle, type RecordedResource } from "../../sandbox/mocks";
+import { repoRoot, stackNames } from "../../sandbox/stacks";
 
 const snapshotFile = path.join(repoRoot, "test", "fixtures", "stack-urns.json");
 const ciOidcDir = path.join(repoRoot, "ci-oidc");

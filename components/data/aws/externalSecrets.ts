@@ -1,0 +1,355 @@
+/**
+ * Secrets Manager is the truth on AWS stacks; the cluster holds a copy kept in sync by the External
+ * Secrets Operator (ESO). For every process (and every migration Job) this declares:
+ *  - one ESO `SecretStore`, authenticated as that process's own ServiceAccount (`auth.jwt`), whose
+ *    IRSA role (components/data/aws/secretStore.ts) may read that process's secret and nothing else, so a
+ *    store can sync only its own process's secret;
+ *  - one `ExternalSecret` whose target template yields exactly the secret keys the env matrix gives
+ *    the process (catalog/envMatrix.ts), building each connection URL from its parts (user,
+ *    password, host, path), so a password rotated in Secrets Manager rebuilds the URL.
+ * Pulumi never writes the Kubernetes Secrets on AWS stacks, so their values never enter its state.
+ * The local stack has no Secrets Manager and keeps writing its Secrets directly (serviceProcess.ts).
+ *
+ * How a changed value reaches the pods (docs/secret-rotation.md): ESO re-reads Secrets Manager every
+ * `rotation.refreshInterval`, and at once when the secret's version changes through `pulumi up`
+ * (the `force-sync` annotation carries the version id); it updates the Secret in place, and the
+ * Reloader annotation on each Deployment rolls its pods, which read their env only at start.
+ *
+ * The custom resources are declared through typed wrappers: a spec that does not match the
+ * interfaces below does not compile, which `k8s.apiextensions.CustomResource` alone would allow.
+ */
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { envMatrix } from "../../../catalog/envMatrix";
+import type { ProcessSpec } from "../../../catalog/processes";
+import { isDnsLabel } from "../../../wiring/dataContract";
+
+/** The ESO API group and the version this program writes: v1, served since ESO 0.17 (v1beta1 is deprecated). */
+export const esoGroup = "external-secrets.io";
+export const esoVersion = "v1";
+export const esoApiVersion = `${esoGroup}/${esoVersion}`;
+/** The CRDs the program's objects need; the preflight names them when they are missing. */
+export const esoCrds: readonly string[] = [`secretstores.${esoGroup}`, `externalsecrets.${esoGroup}`];
+
+/** Rolls a Deployment when the named Secrets change (Stakater Reloader, a cluster prerequisite like ESO). */
+export const reloaderAnnotation = "secret.reloader.stakater.com/reload";
+/** Changing this annotation makes ESO sync at once instead of at the next refresh (ESO's documented force-sync). */
+export const forceSyncAnnotation = "force-sync";
+/** The Kubernetes provider awaits this condition before dependents (Deployments, Jobs) are touched. */
+export const waitForAnnotation = "pulumi.com/waitFor";
+
+// ---- Typed custom resources -------------------------------------------------------------------
+
+/** `SecretStore.spec` as this program writes it: AWS Secrets Manager, authenticated as one ServiceAccount. */
+export interface SecretStoreSpec {
+    readonly provider: {
+        readonly aws: {
+            readonly service: "SecretsManager";
+            readonly region: string;
+            readonly auth: { readonly jwt: { readonly serviceAccountRef: { readonly name: string } } };
+        };
+    };
+}
+
+/** One value read from the remote secret: a JSON property of it, under a key of the template's data. */
+export interface ExternalSecretData {
+    readonly secretKey: string;
+    readonly remoteRef: { readonly key: string; readonly property: string };
+}
+
+/** `ExternalSecret.spec` as this program writes it. */
+export interface ExternalSecretSpec {
+    readonly refreshInterval: string;
+    readonly secretStoreRef: { readonly name: string; readonly kind: "SecretStore" };
+    readonly target: {
+        readonly name: string;
+        /** ESO owns the Secret; `Retain` keeps the last copy if the remote secret becomes unreadable. */
+        readonly creationPolicy: "Owner";
+        readonly deletionPolicy: "Retain";
+        readonly template: {
+            readonly engineVersion: "v2";
+            readonly type: "Opaque";
+            /** Replace: the Secret holds exactly the template's keys, never a raw remote property. */
+            readonly mergePolicy: "Replace";
+            readonly metadata: { readonly labels: Record<string, string> };
+            readonly data: Record<string, string>;
+        };
+    };
+    readonly data: readonly ExternalSecretData[];
+}
+
+interface TypedArgs<Spec> {
+    readonly metadata: pulumi.Input<k8s.types.input.meta.v1.ObjectMeta>;
+    readonly spec: pulumi.Input<Spec>;
+}
+
+/** An ESO `SecretStore` (external-secrets.io/v1). */
+export class EsoSecretStore extends k8s.apiextensions.CustomResource {
+    constructor(name: string, args: TypedArgs<SecretStoreSpec>, opts?: pulumi.CustomResourceOptions) {
+        super(name, { apiVersion: esoApiVersion, kind: "SecretStore", metadata: args.metadata, spec: args.spec }, opts);
+    }
+}
+
+/** An ESO `ExternalSecret` (external-secrets.io/v1). */
+export class ExternalSecret extends k8s.apiextensions.CustomResource {
+    constructor(name: string, args: TypedArgs<ExternalSecretSpec>, opts?: pulumi.CustomResourceOptions) {
+        super(name, { apiVersion: esoApiVersion, kind: "ExternalSecret", metadata: args.metadata, spec: args.spec }, opts);
+    }
+}
+
+// ---- Which keys, and how URLs are built from their parts ----------------------------------------
+
+/** The parts a connection URL is stored as in Secrets Manager, each under `<KEY>__<part>`. */
+export const urlParts = ["scheme", "username", "password", "host", "path"] as const;
+export type UrlPart = (typeof urlParts)[number];
+
+/** The remote property holding one part of a URL-valued key. */
+export function urlPartProperty(key: string, part: UrlPart): string {
+    return `${key}__${part}`;
+}
+
+/**
+ * The env names of a process whose values are connection URLs: the matrix's `data` rows whose ref
+ * ends in `Url` (DATABASE_URL, TASKS_DATABASE_URL, TASKS_DATABASE_DIRECT_URL, REDIS_URL, ...).
+ */
+export function connectionUrlKeys(process: Pick<ProcessSpec, "envGroups">): string[] {
+    return [...new Set(envMatrix
+        .filter((r) => process.envGroups.includes(r.group) && r.secret && r.source.kind === "data" && /Url$/.test(r.source.ref))
+        .map((r) => r.name))].sort();
+}
+
+/** A connection URL split into the parts the template joins again (user and password decoded). */
+export function splitUrl(url: string): Record<UrlPart, string> {
+    let u: URL;
+    try {
+        u = new URL(url);
+    } catch {
+        throw new pulumi.RunError("a connection URL of the data tier could not be parsed (its value is not printed); expected scheme://user:password@host:port/path");
+    }
+    return {
+        scheme: u.protocol.replace(/:$/, ""),
+        username: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        host: u.host,
+        path: `${u.pathname}${u.search}`,
+    };
+}
+
+/** The ESO (Go template, engine v2) expression that joins a URL's parts again. */
+export function urlTemplate(key: string): string {
+    const v = (part: UrlPart) => `.${urlPartProperty(key, part)}`;
+    return `{{ ${v("scheme")} }}://{{ ${v("username")} | urlquery }}:{{ ${v("password")} | urlquery }}@{{ ${v("host")} }}{{ ${v("path")} }}`;
+}
+
+/**
+ * What a process's Secrets Manager secret holds: every secret value under its env name, except
+ * connection URLs, which are held as their parts (a rotation rewrites the password part only).
+ */
+export function remoteSecretValues(
+    secret: Readonly<Record<string, pulumi.Input<string>>>,
+    urlKeys: readonly string[],
+): Record<string, pulumi.Input<string>> {
+    const out: Record<string, pulumi.Input<string>> = {};
+    for (const [key, value] of Object.entries(secret)) {
+        if (!urlKeys.includes(key)) {
+            out[key] = value;
+            continue;
+        }
+        const parts = pulumi.output(value).apply(splitUrl);
+        for (const part of urlParts) out[urlPartProperty(key, part)] = pulumi.secret(parts.apply((p) => p[part]));
+    }
+    return out;
+}
+
+/** The remote properties an ExternalSecret reads, and the template that turns them into env keys. */
+export function externalSecretMapping(secretName: string, keys: readonly string[], urlKeys: readonly string[]): {
+    data: ExternalSecretData[];
+    template: Record<string, string>;
+} {
+    const data: ExternalSecretData[] = [];
+    const template: Record<string, string> = {};
+    for (const key of [...keys].sort()) {
+        if (urlKeys.includes(key)) {
+            for (const part of urlParts) {
+                const property = urlPartProperty(key, part);
+                data.push({ secretKey: property, remoteRef: { key: secretName, property } });
+            }
+            template[key] = urlTemplate(key);
+        } else {
+            data.push({ secretKey: key, remoteRef: { key: secretName, property: key } });
+            template[key] = `{{ .${key} }}`;
+        }
+    }
+    return { data, template };
+}
+
+// ---- The CRD preflight --------------------------------------------------------------------------
+
+/**
+ * Asks the cluster, through kubectl, which versions each ESO CRD serves. It prints one line per
+ * CRD (`crd <name> <exit code> <served versions>`) and always exits 0, so that the program, not
+ * the shell, decides and words the error (esoPreflightProblems); `no-kubectl` when kubectl is absent.
+ */
+export function esoPreflightScript(crds: readonly string[] = esoCrds): string {
+    return [
+        "if ! command -v kubectl >/dev/null 2>&1; then echo no-kubectl; exit 0; fi",
+        "set --",
+        "if [ -n \"${GROWNEXT_KUBECONFIG:-}\" ]; then",
+        "  kc=\"$GROWNEXT_KUBECONFIG\"",
+        // Inline kubeconfig contents go to a private temp file, removed on exit.
+        "  if [ ! -f \"$kc\" ]; then f=$(mktemp); trap 'rm -f \"$f\"' EXIT; printf '%s' \"$kc\" > \"$f\"; kc=\"$f\"; fi",
+        "  set -- --kubeconfig \"$kc\"",
+        "fi",
+        "if [ -n \"${GROWNEXT_CONTEXT:-}\" ]; then set -- \"$@\" --context \"$GROWNEXT_CONTEXT\"; fi",
+        `for crd in ${crds.join(" ")}; do`,
+        "  out=$(kubectl \"$@\" get crd \"$crd\" --ignore-not-found -o 'jsonpath={.spec.versions[?(@.served==true)].name}' 2>&1); rc=$?",
+        "  echo \"crd $crd $rc $(printf '%s' \"$out\" | head -n 1)\"",
+        "done",
+    ].join("\n");
+}
+
+const installFix = "install the External Secrets Operator (0.17 or later: helm install external-secrets external-secrets/external-secrets " +
+    "-n external-secrets --create-namespace) and Stakater Reloader in the cluster, then run pulumi up again (docs/secret-rotation.md)";
+
+/** Problems the preflight's output shows, each naming the CRD and the fix; empty when ESO is ready. */
+export function esoPreflightProblems(stdout: string, crds: readonly string[] = esoCrds): string[] {
+    if (/^no-kubectl$/m.test(stdout)) {
+        return [`the External Secrets Operator preflight reads the CRDs ${crds.join(", ")} with kubectl, which is not on PATH: install kubectl where pulumi runs`];
+    }
+    const problems: string[] = [];
+    for (const crd of crds) {
+        const line = stdout.split("\n").find((l) => l.startsWith(`crd ${crd} `));
+        if (line === undefined) {
+            problems.push(`CRD ${crd}: the preflight printed nothing for it; ${installFix}`);
+            continue;
+        }
+        const [, , rc, ...rest] = line.trim().split(/\s+/);
+        if (rc !== "0") {
+            problems.push(`CRD ${crd} could not be read from the cluster (kubectl exited ${rc}: ${rest.join(" ").slice(0, 200)}); check kubernetes.context/kubernetes.kubeconfig`);
+        } else if (rest.length === 0) {
+            problems.push(`CRD ${crd} is not installed in the cluster: ${installFix}`);
+        } else if (!rest.includes(esoVersion)) {
+            problems.push(`CRD ${crd} does not serve ${esoApiVersion} (serves ${rest.join(", ")}): upgrade the External Secrets Operator to 0.17 or later`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * Runs the preflight (a `command:local:run` invoke, so it runs during preview as well as update)
+ * and resolves to the served version, or fails with every problem in one message. Dependent
+ * objects take their apiVersion from it, so none of them is sent to a cluster without ESO.
+ */
+export function esoPreflight(kubernetes: { context?: string; kubeconfig?: string }, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+    const environment: Record<string, pulumi.Input<string>> = {};
+    if (kubernetes.context !== undefined) environment.GROWNEXT_CONTEXT = kubernetes.context;
+    if (kubernetes.kubeconfig !== undefined) environment.GROWNEXT_KUBECONFIG = pulumi.secret(kubernetes.kubeconfig);
+    return command.local.runOutput({ command: esoPreflightScript(), environment, interpreter: ["/bin/sh", "-c"] }, opts).apply((r) => {
+        const problems = esoPreflightProblems(r.stdout);
+        if (problems.length > 0) throw new pulumi.RunError(`External Secrets Operator preflight failed:\n  - ${problems.join("\n  - ")}`);
+        return esoApiVersion;
+    });
+}
+
+// ---- The component ------------------------------------------------------------------------------
+
+export interface SyncedSecret {
+    /** Catalog process (or `migrate-<database>`): names its SecretStore, and the ServiceAccount it authenticates as. */
+    readonly owner: string;
+    /** Name of the owner's Secrets Manager secret (`grownext/<stack>/<owner>`). */
+    readonly remoteName: pulumi.Input<string>;
+    /** The env keys the owner's Secret must hold: exactly the matrix's secret keys for it. */
+    readonly keys: readonly string[];
+    /** Which of them are connection URLs, built from their parts. */
+    readonly urlKeys: readonly string[];
+    /** The Kubernetes Secret ESO writes. */
+    readonly targetName: string;
+    /** The remote secret's current version id: a change syncs at once (force-sync). */
+    readonly version?: pulumi.Input<string>;
+    /** Labels of the Secret ESO writes. */
+    readonly labels: Record<string, string>;
+    /** Set when the ServiceAccount does not exist yet (migration Jobs): its IRSA annotations. */
+    readonly createServiceAccount?: Record<string, pulumi.Input<string>>;
+}
+
+export interface ExternalSecretsArgs {
+    /** Namespace of the processes, their ServiceAccounts and Secrets. */
+    readonly namespace: pulumi.Input<string>;
+    /** Region of the Secrets Manager secrets (`data.aws.region`). */
+    readonly region: string;
+    /** `rotation.refreshInterval`. */
+    readonly refreshInterval: string;
+    /** The ESO API version the preflight confirmed (esoPreflight); objects wait for it. */
+    readonly apiVersion: pulumi.Input<string>;
+    /** One entry per Secret to sync. */
+    readonly secrets: readonly SyncedSecret[];
+}
+
+export class ExternalSecrets extends pulumi.ComponentResource {
+    private readonly synced = new Map<string, ExternalSecret>();
+
+    constructor(name: string, args: ExternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("grownext:platform:ExternalSecrets", name, {}, opts);
+        const seen = new Set<string>();
+        for (const s of args.secrets) {
+            if (!isDnsLabel(s.owner)) throw new pulumi.RunError(`ExternalSecrets ${name}: ${JSON.stringify(s.owner)} must be a DNS-1123 label (it names a ServiceAccount)`);
+            if (seen.has(s.owner)) throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner} is listed twice; give each process one entry`);
+            seen.add(s.owner);
+            const stray = s.urlKeys.filter((k) => !s.keys.includes(k));
+            if (stray.length > 0) throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}'s URL keys ${stray.join(", ")} are not among its keys`);
+        }
+        // The preflight's result gates every object: with ESO missing, none reaches the cluster.
+        const gated = <T>(value: T) => pulumi.output(args.apiVersion).apply(() => value);
+
+        for (const s of args.secrets) {
+            const labels = { ...s.labels };
+            let accountName: pulumi.Input<string> = s.owner;
+            if (s.createServiceAccount) {
+                const sa = new k8s.core.v1.ServiceAccount(`${name}-${s.owner}-sa`, {
+                    metadata: { name: s.owner, namespace: args.namespace, labels, annotations: s.createServiceAccount },
+                    // Only ESO uses it, to request a token; no pod mounts it.
+                    automountServiceAccountToken: false,
+                }, { parent: this });
+                accountName = sa.metadata.name;
+            }
+            const store = new EsoSecretStore(`${name}-${s.owner}-store`, {
+                metadata: gated({ name: s.owner, namespace: args.namespace, labels }),
+                spec: pulumi.output(accountName).apply((account): SecretStoreSpec => ({
+                    provider: { aws: { service: "SecretsManager", region: args.region, auth: { jwt: { serviceAccountRef: { name: account } } } } },
+                })),
+            }, { parent: this });
+
+            const mapping = externalSecretMapping("", s.keys, s.urlKeys);
+            const external = new ExternalSecret(`${name}-${s.owner}`, {
+                metadata: pulumi.all([gated(null), s.version ?? ""]).apply(([, version]) => ({
+                    name: s.owner,
+                    namespace: args.namespace,
+                    labels,
+                    annotations: {
+                        [waitForAnnotation]: "condition=Ready",
+                        ...(version ? { [forceSyncAnnotation]: version } : {}),
+                    },
+                })),
+                spec: pulumi.all([store.metadata.name, s.remoteName]).apply(([storeName, remoteName]): ExternalSecretSpec => ({
+                    refreshInterval: args.refreshInterval,
+                    secretStoreRef: { name: storeName, kind: "SecretStore" },
+                    target: {
+                        name: s.targetName,
+                        creationPolicy: "Owner",
+                        deletionPolicy: "Retain",
+                        template: { engineVersion: "v2", type: "Opaque", mergePolicy: "Replace", metadata: { labels }, data: mapping.template },
+                    },
+                    data: mapping.data.map((d) => ({ secretKey: d.secretKey, remoteRef: { key: remoteName, property: d.remoteRef.property } })),
+                })),
+            }, { parent: this, dependsOn: [store] });
+            this.synced.set(s.owner, external);
+        }
+        this.registerOutputs({});
+    }
+
+    /** The ExternalSecret of an owner, for `dependsOn` of whatever reads its Secret. */
+    externalSecret(owner: string): ExternalSecret | undefined {
+        return this.synced.get(owner);
+    }
+}

@@ -1,0 +1,189 @@
+/**
+ * AWS Secrets Manager for the AWS stacks: one secret per process (service group) named
+ * `grownext/<stack>/<process>`, encrypted with the stack's rotating KMS key, holding that process's
+ * secret env values as JSON; and one IAM role per process for its Kubernetes ServiceAccount (IRSA)
+ * that may read its own secret and nothing else.
+ *
+ * Least privilege, per role:
+ *  - `secretsmanager:GetSecretValue` and `DescribeSecret` on its own secret's ARN only;
+ *  - `kms:Decrypt` on the stack key only when called through Secrets Manager in the stack's region
+ *    (`kms:ViaService`), so the role cannot decrypt anything else with the key;
+ *  - encryption-rotation, whose job is re-encrypting application data under the key, additionally
+ *    uses the key directly: Encrypt, Decrypt, GenerateDataKey*, ReEncrypt*, DescribeKey.
+ * The trust policy admits exactly `system:serviceaccount:<namespace>:<process>` with audience
+ * `sts.amazonaws.com` from the cluster's OIDC provider. The platform names ServiceAccounts after
+ * their process, so `serviceAccountAnnotations(process)` is all it needs.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { dataProtectionDefaults } from "../../../catalog/guardrails";
+import type { PlatformConfig } from "../../../config/load";
+import { dataResourceOptions, isDnsLabel, type SecretAccessOutputs, type StackKeyOutputs } from "../../../wiring/dataContract";
+import { componentError } from "../../../config/errors";
+
+export interface ProcessSecrets {
+    /** Catalog process name; also its ServiceAccount's name. */
+    readonly process: string;
+    /** The process's secret env values (name → value). */
+    readonly values: Record<string, pulumi.Input<string>>;
+}
+
+export interface SecretStoreArgs {
+    /** Validated stack config (plain object; never passed to `super`). */
+    readonly config: PlatformConfig;
+    /** Namespace of the processes' ServiceAccounts. */
+    readonly namespace: pulumi.Input<string>;
+    /** AWS provider of the stack (otherwise inherited from the parent). */
+    readonly awsProvider?: aws.Provider;
+    /** The stack's KMS key. */
+    readonly kmsKey: StackKeyOutputs;
+    /** Secret env values per process. */
+    readonly processSecrets: readonly ProcessSecrets[];
+}
+
+/** Processes that use the stack key directly, beyond reading their own secret. */
+export const stackKeyUserProcesses: readonly string[] = ["encryption-rotation"];
+
+/** `grownext/<stack>/<process>`. */
+export function secretName(project: string, stack: string, process: string): string {
+    return `${project}/${stack}/${process}`;
+}
+
+/** The OIDC issuer (host/path) of an IAM OIDC provider ARN: the part after `oidc-provider/`. */
+export function oidcIssuer(providerArn: string): string {
+    const i = providerArn.indexOf(":oidc-provider/");
+    if (i < 0) throw new pulumi.RunError(`data.aws.clusterOidcProviderArn must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>), got ${JSON.stringify(providerArn)}`);
+    return providerArn.slice(i + ":oidc-provider/".length);
+}
+
+/** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`). */
+export function arnPartition(arn: string): string {
+    return arn.split(":")[1] ?? "aws";
+}
+
+/** Trust policy of a process's role: only its ServiceAccount, through the cluster's OIDC provider. */
+export function irsaTrustPolicy(providerArn: string, namespace: string, serviceAccount: string): Record<string, unknown> {
+    const issuer = oidcIssuer(providerArn);
+    return {
+        Version: "2012-10-17",
+        Statement: [{
+            Sid: "ServiceAccountOnly",
+            Effect: "Allow",
+            Principal: { Federated: providerArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+                StringEquals: {
+                    [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                    [`${issuer}:aud`]: "sts.amazonaws.com",
+                },
+            },
+        }],
+    };
+}
+
+/** Permissions of a process's role: its own secret, and the key only as the guides require. */
+export function secretAccessPolicy(p: { secretArn: string; keyArn: string; region: string; usesKeyDirectly: boolean }): Record<string, unknown> {
+    const statements: Record<string, unknown>[] = [
+        { Sid: "ReadOwnSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: p.secretArn },
+        {
+            Sid: "DecryptThroughSecretsManager",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: p.keyArn,
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${p.region}.amazonaws.com` } },
+        },
+    ];
+    if (p.usesKeyDirectly) {
+        statements.push({
+            Sid: "UseStackKeyForDataEncryption",
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"],
+            Resource: p.keyArn,
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** JSON of a process's secret values with sorted keys (a stable secret version). */
+export function secretJson(values: Record<string, string>): string {
+    return JSON.stringify(Object.fromEntries(Object.keys(values).sort().map((k) => [k, values[k]])));
+}
+
+export class SecretStore extends pulumi.ComponentResource implements SecretAccessOutputs {
+    private readonly roles = new Map<string, aws.iam.Role>();
+    private readonly versions = new Map<string, aws.secretsmanager.SecretVersion>();
+
+    constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The args hold every credential of the stack: never recorded as component inputs.
+        super("grownext:data:SecretStore", name, {}, {
+            ...opts,
+            providers: args.awsProvider ? [...providerList(opts?.providers), args.awsProvider] : opts?.providers,
+        });
+        const cfg = args.config;
+        const network = cfg.data.aws;
+        if (cfg.data.provider !== "aws" || network === undefined) {
+            throw componentError(this, "SecretStore", name, `data.provider must be "aws" with data.aws set: Secrets Manager exists only on AWS stacks`);
+        }
+        const seen = new Set<string>();
+        for (const p of args.processSecrets) {
+            if (!isDnsLabel(p.process)) throw componentError(this, "SecretStore", name, `process ${JSON.stringify(p.process)} must be a DNS-1123 label (it names a ServiceAccount)`);
+            if (seen.has(p.process)) throw componentError(this, "SecretStore", name, `process ${p.process} is listed twice; give each process one entry`);
+            seen.add(p.process);
+        }
+        const providerArn = network.clusterOidcProviderArn;
+        oidcIssuer(providerArn); // validates up front
+        const region = network.region;
+
+        for (const p of args.processSecrets) {
+            const tags = { "grownext.io/process": p.process };
+            const secret = new aws.secretsmanager.Secret(`${name}-${p.process}`, {
+                name: secretName(cfg.project, cfg.stack, p.process),
+                description: `Secret environment of the ${p.process} process (${cfg.stack})`,
+                kmsKeyId: args.kmsKey.arn,
+                recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,
+                region,
+                tags,
+            }, { parent: this, ...dataResourceOptions(cfg.environment) });
+
+            const version = new aws.secretsmanager.SecretVersion(`${name}-${p.process}-version`, {
+                secretId: secret.id,
+                secretString: pulumi.secret(pulumi.output(p.values).apply((v) => secretJson(v as Record<string, string>))),
+                region,
+            }, { parent: this });
+
+            const role = new aws.iam.Role(`${name}-${p.process}-role`, {
+                description: `IRSA role of the ${p.process} ServiceAccount (${cfg.stack}): reads its own secret`,
+                assumeRolePolicy: pulumi.output(args.namespace).apply((ns) => JSON.stringify(irsaTrustPolicy(providerArn, ns, p.process))),
+                tags,
+            }, { parent: this });
+
+            new aws.iam.RolePolicy(`${name}-${p.process}-policy`, {
+                role: role.id,
+                policy: pulumi.all([secret.arn, args.kmsKey.arn]).apply(([secretArn, keyArn]) =>
+                    JSON.stringify(secretAccessPolicy({ secretArn, keyArn, region, usesKeyDirectly: stackKeyUserProcesses.includes(p.process) }))),
+            }, { parent: this });
+
+            this.roles.set(p.process, role);
+            this.versions.set(p.process, version);
+        }
+        this.registerOutputs({});
+    }
+
+    /** `eks.amazonaws.com/role-arn` of the process's role; empty for a process without a secret. */
+    serviceAccountAnnotations(process: string): Record<string, pulumi.Input<string>> {
+        const role = this.roles.get(process);
+        return role ? { "eks.amazonaws.com/role-arn": role.arn } : {};
+    }
+
+    /** Version id of the process's secret as this update wrote it (the External Secrets Operator syncs on a change). */
+    secretVersionId(process: string): pulumi.Output<string> | undefined {
+        return this.versions.get(process)?.versionId;
+    }
+
+}
+
+/** Resource options' `providers` as a list (it may be given as a list or a map). */
+export function providerList(providers: pulumi.ComponentResourceOptions["providers"]): pulumi.ProviderResource[] {
+    if (providers === undefined) return [];
+    return Array.isArray(providers) ? [...providers] : Object.values(providers);
+}

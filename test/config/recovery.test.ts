@@ -1,0 +1,109 @@
+/**
+ * RPO/RTO as checked config, and a point-in-time restore as a config change, evaluated under mocks.
+ */
+import * as assert from "assert";
+import { recoveryFacts, recoveryObjectives } from "../../config/recovery";
+import { minimalConfigProblems } from "../fixtures/minimalStacks";
+import { evaluateStack } from "../../sandbox/evaluate";
+import { installMocks, unwrap, type RecordedResource } from "../../sandbox/mocks";
+import { stackValues } from "../../sandbox/stacks";
+
+const rds = "aws:rds/instance:Instance";
+
+function problemFor(problems: string[], key: string): string {
+    const found = problems.filter((p) => p.startsWith(`${key} `));
+    assert.strictEqual(found.length, 1, `one problem for ${key}, got: ${JSON.stringify(problems)}`);
+    return found[0]!;
+}
+
+describe("recovery objectives (data.rpoMinutes, data.rtoHours)", () => {
+    it("default to the guides' RPO 1 h / RTO 4 h in production, a day in staging, none locally", () => {
+        assert.deepStrictEqual(recoveryObjectives("production", {}), { rpoMinutes: 60, rtoHours: 4 });
+        assert.deepStrictEqual(recoveryObjectives("staging", {}), { rpoMinutes: 1440, rtoHours: 24 });
+        assert.strictEqual(recoveryObjectives("local", {}), undefined);
+        assert.deepStrictEqual(minimalConfigProblems("production"), []);
+        assert.deepStrictEqual(minimalConfigProblems("staging"), []);
+    });
+
+    it("refuses an RPO below what RDS point-in-time recovery can restore", () => {
+        assert.match(problemFor(minimalConfigProblems("production", { rpoMinutes: 2 }), "data.rpoMinutes"), new RegExp(`below ${recoveryFacts.rdsPitrLagMinutes}.*got 2`));
+    });
+
+    it("refuses a single-node Redis against an RPO shorter than its daily snapshot", () => {
+        assert.match(problemFor(minimalConfigProblems("staging", { rpoMinutes: 60 }), "data.redis.multiAz"), /must be true to meet data\.rpoMinutes 60.*daily snapshot/);
+        assert.deepStrictEqual(minimalConfigProblems("staging", { rpoMinutes: 60, redis: { multiAz: true } }), []);
+    });
+
+    it("refuses an RTO shorter than a point-in-time restore takes", () => {
+        assert.match(problemFor(minimalConfigProblems("production", { rtoHours: 0.5 }), "data.rtoHours"), /cannot be met below 1/);
+    });
+
+    it("refuses objectives and restores on the in-cluster stores, which keep no backups", () => {
+        assert.match(problemFor(minimalConfigProblems("local", { rpoMinutes: 60 }), "data.rpoMinutes"), /in-cluster stores keep no backups/);
+        assert.match(problemFor(minimalConfigProblems("local", { restore: { app: { useLatestRestorableTime: true } } }), "data.restore.app"), /no point-in-time recovery/);
+    });
+
+    it("refuses a restore that names neither or both points in time", () => {
+        assert.match(problemFor(minimalConfigProblems("production", { restore: { app: {} } }), "data.restore.app"), /exactly one of restoreTime/);
+        assert.match(problemFor(minimalConfigProblems("production", { restore: { app: { restoreTime: "2026-12-01T10:42:00Z", useLatestRestorableTime: true } } }), "data.restore.app"), /exactly one/);
+        assert.ok(minimalConfigProblems("production", { restore: { app: { restoreTime: "yesterday" } } }).some((p) => p.startsWith("data.restore.app.restoreTime ")));
+    });
+});
+
+describe("restore as a config change (data.restore.app) under mocks", () => {
+    let before_: RecordedResource[];
+    let after: RecordedResource[];
+    const restoreTime = "2026-12-01T10:42:00Z";
+    before(async () => {
+        installMocks();
+        before_ = await evaluateStack("production");
+        const data = stackValues("production").values.data as Record<string, unknown>;
+        after = await evaluateStack("production", { data: { ...data, restore: { app: { restoreTime } } } });
+    });
+    const instances = (rs: RecordedResource[]) => rs.filter((r) => r.type === rds);
+    const secretOf = (rs: RecordedResource[], process: string) => JSON.parse(unwrap(rs.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${process}-version`))!.inputs.secretString));
+
+    it("declares a new, protected instance restored from the source to the given time", () => {
+        const restored = instances(after).filter((r) => r.inputs.restoreToPointInTime !== undefined);
+        assert.strictEqual(restored.length, 1);
+        const r = restored[0]!;
+        assert.strictEqual(r.inputs.identifier, "grownext-production-app-restore");
+        const source = instances(after).find((i) => i.name === "grownext-data-postgres-app-instance")!;
+        assert.deepStrictEqual(r.inputs.restoreToPointInTime, { sourceDbInstanceIdentifier: `${source.name}-abc123`, restoreTime });
+        assert.ok(r.dependencies!.includes(source.urn!), "the restore reads the source");
+        assert.strictEqual(r.protect, true);
+        assert.deepStrictEqual([r.inputs.deletionProtection, r.inputs.storageEncrypted, r.inputs.publiclyAccessible, r.inputs.backupRetentionPeriod, r.inputs.multiAz], [true, true, false, 30, true]);
+    });
+
+    it("leaves the source instances exactly as they were, still protected", () => {
+        const sources = (rs: RecordedResource[]) => instances(rs).filter((r) => r.inputs.restoreToPointInTime === undefined).map((r) => ({ name: r.name, inputs: r.inputs, protect: r.protect }));
+        assert.deepStrictEqual(sources(after), sources(before_));
+        for (const s of sources(after)) assert.strictEqual(s.protect, true);
+    });
+
+    it("points the app database's processes at the restored instance, and identity's stay", () => {
+        const host = (parts: Record<string, string>, key: string) => parts[`${key}__host`];
+        // Production's processes reach the app database through RDS Proxy (docs/rds-proxy.md): the restore moves the
+        // proxy's target and the direct URL, and the pooled URL keeps the proxy's endpoint. Secrets Manager holds each
+        // connection URL as its parts (components/data/aws/externalSecrets.ts).
+        const proxy = "grownext-data-postgres-app-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432";
+        assert.strictEqual(host(secretOf(before_, "web"), "DATABASE_URL"), proxy);
+        assert.strictEqual(host(secretOf(after, "web"), "DATABASE_URL"), proxy);
+        assert.strictEqual(host(secretOf(before_, "worker"), "TASKS_DATABASE_DIRECT_URL"), "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432");
+        assert.strictEqual(host(secretOf(after, "worker"), "TASKS_DATABASE_DIRECT_URL"), "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
+        const target = (list: RecordedResource[]) => list.find((r) => r.type === "aws:rds/proxyTarget:ProxyTarget")!.inputs.dbInstanceIdentifier;
+        assert.strictEqual(target(before_), "grownext-data-postgres-app-instance-abc123");
+        assert.strictEqual(target(after), instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!.inputs.identifier);
+        // identity's own database stays where it was (its tasks URLs follow the app database, like the worker's).
+        const identityDb = (list: RecordedResource[]) => Object.entries(secretOf(list, "identity")).filter(([k]) => k.startsWith("DATABASE_URL__"));
+        assert.deepStrictEqual(identityDb(after), identityDb(before_));
+        assert.strictEqual(host(secretOf(after, "identity"), "DATABASE_URL"), host(secretOf(before_, "identity"), "DATABASE_URL"));
+    });
+
+    it("watches the restored instance like its source", () => {
+        const r = instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!;
+        const metrics = after.filter((a) => a.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && a.dependencies!.includes(r.urn!)).map((a) => a.inputs.metricName).sort();
+        assert.deepStrictEqual(metrics, ["CPUUtilization", "DatabaseConnections", "DiskQueueDepth", "FreeStorageSpace", "FreeableMemory", "TransactionLogsDiskUsage"]);
+        assert.ok(after.some((e) => e.type === "aws:rds/eventSubscription:EventSubscription" && e.dependencies!.includes(r.urn!)));
+    });
+});
