@@ -22,6 +22,15 @@ export type DataEnvKey = (typeof dataEnvKeys)[number];
 
 export type DatabaseName = "app" | "identity";
 
+/** The stores' ports, the same on AWS and in the cluster (the in-cluster stores mirror the managed ones). */
+export const postgresPort = 5432;
+export const redisPort = 6379;
+
+/** User and database name of a database inside its instance (letters, digits, underscores), on AWS and in the cluster. */
+export function postgresNames(database: DatabaseName): { user: string; database: string } {
+    return { user: `grownext_${database}`, database };
+}
+
 export interface DataTierOutputs {
     /** Secret connection values by env-matrix ref. */
     readonly env: Readonly<Record<DataEnvKey, pulumi.Output<string>>>;

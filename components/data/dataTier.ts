@@ -18,6 +18,8 @@ import { resolveProxySettings } from "../../config/proxy";
 import type { PlatformConfig } from "../../config/load";
 import {
     dataEnvKeys,
+    postgresPort,
+    redisPort,
     type DatabaseName,
     type DataEnvKey,
     type DataTierOutputs,
@@ -28,13 +30,13 @@ import {
 import type { DataStoreName } from "../../catalog/network";
 import { Migrations, type MigrationSpec } from "../workloads/migrations";
 import type { StoreEndpoint } from "../workloads/networkPolicies";
-import { PostgresAws, postgresPort, rdsIdentifier } from "./aws/postgresAws";
+import { PostgresAws, rdsIdentifier } from "./aws/postgresAws";
 import { PostgresInCluster } from "./inCluster/postgresInCluster";
 import { PostgresProxy, proxyCredentials } from "./aws/postgresProxy";
 import { PostgresRestore } from "./aws/postgresRestore";
-import { RedisAws, redisPort } from "./aws/redisAws";
+import { RedisAws } from "./aws/redisAws";
 import { RedisInCluster } from "./inCluster/redisInCluster";
-import { arnPartition, providerList } from "./aws/secretStore";
+import { arnPartition, providerList } from "../../wiring/providers";
 import { StackKey, stackKeyAliasName } from "./aws/stackKey";
 
 export interface DataTierArgs {

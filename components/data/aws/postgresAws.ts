@@ -23,7 +23,7 @@ import type { AwsNetworkConfig, PostgresSettings } from "../../../config/data";
 import { postgresMajor, postgresParameterFamily } from "../../../config/data";
 import { awsLimits, environmentFloors, type Environment } from "../../../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
-import { dataResourceOptions, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
+import { dataResourceOptions, postgresNames, postgresPort, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
 
 export interface PostgresAwsArgs {
@@ -45,8 +45,6 @@ export interface PostgresAwsArgs {
     readonly tags?: Record<string, string>;
 }
 
-export const postgresPort = 5432;
-
 /** Postgres parameters every instance gets: query statistics and TLS-only connections. */
 export const postgresParameters = [
     { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
@@ -59,10 +57,6 @@ export function rdsIdentifier(...parts: string[]): string {
     return id.slice(0, awsLimits.rds.identifierMaxLength).replace(/-$/, "");
 }
 
-/** Master user and database name inside the instance (letters, digits, underscores). */
-export function postgresNames(database: DatabaseName): { user: string; database: string } {
-    return { user: `grownext_${database}`, database };
-}
 
 /** Problems with the settings, naming the config key and the fix. */
 export function postgresAwsProblems(args: Pick<PostgresAwsArgs, "environment" | "settings" | "network" | "finalSnapshotIdentifier">): string[] {

@@ -20,8 +20,7 @@ import type { ProxySettings } from "../../../config/proxy";
 import { componentError } from "../../../config/errors";
 import { dataProtectionDefaults, type Environment } from "../../../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
-import { dataResourceOptions, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
-import { postgresNames, postgresPort } from "./postgresAws";
+import { dataResourceOptions, type DatabaseName, type PostgresConnection, postgresNames, postgresPort } from "../../../wiring/dataContract";
 
 /**
  * The credentials the proxy logs in with: either a Secrets Manager secret that already holds

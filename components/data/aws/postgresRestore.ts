@@ -14,8 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "../../../config/data";
 import type { RestoreConfig } from "../../../config/recovery";
 import type { Environment } from "../../../config/schema";
-import { dataResourceOptions, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
-import { postgresNames, postgresPort, protectedInstanceArgs, rdsIdentifier } from "./postgresAws";
+import { dataResourceOptions, postgresNames, postgresPort, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
+import { protectedInstanceArgs, rdsIdentifier } from "./postgresAws";
 
 /** What the restore needs of the source: its instance and what it was declared with. */
 export interface RestoreSource {

@@ -16,7 +16,7 @@ import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings }
 import { awsLimits, environmentFloors, type Environment } from "../../../catalog/guardrails";
 import { redisMaxmemoryPolicy, redisPersistent } from "../../../config/defaults";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
-import { dataResourceOptions, redisUrl, type RedisConnection } from "../../../wiring/dataContract";
+import { dataResourceOptions, redisPort, redisUrl, type RedisConnection } from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
 
 export interface RedisAwsArgs {
@@ -35,8 +35,6 @@ export interface RedisAwsArgs {
     /** Extra tags. */
     readonly tags?: Record<string, string>;
 }
-
-export const redisPort = 6379;
 
 /** The one parameter that matters, by role: the queue never evicts keys (BullMQ), the cache does. */
 export function redisParameters(role: RedisRole): Array<{ name: string; value: string }> {

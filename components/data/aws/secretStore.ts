@@ -20,6 +20,7 @@ import { dataProtectionDefaults } from "../../../catalog/guardrails";
 import type { PlatformConfig } from "../../../config/load";
 import { dataResourceOptions, isDnsLabel, type SecretAccessOutputs, type StackKeyOutputs } from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
+import { providerList } from "../../../wiring/providers";
 
 export interface ProcessSecrets {
     /** Catalog process name; also its ServiceAccount's name. */
@@ -56,10 +57,6 @@ export function oidcIssuer(providerArn: string): string {
     return providerArn.slice(i + ":oidc-provider/".length);
 }
 
-/** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`). */
-export function arnPartition(arn: string): string {
-    return arn.split(":")[1] ?? "aws";
-}
 
 /** Trust policy of a process's role: only its ServiceAccount, through the cluster's OIDC provider. */
 export function irsaTrustPolicy(providerArn: string, namespace: string, serviceAccount: string): Record<string, unknown> {
@@ -179,11 +176,4 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
     secretVersionId(process: string): pulumi.Output<string> | undefined {
         return this.versions.get(process)?.versionId;
     }
-
-}
-
-/** Resource options' `providers` as a list (it may be given as a list or a map). */
-export function providerList(providers: pulumi.ComponentResourceOptions["providers"]): pulumi.ProviderResource[] {
-    if (providers === undefined) return [];
-    return Array.isArray(providers) ? [...providers] : Object.values(providers);
 }

@@ -16,9 +16,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { GeneratedSecret } from "./generatedSecret";
 import { labelKeys, partOf } from "../../../catalog/labels";
 import type { InClusterSettings } from "../../../config/data";
-import { isDnsLabel, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
+import { isDnsLabel, postgresNames, postgresPort, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../workloads/podSecurity";
-import { postgresNames, postgresPort } from "../aws/postgresAws";
 import { componentError } from "../../../config/errors";
 
 export interface PostgresInClusterArgs {

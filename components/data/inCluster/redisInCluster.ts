@@ -18,9 +18,8 @@ import { labelKeys, partOf } from "../../../catalog/labels";
 import type { RedisRole } from "../../../catalog/network";
 import type { InClusterSettings, RedisSettings } from "../../../config/data";
 import { redisMaxmemoryPolicy, redisPersistent } from "../../../config/defaults";
-import { isDnsLabel, redisUrl, type RedisConnection } from "../../../wiring/dataContract";
+import { isDnsLabel, redisPort, redisUrl, type RedisConnection } from "../../../wiring/dataContract";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../workloads/podSecurity";
-import { redisPort } from "../aws/redisAws";
 import { componentError } from "../../../config/errors";
 
 export interface RedisInClusterArgs {
