@@ -7,8 +7,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { repoRoot } from "./stacks";
 
-export const repoRoot = path.resolve(__dirname, "..");
+export { repoRoot };
 
 /**
  * The toolchain's environment: its bin dir first on PATH, its PULUMI_HOME, no update checks or downloads.

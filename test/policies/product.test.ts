@@ -5,8 +5,8 @@ import { parse } from "yaml";
 import { imageNames } from "../../catalog/processes";
 import { parseImage } from "../../policies/lib/kubernetes";
 import { defaultProductImagePattern, envNamesOnlyFor, productEnvNames } from "../../policies/lib/product";
+import { repoRoot } from "../../sandbox/stacks";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
 
 describe("recognising the product's workloads (policies/lib/product.ts)", () => {
     it("recognises every image each stack configures, by the pattern in effect for that stack", () => {

@@ -4,12 +4,12 @@
  * are not timed here: timings belong to `npm run bench`.
  */
 import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { main } from "../../probes/cli";
 import type { PlatformUrls } from "../../sandbox/loopback/platform";
 import type { ProbeReport } from "../../probes/run";
+import { repoRoot } from "../../sandbox/stacks";
 
-export const repoRoot = path.resolve(__dirname, "..", "..");
+export { repoRoot };
 
 export interface CliRun {
     readonly code: number;
