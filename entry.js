@@ -70,15 +70,21 @@ function installLazyPackages() {
         if (!standIns.has(request)) {
             let real;
             const module = () => (real ??= load.call(this, request, parent, isMain));
-            standIns.set(request, new Proxy({}, {
-                get: (_target, key) => (key === "__esModule" ? true : Reflect.get(module(), key)),
-                has: (_target, key) => Reflect.has(module(), key),
-                ownKeys: () => Reflect.ownKeys(module()),
-                getOwnPropertyDescriptor: (_target, key) => {
-                    const d = Reflect.getOwnPropertyDescriptor(module(), key);
-                    return d && { ...d, configurable: true };
-                },
-            }));
+            standIns.set(
+                request,
+                new Proxy(
+                    {},
+                    {
+                        get: (_target, key) => (key === "__esModule" ? true : Reflect.get(module(), key)),
+                        has: (_target, key) => Reflect.has(module(), key),
+                        ownKeys: () => Reflect.ownKeys(module()),
+                        getOwnPropertyDescriptor: (_target, key) => {
+                            const d = Reflect.getOwnPropertyDescriptor(module(), key);
+                            return d && { ...d, configurable: true };
+                        },
+                    },
+                ),
+            );
         }
         return standIns.get(request);
     };

@@ -55,7 +55,13 @@ export const envMatrix: readonly EnvVarSpec[] = [
     { name: "CACHE_REDIS_URL", group: "cache", secret: true, source: data("cacheRedisUrl"), required: true },
     { name: "SUPABASE_URL", group: "supabaseServer", secret: false, source: config("supabase.url"), required: false },
     { name: "SUPABASE_ANON_KEY", group: "supabaseServer", secret: false, source: config("supabase.anonKey"), required: false },
-    { name: "SUPABASE_SERVICE_ROLE_KEY", group: "supabaseServiceRole", secret: true, source: configSecret("supabaseServiceRoleKey"), required: false },
+    {
+        name: "SUPABASE_SERVICE_ROLE_KEY",
+        group: "supabaseServiceRole",
+        secret: true,
+        source: configSecret("supabaseServiceRoleKey"),
+        required: false,
+    },
     { name: "NEXT_PUBLIC_SUPABASE_URL", group: "supabasePublic", secret: false, source: config("supabase.url"), required: false },
     { name: "NEXT_PUBLIC_SUPABASE_ANON_KEY", group: "supabasePublic", secret: false, source: config("supabase.anonKey"), required: false },
     { name: "IDENTITY_BASE_URL", group: "identityClient", secret: false, source: derived("identityUrl"), required: true },
@@ -64,10 +70,22 @@ export const envMatrix: readonly EnvVarSpec[] = [
     { name: "IDENTITY_COOKIE_DOMAIN", group: "identityServer", secret: false, source: derived("cookieDomain"), required: true },
     { name: "TRUST_PROXY", group: "identityServer", secret: false, source: constant("true"), required: true },
     { name: "TASKS_PRODUCT_SLUG", group: "identityServer", secret: false, source: config("identity.productSlug"), required: true },
-    { name: "IDENTITY_JWT_PRIVATE_KEY", group: "identityJwt", secret: true, source: configSecret("identityJwtPrivateKey"), required: false },
+    {
+        name: "IDENTITY_JWT_PRIVATE_KEY",
+        group: "identityJwt",
+        secret: true,
+        source: configSecret("identityJwtPrivateKey"),
+        required: false,
+    },
     { name: "IDENTITY_JWT_PUBLIC_KEY", group: "identityJwt", secret: false, source: config("identity.jwtPublicKey"), required: false },
     // Retired public keys during a rotation's overlap, concatenated PEM blocks (docs/secret-rotation.md).
-    { name: "IDENTITY_JWT_PREVIOUS_PUBLIC_KEYS", group: "identityJwt", secret: false, source: config("identity.previousJwtPublicKeys"), required: false },
+    {
+        name: "IDENTITY_JWT_PREVIOUS_PUBLIC_KEYS",
+        group: "identityJwt",
+        secret: false,
+        source: config("identity.previousJwtPublicKeys"),
+        required: false,
+    },
     { name: "SECRET_MANAGER_PROVIDER", group: "secretManager", secret: false, source: derived("secretManagerProvider"), required: false },
     { name: "GENERIC_EXECUTOR_ENABLED", group: "executor", secret: false, source: derived("genericExecutorEnabled"), required: true },
     { name: "STRIPE_SECRET_KEY", group: "stripe", secret: true, source: configSecret("stripeSecretKey"), required: false },
@@ -87,7 +105,8 @@ export const oauthClientSecretPattern = /^[A-Z][A-Z0-9_]*_CLIENT_SECRET$/;
  * plus anything that looks like a credential.
  */
 export const secretEnvNames: readonly string[] = [...new Set(envMatrix.filter((v) => v.secret).map((v) => v.name))];
-export const secretLookingName = /(SECRET|SECRET_KEY|PASSWORD|PASSWD|PRIVATE_KEY|SERVICE_ROLE_KEY|TOKEN|API_KEY|CREDENTIALS?|DATABASE(_[A-Z]+)*_URL|REDIS_URL)$/;
+export const secretLookingName =
+    /(SECRET|SECRET_KEY|PASSWORD|PASSWD|PRIVATE_KEY|SERVICE_ROLE_KEY|TOKEN|API_KEY|CREDENTIALS?|DATABASE(_[A-Z]+)*_URL|REDIS_URL)$/;
 
 /** Whether a variable of this name must only ever come from a Secret. */
 export function isSecretEnvName(name: string): boolean {

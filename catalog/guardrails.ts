@@ -81,13 +81,18 @@ export const environmentFloors: Readonly<Record<Environment, EnvironmentFloors>>
  * The data-protection defaults (what a stack gets when it sets nothing): on or above the floors
  * (a test checks). Local keeps a week of backups should it ever run on AWS.
  */
-export const dataProtectionDefaults: Readonly<Record<Environment, {
-    readonly postgresBackupRetentionDays: number;
-    readonly redisSnapshotRetentionDays: number;
-    readonly kmsDeletionWindowDays: number;
-    /** Days a deleted Secrets Manager secret can still be restored (not configurable). */
-    readonly secretRecoveryWindowDays: number;
-}>> = {
+export const dataProtectionDefaults: Readonly<
+    Record<
+        Environment,
+        {
+            readonly postgresBackupRetentionDays: number;
+            readonly redisSnapshotRetentionDays: number;
+            readonly kmsDeletionWindowDays: number;
+            /** Days a deleted Secrets Manager secret can still be restored (not configurable). */
+            readonly secretRecoveryWindowDays: number;
+        }
+    >
+> = {
     local: { postgresBackupRetentionDays: 7, redisSnapshotRetentionDays: 1, kmsDeletionWindowDays: 7, secretRecoveryWindowDays: 7 },
     staging: { postgresBackupRetentionDays: 7, redisSnapshotRetentionDays: 1, kmsDeletionWindowDays: 7, secretRecoveryWindowDays: 7 },
     production: { postgresBackupRetentionDays: 30, redisSnapshotRetentionDays: 7, kmsDeletionWindowDays: 30, secretRecoveryWindowDays: 30 },
@@ -229,11 +234,19 @@ const productionAlarms = {
     evaluationPeriods: 5,
     datapointsToAlarm: 3,
     postgres: {
-        cpuPercent: 80, freeStoragePercent: 15, freeableMemoryPercent: 10,
-        connectionsPercent: 80, transactionLogsPercent: 10, diskQueueDepth: 20,
+        cpuPercent: 80,
+        freeStoragePercent: 15,
+        freeableMemoryPercent: 10,
+        connectionsPercent: 80,
+        transactionLogsPercent: 10,
+        diskQueueDepth: 20,
     },
     redis: {
-        memoryWarningPercent: 70, memoryPagePercent: 85, engineCpuPercent: 80, currConnections: 5000, replicationLagSeconds: 30,
+        memoryWarningPercent: 70,
+        memoryPagePercent: 85,
+        engineCpuPercent: 80,
+        currConnections: 5000,
+        replicationLagSeconds: 30,
         cacheHitRatePercent: 60,
     },
     healthChecks: { failureThreshold: 3, requestIntervalSeconds: 30 as 10 | 30 },
@@ -243,11 +256,19 @@ const nonProductionAlarms: typeof productionAlarms = {
     evaluationPeriods: 15,
     datapointsToAlarm: 10,
     postgres: {
-        cpuPercent: 90, freeStoragePercent: 10, freeableMemoryPercent: 5,
-        connectionsPercent: 90, transactionLogsPercent: 20, diskQueueDepth: 64,
+        cpuPercent: 90,
+        freeStoragePercent: 10,
+        freeableMemoryPercent: 5,
+        connectionsPercent: 90,
+        transactionLogsPercent: 20,
+        diskQueueDepth: 64,
     },
     redis: {
-        memoryWarningPercent: 80, memoryPagePercent: 90, engineCpuPercent: 90, currConnections: 1000, replicationLagSeconds: 30,
+        memoryWarningPercent: 80,
+        memoryPagePercent: 90,
+        engineCpuPercent: 90,
+        currConnections: 1000,
+        replicationLagSeconds: 30,
         cacheHitRatePercent: 60,
     },
     healthChecks: { failureThreshold: 3, requestIntervalSeconds: 30 },
@@ -276,7 +297,12 @@ export interface RdsProxyDefaults {
     readonly idleClientTimeoutSeconds: number;
 }
 
-const rdsProxyShared = { maxConnectionsPercent: 90, maxIdleConnectionsPercent: 50, connectionBorrowTimeoutSeconds: 120, idleClientTimeoutSeconds: 1800 };
+const rdsProxyShared = {
+    maxConnectionsPercent: 90,
+    maxIdleConnectionsPercent: 50,
+    connectionBorrowTimeoutSeconds: 120,
+    idleClientTimeoutSeconds: 1800,
+};
 
 export const rdsProxyByEnvironment: Record<Environment, RdsProxyDefaults> = {
     local: { enabled: false, ...rdsProxyShared },

@@ -39,7 +39,11 @@ export interface ExternalApi {
  */
 export const externalApis: readonly ExternalApi[] = [
     { name: "stripe", description: "Stripe's API (payments, webhooks verification)", envGroups: ["stripe"] },
-    { name: "supabase", description: "Supabase (auth, storage, REST)", envGroups: ["supabaseServer", "supabaseServiceRole", "supabasePublic"] },
+    {
+        name: "supabase",
+        description: "Supabase (auth, storage, REST)",
+        envGroups: ["supabaseServer", "supabaseServiceRole", "supabasePublic"],
+    },
     { name: "oauth", description: "the OAuth providers' token and user-info endpoints", envGroups: ["oauth"] },
     { name: "sentry", description: "Sentry's event ingest", envGroups: ["observability"] },
     { name: "aws", description: "AWS Secrets Manager, KMS and STS (IAM roles for service accounts)", envGroups: ["secretManager"] },
@@ -76,8 +80,10 @@ export function callProblems(catalog: readonly ProcessSpec[]): string[] {
         for (const callee of p.calls ?? []) {
             const target = catalog.find((c) => c.name === callee);
             if (callee === p.name) out.push(`${p.name}: calls itself; remove "${callee}" from its catalog calls`);
-            else if (!target) out.push(`${p.name}: calls "${callee}", which is not a process of this stack; remove it from calls or add the process`);
-            else if (target.port === undefined) out.push(`${p.name}: calls "${callee}", which serves no HTTP port; only HTTP processes can be called`);
+            else if (!target)
+                out.push(`${p.name}: calls "${callee}", which is not a process of this stack; remove it from calls or add the process`);
+            else if (target.port === undefined)
+                out.push(`${p.name}: calls "${callee}", which serves no HTTP port; only HTTP processes can be called`);
         }
     }
     return out;

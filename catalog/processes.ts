@@ -155,9 +155,7 @@ export interface ProcessSpec {
     readonly calls?: readonly string[];
 }
 
-const backgroundEnv: readonly EnvGroup[] = [
-    "runtime", "appDatabase", "queue", "secretManager", "observability",
-];
+const backgroundEnv: readonly EnvGroup[] = ["runtime", "appDatabase", "queue", "secretManager", "observability"];
 
 export const processCatalog: readonly ProcessSpec[] = [
     {
@@ -168,44 +166,74 @@ export const processCatalog: readonly ProcessSpec[] = [
         port: 3000,
         http: {
             endpoints: [
-                { path: "/api/health/ready", answersFor: "the connector registry, OAuth and database configuration (Deployment Guide)", shallow: false },
-                { path: "/api/health/features", answersFor: "the feature flags (Deployment Guide), not documented to answer without the database", shallow: false },
-                { path: "/api/production/ready", answersFor: "production readiness, the check the guide gives Fly (Deployment Guide)", shallow: false },
-                { path: "/api/production/queue/heartbeat", answersFor: "Redis and the worker fleet draining the queue (Deployment Guide)", shallow: false },
+                {
+                    path: "/api/health/ready",
+                    answersFor: "the connector registry, OAuth and database configuration (Deployment Guide)",
+                    shallow: false,
+                },
+                {
+                    path: "/api/health/features",
+                    answersFor: "the feature flags (Deployment Guide), not documented to answer without the database",
+                    shallow: false,
+                },
+                {
+                    path: "/api/production/ready",
+                    answersFor: "production readiness, the check the guide gives Fly (Deployment Guide)",
+                    shallow: false,
+                },
+                {
+                    path: "/api/production/queue/heartbeat",
+                    answersFor: "Redis and the worker fleet draining the queue (Deployment Guide)",
+                    shallow: false,
+                },
             ],
             startup: {
                 check: tcpSocket,
-                why: "The server listens only once it has booted (it exits at startup when Redis is unreachable), so an open port " +
+                why:
+                    "The server listens only once it has booted (it exits at startup when Redis is unreachable), so an open port " +
                     "means started; a deep check here would kill pods that start during a database outage, in a loop.",
             },
             readiness: {
                 check: { httpGet: "/api/health/ready" },
-                why: "The guide's readiness endpoint checks registry, OAuth and database configuration: a pod that cannot reach " +
+                why:
+                    "The guide's readiness endpoint checks registry, OAuth and database configuration: a pod that cannot reach " +
                     "them leaves the Service until they are back, without a restart.",
             },
             liveness: {
                 check: tcpSocket,
-                why: "Every path the guides name for web checks a dependency or is not documented not to, so none can say " +
-                    "\"alive\" alone; a TCP connect asks only whether the process still holds its port. It does not see a " +
+                why:
+                    "Every path the guides name for web checks a dependency or is not documented not to, so none can say " +
+                    '"alive" alone; a TCP connect asks only whether the process still holds its port. It does not see a ' +
                     "blocked event loop (the kernel still accepts): readiness takes such a pod out of the Service, though " +
                     "nothing restarts it, the price of never restarting web for an outage.",
             },
         },
         publicHost: "api",
-        watchedPaths: [{
-            // Observability & Alerting guide: "Stripe webhooks | /api/v1/stripe/webhook | Repeated 4XX responses".
-            path: "/api/v1/stripe/webhook",
-            what: "Stripe webhooks",
-            failingStatus: "4..|5..",
-            failuresPer15Minutes: 5,
-            action: "Observability & Alerting guide (Stripe webhooks): check the signing secret (stripeWebhookSecret) against the " +
-                "endpoint's secret in the Stripe dashboard and rotate it if needed; once the backend is healthy, replay the failed events from the Stripe dashboard.",
-        }],
+        watchedPaths: [
+            {
+                // Observability & Alerting guide: "Stripe webhooks | /api/v1/stripe/webhook | Repeated 4XX responses".
+                path: "/api/v1/stripe/webhook",
+                what: "Stripe webhooks",
+                failingStatus: "4..|5..",
+                failuresPer15Minutes: 5,
+                action:
+                    "Observability & Alerting guide (Stripe webhooks): check the signing secret (stripeWebhookSecret) against the " +
+                    "endpoint's secret in the Stripe dashboard and rotate it if needed; once the backend is healthy, replay the failed events from the Stripe dashboard.",
+            },
+        ],
         // The backend's Redis "backs caching, rate limiting, concierge degradation" (Production Readiness guide §1):
         // a cache of its own, apart from the BullMQ queue, so evicting or flushing it never touches a job.
         envGroups: [
-            "runtime", "appDatabase", "queue", "cache", "identityClient", "secretManager", "executor", "oauth",
-            "stripe", "observability",
+            "runtime",
+            "appDatabase",
+            "queue",
+            "cache",
+            "identityClient",
+            "secretManager",
+            "executor",
+            "oauth",
+            "stripe",
+            "observability",
         ],
         scaling: "autoscaled",
         drainsJobs: false,
@@ -218,10 +246,7 @@ export const processCatalog: readonly ProcessSpec[] = [
         description: "The execution worker: consumes BullMQ jobs and scales horizontally.",
         image: "app",
         command: ["node", "dist/workers/execution.js"],
-        envGroups: [
-            ...backgroundEnv, "tasksDatabase", "supabaseServer", "supabaseServiceRole", "identityJwt",
-            "executor", "oauth",
-        ],
+        envGroups: [...backgroundEnv, "tasksDatabase", "supabaseServer", "supabaseServiceRole", "identityJwt", "executor", "oauth"],
         scaling: "horizontal",
         drainsJobs: true,
         migratesBefore: "app",
@@ -265,13 +290,22 @@ export const processCatalog: readonly ProcessSpec[] = [
         port: 4000,
         http: {
             endpoints: [
-                { path: "/health", answersFor: "the service's health, by which the platform routes traffic (Deployment & Production Readiness guide)", shallow: false },
+                {
+                    path: "/health",
+                    answersFor: "the service's health, by which the platform routes traffic (Deployment & Production Readiness guide)",
+                    shallow: false,
+                },
                 { path: "/version", answersFor: "the running build's version, reported by the process itself", shallow: true },
-                { path: "/.well-known/openid-configuration", answersFor: "the issuer's discovery document, built from its configuration", shallow: false },
+                {
+                    path: "/.well-known/openid-configuration",
+                    answersFor: "the issuer's discovery document, built from its configuration",
+                    shallow: false,
+                },
             ],
             startup: {
                 check: { httpGet: "/version" },
-                why: "Answered once the HTTP server is up, from the process alone, so a pod starting during a database outage " +
+                why:
+                    "Answered once the HTTP server is up, from the process alone, so a pod starting during a database outage " +
                     "is not killed in a loop; readiness, not startup, holds traffic back.",
             },
             readiness: {
@@ -280,14 +314,22 @@ export const processCatalog: readonly ProcessSpec[] = [
             },
             liveness: {
                 check: { httpGet: "/version" },
-                why: "The one path the guide names that the process answers by itself (its build version): it proves the event " +
+                why:
+                    "The one path the guide names that the process answers by itself (its build version): it proves the event " +
                     "loop still serves requests without asking the database, so an outage restarts nothing.",
             },
         },
         publicHost: "identity",
         envGroups: [
-            "runtime", "identityDatabase", "tasksDatabase", "queue", "supabaseServer", "supabaseServiceRole",
-            "identityServer", "identityJwt", "observability",
+            "runtime",
+            "identityDatabase",
+            "tasksDatabase",
+            "queue",
+            "supabaseServer",
+            "supabaseServiceRole",
+            "identityServer",
+            "identityJwt",
+            "observability",
         ],
         scaling: "autoscaled",
         drainsJobs: false,
@@ -300,7 +342,11 @@ export const processCatalog: readonly ProcessSpec[] = [
         port: 3000,
         http: {
             endpoints: [
-                { path: "/api/health", answersFor: "the portal's health route (this program's choice: the guides name no portal endpoint)", shallow: false },
+                {
+                    path: "/api/health",
+                    answersFor: "the portal's health route (this program's choice: the guides name no portal endpoint)",
+                    shallow: false,
+                },
             ],
             startup: {
                 check: tcpSocket,
@@ -312,7 +358,8 @@ export const processCatalog: readonly ProcessSpec[] = [
             },
             liveness: {
                 check: tcpSocket,
-                why: "The guides name no portal path known to answer without its dependencies, so a TCP connect asks only " +
+                why:
+                    "The guides name no portal path known to answer without its dependencies, so a TCP connect asks only " +
                     "whether the server still holds its port.",
             },
         },
@@ -329,9 +376,7 @@ export const processCatalog: readonly ProcessSpec[] = [
 export const requiredProcessNames: readonly string[] = processCatalog.map((p) => p.name);
 
 /** Processes that must never run more than one replica. */
-export const singletonProcessNames: readonly string[] = processCatalog
-    .filter((p) => p.scaling === "singleton")
-    .map((p) => p.name);
+export const singletonProcessNames: readonly string[] = processCatalog.filter((p) => p.scaling === "singleton").map((p) => p.name);
 
 export function findProcess(name: string, catalog: readonly ProcessSpec[] = processCatalog): ProcessSpec | undefined {
     return catalog.find((p) => p.name === name);

@@ -84,11 +84,19 @@ function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
 export function repositoryProblems(repository: string): string[] {
     const parts = repository.split("/");
     const [owner, repo] = parts;
-    if (parts.length !== 2 || owner === undefined || repo === undefined || !ownerPattern.test(owner) ||
-        !repoNamePattern.test(repo) || repo === "." || repo === ".." || repo.endsWith(".git")) {
+    if (
+        parts.length !== 2 ||
+        owner === undefined ||
+        repo === undefined ||
+        !ownerPattern.test(owner) ||
+        !repoNamePattern.test(repo) ||
+        repo === "." ||
+        repo === ".." ||
+        repo.endsWith(".git")
+    ) {
         return [
             `repository must be "owner/name" exactly as in https://github.com/<owner>/<name>, e.g. "acme/grownext-platform" ` +
-            `(got ${JSON.stringify(repository)}); wildcards, URLs and ".git" suffixes are not allowed: the role trusts one repository`,
+                `(got ${JSON.stringify(repository)}); wildcards, URLs and ".git" suffixes are not allowed: the role trusts one repository`,
         ];
     }
     return [];
@@ -98,18 +106,19 @@ export function repositoryProblems(repository: string): string[] {
 export function validateGithubDeployRoleArgs(name: string, args: GithubDeployRoleArgs): void {
     const problems: string[] = [];
     if (isKnown(args.repository)) {
-        if (typeof args.repository !== "string") problems.push("repository must be a string \"owner/name\"");
+        if (typeof args.repository !== "string") problems.push('repository must be a string "owner/name"');
         else problems.push(...repositoryProblems(args.repository));
     }
     // Unset means "none"; undefined below means "an Output, checked once resolved".
     const environments = args.environments === undefined ? [] : isKnown(args.environments) ? args.environments : undefined;
-    const allowPullRequests = args.allowPullRequests === undefined ? false : isKnown(args.allowPullRequests) ? args.allowPullRequests : undefined;
+    const allowPullRequests =
+        args.allowPullRequests === undefined ? false : isKnown(args.allowPullRequests) ? args.allowPullRequests : undefined;
     if (environments !== undefined) {
         for (const env of environments) {
             if (isKnown(env) && (typeof env !== "string" || !environmentPattern.test(env))) {
                 problems.push(
                     `environment ${JSON.stringify(env)} is not a usable GitHub environment name: use the name shown under ` +
-                    `Settings > Environments (no ":", "*", "?" and no leading or trailing spaces)`,
+                        `Settings > Environments (no ":", "*", "?" and no leading or trailing spaces)`,
                 );
             }
         }
@@ -119,20 +128,22 @@ export function validateGithubDeployRoleArgs(name: string, args: GithubDeployRol
     }
     if (environments !== undefined && allowPullRequests !== undefined) {
         if (environments.length === 0 && !allowPullRequests) {
-            problems.push("nothing may assume the role: list `environments` (a deploy role) or set `allowPullRequests: true` (a preview role)");
+            problems.push(
+                "nothing may assume the role: list `environments` (a deploy role) or set `allowPullRequests: true` (a preview role)",
+            );
         }
         if (environments.length > 0 && allowPullRequests) {
             problems.push(
                 "a role cannot trust both `environments` and pull requests: code on any branch could then deploy; " +
-                "declare a separate read-only preview role with `allowPullRequests: true` and no environments",
+                    "declare a separate read-only preview role with `allowPullRequests: true` and no environments",
             );
         }
     }
     if (args.oidcProviderArn !== undefined && isKnown(args.oidcProviderArn) && !providerArnPattern.test(String(args.oidcProviderArn))) {
         problems.push(
             `oidcProviderArn must be the ARN of the ${githubOidcHost} provider, ` +
-            `"arn:aws:iam::<account-id>:oidc-provider/${githubOidcHost}" (got ${JSON.stringify(args.oidcProviderArn)}); ` +
-            "leave it unset to declare the provider here",
+                `"arn:aws:iam::<account-id>:oidc-provider/${githubOidcHost}" (got ${JSON.stringify(args.oidcProviderArn)}); ` +
+                "leave it unset to declare the provider here",
         );
     }
     if (args.managedPolicyArns === undefined && args.inlinePolicy === undefined) {
@@ -141,7 +152,9 @@ export function validateGithubDeployRoleArgs(name: string, args: GithubDeployRol
     if (args.maxSessionDuration !== undefined && isKnown(args.maxSessionDuration)) {
         const seconds = args.maxSessionDuration;
         if (!Number.isInteger(seconds) || seconds < minSessionSeconds || seconds > maxSessionSeconds) {
-            problems.push(`maxSessionDuration must be a whole number of seconds from ${minSessionSeconds} to ${maxSessionSeconds} (got ${seconds})`);
+            problems.push(
+                `maxSessionDuration must be a whole number of seconds from ${minSessionSeconds} to ${maxSessionSeconds} (got ${seconds})`,
+            );
         }
     }
     if (problems.length > 0) {
@@ -209,14 +222,19 @@ export class GithubDeployRole extends pulumi.ComponentResource {
 
         const maxSessionDuration = args.maxSessionDuration ?? defaultSessionSeconds;
 
-        const providerArn: pulumi.Output<string> = args.oidcProviderArn !== undefined
-            ? pulumi.output(args.oidcProviderArn)
-            : new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
-                url: githubOidcUrl,
-                clientIdLists: [stsAudience],
-                // AWS validates GitHub's certificate against its own trusted CAs; no thumbprint needed.
-                tags: args.tags,
-            }, { parent: this }).arn;
+        const providerArn: pulumi.Output<string> =
+            args.oidcProviderArn !== undefined
+                ? pulumi.output(args.oidcProviderArn)
+                : new aws.iam.OpenIdConnectProvider(
+                      `${name}-oidc`,
+                      {
+                          url: githubOidcUrl,
+                          clientIdLists: [stsAudience],
+                          // AWS validates GitHub's certificate against its own trusted CAs; no thumbprint needed.
+                          tags: args.tags,
+                      },
+                      { parent: this },
+                  ).arn;
 
         // Arguments that were Outputs are checked once resolved (the engine reports the error).
         const trust = pulumi
@@ -232,27 +250,39 @@ export class GithubDeployRole extends pulumi.ComponentResource {
                 return { repository, environments, allowPullRequests };
             });
 
-        const role = new aws.iam.Role(`${name}-role`, {
-            description: pulumi.interpolate`GitHub Actions OIDC role for ${args.repository}`,
-            assumeRolePolicy: pulumi.all([providerArn, trust]).apply(([arn, t]) => JSON.stringify(githubTrustPolicy(arn, t))),
-            maxSessionDuration,
-            permissionsBoundary: args.permissionsBoundary,
-            // Exclusive attachments below own the managed policies; detaching lets the role be deleted.
-            forceDetachPolicies: true,
-            tags: args.tags,
-        }, { parent: this });
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: pulumi.interpolate`GitHub Actions OIDC role for ${args.repository}`,
+                assumeRolePolicy: pulumi.all([providerArn, trust]).apply(([arn, t]) => JSON.stringify(githubTrustPolicy(arn, t))),
+                maxSessionDuration,
+                permissionsBoundary: args.permissionsBoundary,
+                // Exclusive attachments below own the managed policies; detaching lets the role be deleted.
+                forceDetachPolicies: true,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
 
         if (args.managedPolicyArns !== undefined) {
-            new aws.iam.RolePolicyAttachmentsExclusive(`${name}-managed`, {
-                roleName: role.name,
-                policyArns: args.managedPolicyArns,
-            }, { parent: this });
+            new aws.iam.RolePolicyAttachmentsExclusive(
+                `${name}-managed`,
+                {
+                    roleName: role.name,
+                    policyArns: args.managedPolicyArns,
+                },
+                { parent: this },
+            );
         }
         if (args.inlinePolicy !== undefined) {
-            new aws.iam.RolePolicy(`${name}-inline`, {
-                role: role.name,
-                policy: args.inlinePolicy,
-            }, { parent: this });
+            new aws.iam.RolePolicy(
+                `${name}-inline`,
+                {
+                    role: role.name,
+                    policy: args.inlinePolicy,
+                },
+                { parent: this },
+            );
         }
 
         this.roleArn = role.arn;

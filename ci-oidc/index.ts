@@ -63,7 +63,12 @@ function statePolicy(write: boolean, keys: string[]): pulumi.Output<string> | un
         const statements: object[] = [];
         if (stateBucket !== undefined) {
             statements.push(
-                { Sid: "StateBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: `arn:${p}:s3:::${stateBucket}` },
+                {
+                    Sid: "StateBucket",
+                    Effect: "Allow",
+                    Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+                    Resource: `arn:${p}:s3:::${stateBucket}`,
+                },
                 {
                     Sid: "StateObjects",
                     Effect: "Allow",
@@ -74,7 +79,12 @@ function statePolicy(write: boolean, keys: string[]): pulumi.Output<string> | un
         }
         if (keys.length > 0) {
             // The stack's data key is KMS-encrypted in Pulumi.<stack>.yaml; every operation decrypts it.
-            statements.push({ Sid: "StateSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keys.length === 1 ? keys[0] : keys });
+            statements.push({
+                Sid: "StateSecrets",
+                Effect: "Allow",
+                Action: ["kms:Decrypt"],
+                Resource: keys.length === 1 ? keys[0] : keys,
+            });
         }
         return JSON.stringify({ Version: "2012-10-17", Statement: statements });
     });
@@ -123,6 +133,9 @@ export const previewRoleArn = preview?.roleArn;
 export const githubVariables = {
     repository: preview === undefined ? {} : { AWS_PREVIEW_ROLE_ARN: preview.roleArn },
     environments: Object.fromEntries(
-        Object.entries(deployRoles).map(([env, role]) => [env, { AWS_DEPLOY_ROLE_ARN: role.roleArn, AWS_ROLE_DURATION_SECONDS: String(deploySessionSeconds) }]),
+        Object.entries(deployRoles).map(([env, role]) => [
+            env,
+            { AWS_DEPLOY_ROLE_ARN: role.roleArn, AWS_ROLE_DURATION_SECONDS: String(deploySessionSeconds) },
+        ]),
     ),
 };

@@ -13,7 +13,14 @@ import { DataTier } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
 import { envValues, processEnv } from "../wiring/processEnv";
-import { connectionUrlKeys, esoApiVersion, esoPreflight, ExternalSecrets, remoteSecretValues, type SyncedSecret } from "./data/aws/externalSecrets";
+import {
+    connectionUrlKeys,
+    esoApiVersion,
+    esoPreflight,
+    ExternalSecrets,
+    remoteSecretValues,
+    type SyncedSecret,
+} from "./data/aws/externalSecrets";
 import { migrationLabels, migrationSecretName } from "./workloads/migrations";
 import { Operations, watchedDatabases } from "./operations/operations";
 import { PrometheusRules } from "./operations/prometheusRules";
@@ -49,34 +56,57 @@ export class Platform extends pulumi.ComponentResource {
             providers: aws ? { kubernetes, aws } : { kubernetes },
         };
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: {
-                name: cfg.kubernetes.namespace,
-                labels: {
-                    [labelKeys.partOf]: partOf,
-                    // Pod Security Admission rejects any pod that is not restricted, ours included.
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: cfg.kubernetes.namespace,
+                    labels: {
+                        [labelKeys.partOf]: partOf,
+                        // Pod Security Admission rejects any pod that is not restricted, ours included.
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                    },
                 },
             },
-        }, { parent: this, provider: kubernetes });
+            { parent: this, provider: kubernetes },
+        );
         this.namespace = namespace.metadata.name;
 
         // AWS stacks: the migration Secrets are synced by ESO, declared further down (after the secret store).
         let migrationSecretsSynced: ((synced: pulumi.Resource[]) => void) | undefined;
-        const migrationSecretsSyncedBy = aws ? new Promise<pulumi.Resource[]>((resolve) => { migrationSecretsSynced = resolve; }) : undefined;
-        const data = new DataTier(`${name}-data`, {
-            config: cfg,
-            namespace: this.namespace,
-            kubernetesProvider: kubernetes,
-            awsProvider: aws,
-            migrationSecretsSyncedBy,
-        }, childOpts);
+        const migrationSecretsSyncedBy = aws
+            ? new Promise<pulumi.Resource[]>((resolve) => {
+                  migrationSecretsSynced = resolve;
+              })
+            : undefined;
+        const data = new DataTier(
+            `${name}-data`,
+            {
+                config: cfg,
+                namespace: this.namespace,
+                kubernetesProvider: kubernetes,
+                awsProvider: aws,
+                migrationSecretsSyncedBy,
+            },
+            childOpts,
+        );
 
         // Day-2 operations (AWS stacks): alert route, alarms, event subscriptions, health checks, dashboard.
         if (data.aws) {
-            new Operations(`${name}-operations`, { config: cfg, key: data.aws.key, databases: watchedDatabases(data.aws.postgres, data.aws.restored), redis: data.aws.redis, cache: data.aws.cache, redisMultiAz: data.aws.redis.multiAz }, childOpts);
+            new Operations(
+                `${name}-operations`,
+                {
+                    config: cfg,
+                    key: data.aws.key,
+                    databases: watchedDatabases(data.aws.postgres, data.aws.restored),
+                    redis: data.aws.redis,
+                    cache: data.aws.cache,
+                    redisMultiAz: data.aws.redis.multiAz,
+                },
+                childOpts,
+            );
         }
 
         // Each process's pooled database URLs carry its own pool size (connection_limit), as the budget counts it.
@@ -88,74 +118,117 @@ export class Platform extends pulumi.ComponentResource {
         // AWS stacks: Secrets Manager holds each process's (and each migration's) values, connection
         // URLs as their parts; the External Secrets Operator syncs them into the cluster.
         const migrated = data.migrations.databases();
-        const access = aws && data.kmsKey
-            ? new SecretStore(`${name}-secrets`, {
-                config: cfg,
-                namespace: this.namespace,
-                awsProvider: aws,
-                kmsKey: data.kmsKey,
-                processSecrets: [
-                    ...envs.map(({ service, env }) => ({ process: service.spec.name, values: remoteSecretValues(env.secret, connectionUrlKeys(service.spec)) })),
-                    ...migrated.map((database) => ({ process: `migrate-${database}`, values: remoteSecretValues({ DATABASE_URL: data.migrationUrls[database] }, ["DATABASE_URL"]) })),
-                ],
-            }, childOpts)
-            : undefined;
+        const access =
+            aws && data.kmsKey
+                ? new SecretStore(
+                      `${name}-secrets`,
+                      {
+                          config: cfg,
+                          namespace: this.namespace,
+                          awsProvider: aws,
+                          kmsKey: data.kmsKey,
+                          processSecrets: [
+                              ...envs.map(({ service, env }) => ({
+                                  process: service.spec.name,
+                                  values: remoteSecretValues(env.secret, connectionUrlKeys(service.spec)),
+                              })),
+                              ...migrated.map((database) => ({
+                                  process: `migrate-${database}`,
+                                  values: remoteSecretValues({ DATABASE_URL: data.migrationUrls[database] }, ["DATABASE_URL"]),
+                              })),
+                          ],
+                      },
+                      childOpts,
+                  )
+                : undefined;
         const synced = access && cfg.data.aws ? this.externalSecrets(name, cfg, access, envs, migrated, childOpts) : undefined;
         migrationSecretsSynced?.(synced ? migrated.map((db) => synced.externalSecret(`migrate-${db}`)!) : []);
 
         this.processes = envs.map(({ service, env }) => {
             const gate = service.spec.migratesBefore ? data.migrationGate(service.spec.migratesBefore) : undefined;
-            return new ServiceProcess(`${name}-${service.spec.name}`, {
-                service,
-                namespace: this.namespace,
-                env,
-                serviceAccountAnnotations: access?.serviceAccountAnnotations(service.spec.name),
-                rolloutAfter: gate ? [gate] : undefined,
-                spread: topologySpreadByEnvironment[cfg.environment],
-                syncedSecret: synced?.externalSecret(service.spec.name) ? { name: `${service.spec.name}-env`, syncedBy: synced.externalSecret(service.spec.name)! } : undefined,
-            }, childOpts);
+            return new ServiceProcess(
+                `${name}-${service.spec.name}`,
+                {
+                    service,
+                    namespace: this.namespace,
+                    env,
+                    serviceAccountAnnotations: access?.serviceAccountAnnotations(service.spec.name),
+                    rolloutAfter: gate ? [gate] : undefined,
+                    spread: topologySpreadByEnvironment[cfg.environment],
+                    syncedSecret: synced?.externalSecret(service.spec.name)
+                        ? { name: `${service.spec.name}-env`, syncedBy: synced.externalSecret(service.spec.name)! }
+                        : undefined,
+                },
+                childOpts,
+            );
         });
 
-        new NetworkPolicies(`${name}-network`, {
-            namespace: this.namespace,
-            processes: cfg.services.map((s) => s.spec),
-            ingressNamespace: cfg.edge.ingressNamespace,
-            stores: data.stores,
-            migratedDatabases: data.migrations.databases(),
-        }, childOpts);
+        new NetworkPolicies(
+            `${name}-network`,
+            {
+                namespace: this.namespace,
+                processes: cfg.services.map((s) => s.spec),
+                ingressNamespace: cfg.edge.ingressNamespace,
+                stores: data.stores,
+                migratedDatabases: data.migrations.databases(),
+            },
+            childOpts,
+        );
 
-        const edge = new Edge(`${name}-edge`, {
-            namespace: this.namespace,
-            routes: this.processes.flatMap(({ spec, serviceName }) =>
-                spec.publicHost && serviceName
-                    ? [{ process: spec.name, host: `${spec.publicHost}.${cfg.domain}`, serviceName, servicePort, watchedPaths: spec.watchedPaths?.map((w) => w.path), annotations: dnsAnnotations(cfg.dns, `${spec.publicHost}.${cfg.domain}`) }]
-                    : []),
-            ingressClassName: cfg.edge.ingressClassName,
-            clusterIssuer: cfg.edge.clusterIssuer,
-            hstsMaxAgeSeconds: cfg.edge.hstsMaxAgeSeconds,
-        }, childOpts);
+        const edge = new Edge(
+            `${name}-edge`,
+            {
+                namespace: this.namespace,
+                routes: this.processes.flatMap(({ spec, serviceName }) =>
+                    spec.publicHost && serviceName
+                        ? [
+                              {
+                                  process: spec.name,
+                                  host: `${spec.publicHost}.${cfg.domain}`,
+                                  serviceName,
+                                  servicePort,
+                                  watchedPaths: spec.watchedPaths?.map((w) => w.path),
+                                  annotations: dnsAnnotations(cfg.dns, `${spec.publicHost}.${cfg.domain}`),
+                              },
+                          ]
+                        : [],
+                ),
+                ingressClassName: cfg.edge.ingressClassName,
+                clusterIssuer: cfg.edge.clusterIssuer,
+                hstsMaxAgeSeconds: cfg.edge.hstsMaxAgeSeconds,
+            },
+            childOpts,
+        );
         publicDnsRecords(`${name}-dns`, cfg, edge.ingresses, childOpts);
 
         // Kubernetes-side alert rules, where the cluster runs the Prometheus Operator.
         if (cfg.monitoring.prometheusRules) {
-            new PrometheusRules(`${name}-alert-rules`, { namespace: cfg.kubernetes.namespace, processes: cfg.services.map((s) => s.spec) }, { ...childOpts, dependsOn: [namespace] });
+            new PrometheusRules(
+                `${name}-alert-rules`,
+                { namespace: cfg.kubernetes.namespace, processes: cfg.services.map((s) => s.spec) },
+                { ...childOpts, dependsOn: [namespace] },
+            );
         }
 
         this.urls = cfg.urls;
         this.renderDirectory = cfg.kubernetes.renderDirectory;
 
-        new SmokeProbes(`${name}-smoke`, {
-            enabled: cfg.probes.enabled,
-            apiUrl: cfg.urls.api,
-            identityUrl: cfg.urls.identity,
-            portalUrl: cfg.urls.portal,
-            issuer: cfg.urls.identity,
-            deadlineSeconds: cfg.probes.deadlineSeconds,
-            // A new pod template (image, env, secret name) re-runs the probes; secret values never enter the hash.
-            triggers: this.processes.map((p) => pulumi.jsonStringify(p.deployment.spec.template).apply(sha256)),
-            // The probes reach the processes through their public hosts: wait for the edge as well.
-            dependsOn: [...this.processes.map((p) => p.deployment), edge],
-        }, childOpts);
+        new SmokeProbes(
+            `${name}-smoke`,
+            {
+                enabled: cfg.probes.enabled,
+                apiUrl: cfg.urls.api,
+                identityUrl: cfg.urls.identity,
+                portalUrl: cfg.urls.portal,
+                issuer: cfg.urls.identity,
+                deadlineSeconds: cfg.probes.deadlineSeconds,
+                // A new pod template (image, env, secret name) re-runs the probes; secret values never enter the hash.
+                triggers: this.processes.map((p) => pulumi.jsonStringify(p.deployment.spec.template).apply(sha256)),
+                // The probes reach the processes through their public hosts: wait for the edge as well.
+                dependsOn: [...this.processes.map((p) => p.deployment), edge],
+            },
+            childOpts,
+        );
 
         this.registerOutputs({ namespace: this.namespace, urls: this.urls });
     }
@@ -173,15 +246,17 @@ export class Platform extends pulumi.ComponentResource {
         childOpts: pulumi.ComponentResourceOptions,
     ): ExternalSecrets {
         const secrets: SyncedSecret[] = [
-            ...envs.filter(({ env }) => Object.keys(env.secret).length > 0).map(({ service, env }): SyncedSecret => ({
-                owner: service.spec.name,
-                remoteName: secretName(cfg.project, cfg.stack, service.spec.name),
-                keys: Object.keys(env.secret).sort(),
-                urlKeys: connectionUrlKeys(service.spec).filter((k) => k in env.secret),
-                targetName: `${service.spec.name}-env`,
-                version: access.secretVersionId(service.spec.name),
-                labels: processLabels(service.spec),
-            })),
+            ...envs
+                .filter(({ env }) => Object.keys(env.secret).length > 0)
+                .map(({ service, env }): SyncedSecret => ({
+                    owner: service.spec.name,
+                    remoteName: secretName(cfg.project, cfg.stack, service.spec.name),
+                    keys: Object.keys(env.secret).sort(),
+                    urlKeys: connectionUrlKeys(service.spec).filter((k) => k in env.secret),
+                    targetName: `${service.spec.name}-env`,
+                    version: access.secretVersionId(service.spec.name),
+                    labels: processLabels(service.spec),
+                })),
             ...migrated.map((database): SyncedSecret => ({
                 owner: `migrate-${database}`,
                 remoteName: secretName(cfg.project, cfg.stack, `migrate-${database}`),
@@ -194,13 +269,18 @@ export class Platform extends pulumi.ComponentResource {
             })),
         ];
         // Rendering (no cluster) has no CRDs to ask for; a cluster is asked, during preview too.
-        const apiVersion = cfg.kubernetes.mode === "cluster" ? esoPreflight(cfg.kubernetes, { parent: this }) : pulumi.output(esoApiVersion);
-        return new ExternalSecrets(`${name}-external-secrets`, {
-            namespace: this.namespace,
-            region: cfg.data.aws!.region,
-            refreshInterval: cfg.rotation.refreshInterval,
-            apiVersion,
-            secrets,
-        }, childOpts);
+        const apiVersion =
+            cfg.kubernetes.mode === "cluster" ? esoPreflight(cfg.kubernetes, { parent: this }) : pulumi.output(esoApiVersion);
+        return new ExternalSecrets(
+            `${name}-external-secrets`,
+            {
+                namespace: this.namespace,
+                region: cfg.data.aws!.region,
+                refreshInterval: cfg.rotation.refreshInterval,
+                apiVersion,
+                secrets,
+            },
+            childOpts,
+        );
     }
 }

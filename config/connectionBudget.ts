@@ -38,7 +38,8 @@ export const databaseOfEnvGroup: Partial<Readonly<Record<EnvGroup, BudgetedDatab
  * Default pool size per client, by environment and process kind (catalog/guardrails.ts says why);
  * `services.<process>.databasePoolSize` overrides.
  */
-export const defaultPoolSize: Readonly<Record<Environment, { readonly http: number; readonly background: number }>> = connectionDefaults.poolSize;
+export const defaultPoolSize: Readonly<Record<Environment, { readonly http: number; readonly background: number }>> =
+    connectionDefaults.poolSize;
 
 /** Connections kept free of the processes' pools, for migrations, operators and superusers (catalog/guardrails.ts). */
 export const connectionHeadroom = connectionDefaults.headroom;
@@ -101,16 +102,23 @@ function peakPods(spec: ProcessSpec, maxReplicas: number): number {
 }
 
 /** `max_connections` of the stack's Postgres and where it comes from. */
-export function postgresMaxConnections(cfg: Pick<RawConfig, "environment" | "data" | "monitoring">): { value: number | undefined; source: string } {
+export function postgresMaxConnections(cfg: Pick<RawConfig, "environment" | "data" | "monitoring">): {
+    value: number | undefined;
+    source: string;
+} {
     if (cfg.data.provider !== "aws") return { value: inClusterPostgresMaxConnections, source: "the in-cluster Postgres's default" };
-    if (cfg.monitoring.postgresMaxConnections !== undefined) return { value: cfg.monitoring.postgresMaxConnections, source: "monitoring.postgresMaxConnections" };
+    if (cfg.monitoring.postgresMaxConnections !== undefined)
+        return { value: cfg.monitoring.postgresMaxConnections, source: "monitoring.postgresMaxConnections" };
     const instanceClass = cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass;
     const memory = instanceClassMemoryGiB(instanceClass);
     return { value: memory === undefined ? undefined : rdsMaxConnections(memory), source: instanceClass };
 }
 
 /** The budget of each database on this stack, biggest contributors first. */
-export function connectionBudgets(cfg: Pick<RawConfig, "environment" | "data" | "monitoring" | "services">, catalog: readonly ProcessSpec[]): DatabaseBudget[] {
+export function connectionBudgets(
+    cfg: Pick<RawConfig, "environment" | "data" | "monitoring" | "services">,
+    catalog: readonly ProcessSpec[],
+): DatabaseBudget[] {
     const limit = postgresMaxConnections(cfg);
     const proxy = resolveProxySettings(cfg.environment, cfg.data);
     return (["app", "identity"] as const).map((database) => {
@@ -129,7 +137,16 @@ export function connectionBudgets(cfg: Pick<RawConfig, "environment" | "data" | 
         if (proxy !== undefined && proxiedDatabases.includes(database)) {
             const share = m === undefined ? undefined : proxyShare(m, proxy.maxConnectionsPercent);
             const pooler = { kind: "rdsProxy" as const, maxConnectionsPercent: proxy.maxConnectionsPercent, share };
-            return { database, lines, total, maxConnections: m, headroom: headroomTotal, limitSource: limit.source, pooler, available: share };
+            return {
+                database,
+                lines,
+                total,
+                maxConnections: m,
+                headroom: headroomTotal,
+                limitSource: limit.source,
+                pooler,
+                available: share,
+            };
         }
         const available = m === undefined ? undefined : m - headroomTotal;
         return { database, lines, total, maxConnections: m, headroom: headroomTotal, limitSource: limit.source, available };
@@ -138,7 +155,8 @@ export function connectionBudgets(cfg: Pick<RawConfig, "environment" | "data" | 
 
 /** The key to name for a process: what the stack set, else what scales it. */
 function keyFor(cfg: Pick<RawConfig, "services">, spec: ProcessSpec | undefined, process: string): string {
-    if (cfg.services[process]?.databasePoolSize !== undefined || spec === undefined || spec.scaling === "singleton") return `services.${process}.databasePoolSize`;
+    if (cfg.services[process]?.databasePoolSize !== undefined || spec === undefined || spec.scaling === "singleton")
+        return `services.${process}.databasePoolSize`;
     return spec.scaling === "autoscaled" ? `services.${process}.autoscale.max` : `services.${process}.replicas`;
 }
 
@@ -155,7 +173,10 @@ export function connectionBudgetProblems(
         ["data", "postgres", "instanceClass"],
         ["data", "postgres", "proxy", "maxConnectionsPercent"],
         ...Object.entries(cfg.services).flatMap(([name, svc]) =>
-            (["replicas", "autoscale", "databasePoolSize", "enabled"] as const).filter((k) => svc[k] !== undefined).map((k) => ["services", name, k])),
+            (["replicas", "autoscale", "databasePoolSize", "enabled"] as const)
+                .filter((k) => svc[k] !== undefined)
+                .map((k) => ["services", name, k]),
+        ),
     ];
     const printable = settings.every((path) => {
         let node: unknown = cfg;
@@ -175,36 +196,51 @@ export function connectionBudgetProblems(
                   (most >= 1 ? `Set it to at most ${most}` : "Choose a larger data.postgres.instanceClass")
                 : `RDS Proxy's share of max_connections leaves fewer than the ${b.headroom} kept for migrations and operators ` +
                   "(the figures are left out: some settings behind them are stored with --secret). Lower it";
-            out.push(problem("data.postgres.proxy.maxConnectionsPercent", `overruns the ${b.database} database's connection budget: ${figures}`));
+            out.push(
+                problem("data.postgres.proxy.maxConnectionsPercent", `overruns the ${b.database} database's connection budget: ${figures}`),
+            );
         }
         if (b.total <= available) continue;
         const over = b.total - available;
         const contributing = b.lines.filter((l) => l.connections > 0);
-        const terms = contributing.map((l) => `${l.process} ${l.pods} ${l.pods === 1 ? "pod" : "pods"} x ${l.clients > 1 ? `${l.clients} clients x ` : ""}pool ${l.poolSize} = ${l.connections}`);
+        const terms = contributing.map(
+            (l) =>
+                `${l.process} ${l.pods} ${l.pods === 1 ? "pod" : "pods"} x ${l.clients > 1 ? `${l.clients} clients x ` : ""}pool ${l.poolSize} = ${l.connections}`,
+        );
         // The biggest contributors that together hold at least the overrun: turning them down helps most.
         const turnDown: string[] = [];
         for (let sum = 0, i = 0; sum < over && i < contributing.length; i++) {
             turnDown.push(contributing[i]!.process);
             sum += contributing[i]!.connections;
         }
-        const larger = cfg.data.provider !== "aws" ? ""
-            : b.pooler !== undefined ? ", or raise data.postgres.proxy.maxConnectionsPercent or choose a larger data.postgres.instanceClass"
-            : ", or choose a larger data.postgres.instanceClass";
+        const larger =
+            cfg.data.provider !== "aws"
+                ? ""
+                : b.pooler !== undefined
+                  ? ", or raise data.postgres.proxy.maxConnectionsPercent or choose a larger data.postgres.instanceClass"
+                  : ", or choose a larger data.postgres.instanceClass";
         const biggest = b.lines[0]!;
-        const limitText = b.pooler !== undefined
-            ? `RDS Proxy's ${b.pooler.maxConnectionsPercent}% of ${b.maxConnections} max_connections (${b.limitSource}, data.postgres.proxy.maxConnectionsPercent) ` +
-              `leaves ${available} (Prisma pins each client connection, so the proxy cannot multiplex them)`
-            : `${b.maxConnections} max_connections (${b.limitSource}) less ${b.headroom} kept for migrations and operators leaves ${available}`;
+        const limitText =
+            b.pooler !== undefined
+                ? `RDS Proxy's ${b.pooler.maxConnectionsPercent}% of ${b.maxConnections} max_connections (${b.limitSource}, data.postgres.proxy.maxConnectionsPercent) ` +
+                  `leaves ${available} (Prisma pins each client connection, so the proxy cannot multiplex them)`
+                : `${b.maxConnections} max_connections (${b.limitSource}) less ${b.headroom} kept for migrations and operators leaves ${available}`;
         const why = printable
             ? ` by ${over}: its processes may open ${b.total} connections at max replicas plus a rollout's surge pod ` +
               `(${terms.join(", ")}), but ${limitText}`
             : `: its processes may open more connections at max replicas plus a rollout's surge pod than ${b.pooler !== undefined ? "RDS Proxy's share of max_connections" : `max_connections less ${b.headroom} kept for migrations and operators`} ` +
               "(the figures are left out: some settings behind them are stored with --secret)";
-        out.push(problem(
-            keyFor(cfg, catalog.find((p) => p.name === biggest.process), biggest.process),
-            `overruns the ${b.database} database's connection budget${why}. ` +
-            `Turn down, biggest first: ${turnDown.join(", ")} (services.<process>.autoscale.max or .replicas, or services.<process>.databasePoolSize)${larger}`,
-        ));
+        out.push(
+            problem(
+                keyFor(
+                    cfg,
+                    catalog.find((p) => p.name === biggest.process),
+                    biggest.process,
+                ),
+                `overruns the ${b.database} database's connection budget${why}. ` +
+                    `Turn down, biggest first: ${turnDown.join(", ")} (services.<process>.autoscale.max or .replicas, or services.<process>.databasePoolSize)${larger}`,
+            ),
+        );
     }
     return out;
 }

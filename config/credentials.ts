@@ -78,7 +78,10 @@ export function inspectPublicKey(pem: string): PublicKeyInfo {
     // createPublicKey also accepts a private key and derives its public half; a private key here
     // would be published to every worker in plaintext, so refuse it before parsing.
     if (/PRIVATE KEY-----/.test(pem)) {
-        return { ok: false, why: "holds a private key: it is plain config read by every worker; put the private key in identityJwtPrivateKey with --secret and its public half here" };
+        return {
+            ok: false,
+            why: "holds a private key: it is plain config read by every worker; put the private key in identityJwtPrivateKey with --secret and its public half here",
+        };
     }
     try {
         const key = crypto.createPublicKey({ key: pem, format: "pem" });

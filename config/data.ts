@@ -35,11 +35,19 @@ const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Mi|Gi|Ti)$/, { message: "m
 export const postgresConfig = z
     .object({
         /** RDS instance class. */
-        instanceClass: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "must be an RDS instance class" }).optional(),
+        instanceClass: z
+            .string()
+            .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "must be an RDS instance class" })
+            .optional(),
         /** Initial storage in GiB (gp3). */
         allocatedStorage: z.number().int().min(awsLimits.rds.allocatedStorageGiB.min).max(awsLimits.rds.allocatedStorageGiB.max).optional(),
         /** Storage autoscaling ceiling in GiB. */
-        maxAllocatedStorage: z.number().int().min(awsLimits.rds.allocatedStorageGiB.min).max(awsLimits.rds.allocatedStorageGiB.max).optional(),
+        maxAllocatedStorage: z
+            .number()
+            .int()
+            .min(awsLimits.rds.allocatedStorageGiB.min)
+            .max(awsLimits.rds.allocatedStorageGiB.max)
+            .optional(),
         /**
          * PostgreSQL 16 or later: a major version ("16", RDS picks the default minor and upgrades it
          * in the maintenance window) or major.minor ("16.6", which then drifts as minors roll).
@@ -68,16 +76,30 @@ export const postgresConfig = z
 /** ElastiCache (aws stacks) and the in-cluster Redis (local). */
 export const redisConfig = z
     .object({
-        nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "must be an ElastiCache node type" }).optional(),
+        nodeType: z
+            .string()
+            .regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "must be an ElastiCache node type" })
+            .optional(),
         engine: z.enum(["valkey", "redis"]).optional(),
         /** Major.minor: valkey 7.2 or later, redis 7.x. */
-        engineVersion: z.string().regex(/^\d+\.\d+$/, { message: 'must be major.minor such as "7.2"' }).optional(),
+        engineVersion: z
+            .string()
+            .regex(/^\d+\.\d+$/, { message: 'must be major.minor such as "7.2"' })
+            .optional(),
         /** Days of daily snapshots ElastiCache keeps. */
-        snapshotRetentionLimit: z.number().int().min(awsLimits.elasticache.snapshotRetentionDays.min).max(awsLimits.elasticache.snapshotRetentionDays.max).optional(),
+        snapshotRetentionLimit: z
+            .number()
+            .int()
+            .min(awsLimits.elasticache.snapshotRetentionDays.min)
+            .max(awsLimits.elasticache.snapshotRetentionDays.max)
+            .optional(),
         /** Primary plus replica in other AZs with automatic failover. */
         multiAz: z.boolean().optional(),
         /** `--maxmemory` of the in-cluster Redis (noeviction: writes fail rather than jobs vanish). */
-        maxmemory: z.string().regex(/^[1-9]\d*(kb|mb|gb)$/, { message: "must be a size such as 256mb" }).optional(),
+        maxmemory: z
+            .string()
+            .regex(/^[1-9]\d*(kb|mb|gb)$/, { message: "must be a size such as 256mb" })
+            .optional(),
         /** Raise it to rotate the Redis auth token / password (a random.RandomPassword keeper). */
         authTokenVersion: z.number().int().min(1).optional(),
     })
@@ -89,9 +111,13 @@ export const inClusterConfig = z
         /** PersistentVolumeClaim size of each data store. */
         storageSize: quantity.optional(),
         /** StorageClass of the claims; the cluster's default when absent. */
-        storageClassName: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-            message: "must be a Kubernetes object name (DNS-1123: lower-case letters, digits, '-' and '.')",
-        }).optional(),
+        storageClassName: z
+            .string()
+            .max(253)
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+                message: "must be a Kubernetes object name (DNS-1123: lower-case letters, digits, '-' and '.')",
+            })
+            .optional(),
         postgresImage: pinnedImage.optional(),
         redisImage: pinnedImage.optional(),
     })
@@ -260,25 +286,59 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
     if (aws) {
         const minBackup = environmentFloors[environment].postgresBackupRetentionDays;
         if (pg.backupRetentionDays < minBackup) {
-            out.push(problem("data.postgres.backupRetentionDays", `must be at least ${minBackup} in ${environment} (point-in-time recovery window the guides require)`, { got: pg.backupRetentionDays }));
+            out.push(
+                problem(
+                    "data.postgres.backupRetentionDays",
+                    `must be at least ${minBackup} in ${environment} (point-in-time recovery window the guides require)`,
+                    { got: pg.backupRetentionDays },
+                ),
+            );
         }
         const minSnapshots = environmentFloors[environment].redisSnapshotRetentionDays;
         if (redis.snapshotRetentionLimit < minSnapshots) {
-            out.push(problem("data.redis.snapshotRetentionLimit", `must be at least ${minSnapshots} in ${environment}: queued jobs must survive losing the cache nodes`, { got: redis.snapshotRetentionLimit }));
+            out.push(
+                problem(
+                    "data.redis.snapshotRetentionLimit",
+                    `must be at least ${minSnapshots} in ${environment}: queued jobs must survive losing the cache nodes`,
+                    { got: redis.snapshotRetentionLimit },
+                ),
+            );
         }
         if (pg.maxAllocatedStorage < pg.allocatedStorage) {
             // Name the key the user wrote: a ceiling left at its default is not the user's mistake.
             if (data.postgres?.maxAllocatedStorage === undefined) {
-                out.push(problem("data.postgres.allocatedStorage", `must be at most the storage ceiling data.postgres.maxAllocatedStorage (default ${pg.maxAllocatedStorage} on ${environment}): raise the ceiling too`, { got: pg.allocatedStorage }));
+                out.push(
+                    problem(
+                        "data.postgres.allocatedStorage",
+                        `must be at most the storage ceiling data.postgres.maxAllocatedStorage (default ${pg.maxAllocatedStorage} on ${environment}): raise the ceiling too`,
+                        { got: pg.allocatedStorage },
+                    ),
+                );
             } else {
-                out.push(problem("data.postgres.maxAllocatedStorage", "must be at least data.postgres.allocatedStorage: it is the storage autoscaling ceiling", { got: pg.maxAllocatedStorage }));
+                out.push(
+                    problem(
+                        "data.postgres.maxAllocatedStorage",
+                        "must be at least data.postgres.allocatedStorage: it is the storage autoscaling ceiling",
+                        { got: pg.maxAllocatedStorage },
+                    ),
+                );
             }
         }
         if (redis.engine === "valkey" && !versionAtLeast(redis.engineVersion, 7, 2)) {
-            out.push(problem("data.redis.engineVersion", 'must be 7.2 or later for engine valkey (ElastiCache offers 7.2 and 8.x)', { got: redis.engineVersion }));
+            out.push(
+                problem("data.redis.engineVersion", "must be 7.2 or later for engine valkey (ElastiCache offers 7.2 and 8.x)", {
+                    got: redis.engineVersion,
+                }),
+            );
         }
         if (redis.engine === "redis" && !redis.engineVersion.startsWith("7.")) {
-            out.push(problem("data.redis.engineVersion", 'must be 7.x for engine redis (7.1 is the current ElastiCache Redis OSS), or set data.redis.engine to "valkey"', { got: redis.engineVersion }));
+            out.push(
+                problem(
+                    "data.redis.engineVersion",
+                    'must be 7.x for engine redis (7.1 is the current ElastiCache Redis OSS), or set data.redis.engine to "valkey"',
+                    { got: redis.engineVersion },
+                ),
+            );
         }
     } else {
         const awsOnly: Array<[string, unknown]> = [
@@ -291,10 +351,17 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
                 out.push(problem(key, 'only applies when data.provider is "aws": remove it from this stack or switch the provider'));
             }
         }
-        const awsOnlyRedis = (["nodeType", "engine", "engineVersion", "snapshotRetentionLimit", "multiAz"] as const)
-            .filter((k) => data.redis?.[k] !== undefined);
+        const awsOnlyRedis = (["nodeType", "engine", "engineVersion", "snapshotRetentionLimit", "multiAz"] as const).filter(
+            (k) => data.redis?.[k] !== undefined,
+        );
         for (const k of awsOnlyRedis) {
-            out.push(problem(`data.redis.${k}`, 'only applies to ElastiCache (data.provider "aws"); the in-cluster Redis takes data.redis.maxmemory', { got: data.redis?.[k] }));
+            out.push(
+                problem(
+                    `data.redis.${k}`,
+                    'only applies to ElastiCache (data.provider "aws"); the in-cluster Redis takes data.redis.maxmemory',
+                    { got: data.redis?.[k] },
+                ),
+            );
         }
     }
     // Subnet groups refuse a subnet listed twice, but only when RDS is called, after the KMS key and
@@ -304,13 +371,20 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
     subnets.forEach((id, i) => {
         const first = seen.get(id);
         if (first === undefined) seen.set(id, i);
-        else out.push(problem(`data.aws.privateSubnetIds.${i}`, `repeats item ${first}: list each subnet once (one per availability zone)`));
+        else
+            out.push(problem(`data.aws.privateSubnetIds.${i}`, `repeats item ${first}: list each subnet once (one per availability zone)`));
     });
     if (aws && data.inCluster !== undefined) {
         out.push(problem("data.inCluster", 'only applies when data.provider is "inCluster": remove it from this stack'));
     }
     if (aws && data.redis?.maxmemory !== undefined) {
-        out.push(problem("data.redis.maxmemory", "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)", { got: data.redis.maxmemory }));
+        out.push(
+            problem(
+                "data.redis.maxmemory",
+                "only applies to the in-cluster Redis: on AWS the node type decides memory (set data.redis.nodeType)",
+                { got: data.redis.maxmemory },
+            ),
+        );
     }
 
     out.push(...proxyProblems(environment, data));
@@ -321,15 +395,17 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
             if (!ok) out.push(problem(key, what, { got: value }));
         };
         const kmsWindow = floor.kmsDeletionWindowDays;
-        require("data.postgres.multiAz", pg.multiAz || !floor.postgresMultiAz, `must be true in ${environment}: a standby in a second AZ takes over on failure`, pg.multiAz);
-        require("data.postgres.deletionProtection", pg.deletionProtection || !floor.postgresDeletionProtection, `must be true in ${environment}: the database must not be deletable by one API call`, pg.deletionProtection);
-        require("data.postgres.skipFinalSnapshot", !pg.skipFinalSnapshot || !floor.postgresFinalSnapshot, `must be false in ${environment}: deleting the instance must leave a final snapshot`, pg.skipFinalSnapshot);
-        require("data.redis.multiAz", redis.multiAz || !floor.redisMultiAz, `must be true in ${environment}: BullMQ needs a replica with automatic failover`, redis.multiAz);
-        require("data.kms.deletionWindowDays", s.kms.deletionWindowDays >= kmsWindow,
-            kmsWindow === awsLimits.kms.deletionWindowDays.max
-                ? `must be ${kmsWindow} in ${environment}: the longest window to cancel a key deletion that would make every backup unreadable`
-                : `must be at least ${kmsWindow} in ${environment}`,
-            s.kms.deletionWindowDays);
+        require("data.postgres.multiAz", pg.multiAz ||
+            !floor.postgresMultiAz, `must be true in ${environment}: a standby in a second AZ takes over on failure`, pg.multiAz);
+        require("data.postgres.deletionProtection", pg.deletionProtection ||
+            !floor.postgresDeletionProtection, `must be true in ${environment}: the database must not be deletable by one API call`, pg.deletionProtection);
+        require("data.postgres.skipFinalSnapshot", !pg.skipFinalSnapshot ||
+            !floor.postgresFinalSnapshot, `must be false in ${environment}: deleting the instance must leave a final snapshot`, pg.skipFinalSnapshot);
+        require("data.redis.multiAz", redis.multiAz ||
+            !floor.redisMultiAz, `must be true in ${environment}: BullMQ needs a replica with automatic failover`, redis.multiAz);
+        require("data.kms.deletionWindowDays", s.kms.deletionWindowDays >= kmsWindow, kmsWindow === awsLimits.kms.deletionWindowDays.max
+            ? `must be ${kmsWindow} in ${environment}: the longest window to cancel a key deletion that would make every backup unreadable`
+            : `must be at least ${kmsWindow} in ${environment}`, s.kms.deletionWindowDays);
     }
     // One line per key: a setting the guides already refuse is not reported again against the RPO.
     const keyOf = (p: Problem) => p.path.join(".");

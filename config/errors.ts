@@ -53,7 +53,7 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["services.*.livenessCommand", '["node","dist/healthcheck.js"]'],
     ["services.*.env.*", "pulumi config set --path 'services.web.env.CONCIERGE_DISABLED' true"],
     ["services.*.secretEnv.*", "pulumi config set --secret --path 'services.web.secretEnv.OPENAI_API_KEY' ..."],
-    ["kubernetes.kubeconfig", "pulumi config set --secret --path kubernetes.kubeconfig -- \"$(cat kubeconfig.yaml)\""],
+    ["kubernetes.kubeconfig", 'pulumi config set --secret --path kubernetes.kubeconfig -- "$(cat kubeconfig.yaml)"'],
     ["edge.ingressClassName", "nginx"],
     ["edge.hstsMaxAgeSeconds", String(hstsMaxAgeBounds.default)],
     ["edge.clusterIssuer", "letsencrypt-production"],
@@ -104,7 +104,10 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["stripeSecretKey", "pulumi config set --secret stripeSecretKey sk_live_..."],
     ["stripeWebhookSecret", "pulumi config set --secret stripeWebhookSecret whsec_..."],
     ["supabaseServiceRoleKey", "pulumi config set --secret supabaseServiceRoleKey <key>"],
-    ["identityJwtPrivateKey", "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out jwt-rs256.pem; pulumi config set --secret identityJwtPrivateKey -- \"$(cat jwt-rs256.pem)\""],
+    [
+        "identityJwtPrivateKey",
+        'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out jwt-rs256.pem; pulumi config set --secret identityJwtPrivateKey -- "$(cat jwt-rs256.pem)"',
+    ],
     ["oauthClientSecrets.*", "pulumi config set --secret --path oauthClientSecrets.GITHUB_CLIENT_SECRET <secret>"],
 ];
 
@@ -132,7 +135,11 @@ export interface Problem {
 }
 
 /** A problem under `key` (dotted, or already split); pass `{ got }` to report the value that came. */
-export function problem(key: string | readonly string[], what: string, opts: { readonly got?: unknown; readonly change?: string } = {}): Problem {
+export function problem(
+    key: string | readonly string[],
+    what: string,
+    opts: { readonly got?: unknown; readonly change?: string } = {},
+): Problem {
     const path = typeof key === "string" ? key.split(".") : key;
     return {
         path,
@@ -144,7 +151,7 @@ export function problem(key: string | readonly string[], what: string, opts: { r
 
 /** Renders a value the loader judged printable: short. */
 function describePlain(value: unknown): string {
-    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -168,7 +175,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         case "too_small":
             if (numericOrigins.has(issue.origin)) return `must be at least ${issue.minimum}`;
             if (issue.origin === "array" || issue.origin === "set") return `must have at least ${issue.minimum} item(s)`;
-            if (issue.origin === "string") return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+            if (issue.origin === "string")
+                return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
             return `must be at least ${issue.minimum}`;
         case "too_big":
             if (issue.origin === "int") return `must be at most ${issue.maximum} ${safeIntegerNote}`;
@@ -199,11 +207,13 @@ function article(type: string): string {
 
 /** `a.b.c` for ordinary keys; odd keys quoted, `services[":"]`, so a line always starts with its key. */
 export function formatPath(path: readonly PropertyKey[]): string {
-    return path.map((seg, i) => {
-        const text = String(seg);
-        if (/^[A-Za-z0-9_-]+$/.test(text)) return i === 0 ? text : `.${text}`;
-        return `[${JSON.stringify(text)}]`;
-    }).join("");
+    return path
+        .map((seg, i) => {
+            const text = String(seg);
+            if (/^[A-Za-z0-9_-]+$/.test(text)) return i === 0 ? text : `.${text}`;
+            return `[${JSON.stringify(text)}]`;
+        })
+        .join("");
 }
 
 /** The known key a misspelt one most likely meant: same letters ignoring case, or at most two edits away. */
@@ -232,11 +242,14 @@ export function closestKey(key: string, known: readonly string[]): string | unde
  * Zod issues as problems, one per key: a whole number beyond 2^53 fails both the safe-integer check
  * and the key's own bound, and only the key's bound is worth reading.
  */
-export function issueProblems(issues: readonly z.core.$ZodIssue[], opts: { readonly knownKeys?: (path: readonly string[]) => readonly string[] } = {}): Problem[] {
+export function issueProblems(
+    issues: readonly z.core.$ZodIssue[],
+    opts: { readonly knownKeys?: (path: readonly string[]) => readonly string[] } = {},
+): Problem[] {
     const pathKey = (i: z.core.$ZodIssue) => JSON.stringify(i.path.map(String));
-    const hasNumericBound = new Set(issues
-        .filter((i) => i.code === "too_big" && (i.origin === "number" || i.origin === "bigint"))
-        .map(pathKey));
+    const hasNumericBound = new Set(
+        issues.filter((i) => i.code === "too_big" && (i.origin === "number" || i.origin === "bigint")).map(pathKey),
+    );
     return issues
         .filter((i) => !(i.code === "too_big" && i.origin === "int" && hasNumericBound.has(pathKey(i))))
         .flatMap((issue) => {
@@ -245,7 +258,10 @@ export function issueProblems(issues: readonly z.core.$ZodIssue[], opts: { reado
                 const parent = issue.path.map(String);
                 return issue.keys.map((k) => {
                     const near = closestKey(k, opts.knownKeys?.(parent) ?? []);
-                    return problem([...parent, k], `is not a known key: remove it or fix its spelling${near === undefined ? "" : ` (did you mean ${[...parent, near].join(".")}?)`}`);
+                    return problem(
+                        [...parent, k],
+                        `is not a known key: remove it or fix its spelling${near === undefined ? "" : ` (did you mean ${[...parent, near].join(".")}?)`}`,
+                    );
                 });
             }
             const path = issue.path.map(String);

@@ -46,7 +46,9 @@ export function knownKeysAt(path: readonly string[]): string[] {
 
 /** The mark on a path or on any key above it: everything inside a credential is a credential. */
 export function keyKindAt(path: readonly string[]): KeyKind | undefined {
-    const kinds = nodesAlong(path).map((n) => n.kind).filter((k): k is KeyKind => k !== undefined);
+    const kinds = nodesAlong(path)
+        .map((n) => n.kind)
+        .filter((k): k is KeyKind => k !== undefined);
     return kinds.includes("credential") ? "credential" : kinds[0];
 }
 

@@ -10,12 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { processCatalog, type ProcessSpec } from "../catalog/processes";
 import { poolSizeFor } from "./connectionBudget";
 import { looksSecret } from "./credentials";
-import {
-    defaultBackgroundLivenessCommand,
-    genericExecutorDefault,
-    serviceDefaults,
-    type ResourceSpec,
-} from "./defaults";
+import { defaultBackgroundLivenessCommand, genericExecutorDefault, serviceDefaults, type ResourceSpec } from "./defaults";
 import { ConfigError, issueProblems, renderProblem, type Problem } from "./errors";
 import { keyKindAt, knownKeysAt } from "./keys";
 import { extraEnv } from "./processEnv";
@@ -162,15 +157,15 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
         .map((spec): ResolvedService => {
             const own = cfg.services[spec.name];
             const d = serviceDefaults(cfg.environment, spec);
-            const autoscale = spec.scaling === "autoscaled" ? own?.autoscale ?? d.autoscale : undefined;
+            const autoscale = spec.scaling === "autoscaled" ? (own?.autoscale ?? d.autoscale) : undefined;
             return {
                 spec,
                 image: cfg.images[spec.image]!,
-                replicas: spec.scaling === "singleton" ? 1 : autoscale?.min ?? own?.replicas ?? d.replicas,
+                replicas: spec.scaling === "singleton" ? 1 : (autoscale?.min ?? own?.replicas ?? d.replicas),
                 autoscale,
                 resources: own?.resources ?? d.resources,
                 terminationGracePeriodSeconds: own?.terminationGracePeriodSeconds ?? d.terminationGracePeriodSeconds,
-                livenessCommand: spec.http ? undefined : own?.livenessCommand ?? defaultBackgroundLivenessCommand,
+                livenessCommand: spec.http ? undefined : (own?.livenessCommand ?? defaultBackgroundLivenessCommand),
                 env: extraEnv(own?.env),
                 databasePoolSize: poolSizeFor(cfg, spec),
             };
@@ -180,7 +175,7 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
     const kubernetes = {
         ...cfg.kubernetes,
         mode,
-        renderDirectory: mode === "render" ? cfg.kubernetes.renderDirectory ?? `rendered/${stack}` : undefined,
+        renderDirectory: mode === "render" ? (cfg.kubernetes.renderDirectory ?? `rendered/${stack}`) : undefined,
     } as const;
     const host = (label: string) => `https://${label}.${cfg.domain}`;
     return {
@@ -211,11 +206,17 @@ function resolve(cfg: RawConfig, catalog: readonly ProcessSpec[], project: strin
             stripeWebhookSecret: cfg.stripeWebhookSecret,
             oauthClientSecrets: cfg.oauthClientSecrets,
             alertHttpsEndpoints: cfg.alertHttpsEndpoints,
-            processSecretEnv: Object.fromEntries(Object.entries(cfg.services)
-                .filter(([, svc]) => svc.secretEnv !== undefined)
-                .map(([name, svc]) => [name, extraEnv(svc.secretEnv)])),
+            processSecretEnv: Object.fromEntries(
+                Object.entries(cfg.services)
+                    .filter(([, svc]) => svc.secretEnv !== undefined)
+                    .map(([name, svc]) => [name, extraEnv(svc.secretEnv)]),
+            ),
         },
-        urls: { api: host(publicHostOf(catalog, "web", "api")), identity: host(publicHostOf(catalog, "identity", "identity")), portal: host(publicHostOf(catalog, "portal", "portal")) },
+        urls: {
+            api: host(publicHostOf(catalog, "web", "api")),
+            identity: host(publicHostOf(catalog, "identity", "identity")),
+            portal: host(publicHostOf(catalog, "portal", "portal")),
+        },
     };
 }
 
@@ -251,8 +252,8 @@ export function stackFileStorage(file: string, namespace = configNamespace): ((k
     if (config === null || typeof config !== "object") return undefined;
     const nodes = new Map<string, boolean>();
     const walk = (value: unknown, key: string) => {
-        const secure = value !== null && typeof value === "object" && !Array.isArray(value)
-            && Object.keys(value).length === 1 && "secure" in value;
+        const secure =
+            value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
         nodes.set(key, secure);
         if (!secure && value !== null && typeof value === "object") {
             for (const [k, v] of Object.entries(value)) walk(v, `${key}.${k}`);

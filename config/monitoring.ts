@@ -170,7 +170,16 @@ export function resolveThresholds(environment: Environment, monitoring: Pick<Mon
 
 /** vCPUs by size suffix (AWS's naming is the same across the m, r, x families). */
 const vcpusBySize: Readonly<Record<string, number>> = {
-    large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64, "24xlarge": 96, "32xlarge": 128, "48xlarge": 192,
+    large: 2,
+    xlarge: 4,
+    "2xlarge": 8,
+    "4xlarge": 16,
+    "8xlarge": 32,
+    "12xlarge": 48,
+    "16xlarge": 64,
+    "24xlarge": 96,
+    "32xlarge": 128,
+    "48xlarge": 192,
 };
 /** GiB of memory per vCPU by family prefix: general purpose 4, memory optimised 8, x2 16. */
 const gibPerVcpu: ReadonlyArray<readonly [RegExp, number]> = [
@@ -219,24 +228,62 @@ export function monitoringProblems(
     const out: Problem[] = [];
     const t = resolveThresholds(environment, monitoring);
     if (t.datapointsToAlarm > t.evaluationPeriods) {
-        out.push(problem("monitoring.thresholds.datapointsToAlarm", `must be at most monitoring.thresholds.evaluationPeriods (${t.evaluationPeriods})`, { got: t.datapointsToAlarm }));
+        out.push(
+            problem(
+                "monitoring.thresholds.datapointsToAlarm",
+                `must be at most monitoring.thresholds.evaluationPeriods (${t.evaluationPeriods})`,
+                { got: t.datapointsToAlarm },
+            ),
+        );
     }
     if (t.redis.memoryWarningPercent >= t.redis.memoryPagePercent) {
-        out.push(problem("monitoring.thresholds.redis.memoryWarningPercent", `must be below monitoring.thresholds.redis.memoryPagePercent (${t.redis.memoryPagePercent}): the warning comes first`, { got: t.redis.memoryWarningPercent }));
+        out.push(
+            problem(
+                "monitoring.thresholds.redis.memoryWarningPercent",
+                `must be below monitoring.thresholds.redis.memoryPagePercent (${t.redis.memoryPagePercent}): the warning comes first`,
+                { got: t.redis.memoryWarningPercent },
+            ),
+        );
     }
     if (rpoMinutes !== undefined && t.redis.replicationLagSeconds >= rpoMinutes * 60) {
-        out.push(problem("monitoring.thresholds.redis.replicationLagSeconds", `must be below data.rpoMinutes (${rpoMinutes} min): a failover at that lag would already lose more than the RPO`, { got: t.redis.replicationLagSeconds }));
+        out.push(
+            problem(
+                "monitoring.thresholds.redis.replicationLagSeconds",
+                `must be below data.rpoMinutes (${rpoMinutes} min): a failover at that lag would already lose more than the RPO`,
+                { got: t.redis.replicationLagSeconds },
+            ),
+        );
     }
     const aws = provider === "aws";
     const routes = monitoring.alertEmails.length + Object.keys(alertHttpsEndpoints).length;
     if (aws && environment === "production" && routes === 0) {
-        out.push(problem("monitoring.alertEmails", "needs at least one address in production (or set alertHttpsEndpoints.<name> with --secret): alarms must reach someone"));
+        out.push(
+            problem(
+                "monitoring.alertEmails",
+                "needs at least one address in production (or set alertHttpsEndpoints.<name> with --secret): alarms must reach someone",
+            ),
+        );
     }
     if (!aws && routes > 0) {
-        out.push(problem(monitoring.alertEmails.length > 0 ? "monitoring.alertEmails" : "alertHttpsEndpoints", 'only applies when data.provider is "aws": the alert route is an SNS topic'));
+        out.push(
+            problem(
+                monitoring.alertEmails.length > 0 ? "monitoring.alertEmails" : "alertHttpsEndpoints",
+                'only applies when data.provider is "aws": the alert route is an SNS topic',
+            ),
+        );
     }
-    if (aws && instanceClass !== undefined && monitoring.postgresMaxConnections === undefined && instanceClassMemoryGiB(instanceClass) === undefined) {
-        out.push(problem("monitoring.postgresMaxConnections", `is required: data.postgres.instanceClass ${instanceClass} is not in the memory table, so its max_connections cannot be derived`));
+    if (
+        aws &&
+        instanceClass !== undefined &&
+        monitoring.postgresMaxConnections === undefined &&
+        instanceClassMemoryGiB(instanceClass) === undefined
+    ) {
+        out.push(
+            problem(
+                "monitoring.postgresMaxConnections",
+                `is required: data.postgres.instanceClass ${instanceClass} is not in the memory table, so its max_connections cannot be derived`,
+            ),
+        );
     }
     return out;
 }

@@ -38,11 +38,16 @@ export const nextPublicPrefix = "NEXT_PUBLIC_";
 function sourceOf(row: EnvVarSpec): string {
     const s = row.source;
     switch (s.kind) {
-        case "constant": return `it is fixed to ${JSON.stringify(s.value)} on every stack`;
-        case "config": return `set ${s.ref} instead`;
-        case "configSecret": return `set ${s.ref} instead (pulumi config set --secret ${s.ref} ...)`;
-        case "data": return "it comes from the data tier (components/data/dataTier.ts)";
-        case "derived": return "it is derived from the stack's domain and flags";
+        case "constant":
+            return `it is fixed to ${JSON.stringify(s.value)} on every stack`;
+        case "config":
+            return `set ${s.ref} instead`;
+        case "configSecret":
+            return `set ${s.ref} instead (pulumi config set --secret ${s.ref} ...)`;
+        case "data":
+            return "it comes from the data tier (components/data/dataTier.ts)";
+        case "derived":
+            return "it is derived from the stack's domain and flags";
     }
 }
 
@@ -84,7 +89,8 @@ export function processEnvProblems(
         const env = svc.env ?? {};
         const secretEnv = svc.secretEnv ?? {};
         const trusted = serviceRoleTrustedProcesses.includes(process);
-        const serviceRole = `must never reach ${process}: the Supabase service-role key bypasses row-level security and reaches ` +
+        const serviceRole =
+            `must never reach ${process}: the Supabase service-role key bypasses row-level security and reaches ` +
             `only ${serviceRoleTrustedProcesses.join(" and ")} (guides: trusted services only), whose supabaseServiceRoleKey the catalog sets`;
 
         for (const [name, value] of Object.entries(env)) {
@@ -93,29 +99,53 @@ export function processEnvProblems(
             const owned = ownership(name, spec);
             if (name === serviceRoleKeyName && !trusted) out.push(problem(key, serviceRole));
             else if (owned !== undefined) out.push(problem(key, owned));
-            else if (secretEnv[name] !== undefined) out.push(problem(key, `is also set in services.${process}.secretEnv: set it in one place; a secret belongs in secretEnv only`));
+            else if (secretEnv[name] !== undefined)
+                out.push(
+                    problem(key, `is also set in services.${process}.secretEnv: set it in one place; a secret belongs in secretEnv only`),
+                );
             else if (isSecretEnvName(name)) {
-                out.push(problem(key, `looks like a secret by its name, and env is written into the Deployment in plaintext: remove it from env and ` +
-                    `set it with pulumi config set --secret --path '${secretKey}' ...`));
+                out.push(
+                    problem(
+                        key,
+                        `looks like a secret by its name, and env is written into the Deployment in plaintext: remove it from env and ` +
+                            `set it with pulumi config set --secret --path '${secretKey}' ...`,
+                    ),
+                );
             } else if (!isPlaintext(key)) {
-                out.push(problem(key, `is stored with --secret, but env is written into the Deployment in plaintext: move it to ` +
-                    `services.${process}.secretEnv (pulumi config set --secret --path '${secretKey}' ...)`));
+                out.push(
+                    problem(
+                        key,
+                        `is stored with --secret, but env is written into the Deployment in plaintext: move it to ` +
+                            `services.${process}.secretEnv (pulumi config set --secret --path '${secretKey}' ...)`,
+                    ),
+                );
             } else if (looksSecret(String(value)) || (serviceRoleKey !== undefined && String(value) === serviceRoleKey)) {
-                out.push(problem(key, `holds what looks like a credential, and env is written into the Deployment in plaintext: remove it from env and ` +
-                    `set it with pulumi config set --secret --path '${secretKey}' ...`));
+                out.push(
+                    problem(
+                        key,
+                        `holds what looks like a credential, and env is written into the Deployment in plaintext: remove it from env and ` +
+                            `set it with pulumi config set --secret --path '${secretKey}' ...`,
+                    ),
+                );
             }
         }
 
         for (const [name, value] of Object.entries(secretEnv)) {
             const key = ["services", process, "secretEnv", name];
             const owned = ownership(name, spec);
-            const holdsServiceRole = typeof value === "string" &&
+            const holdsServiceRole =
+                typeof value === "string" &&
                 (supabaseKeyRole(value) === "service_role" || (serviceRoleKey !== undefined && value === serviceRoleKey));
             if ((name === serviceRoleKeyName || holdsServiceRole) && !trusted) out.push(problem(key, serviceRole));
             else if (owned !== undefined) out.push(problem(key, owned));
             else if (name.startsWith(nextPublicPrefix)) {
-                out.push(problem(key, `must not start with ${nextPublicPrefix}: such variables are published to every browser, and nothing secret may be; ` +
-                    `drop the prefix to keep it on the server, or put a publishable value in services.${process}.env`));
+                out.push(
+                    problem(
+                        key,
+                        `must not start with ${nextPublicPrefix}: such variables are published to every browser, and nothing secret may be; ` +
+                            `drop the prefix to keep it on the server, or put a publishable value in services.${process}.env`,
+                    ),
+                );
             }
         }
     }

@@ -17,11 +17,26 @@ export const postgresProxyConfig = z
         /** Share of the instance's max_connections the proxy may open (RDS: 1..100). */
         maxConnectionsPercent: z.number().int().min(limits.connectionsPercent.min).max(limits.connectionsPercent.max).optional(),
         /** Share of max_connections the proxy keeps open while idle (at most maxConnectionsPercent). */
-        maxIdleConnectionsPercent: z.number().int().min(limits.idleConnectionsPercent.min).max(limits.idleConnectionsPercent.max).optional(),
+        maxIdleConnectionsPercent: z
+            .number()
+            .int()
+            .min(limits.idleConnectionsPercent.min)
+            .max(limits.idleConnectionsPercent.max)
+            .optional(),
         /** Seconds a client waits for a free database connection before the proxy refuses it (RDS: 0..3600). */
-        connectionBorrowTimeoutSeconds: z.number().int().min(limits.connectionBorrowTimeoutSeconds.min).max(limits.connectionBorrowTimeoutSeconds.max).optional(),
+        connectionBorrowTimeoutSeconds: z
+            .number()
+            .int()
+            .min(limits.connectionBorrowTimeoutSeconds.min)
+            .max(limits.connectionBorrowTimeoutSeconds.max)
+            .optional(),
         /** Seconds an idle client connection stays open (RDS: 1..28800). */
-        idleClientTimeoutSeconds: z.number().int().min(limits.idleClientTimeoutSeconds.min).max(limits.idleClientTimeoutSeconds.max).optional(),
+        idleClientTimeoutSeconds: z
+            .number()
+            .int()
+            .min(limits.idleClientTimeoutSeconds.min)
+            .max(limits.idleClientTimeoutSeconds.max)
+            .optional(),
     })
     .strict();
 
@@ -52,17 +67,35 @@ export function proxyProblems(environment: Environment, data: DataLike): Problem
     const out: Problem[] = [];
     const own = data.postgres?.proxy;
     if (data.provider !== "aws" || own === undefined) return out;
-    const merged = { ...rdsProxyByEnvironment[environment], ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) } as ProxySettings;
+    const merged = {
+        ...rdsProxyByEnvironment[environment],
+        ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)),
+    } as ProxySettings;
     if (environment === "production" && !merged.enabled) {
-        out.push(problem("data.postgres.proxy.enabled", "must be true in production: the app database's processes reach it through RDS Proxy " +
-            "(TLS required, credentials from Secrets Manager, connections kept through a failover)", { got: merged.enabled }));
+        out.push(
+            problem(
+                "data.postgres.proxy.enabled",
+                "must be true in production: the app database's processes reach it through RDS Proxy " +
+                    "(TLS required, credentials from Secrets Manager, connections kept through a failover)",
+                { got: merged.enabled },
+            ),
+        );
     }
     if (merged.maxIdleConnectionsPercent > merged.maxConnectionsPercent) {
-        const key = own.maxIdleConnectionsPercent !== undefined ? "data.postgres.proxy.maxIdleConnectionsPercent" : "data.postgres.proxy.maxConnectionsPercent";
+        const key =
+            own.maxIdleConnectionsPercent !== undefined
+                ? "data.postgres.proxy.maxIdleConnectionsPercent"
+                : "data.postgres.proxy.maxConnectionsPercent";
         // Figures only through `got`, which the loader prints only for values stored in plaintext.
-        out.push(problem(key, "must keep data.postgres.proxy.maxIdleConnectionsPercent at most data.postgres.proxy.maxConnectionsPercent " +
-            `(defaults ${rdsProxyByEnvironment[environment].maxIdleConnectionsPercent} and ${rdsProxyByEnvironment[environment].maxConnectionsPercent}): ` +
-            "RDS refuses an idle share above the whole", { got: own.maxIdleConnectionsPercent ?? own.maxConnectionsPercent }));
+        out.push(
+            problem(
+                key,
+                "must keep data.postgres.proxy.maxIdleConnectionsPercent at most data.postgres.proxy.maxConnectionsPercent " +
+                    `(defaults ${rdsProxyByEnvironment[environment].maxIdleConnectionsPercent} and ${rdsProxyByEnvironment[environment].maxConnectionsPercent}): ` +
+                    "RDS refuses an idle share above the whole",
+                { got: own.maxIdleConnectionsPercent ?? own.maxConnectionsPercent },
+            ),
+        );
     }
     return out;
 }

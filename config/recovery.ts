@@ -62,7 +62,10 @@ export interface RecoverySettings {
 }
 
 /** The objectives in force: config over the environment's defaults (undefined: none promised). */
-export function recoveryObjectives(environment: Environment, data: Pick<RecoveryData, "rpoMinutes" | "rtoHours">): { rpoMinutes: number; rtoHours: number } | undefined {
+export function recoveryObjectives(
+    environment: Environment,
+    data: Pick<RecoveryData, "rpoMinutes" | "rtoHours">,
+): { rpoMinutes: number; rtoHours: number } | undefined {
     const d = recoveryDefaults[environment];
     if (d === undefined && data.rpoMinutes === undefined && data.rtoHours === undefined) return undefined;
     return { rpoMinutes: data.rpoMinutes ?? d?.rpoMinutes ?? 60, rtoHours: data.rtoHours ?? d?.rtoHours ?? 4 };
@@ -77,30 +80,66 @@ export function recoveryProblems(environment: Environment, data: RecoveryData, s
         const key = `data.restore.${database}`;
         if (!aws) out.push(problem(key, 'only applies when data.provider is "aws": the in-cluster Postgres has no point-in-time recovery'));
         const given = (r.restoreTime !== undefined ? 1 : 0) + (r.useLatestRestorableTime === true ? 1 : 0);
-        if (given !== 1) out.push(problem(key, "must set exactly one of restoreTime (RFC 3339 UTC) or useLatestRestorableTime: true", { got: r }));
+        if (given !== 1)
+            out.push(problem(key, "must set exactly one of restoreTime (RFC 3339 UTC) or useLatestRestorableTime: true", { got: r }));
     }
     const objectives = recoveryObjectives(environment, data);
     if (objectives === undefined) return out;
     const { rpoMinutes, rtoHours } = objectives;
     if (!aws) {
-        out.push(problem(data.rpoMinutes !== undefined ? "data.rpoMinutes" : "data.rtoHours", 'only applies when data.provider is "aws": the in-cluster stores keep no backups, so no objective can be promised'));
+        out.push(
+            problem(
+                data.rpoMinutes !== undefined ? "data.rpoMinutes" : "data.rtoHours",
+                'only applies when data.provider is "aws": the in-cluster stores keep no backups, so no objective can be promised',
+            ),
+        );
         return out;
     }
     const f = recoveryFacts;
     if (rpoMinutes < f.rdsPitrLagMinutes) {
-        out.push(problem("data.rpoMinutes", `cannot be met below ${f.rdsPitrLagMinutes}: RDS point-in-time recovery trails by up to ${f.rdsPitrLagMinutes} minutes`, { got: rpoMinutes }));
+        out.push(
+            problem(
+                "data.rpoMinutes",
+                `cannot be met below ${f.rdsPitrLagMinutes}: RDS point-in-time recovery trails by up to ${f.rdsPitrLagMinutes} minutes`,
+                { got: rpoMinutes },
+            ),
+        );
     }
     if (s.postgres.backupRetentionDays < 1) {
-        out.push(problem("data.postgres.backupRetentionDays", `must be at least 1 to meet data.rpoMinutes ${rpoMinutes}: 0 turns point-in-time recovery off`, { got: s.postgres.backupRetentionDays }));
+        out.push(
+            problem(
+                "data.postgres.backupRetentionDays",
+                `must be at least 1 to meet data.rpoMinutes ${rpoMinutes}: 0 turns point-in-time recovery off`,
+                { got: s.postgres.backupRetentionDays },
+            ),
+        );
     }
     if (!s.redis.multiAz && rpoMinutes < f.redisSnapshotIntervalMinutes) {
-        out.push(problem("data.redis.multiAz", `must be true to meet data.rpoMinutes ${rpoMinutes}: without a replica, losing the node loses the queue back to the last daily snapshot (${f.redisSnapshotIntervalMinutes} minutes)`, { got: s.redis.multiAz }));
+        out.push(
+            problem(
+                "data.redis.multiAz",
+                `must be true to meet data.rpoMinutes ${rpoMinutes}: without a replica, losing the node loses the queue back to the last daily snapshot (${f.redisSnapshotIntervalMinutes} minutes)`,
+                { got: s.redis.multiAz },
+            ),
+        );
     }
     if (s.redis.snapshotRetentionLimit < 1 && !s.redis.multiAz) {
-        out.push(problem("data.redis.snapshotRetentionLimit", `must be at least 1 to meet any RPO: with no replica and no snapshot, the queue cannot be recovered at all`, { got: s.redis.snapshotRetentionLimit }));
+        out.push(
+            problem(
+                "data.redis.snapshotRetentionLimit",
+                `must be at least 1 to meet any RPO: with no replica and no snapshot, the queue cannot be recovered at all`,
+                { got: s.redis.snapshotRetentionLimit },
+            ),
+        );
     }
     if (rtoHours < f.pitrRestoreHours) {
-        out.push(problem("data.rtoHours", `cannot be met below ${f.pitrRestoreHours}: a point-in-time restore creates a new instance, then every process rolls onto it`, { got: rtoHours }));
+        out.push(
+            problem(
+                "data.rtoHours",
+                `cannot be met below ${f.pitrRestoreHours}: a point-in-time restore creates a new instance, then every process rolls onto it`,
+                { got: rtoHours },
+            ),
+        );
     }
     return out;
 }

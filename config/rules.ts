@@ -47,7 +47,13 @@ const stripeKeysMatchEnvironment: Rule = (cfg) => {
         return [problem("stripeSecretKey", "must be a live key (sk_live_...) in production: test credentials are refused", { got: key })];
     }
     if (cfg.environment !== "production" && live) {
-        return [problem("stripeSecretKey", `must be a test key (sk_test_...) outside production, the ${cfg.environment} stack refuses live keys`, { got: key })];
+        return [
+            problem(
+                "stripeSecretKey",
+                `must be a test key (sk_test_...) outside production, the ${cfg.environment} stack refuses live keys`,
+                { got: key },
+            ),
+        ];
     }
     return [];
 };
@@ -67,10 +73,16 @@ const productionRequirements: Rule = (cfg) => {
         out.push(problem("identity.jwtPublicKey", "is required in production: workers verify identity's RS256 tokens"));
     }
     if (cfg.flags.genericExecutor === true) {
-        out.push(problem("flags.genericExecutor", "must be false in production: the generic executor is for non-production only", { got: true }));
+        out.push(
+            problem("flags.genericExecutor", "must be false in production: the generic executor is for non-production only", { got: true }),
+        );
     }
     if (cfg.data.provider !== "aws") {
-        out.push(problem("data.provider", 'must be "aws" in production: managed Postgres with PITR and managed Redis', { got: cfg.data.provider }));
+        out.push(
+            problem("data.provider", 'must be "aws" in production: managed Postgres with PITR and managed Redis', {
+                got: cfg.data.provider,
+            }),
+        );
     }
     return out;
 };
@@ -85,20 +97,44 @@ const clusterAndDataPlacement: Rule = (cfg) => {
     const targetsCluster = k.context !== undefined || k.kubeconfig !== undefined;
     if (cfg.environment !== "local") {
         if (!targetsCluster) {
-            out.push(problem("kubernetes.context", `is required on the ${cfg.environment} stack (or set kubernetes.kubeconfig): it deploys to an existing cluster`));
+            out.push(
+                problem(
+                    "kubernetes.context",
+                    `is required on the ${cfg.environment} stack (or set kubernetes.kubeconfig): it deploys to an existing cluster`,
+                ),
+            );
         }
         if (k.renderDirectory !== undefined) {
-            out.push(problem("kubernetes.renderDirectory", "is only for the local stack: staging and production deploy to a cluster", { got: k.renderDirectory }));
+            out.push(
+                problem("kubernetes.renderDirectory", "is only for the local stack: staging and production deploy to a cluster", {
+                    got: k.renderDirectory,
+                }),
+            );
         }
     }
     if (cfg.data.provider === "aws" && cfg.data.aws === undefined) {
-        out.push(problem("data.aws", "is required when data.provider is aws: region, vpcId, privateSubnetIds, clusterSecurityGroupId, clusterOidcProviderArn"));
+        out.push(
+            problem(
+                "data.aws",
+                "is required when data.provider is aws: region, vpcId, privateSubnetIds, clusterSecurityGroupId, clusterOidcProviderArn",
+            ),
+        );
     }
     if (cfg.dns.provider === "route53" && cfg.data.provider !== "aws") {
-        out.push(problem("dns.provider", 'can be "route53" only when data.provider is aws (the stack\'s AWS account and region); use "externalDns" or "none"', { got: cfg.dns.provider }));
+        out.push(
+            problem(
+                "dns.provider",
+                'can be "route53" only when data.provider is aws (the stack\'s AWS account and region); use "externalDns" or "none"',
+                { got: cfg.dns.provider },
+            ),
+        );
     }
     if (cfg.data.provider === "inCluster" && cfg.environment !== "local") {
-        out.push(problem("data.provider", `must be "aws" on the ${cfg.environment} stack: in-cluster data stores are for local only`, { got: cfg.data.provider }));
+        out.push(
+            problem("data.provider", `must be "aws" on the ${cfg.environment} stack: in-cluster data stores are for local only`, {
+                got: cfg.data.provider,
+            }),
+        );
     }
     return out;
 };
@@ -112,26 +148,55 @@ const catalogCoverage: Rule = (cfg, { catalog }) => {
     for (const [name, svc] of Object.entries(cfg.services)) {
         const spec = catalog.find((p) => p.name === name);
         if (spec === undefined) {
-            out.push(problem(`services.${name}`, `is not a process of the catalog (${catalog.map((p) => p.name).join(", ")}): add it to catalog/processes.ts first`));
+            out.push(
+                problem(
+                    `services.${name}`,
+                    `is not a process of the catalog (${catalog.map((p) => p.name).join(", ")}): add it to catalog/processes.ts first`,
+                ),
+            );
             continue;
         }
         if (spec.scaling === "singleton") {
             for (const key of ["replicas", "autoscale"] as const) {
                 if (svc[key] === undefined) continue;
-                out.push(problem(`services.${name}.${key}`, `must not be set: ${name} is a singleton (exactly 1 replica) so nothing fires twice`, { got: svc[key] }));
+                out.push(
+                    problem(
+                        `services.${name}.${key}`,
+                        `must not be set: ${name} is a singleton (exactly 1 replica) so nothing fires twice`,
+                        { got: svc[key] },
+                    ),
+                );
             }
         }
         if (spec.scaling === "autoscaled" && svc.replicas !== undefined) {
-            out.push(problem(`services.${name}.replicas`, `must not be set: ${name} is autoscaled, set services.${name}.autoscale.min/max instead`, { got: svc.replicas }));
+            out.push(
+                problem(
+                    `services.${name}.replicas`,
+                    `must not be set: ${name} is autoscaled, set services.${name}.autoscale.min/max instead`,
+                    { got: svc.replicas },
+                ),
+            );
         }
         if (spec.scaling === "horizontal" && svc.autoscale !== undefined) {
-            out.push(problem(`services.${name}.autoscale`, `must not be set: ${name} scales by services.${name}.replicas`, { got: svc.autoscale }));
+            out.push(
+                problem(`services.${name}.autoscale`, `must not be set: ${name} scales by services.${name}.replicas`, {
+                    got: svc.autoscale,
+                }),
+            );
         }
         if (spec.http !== undefined && svc.livenessCommand !== undefined) {
-            out.push(problem(`services.${name}.livenessCommand`, `must not be set: ${name} serves HTTP and takes its liveness check from catalog/processes.ts`, { got: svc.livenessCommand }));
+            out.push(
+                problem(
+                    `services.${name}.livenessCommand`,
+                    `must not be set: ${name} serves HTTP and takes its liveness check from catalog/processes.ts`,
+                    { got: svc.livenessCommand },
+                ),
+            );
         }
         if (cfg.environment === "production" && svc.enabled === false) {
-            out.push(problem(`services.${name}.enabled`, "must be true in production: the guides' topology runs every process", { got: false }));
+            out.push(
+                problem(`services.${name}.enabled`, "must be true in production: the guides' topology runs every process", { got: false }),
+            );
         }
     }
     return out;
@@ -154,9 +219,19 @@ const secretsAreEncrypted: Rule = (cfg, { isPlaintext }) => {
     if (kubeconfig !== undefined) {
         const info = inspectKubeconfig(kubeconfig);
         if (info.inline && !info.valid) {
-            out.push(problem("kubernetes.kubeconfig", "is neither a file path nor a kubeconfig document: its contents do not parse as a YAML mapping"));
+            out.push(
+                problem(
+                    "kubernetes.kubeconfig",
+                    "is neither a file path nor a kubeconfig document: its contents do not parse as a YAML mapping",
+                ),
+            );
         } else if (info.inline && info.credentialFields.length > 0 && isPlaintext(["kubernetes", "kubeconfig"])) {
-            out.push(problem("kubernetes.kubeconfig", `carries credentials (${info.credentialFields.join(", ")}) and must be set with --secret: it is stored in plaintext`));
+            out.push(
+                problem(
+                    "kubernetes.kubeconfig",
+                    `carries credentials (${info.credentialFields.join(", ")}) and must be set with --secret: it is stored in plaintext`,
+                ),
+            );
         }
     }
     return out;
@@ -167,11 +242,13 @@ const oauthNames: Rule = (cfg) => {
     const out: Problem[] = [];
     for (const name of Object.keys(cfg.oauthClientIds)) {
         if (!name.endsWith("_CLIENT_ID")) out.push(problem(`oauthClientIds.${name}`, "must be named <PROVIDER>_CLIENT_ID"));
-        if (name.startsWith("NEXT_PUBLIC_")) out.push(problem(`oauthClientIds.${name}`, "must not be NEXT_PUBLIC_: server-side OAuth settings stay on the server"));
+        if (name.startsWith("NEXT_PUBLIC_"))
+            out.push(problem(`oauthClientIds.${name}`, "must not be NEXT_PUBLIC_: server-side OAuth settings stay on the server"));
     }
     for (const name of Object.keys(cfg.oauthClientSecrets)) {
         if (!name.endsWith("_CLIENT_SECRET")) out.push(problem(`oauthClientSecrets.${name}`, "must be named <PROVIDER>_CLIENT_SECRET"));
-        if (name.startsWith("NEXT_PUBLIC_")) out.push(problem(`oauthClientSecrets.${name}`, "must never be NEXT_PUBLIC_: that would publish a secret to every browser"));
+        if (name.startsWith("NEXT_PUBLIC_"))
+            out.push(problem(`oauthClientSecrets.${name}`, "must never be NEXT_PUBLIC_: that would publish a secret to every browser"));
     }
     return out;
 };
@@ -195,7 +272,11 @@ const jwtKeysByMeaning: Rule = (cfg) => {
         } else if (key.type !== "rsa") {
             out.push(problem("identityJwtPrivateKey", `must be an RSA key for RS256, got a key of type ${key.type}`, { change }));
         } else if ((key.bits ?? 0) < jwtRsaMinBits) {
-            out.push(problem("identityJwtPrivateKey", `must be an RSA key of at least ${jwtRsaMinBits} bits for RS256, got ${key.bits} bits`, { change }));
+            out.push(
+                problem("identityJwtPrivateKey", `must be an RSA key of at least ${jwtRsaMinBits} bits for RS256, got ${key.bits} bits`, {
+                    change,
+                }),
+            );
         } else {
             privateDer = key.publicDer;
         }
@@ -207,7 +288,12 @@ const jwtKeysByMeaning: Rule = (cfg) => {
         } else if (pub.type !== "rsa") {
             out.push(problem("identity.jwtPublicKey", `must be an RSA public key for RS256, got a key of type ${pub.type}`));
         } else if (privateDer !== undefined && !privateDer.equals(pub.der)) {
-            out.push(problem("identity.jwtPublicKey", "must be the public half of identityJwtPrivateKey: it belongs to another key pair, so workers would reject every token identity signs (openssl pkey -in jwt-rs256.pem -pubout)"));
+            out.push(
+                problem(
+                    "identity.jwtPublicKey",
+                    "must be the public half of identityJwtPrivateKey: it belongs to another key pair, so workers would reject every token identity signs (openssl pkey -in jwt-rs256.pem -pubout)",
+                ),
+            );
         }
     }
     // Retired keys published during a rotation's overlap (docs/secret-rotation.md).
@@ -217,11 +303,25 @@ const jwtKeysByMeaning: Rule = (cfg) => {
         if (!pub.ok) out.push(problem(key, pub.why));
         else if (pub.type !== "rsa") out.push(problem(key, `must be an RSA public key for RS256, got a key of type ${pub.type}`));
         else if (privateDer !== undefined && privateDer.equals(pub.der)) {
-            out.push(problem(key, "is the current signing key's public half: list only retired keys here; the current one is identity.jwtPublicKey"));
+            out.push(
+                problem(
+                    key,
+                    "is the current signing key's public half: list only retired keys here; the current one is identity.jwtPublicKey",
+                ),
+            );
         }
     });
-    if (cfg.identity.previousJwtPublicKeys !== undefined && cfg.identity.previousJwtPublicKeys.length > 0 && cfg.identity.jwtPublicKey === undefined) {
-        out.push(problem("identity.previousJwtPublicKeys", "needs identity.jwtPublicKey: retired keys are published beside the current one, never alone"));
+    if (
+        cfg.identity.previousJwtPublicKeys !== undefined &&
+        cfg.identity.previousJwtPublicKeys.length > 0 &&
+        cfg.identity.jwtPublicKey === undefined
+    ) {
+        out.push(
+            problem(
+                "identity.previousJwtPublicKeys",
+                "needs identity.jwtPublicKey: retired keys are published beside the current one, never alone",
+            ),
+        );
     }
     return out;
 };
@@ -238,7 +338,12 @@ const supabaseKeysByMeaning: Rule = (cfg) => {
     if (anon !== undefined) {
         const role = supabaseKeyRole(anon);
         if (role === "service_role") {
-            out.push(problem("supabase.anonKey", "is a service-role key: it would ship to every browser as NEXT_PUBLIC_SUPABASE_ANON_KEY and bypass row-level security; set the project's anon key here and the service-role key in supabaseServiceRoleKey with --secret"));
+            out.push(
+                problem(
+                    "supabase.anonKey",
+                    "is a service-role key: it would ship to every browser as NEXT_PUBLIC_SUPABASE_ANON_KEY and bypass row-level security; set the project's anon key here and the service-role key in supabaseServiceRoleKey with --secret",
+                ),
+            );
         } else if (role !== undefined && role !== "anon") {
             out.push(problem("supabase.anonKey", "must be the project's anon key: its role claim is neither anon nor service_role"));
         }
@@ -247,7 +352,12 @@ const supabaseKeysByMeaning: Rule = (cfg) => {
     if (serviceRole !== undefined) {
         const role = supabaseKeyRole(serviceRole);
         if (role !== undefined && role !== "service_role") {
-            out.push(problem("supabaseServiceRoleKey", "is not a service-role key (its role claim says otherwise): identity and worker would fail every trusted call"));
+            out.push(
+                problem(
+                    "supabaseServiceRoleKey",
+                    "is not a service-role key (its role claim says otherwise): identity and worker would fail every trusted call",
+                ),
+            );
         }
         if (anon !== undefined && anon === serviceRole) {
             out.push(problem("supabase.anonKey", "must differ from supabaseServiceRoleKey"));
@@ -259,7 +369,10 @@ const supabaseKeysByMeaning: Rule = (cfg) => {
 /** Public URLs the program hands to processes and browsers: https where the stack faces the internet, never with credentials. */
 const publicUrls: Rule = (cfg) => {
     const out: Problem[] = [];
-    const urls: Array<[string, string | undefined]> = [["supabase.url", cfg.supabase.url], ["sentryDsn", cfg.sentryDsn]];
+    const urls: Array<[string, string | undefined]> = [
+        ["supabase.url", cfg.supabase.url],
+        ["sentryDsn", cfg.sentryDsn],
+    ];
     for (const [key, value] of urls) {
         if (value === undefined) continue;
         const url = new URL(value);
@@ -281,13 +394,25 @@ const publicProcessesScale: Rule = (cfg, { catalog }) => {
     for (const spec of catalog) {
         if (spec.publicHost === undefined || cfg.services[spec.name]?.enabled === false) continue;
         if (spec.scaling !== "autoscaled") {
-            if (floor > 1) out.push(problem(`services.${spec.name}`, `serves the public host ${spec.publicHost} and must autoscale in ${cfg.environment}, but catalog/processes.ts makes it ${spec.scaling}`));
+            if (floor > 1)
+                out.push(
+                    problem(
+                        `services.${spec.name}`,
+                        `serves the public host ${spec.publicHost} and must autoscale in ${cfg.environment}, but catalog/processes.ts makes it ${spec.scaling}`,
+                    ),
+                );
             continue;
         }
         const own = cfg.services[spec.name]?.autoscale;
         const min = own?.min ?? serviceDefaults(cfg.environment, spec).autoscale.min;
         if (min < floor) {
-            out.push(problem(`services.${spec.name}.autoscale.min`, `must be at least ${floor} in ${cfg.environment}: ${spec.name} serves the public host ${spec.publicHost}`, { got: own?.min, change }));
+            out.push(
+                problem(
+                    `services.${spec.name}.autoscale.min`,
+                    `must be at least ${floor} in ${cfg.environment}: ${spec.name} serves the public host ${spec.publicHost}`,
+                    { got: own?.min, change },
+                ),
+            );
         }
     }
     return out;
@@ -299,15 +424,35 @@ const trustedIssuer: Rule = (cfg) => {
     const issuer = cfg.edge.clusterIssuer;
     const change = toChange("edge.clusterIssuer");
     if (clusterIssuerFloor.denied.some((re) => re.test(issuer))) {
-        return [problem("edge.clusterIssuer", `must not be a self-signed or staging issuer in ${cfg.environment}: browsers reject its certificates`, { got: issuer, change })];
+        return [
+            problem(
+                "edge.clusterIssuer",
+                `must not be a self-signed or staging issuer in ${cfg.environment}: browsers reject its certificates`,
+                { got: issuer, change },
+            ),
+        ];
     }
     const allowed = [...clusterIssuerFloor.allowed, ...cfg.edge.trustedClusterIssuers];
     if (!allowed.includes(issuer)) {
-        return [problem("edge.clusterIssuer", `must be a publicly trusted issuer in ${cfg.environment} (${clusterIssuerFloor.allowed.join(", ")})`, { got: issuer, change })];
+        return [
+            problem(
+                "edge.clusterIssuer",
+                `must be a publicly trusted issuer in ${cfg.environment} (${clusterIssuerFloor.allowed.join(", ")})`,
+                { got: issuer, change },
+            ),
+        ];
     }
-    return cfg.edge.trustedClusterIssuers.flatMap((name, i) => clusterIssuerFloor.denied.some((re) => re.test(name))
-        ? [problem(`edge.trustedClusterIssuers.${i}`, `names a self-signed or staging issuer, which cannot be trusted in ${cfg.environment}`, { got: name, change })]
-        : []);
+    return cfg.edge.trustedClusterIssuers.flatMap((name, i) =>
+        clusterIssuerFloor.denied.some((re) => re.test(name))
+            ? [
+                  problem(
+                      `edge.trustedClusterIssuers.${i}`,
+                      `names a self-signed or staging issuer, which cannot be trusted in ${cfg.environment}`,
+                      { got: name, change },
+                  ),
+              ]
+            : [],
+    );
 };
 
 const cpuUnits: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9 };
@@ -325,7 +470,10 @@ const requestsWithinLimits: Rule = (cfg) => {
     const out: Problem[] = [];
     for (const [name, svc] of Object.entries(cfg.services)) {
         if (svc.resources === undefined) continue;
-        for (const [resource, units, unitHint] of [["cpu", cpuUnits, "cores (1, 0.5) or millicores (250m)"], ["memory", memoryUnits, "bytes with a suffix such as 512Mi or 1Gi"]] as const) {
+        for (const [resource, units, unitHint] of [
+            ["cpu", cpuUnits, "cores (1, 0.5) or millicores (250m)"],
+            ["memory", memoryUnits, "bytes with a suffix such as 512Mi or 1Gi"],
+        ] as const) {
             const values: Partial<Record<"requests" | "limits", number>> = {};
             for (const side of ["requests", "limits"] as const) {
                 const q = svc.resources[side][resource];
@@ -334,7 +482,13 @@ const requestsWithinLimits: Rule = (cfg) => {
                 else values[side] = v;
             }
             if (values.requests !== undefined && values.limits !== undefined && values.requests > values.limits) {
-                out.push(problem(`services.${name}.resources.requests.${resource}`, `must be at most services.${name}.resources.limits.${resource}: Kubernetes refuses a request above its limit`, { got: svc.resources.requests[resource] }));
+                out.push(
+                    problem(
+                        `services.${name}.resources.requests.${resource}`,
+                        `must be at most services.${name}.resources.limits.${resource}: Kubernetes refuses a request above its limit`,
+                        { got: svc.resources.requests[resource] },
+                    ),
+                );
             }
         }
     }
@@ -349,7 +503,12 @@ const publicHostNames: Rule = (cfg, { catalog }) => {
     }
     const longest = Math.max(0, ...catalog.map((p) => p.publicHost?.length ?? 0));
     if (longest > 0 && cfg.domain.length + longest + 1 > 253) {
-        out.push(problem("domain", `must leave room for its hosts: a host name is at most 253 characters, so the domain at most ${252 - longest}`));
+        out.push(
+            problem(
+                "domain",
+                `must leave room for its hosts: a host name is at most 253 characters, so the domain at most ${252 - longest}`,
+            ),
+        );
     }
     return out;
 };
@@ -374,19 +533,39 @@ const regionMatchesArns: Rule = (cfg) => {
         const [, partition, , region] = oidc;
         // The message names keys, not values: either may have been stored with --secret.
         if (region !== aws.region) {
-            out.push(problem("data.aws.clusterOidcProviderArn", `must be the OIDC provider of a cluster in data.aws.region, but it names another region`, { change }));
+            out.push(
+                problem(
+                    "data.aws.clusterOidcProviderArn",
+                    `must be the OIDC provider of a cluster in data.aws.region, but it names another region`,
+                    { change },
+                ),
+            );
         } else if (partition !== partitionOf(aws.region)) {
-            out.push(problem("data.aws.clusterOidcProviderArn", `must be in the AWS partition of data.aws.region (aws-cn for cn-*, aws-us-gov for us-gov-*, aws elsewhere)`, { change }));
+            out.push(
+                problem(
+                    "data.aws.clusterOidcProviderArn",
+                    `must be in the AWS partition of data.aws.region (aws-cn for cn-*, aws-us-gov for us-gov-*, aws elsewhere)`,
+                    { change },
+                ),
+            );
         }
     }
     const context = cfg.kubernetes.context === undefined ? null : eksContextArn.exec(cfg.kubernetes.context);
     if (context !== null && context !== undefined) {
         const [, , region, account] = context;
         if (region !== aws.region) {
-            out.push(problem("kubernetes.context", `must be a cluster in data.aws.region, but the EKS context names another region`, { change }));
+            out.push(
+                problem("kubernetes.context", `must be a cluster in data.aws.region, but the EKS context names another region`, { change }),
+            );
         }
         if (oidc !== null && account !== oidc[2]) {
-            out.push(problem("kubernetes.context", `must be a cluster of the account in data.aws.clusterOidcProviderArn, but the EKS context names another account`, { change }));
+            out.push(
+                problem(
+                    "kubernetes.context",
+                    `must be a cluster of the account in data.aws.clusterOidcProviderArn, but the EKS context names another account`,
+                    { change },
+                ),
+            );
         }
     }
     return out;
@@ -407,16 +586,32 @@ const stackNameMatchesEnvironment: Rule = (cfg, { stack }) => {
     const named = environmentNamedBy(stack);
     const reason = cfg.environmentMismatchReason;
     if (reason !== undefined && reason.trim().length < environmentMismatchReasonMinLength) {
-        return [problem("environmentMismatchReason", `must be a sentence of at least ${environmentMismatchReasonMinLength} characters saying why the stack's name and environment differ`)];
+        return [
+            problem(
+                "environmentMismatchReason",
+                `must be a sentence of at least ${environmentMismatchReasonMinLength} characters saying why the stack's name and environment differ`,
+            ),
+        ];
     }
     if (named === undefined || named === cfg.environment || reason !== undefined) return [];
-    return [problem("environment", `must agree with the stack's name: stack ${JSON.stringify(stack)} names ${named}, the config says ${cfg.environment}`, { change: toChange("environment") })];
+    return [
+        problem(
+            "environment",
+            `must agree with the stack's name: stack ${JSON.stringify(stack)} names ${named}, the config says ${cfg.environment}`,
+            { change: toChange("environment") },
+        ),
+    ];
 };
 /** Alert route and thresholds (config/monitoring.ts): production must page someone. */
 const monitoringSettings: Rule = (cfg) =>
     monitoringProblems(
-        cfg.environment, cfg.data.provider, cfg.monitoring, cfg.alertHttpsEndpoints,
-        cfg.data.provider === "aws" ? (cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass) : undefined,
+        cfg.environment,
+        cfg.data.provider,
+        cfg.monitoring,
+        cfg.alertHttpsEndpoints,
+        cfg.data.provider === "aws"
+            ? (cfg.data.postgres?.instanceClass ?? dataDefaults(cfg.environment).postgres.instanceClass)
+            : undefined,
         recoveryObjectives(cfg.environment, cfg.data)?.rpoMinutes,
     );
 

@@ -36,11 +36,9 @@ export const dns1123Subdomain = z
     });
 
 /** DNS-1123 subdomain, as Kubernetes and certificates want it. */
-const dnsName = z
-    .string()
-    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
-        message: "must be a lower-case DNS name",
-    });
+const dnsName = z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
+    message: "must be a lower-case DNS name",
+});
 
 export { isPinnedImage, pinnedImage } from "./images";
 
@@ -93,9 +91,18 @@ export type ServiceConfig = z.infer<typeof serviceConfig>;
 
 export const kubernetesConfig = z
     .object({
-        namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }).max(63),
+        namespace: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" })
+            .max(63),
         /** A kubeconfig context name of the ambient kubeconfig. */
-        context: z.string().min(1).regex(/^[^\s\p{Cc}]([^\p{Cc}]*[^\s\p{Cc}])?$/u, { message: "must be a context name without surrounding whitespace or control characters" }).optional(),
+        context: z
+            .string()
+            .min(1)
+            .regex(/^[^\s\p{Cc}]([^\p{Cc}]*[^\s\p{Cc}])?$/u, {
+                message: "must be a context name without surrounding whitespace or control characters",
+            })
+            .optional(),
         /** A kubeconfig file path or its contents (set it with --secret when it holds credentials). */
         kubeconfig: confidential(z.string().min(1)).optional(),
         /** Folder the manifests are rendered to when no cluster is configured (local stack only). */
@@ -113,12 +120,18 @@ export const edgeConfig = z
         /** HSTS max-age; the guides require HTTPS with HSTS, browsers want at least 180 days. */
         hstsMaxAgeSeconds: z.number().int().min(hstsMaxAgeBounds.min).max(hstsMaxAgeBounds.max).default(hstsMaxAgeBounds.default),
         /** Namespace of the ingress controller: the only namespace the NetworkPolicies admit traffic from. */
-        ingressNamespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a namespace name (DNS-1123 label)" }).max(63).default("ingress-nginx"),
+        ingressNamespace: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a namespace name (DNS-1123 label)" })
+            .max(63)
+            .default("ingress-nginx"),
     })
     .strict();
 
 /** A Route 53 hosted zone id (the zone of the domain, or an ELB's canonical zone). */
-const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)" });
+const hostedZoneId = z
+    .string()
+    .regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)" });
 
 /** Public DNS for the edge hosts (components/edge/dnsRecords.ts). */
 export const dnsConfig = z
@@ -135,11 +148,21 @@ export const dnsConfig = z
     .strict()
     .superRefine((d, ctx) => {
         if (d.provider === "route53" && d.hostedZoneId === undefined) {
-            ctx.addIssue({ code: "custom", path: ["hostedZoneId"], message: "is required when dns.provider is route53: the hosted zone of the stack's domain" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["hostedZoneId"],
+                message: "is required when dns.provider is route53: the hosted zone of the stack's domain",
+            });
         }
         if (d.provider !== "route53") {
             for (const key of ["hostedZoneId", "loadBalancerHostname", "loadBalancerZoneId"] as const) {
-                if (d[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], input: d[key], message: "is only read when dns.provider is route53: remove it or set dns.provider to route53" });
+                if (d[key] !== undefined)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [key],
+                        input: d[key],
+                        message: "is only read when dns.provider is route53: remove it or set dns.provider to route53",
+                    });
             }
         }
     });
@@ -156,11 +179,18 @@ export const probesConfig = z
 export const rotationConfig = z
     .object({
         /** How often the External Secrets Operator re-reads Secrets Manager (Go duration: 30m, 1h, 1h30m). */
-        refreshInterval: z.string().regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/, { message: "must be a duration such as 15m, 1h or 1h30m" })
+        refreshInterval: z
+            .string()
+            .regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/, { message: "must be a duration such as 15m, 1h or 1h30m" })
             .refine((d) => /[1-9]/.test(d), { message: "must be a non-zero duration such as 15m or 1h" })
             .default(rotationDefaults.refreshInterval),
         /** Days between automatic rotations of the RDS-managed master passwords. */
-        databaseRotationDays: z.number().int().min(1).max(rotationFloors.maxDatabaseRotationDays).default(rotationDefaults.databaseRotationDays),
+        databaseRotationDays: z
+            .number()
+            .int()
+            .min(1)
+            .max(rotationFloors.maxDatabaseRotationDays)
+            .default(rotationDefaults.databaseRotationDays),
     })
     .strict();
 
@@ -172,8 +202,16 @@ export const rawConfigSchema = z
         domain: dnsName,
         kubernetes: kubernetesConfig,
         data: dataConfig,
-        images: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be an image name of the catalog (app, identity, portal)" }), pinnedImage),
-        services: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a process name from the catalog" }), serviceConfig).default({}),
+        images: z.record(
+            z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be an image name of the catalog (app, identity, portal)" }),
+            pinnedImage,
+        ),
+        services: z
+            .record(
+                z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a process name from the catalog" }),
+                serviceConfig,
+            )
+            .default({}),
         edge: edgeConfig.default(edgeConfig.parse({})),
         probes: probesConfig.default(probesConfig.parse({})),
         /** Public DNS records for the edge hosts (route53, externalDns or none). */
@@ -188,7 +226,10 @@ export const rawConfigSchema = z
             .default({}),
         identity: z
             .object({
-                productSlug: z.string().regex(/^[a-z][a-z0-9-]*$/).default("tasks"),
+                productSlug: z
+                    .string()
+                    .regex(/^[a-z][a-z0-9-]*$/)
+                    .default("tasks"),
                 jwtPublicKey: z.string().includes("PUBLIC KEY").optional(),
                 /** Public keys of retired signing keys, still accepted while tokens they signed live (docs/secret-rotation.md). */
                 previousJwtPublicKeys: z.array(z.string().includes("PUBLIC KEY")).max(2).optional(),
@@ -211,8 +252,12 @@ export const rawConfigSchema = z
         // Secrets: set with `pulumi config set --secret`; rules.ts refuses them in plaintext.
         supabaseServiceRoleKey: credential(z.string().min(20)).optional(),
         identityJwtPrivateKey: credential(z.string().includes("PRIVATE KEY")).optional(),
-        stripeSecretKey: credential(z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe secret key" })).optional(),
-        stripeWebhookSecret: credential(z.string().regex(/^whsec_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe webhook secret" })).optional(),
+        stripeSecretKey: credential(
+            z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe secret key" }),
+        ).optional(),
+        stripeWebhookSecret: credential(
+            z.string().regex(/^whsec_[A-Za-z0-9]{10,}$/, { message: "must be a Stripe webhook secret" }),
+        ).optional(),
         oauthClientSecrets: credential(z.record(envName, z.string().min(1))).default({}),
         /** HTTPS subscribers of the alert route (a pager's integration URL), by name: secrets. */
         alertHttpsEndpoints: credential(alertHttpsEndpointsConfig).default({}),
@@ -235,5 +280,6 @@ export function unwrapSchema(schema: z.ZodType): { schema: z.ZodType; kind?: Key
 }
 
 /** Top-level keys the schema marks as credentials: never echoed, and refused when set in plaintext. */
-export const secretConfigKeys: readonly (keyof RawConfig)[] = (Object.keys(rawConfigSchema.shape) as (keyof RawConfig)[])
-    .filter((k) => unwrapSchema(rawConfigSchema.shape[k]).kind === "credential");
+export const secretConfigKeys: readonly (keyof RawConfig)[] = (Object.keys(rawConfigSchema.shape) as (keyof RawConfig)[]).filter(
+    (k) => unwrapSchema(rawConfigSchema.shape[k]).kind === "credential",
+);

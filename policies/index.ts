@@ -41,7 +41,8 @@ import { singletonNoAutoscaler } from "./workloads/singleton-no-autoscaler";
 import { singletonReplicas } from "./workloads/singleton-replicas";
 
 new PolicyPack("grownext-guides", {
-    description: "Enforces the GrowNext production-deployment guides: data durability, secret handling, workload hardening, edge TLS/HSTS and the process topology.",
+    description:
+        "Enforces the GrowNext production-deployment guides: data durability, secret handling, workload hardening, edge TLS/HSTS and the process topology.",
     enforcementLevel: "advisory",
     policies: [
         // Data

@@ -85,9 +85,7 @@ function queueHeartbeatPasses(response: ProbeResponse): Verdict<undefined> {
         return json;
     }
     const heartbeat = readField(json.value, ["status", "status"]);
-    return heartbeat === "pass"
-        ? pass(undefined)
-        : fail(`${describeStatus(response)}, status.status was ${describeValue(heartbeat)}`);
+    return heartbeat === "pass" ? pass(undefined) : fail(`${describeStatus(response)}, status.status was ${describeValue(heartbeat)}`);
 }
 
 /** Every problem of the discovery document at once, so one report shows the whole fix. */
@@ -144,7 +142,10 @@ function jwksUriOfDiscovery(response: ProbeResponse, context: CheckContext): Ver
     }
     if (context.requireHttps && jwksUri.protocol !== "https:") {
         // Not requested at all: keys fetched in clear could be anyone's.
-        return fail(`${describeStatus(response)}, jwks_uri ${redactUrl(jwksUri)} is plain http; signing keys must come over https`, "permanent");
+        return fail(
+            `${describeStatus(response)}, jwks_uri ${redactUrl(jwksUri)} is plain http; signing keys must come over https`,
+            "permanent",
+        );
     }
     return pass(jwksUri);
 }

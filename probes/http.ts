@@ -221,7 +221,11 @@ async function fetchOnce(agent: Agent, url: URL, { budget, signal }: ProbeReques
         }
         return {
             kind: "failure",
-            observed: describeTransportError(error, { headersTimeout: budget.headersMs, bodyTimeout: budget.bodyMs, connectTimeout: budget.connectMs }),
+            observed: describeTransportError(error, {
+                headersTimeout: budget.headersMs,
+                bodyTimeout: budget.bodyMs,
+                connectTimeout: budget.connectMs,
+            }),
             cutByDeadline: false,
             permanent: isPermanentTransportError(error),
         };

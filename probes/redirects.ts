@@ -37,7 +37,10 @@ export function nextRedirect(earlier: readonly ProbeHop[], response: ProbeHop): 
     target.hash = "";
     const chain = [...earlier, response];
     if (target.protocol !== "http:" && target.protocol !== "https:") {
-        return { kind: "refuse", observed: `redirect to a ${target.protocol} URL refused: ${describeChain(chain)} -> <${target.protocol} URL>` };
+        return {
+            kind: "refuse",
+            observed: `redirect to a ${target.protocol} URL refused: ${describeChain(chain)} -> <${target.protocol} URL>`,
+        };
     }
     if (response.url.protocol === "https:" && target.protocol === "http:") {
         return { kind: "refuse", observed: `redirect from https down to http refused: ${describeChain(chain, target)}` };
@@ -81,7 +84,7 @@ function headerValue(hop: ProbeHop, name: string): string | undefined {
  */
 export async function followRedirects(url: URL, fetchHop: (url: URL) => Promise<FetchOutcome>): Promise<FetchOutcome> {
     const hops: ProbeHop[] = [];
-    for (let current = url; ; ) {
+    for (let current = url; ;) {
         const outcome = await fetchHop(current);
         if (outcome.kind === "failure") {
             return hops.length === 0 ? outcome : { ...outcome, observed: `${outcome.observed} (after ${describeChain(hops, current)})` };

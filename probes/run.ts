@@ -121,7 +121,11 @@ export async function runProbes(options: ProbeRunOptions): Promise<ProbeReport> 
     });
     const http =
         options.transport === undefined
-            ? createHttpTransport({ timeouts, remainingMs: () => deadlineAt - clock.now(), ...(options.ca === undefined ? {} : { ca: options.ca }) })
+            ? createHttpTransport({
+                  timeouts,
+                  remainingMs: () => deadlineAt - clock.now(),
+                  ...(options.ca === undefined ? {} : { ca: options.ca }),
+              })
             : undefined;
     const context: RunContext = {
         transport: options.transport ?? http!.fetch,
@@ -222,7 +226,12 @@ async function runCheckUntilDeadline(check: CheckDefinition, context: RunContext
 function fetchWithinDeadline(context: RunContext, url: URL): Promise<FetchOutcome> {
     const budget = requestBudget(context.deadlineAt - context.clock.now(), context.timeouts);
     if (budget === undefined || context.deadline.aborted) {
-        return Promise.resolve({ kind: "failure", observed: "no time left before the run deadline", cutByDeadline: true, permanent: false });
+        return Promise.resolve({
+            kind: "failure",
+            observed: "no time left before the run deadline",
+            cutByDeadline: true,
+            permanent: false,
+        });
     }
     return context.transport(url, { budget, signal: context.deadline });
 }
@@ -236,12 +245,26 @@ async function attemptCheck(check: CheckDefinition, context: RunContext): Promis
     for (const step of check.steps) {
         const stepUrl = step.request === "url-from-previous-step" ? next : resolveUnderBase(base, step.request.path);
         if (stepUrl === undefined) {
-            return { passed: false, url, expected: step.expected, observed: "the previous step gave no URL (check definition error)", cutByDeadline: false, permanent: false };
+            return {
+                passed: false,
+                url,
+                expected: step.expected,
+                observed: "the previous step gave no URL (check definition error)",
+                cutByDeadline: false,
+                permanent: false,
+            };
         }
         url = stepUrl;
         const outcome = await followRedirects(url, (hop) => fetchWithinDeadline(context, hop));
         if (outcome.kind === "failure") {
-            return { passed: false, url, expected: step.expected, observed: outcome.observed, cutByDeadline: outcome.cutByDeadline, permanent: outcome.permanent };
+            return {
+                passed: false,
+                url,
+                expected: step.expected,
+                observed: outcome.observed,
+                cutByDeadline: outcome.cutByDeadline,
+                permanent: outcome.permanent,
+            };
         }
         let verdict: ReturnType<typeof step.validate>;
         try {
@@ -252,7 +275,14 @@ async function attemptCheck(check: CheckDefinition, context: RunContext): Promis
             verdict = { ok: false, observed: `validator error: ${message.split("\n")[0]}` };
         }
         if (!verdict.ok) {
-            return { passed: false, url, expected: step.expected, observed: verdict.observed, cutByDeadline: false, permanent: verdict.permanent === true };
+            return {
+                passed: false,
+                url,
+                expected: step.expected,
+                observed: verdict.observed,
+                cutByDeadline: false,
+                permanent: verdict.permanent === true,
+            };
         }
         next = verdict.value;
         url = outcome.response.url;

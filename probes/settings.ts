@@ -97,7 +97,11 @@ export async function resolveSettings(
     const issuerSetting = pick("issuer");
     const issuer = issuerSetting === undefined ? undefined : validUrl(issuerSetting);
     if (!local) {
-        requireHttpsIssuer(issuer === undefined ? { url: identity, source: `${identitySetting.source} (the issuer when --issuer is not given)` } : { url: issuer, source: issuerSetting!.source });
+        requireHttpsIssuer(
+            issuer === undefined
+                ? { url: identity, source: `${identitySetting.source} (the issuer when --issuer is not given)` }
+                : { url: issuer, source: issuerSetting!.source },
+        );
     }
     const deadline = firstSet([flags.deadline, "--deadline"], [environment[smokeEnvVars.deadline], smokeEnvVars.deadline]);
     const caFile = firstSet([flags.ca, "--ca"], [environment[smokeEnvVars.ca], smokeEnvVars.ca]);
@@ -193,7 +197,10 @@ const pemCertificate = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE----
  */
 async function readCaFile(setting: Sourced): Promise<string> {
     const refuse = (why: string): UsageError =>
-        new UsageError(`the CA file given by ${setting.source} (${setting.value}) ${why}; give a PEM file holding the CA certificate`, false);
+        new UsageError(
+            `the CA file given by ${setting.source} (${setting.value}) ${why}; give a PEM file holding the CA certificate`,
+            false,
+        );
     let pem: string;
     try {
         pem = await fs.readFile(setting.value, "utf8");

@@ -36,7 +36,7 @@ export const readPulumiStackOutputs: StackOutputReader = (stack) =>
                     const reason =
                         code === "ENOENT"
                             ? "the pulumi CLI is not on PATH"
-                            : firstNonEmptyLine(String(stderr)) ?? firstNonEmptyLine(error.message) ?? "it failed";
+                            : (firstNonEmptyLine(String(stderr)) ?? firstNonEmptyLine(error.message) ?? "it failed");
                     reject(new StackOutputsError(`could not read the outputs of stack "${stack}": ${reason}`));
                     return;
                 }

@@ -46,7 +46,9 @@ export interface KubectlResult {
 export function kubectl(cluster: Cluster, args: string[], input?: string): KubectlResult {
     const started = Date.now();
     const r = spawnSync(path.join(cluster.bin, "kubectl"), ["--kubeconfig", cluster.kubeconfig, ...args], {
-        encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024,
+        encoding: "utf8",
+        input,
+        maxBuffer: 64 * 1024 * 1024,
     });
     return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ms: Date.now() - started };
 }
@@ -68,6 +70,12 @@ export function list(cluster: Cluster, kind: string, namespace: string): any[] {
  * the cluster's kubeconfig, and post-deploy probes off (the command plugin cannot be built here).
  */
 export function targetCluster(dir: string, env: NodeJS.ProcessEnv, cluster: Cluster): void {
-    ok(runPulumi(["config", "set", "--stack", "local", "--path", "kubernetes.kubeconfig", cluster.kubeconfig], dir, env), "config set kubernetes.kubeconfig");
-    ok(runPulumi(["config", "set", "--stack", "local", "--path", "probes.enabled", "false", "--type", "bool"], dir, env), "config set probes.enabled");
+    ok(
+        runPulumi(["config", "set", "--stack", "local", "--path", "kubernetes.kubeconfig", cluster.kubeconfig], dir, env),
+        "config set kubernetes.kubeconfig",
+    );
+    ok(
+        runPulumi(["config", "set", "--stack", "local", "--path", "probes.enabled", "false", "--type", "bool"], dir, env),
+        "config set probes.enabled",
+    );
 }

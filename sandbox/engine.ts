@@ -17,7 +17,11 @@ export { repoRoot };
  */
 export function toolchainEnv(opts: { cluster?: boolean } = {}): NodeJS.ProcessEnv {
     const buildEnv = opts.cluster === false ? { ...process.env, PULUMI_TOOLCHAIN_CLUSTER: "0" } : process.env;
-    const result = spawnSync("bash", [path.join(repoRoot, "tools", "toolchain.sh")], { encoding: "utf8", env: buildEnv, stdio: ["ignore", "pipe", "inherit"] });
+    const result = spawnSync("bash", [path.join(repoRoot, "tools", "toolchain.sh")], {
+        encoding: "utf8",
+        env: buildEnv,
+        stdio: ["ignore", "pipe", "inherit"],
+    });
     if (result.status !== 0) throw new Error(`tools/toolchain.sh failed with exit code ${result.status}`);
     const bin = result.stdout.trim().split("\n").pop()!;
     const env: NodeJS.ProcessEnv = {
@@ -44,7 +48,12 @@ export interface CliResult {
 
 export function runPulumi(args: string[], cwd: string, env: NodeJS.ProcessEnv): CliResult {
     const started = Date.now();
-    const result = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], {
+        cwd,
+        env,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "", ms: Date.now() - started };
 }
 
@@ -72,7 +81,10 @@ export function buildProgram(outDir: string, extraFiles: readonly string[] = [])
         fs.writeFileSync(project, JSON.stringify(config));
     }
     const tsc = require.resolve("typescript/bin/tsc");
-    const r = spawnSync(process.execPath, [tsc, "-p", project, "--outDir", outDir, "--rootDir", repoRoot], { cwd: repoRoot, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [tsc, "-p", project, "--outDir", outDir, "--rootDir", repoRoot], {
+        cwd: repoRoot,
+        encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`npm run build (tsc -p tsconfig.build.json) exited ${r.status}\n${r.stdout}${r.stderr}`);
 }
 

@@ -38,7 +38,10 @@ export class ResourceRecorder {
     one(type: string, name: string): RecordedResource {
         const found = this.resources.filter((r) => r.type === type && r.name === name);
         if (found.length !== 1) {
-            const names = this.ofType(type).map((r) => r.name).join(", ") || "none";
+            const names =
+                this.ofType(type)
+                    .map((r) => r.name)
+                    .join(", ") || "none";
             throw new Error(`expected one ${type} named ${name}, found ${found.length} (have: ${names})`);
         }
         return found[0]!;
@@ -56,13 +59,18 @@ export const recorder = new ResourceRecorder();
  * default a cluster where both CRDs serve v1; a test may swap it and must restore it.
  */
 export const localRun = {
-    stdout: (_command: string): string => "crd secretstores.external-secrets.io 0 v1 v1beta1\ncrd externalsecrets.external-secrets.io 0 v1 v1beta1\n",
+    stdout: (_command: string): string =>
+        "crd secretstores.external-secrets.io 0 v1 v1beta1\ncrd externalsecrets.external-secrets.io 0 v1 v1beta1\n",
     calls: [] as Array<{ command: string; environment?: Record<string, string> }>,
 };
 
 /** Functions the program may call; anything else fails the test. */
 const allowedCalls: Record<string, (args: pulumi.runtime.MockCallArgs) => Record<string, any>> = {
-    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "test" }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: "123456789012",
+        arn: "arn:aws:iam::123456789012:user/test",
+        userId: "test",
+    }),
     "aws:index/getRegion:getRegion": (args) => ({ name: args.inputs.region ?? "eu-west-1", region: args.inputs.region ?? "eu-west-1" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
     "command:local:run": (args) => {
@@ -70,7 +78,10 @@ const allowedCalls: Record<string, (args: pulumi.runtime.MockCallArgs) => Record
         return { stdout: localRun.stdout(args.inputs.command), stderr: "" };
     },
     // A /24 per subnet, numbered by the id's last byte, so distinct subnets get distinct CIDRs.
-    "aws:ec2/getSubnet:getSubnet": (args) => ({ id: args.inputs.id, cidrBlock: `10.0.${parseInt(String(args.inputs.id).slice(-2), 16)}.0/24` }),
+    "aws:ec2/getSubnet:getSubnet": (args) => ({
+        id: args.inputs.id,
+        cidrBlock: `10.0.${parseInt(String(args.inputs.id).slice(-2), 16)}.0/24`,
+    }),
 };
 
 /** The load balancer hostname the mocks report in the status of the Ingress named `name`. */
@@ -187,7 +198,9 @@ function recordResourceOptions(): void {
     MockMonitor.prototype.registerResource = function (req: any, callback: (err: any, res: any) => void) {
         return original.call(this, req, (err: any, res: any) => {
             if (!err && res) {
-                const rec = [...recorder.resources].reverse().find((r) => r.urn === undefined && r.type === req.getType() && r.name === req.getName());
+                const rec = [...recorder.resources]
+                    .reverse()
+                    .find((r) => r.urn === undefined && r.type === req.getType() && r.name === req.getName());
                 if (rec) {
                     rec.urn = res.getUrn();
                     rec.parent = req.getParent() || undefined;
@@ -204,7 +217,12 @@ function recordResourceOptions(): void {
 
 /** Resolves an Output (or plain value) to its value, for assertions. */
 export function promiseOf<T>(value: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(value).apply((v) => { resolve(v as T); return v; }));
+    return new Promise((resolve) =>
+        pulumi.output(value).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 /** Whether an Output is marked secret. */
@@ -227,7 +245,9 @@ const secretSig = "4dabf18193072939515e22adb298388d";
 
 /** Whether a recorded input value arrived as a secret. */
 export function isSecretInput(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[secretSig] === "1b47061264138c4ac30d75fd1eb44270";
+    return (
+        typeof value === "object" && value !== null && (value as Record<string, unknown>)[secretSig] === "1b47061264138c4ac30d75fd1eb44270"
+    );
 }
 
 /** A recorded input with secret wrappers removed (recursively), for assertions on content. */

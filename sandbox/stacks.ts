@@ -52,7 +52,11 @@ export function operatorSecrets(stack: string): Record<string, unknown> {
         };
     }
     if (stack === "staging") {
-        return { stripeSecretKey: fakeStripe.test, stripeWebhookSecret: fakeStripe.webhook, supabaseServiceRoleKey: "service-role-FAKE-0123456789abcdef" };
+        return {
+            stripeSecretKey: fakeStripe.test,
+            stripeWebhookSecret: fakeStripe.webhook,
+            supabaseServiceRoleKey: "service-role-FAKE-0123456789abcdef",
+        };
     }
     return {};
 }
@@ -62,7 +66,10 @@ export function operatorSecrets(stack: string): Record<string, unknown> {
  * file, the secrets set with --secret, production's JWT public key, then `overrides` (whose
  * credential keys also count as set with --secret). Unvalidated, so a benchmark can time validation.
  */
-export function stackValues(stack: string, overrides: Record<string, unknown> = {}): {
+export function stackValues(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+): {
     values: Record<string, unknown>;
     isPlaintext: (key: string) => boolean;
 } {

@@ -24,7 +24,12 @@ const clusterPairs = Number(process.env.BENCH_CLUSTER_PAIRS ?? 1);
 const sections = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["evaluate", "probes", "engine", "cluster"];
 const x = (n: number) => `${n.toFixed(2)}x`;
 
-interface Evaluation { mode: string; scale: number; resources: number; ms: number }
+interface Evaluation {
+    mode: string;
+    scale: number;
+    resources: number;
+    ms: number;
+}
 
 async function evaluateSection(): Promise<void> {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "grownext-bench-")), "bin");
@@ -33,14 +38,18 @@ async function evaluateSection(): Promise<void> {
     for (const entry of ["node_modules", "package.json"]) fs.symlinkSync(path.join(repoRoot, entry), path.join(path.dirname(out), entry));
     const script = path.join(out, "scripts", "bench", "evaluate.js");
     let last: Evaluation | undefined;
-    const evaluate = (mode: string, scale = 1) => () => {
-        const r = spawnSync(process.execPath, [script, mode, String(scale)], {
-            cwd: repoRoot, encoding: "utf8", env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot },
-        });
-        if (r.status !== 0) throw new Error(`evaluate ${mode} exited ${r.status}: ${r.stderr}`);
-        last = JSON.parse(r.stdout.trim().split("\n").pop()!) as Evaluation;
-        return last;
-    };
+    const evaluate =
+        (mode: string, scale = 1) =>
+        () => {
+            const r = spawnSync(process.execPath, [script, mode, String(scale)], {
+                cwd: repoRoot,
+                encoding: "utf8",
+                env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot },
+            });
+            if (r.status !== 0) throw new Error(`evaluate ${mode} exited ${r.status}: ${r.stderr}`);
+            last = JSON.parse(r.stdout.trim().split("\n").pop()!) as Evaluation;
+            return last;
+        };
     console.log(`Program evaluation under mocks, compiled, each run a fresh node process; A = the stack, B = the empty program`);
     for (const stack of ["local", "staging", "production"]) {
         const p = await pairedRuns(pairs, evaluate(stack), evaluate("empty"));
@@ -49,7 +58,8 @@ async function evaluateSection(): Promise<void> {
         for (const line of formatPaired(stack, "empty", p, goal)) console.log(line);
     }
     // Growth: declaring time (in the process, after start-up) of a catalog ten times larger, paired with the catalog as it is.
-    const ten: Sample[] = [], one: Sample[] = [];
+    const ten: Sample[] = [],
+        one: Sample[] = [];
     let resources = { ten: 0, one: 0 };
     for (let i = 0; i < pairs; i++) {
         const a = evaluate("production", 10)();
@@ -59,8 +69,12 @@ async function evaluateSection(): Promise<void> {
         one.push({ wallMs: b.ms, cpuMs: b.ms });
     }
     const g = fromSamples(ten, one);
-    console.log(`growth: production with the catalog x10 (${resources.ten} resources) against x1 (${resources.one}); declaring time, ${g.pairs} pairs`);
-    console.log(`  x10 ${Math.round(g.a.wall.median)} ms (${Math.round(g.a.wall.min)}-${Math.round(g.a.wall.max)}), x1 ${Math.round(g.b.wall.median)} ms (${Math.round(g.b.wall.min)}-${Math.round(g.b.wall.max)})`);
+    console.log(
+        `growth: production with the catalog x10 (${resources.ten} resources) against x1 (${resources.one}); declaring time, ${g.pairs} pairs`,
+    );
+    console.log(
+        `  x10 ${Math.round(g.a.wall.median)} ms (${Math.round(g.a.wall.min)}-${Math.round(g.a.wall.max)}), x1 ${Math.round(g.b.wall.median)} ms (${Math.round(g.b.wall.min)}-${Math.round(g.b.wall.max)})`,
+    );
     const r = g.ratio.wall;
     const goal = benchGoals.processGrowth;
     console.log(`  ratio ${x(r.median)} (${x(r.min)}-${x(r.max)}) for ${x(resources.ten / resources.one)} the resources`);
@@ -69,7 +83,10 @@ async function evaluateSection(): Promise<void> {
 
 async function probesSection(): Promise<void> {
     const { benchProbeRun, benchProbeFaults } = await import("./bench/probes");
-    const ratios: number[] = [], totals: number[] = [], slowest: number[] = [], cpu: number[] = [];
+    const ratios: number[] = [],
+        totals: number[] = [],
+        slowest: number[] = [],
+        cpu: number[] = [];
     for (let i = 0; i < pairs; i++) {
         const before = ownCpuMs();
         const p = await benchProbeRun();
@@ -108,17 +125,29 @@ async function clusterSection(): Promise<void> {
     const { benchClusterPeer } = await import("./bench/engine");
     const c = await benchClusterPeer(clusterPairs);
     if (!c) return void console.log("Peer comparison on the local cluster: not measured (build it first: npm run toolchain)");
-    console.log(`Peer comparison on the local cluster (${c.objects} objects, the same rendered manifests; CPU of the clients, not of the cluster)`);
+    console.log(
+        `Peer comparison on the local cluster (${c.objects} objects, the same rendered manifests; CPU of the clients, not of the cluster)`,
+    );
     console.log("to healthy: A = pulumi up, B = kubectl apply --server-side + kubectl wait");
     for (const line of formatPaired("pulumi up", "kubectl", c.toHealthy, benchGoals.clusterUp)) console.log(line);
     console.log("no change: A = pulumi up --expect-no-changes, B = kubectl diff --server-side");
     for (const line of formatPaired("pulumi up", "kubectl diff", c.noChange)) console.log(line);
 }
 
-const bySection: Record<string, () => Promise<void>> = { evaluate: evaluateSection, probes: probesSection, engine: engineSection, cluster: clusterSection };
+const bySection: Record<string, () => Promise<void>> = {
+    evaluate: evaluateSection,
+    probes: probesSection,
+    engine: engineSection,
+    cluster: clusterSection,
+};
 
 async function main(): Promise<void> {
-    console.log(`npm run bench ${sections.join(" ")}: ${pairs} pairs per figure, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} cores`);
+    console.log(
+        `npm run bench ${sections.join(" ")}: ${pairs} pairs per figure, load average ${os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(" ")} on ${os.cpus().length} cores`,
+    );
     for (const name of sections) {
         const section = bySection[name];
         if (!section) throw new Error(`unknown bench section ${name}: use ${Object.keys(bySection).join(", ")}`);

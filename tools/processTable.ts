@@ -55,25 +55,26 @@ export function renderProcessTable(catalog: readonly ProcessSpec[] = processCata
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ];
     const exec = `exec ${code(defaultBackgroundLivenessCommand.join(" "))} (${code("services.<process>.livenessCommand")})`;
-    const rows = catalog.map((p) =>
-        "| " +
-        [
-            p.name,
-            p.description,
-            p.image,
-            p.command ? code(p.command.join(" ")) : "image entrypoint",
-            p.http ? check(p.http.readiness.check) : "-",
-            p.http ? check(p.http.liveness.check) : exec,
-            p.http ? check(p.http.startup.check) : "-",
-            p.publicHost ? code(`${p.publicHost}.<domain>`) : "-",
-            scaling(p),
-            shutdown(p),
-            p.migratesBefore ?? "-",
-            p.calls?.join(", ") ?? "-",
-        ]
-            .map((cell) => cell.replace(/\|/g, "\\|"))
-            .join(" | ") +
-        " |",
+    const rows = catalog.map(
+        (p) =>
+            "| " +
+            [
+                p.name,
+                p.description,
+                p.image,
+                p.command ? code(p.command.join(" ")) : "image entrypoint",
+                p.http ? check(p.http.readiness.check) : "-",
+                p.http ? check(p.http.liveness.check) : exec,
+                p.http ? check(p.http.startup.check) : "-",
+                p.publicHost ? code(`${p.publicHost}.<domain>`) : "-",
+                scaling(p),
+                shutdown(p),
+                p.migratesBefore ?? "-",
+                p.calls?.join(", ") ?? "-",
+            ]
+                .map((cell) => cell.replace(/\|/g, "\\|"))
+                .join(" | ") +
+            " |",
     );
     return [...header, ...rows].join("\n");
 }

@@ -92,7 +92,14 @@ export function dataResourceOptions(environment: "local" | "staging" | "producti
 }
 
 /** `postgresql://` URL with the credentials URL-encoded. */
-export function postgresUrl(c: { user: string; password: string; host: string; port: number; database: string; sslmode: "require" | "disable" }): string {
+export function postgresUrl(c: {
+    user: string;
+    password: string;
+    host: string;
+    port: number;
+    database: string;
+    sslmode: "require" | "disable";
+}): string {
     return `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${encodeURIComponent(c.database)}?sslmode=${c.sslmode}`;
 }
 

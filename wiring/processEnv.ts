@@ -32,7 +32,9 @@ export function envValues(
         "identity.productSlug": cfg.identity.productSlug,
         "identity.jwtPublicKey": cfg.identity.jwtPublicKey,
         // Left out when empty, so a stack that is not rotating keeps exactly its former env.
-        "identity.previousJwtPublicKeys": cfg.identity.previousJwtPublicKeys?.length ? cfg.identity.previousJwtPublicKeys.join("\n") : undefined,
+        "identity.previousJwtPublicKeys": cfg.identity.previousJwtPublicKeys?.length
+            ? cfg.identity.previousJwtPublicKeys.join("\n")
+            : undefined,
         sentryDsn: cfg.sentryDsn,
         supabaseServiceRoleKey: secret(cfg.secrets.supabaseServiceRoleKey),
         identityJwtPrivateKey: secret(cfg.secrets.identityJwtPrivateKey),
@@ -81,7 +83,10 @@ export function processEnv(process: ProcessSpec, values: EnvValues, cfg: Platfor
     const extraSecret = cfg.secrets.processSecretEnv[process.name] ?? {};
     for (const [name, value] of [...Object.entries(extraPlain), ...Object.entries(extraSecret)]) {
         // Validation refuses these; a config built without it must not override the catalog silently either.
-        if (taken(name)) throw new Error(`services.${process.name} sets ${name}, which the catalog already sets for ${process.name}: remove it from env/secretEnv`);
+        if (taken(name))
+            throw new Error(
+                `services.${process.name} sets ${name}, which the catalog already sets for ${process.name}: remove it from env/secretEnv`,
+            );
         if (extraSecret[name] !== undefined) secret[name] = pulumi.secret(value);
         else plain.push({ name, value });
     }

@@ -27,10 +27,14 @@ export function kubernetesProvider(name: string, cfg: PlatformConfig, opts: pulu
 /** Only AWS stacks get an AWS provider: the local stack must not need the AWS plugin at all. */
 export function awsProvider(name: string, cfg: PlatformConfig, opts: pulumi.CustomResourceOptions): aws.Provider | undefined {
     if (cfg.data.provider !== "aws" || cfg.data.aws === undefined) return undefined;
-    return new aws.Provider(`${name}-aws`, {
-        region: cfg.data.aws.region as aws.Region,
-        defaultTags: { tags: { project: cfg.project, stack: cfg.stack, "managed-by": "pulumi" } },
-    }, opts);
+    return new aws.Provider(
+        `${name}-aws`,
+        {
+            region: cfg.data.aws.region as aws.Region,
+            defaultTags: { tags: { project: cfg.project, stack: cfg.stack, "managed-by": "pulumi" } },
+        },
+        opts,
+    );
 }
 
 /** Resource options' `providers` as a list (it may be given as a list or a map). */

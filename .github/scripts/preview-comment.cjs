@@ -48,11 +48,12 @@ function keepTail(text, max) {
 /** The comment body for a failed preview. */
 function renderFailureComment({ project, stack, log, rerunExitCode, runUrl }) {
     const { text, trimmed } = keepTail(stripAnsi(log).trimEnd(), maxLogChars);
-    const verdict = rerunExitCode === 0
-        ? ":warning: **Preview failed**, but re-running it to capture this output passed: the failure was probably " +
-          "transient (a network or backend error). Re-run the job; the check stays red until a preview passes."
-        : ":x: **Preview failed.** A mandatory policy violation or an error stops this change: fix it and push. " +
-          "The check stays red until a preview passes, and this comment is then replaced by the new diff.";
+    const verdict =
+        rerunExitCode === 0
+            ? ":warning: **Preview failed**, but re-running it to capture this output passed: the failure was probably " +
+              "transient (a network or backend error). Re-run the job; the check stays red until a preview passes."
+            : ":x: **Preview failed.** A mandatory policy violation or an error stops this change: fix it and push. " +
+              "The check stays red until a preview passes, and this comment is then replaced by the new diff.";
     return [
         commentHeading("preview", project, stack),
         "",

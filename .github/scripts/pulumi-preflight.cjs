@@ -35,7 +35,9 @@ function checkPulumiSettings(s) {
     const stackFile = `Pulumi.${s.stackName}.yaml`;
 
     if (!s.roleArn) {
-        errors.push(`the ${s.roleVariable} variable is not set: set it to the role ARN that ci-oidc exported for this job (see docs/ci-cd.md)`);
+        errors.push(
+            `the ${s.roleVariable} variable is not set: set it to the role ARN that ci-oidc exported for this job (see docs/ci-cd.md)`,
+        );
     } else if (!roleArnPattern.test(s.roleArn)) {
         errors.push(`${s.roleVariable} must be an IAM role ARN like arn:aws:iam::123456789012:role/name (got "${s.roleArn}")`);
     }
@@ -46,7 +48,7 @@ function checkPulumiSettings(s) {
         if (!s.tokenPresent) {
             errors.push(
                 "no state backend: add the PULUMI_ACCESS_TOKEN secret (Pulumi Cloud), " +
-                "or set the PULUMI_BACKEND_URL variable to s3://<bucket> (self-managed, with PULUMI_SECRETS_PROVIDER)",
+                    "or set the PULUMI_BACKEND_URL variable to s3://<bucket> (self-managed, with PULUMI_SECRETS_PROVIDER)",
             );
         }
         notes.push(`state: Pulumi Cloud (${backendUrl || "https://api.pulumi.com"})`);
@@ -54,7 +56,9 @@ function checkPulumiSettings(s) {
         selfManaged = true;
         notes.push(`state: ${backendUrl.split("?")[0]}`);
     } else {
-        errors.push(`PULUMI_BACKEND_URL must be s3://<bucket> or an https:// Pulumi Cloud URL, or be unset for Pulumi Cloud (got "${backendUrl}")`);
+        errors.push(
+            `PULUMI_BACKEND_URL must be s3://<bucket> or an https:// Pulumi Cloud URL, or be unset for Pulumi Cloud (got "${backendUrl}")`,
+        );
     }
 
     if (secretsProvider !== "" && !secretsProvider.startsWith("awskms://")) {
@@ -66,7 +70,7 @@ function checkPulumiSettings(s) {
         if (selfManaged || secretsProvider !== "") {
             errors.push(
                 `${stackFile} is missing: create the stack once by hand with ` +
-                `\`pulumi stack init ${s.stackName} --secrets-provider "<PULUMI_SECRETS_PROVIDER>"\` and commit the file`,
+                    `\`pulumi stack init ${s.stackName} --secrets-provider "<PULUMI_SECRETS_PROVIDER>"\` and commit the file`,
             );
         }
     } else {
@@ -80,17 +84,22 @@ function checkPulumiSettings(s) {
         recorded = typeof doc.secretsprovider === "string" ? doc.secretsprovider.trim() : undefined;
     }
 
-    if (recorded === "passphrase" || (recorded === undefined && typeof s.stackFileText === "string" && /^encryptionsalt:/m.test(s.stackFileText))) {
+    if (
+        recorded === "passphrase" ||
+        (recorded === undefined && typeof s.stackFileText === "string" && /^encryptionsalt:/m.test(s.stackFileText))
+    ) {
         errors.push(
             `${stackFile} uses a passphrase secrets provider, which CI cannot unlock: ` +
-            `run \`pulumi stack change-secrets-provider --stack ${s.stackName} "<awskms://...>"\` and commit the file`,
+                `run \`pulumi stack change-secrets-provider --stack ${s.stackName} "<awskms://...>"\` and commit the file`,
         );
     } else if (recorded !== undefined && !recorded.startsWith("awskms://")) {
-        errors.push(`${stackFile} uses the "${recorded.split("://")[0]}" secrets provider; CI reaches AWS KMS only: change it to awskms://`);
+        errors.push(
+            `${stackFile} uses the "${recorded.split("://")[0]}" secrets provider; CI reaches AWS KMS only: change it to awskms://`,
+        );
     } else if (selfManaged && recorded === undefined && s.stackFileText !== undefined) {
         errors.push(
             `${stackFile} records no secretsprovider, but an s3:// backend has no key service of its own: ` +
-            `run \`pulumi stack change-secrets-provider --stack ${s.stackName} "<PULUMI_SECRETS_PROVIDER>"\` and commit the file`,
+                `run \`pulumi stack change-secrets-provider --stack ${s.stackName} "<PULUMI_SECRETS_PROVIDER>"\` and commit the file`,
         );
     }
     if (secretsProvider !== "" && recorded !== undefined && recorded !== secretsProvider) {
@@ -99,7 +108,7 @@ function checkPulumiSettings(s) {
     if (secretsProvider !== "" && recorded === undefined && s.stackFileText !== undefined && !selfManaged) {
         errors.push(
             `PULUMI_SECRETS_PROVIDER is set but ${stackFile} uses Pulumi Cloud's own keys: unset the variable, ` +
-            `or run \`pulumi stack change-secrets-provider --stack ${s.stackName} "${secretsProvider}"\``,
+                `or run \`pulumi stack change-secrets-provider --stack ${s.stackName} "${secretsProvider}"\``,
         );
     }
     notes.push(`secrets: ${recorded ?? (selfManaged ? "(none)" : "Pulumi Cloud per-stack keys")}`);

@@ -53,7 +53,12 @@ export interface DataTierArgs {
 }
 
 /** The env-matrix refs from the two databases and the two Redis: `app` serves web, workers and tasks. */
-export function dataEnv(app: PostgresConnection, identity: PostgresConnection, redis: RedisConnection, cache: Pick<RedisConnection, "url">): Record<DataEnvKey, pulumi.Output<string>> {
+export function dataEnv(
+    app: PostgresConnection,
+    identity: PostgresConnection,
+    redis: RedisConnection,
+    cache: Pick<RedisConnection, "url">,
+): Record<DataEnvKey, pulumi.Output<string>> {
     const env: Record<DataEnvKey, pulumi.Output<string>> = {
         appDatabaseUrl: app.url,
         identityDatabaseUrl: identity.url,
@@ -72,10 +77,15 @@ export function dataEnv(app: PostgresConnection, identity: PostgresConnection, r
 }
 
 /** The migration of each database: which image and command, from `images.*` and `migrations.*`. */
-export function migrationPlan(cfg: Pick<PlatformConfig, "images" | "migrations">): Array<{ database: DatabaseName; image: string; command: readonly string[] }> {
+export function migrationPlan(
+    cfg: Pick<PlatformConfig, "images" | "migrations">,
+): Array<{ database: DatabaseName; image: string; command: readonly string[] }> {
     const image = (name: string) => {
         const ref = cfg.images[name];
-        if (ref === undefined) throw new pulumi.RunError(`images.${name} is required: the ${name} image runs its database migrations (example: ghcr.io/grownext/${name}:1.4.2)`);
+        if (ref === undefined)
+            throw new pulumi.RunError(
+                `images.${name} is required: the ${name} image runs its database migrations (example: ghcr.io/grownext/${name}:1.4.2)`,
+            );
         return ref;
     };
     return [
@@ -106,14 +116,15 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // The config holds credentials: it is never passed to super. Children inherit the providers.
-        super("grownext:data:DataTier", name, {}, {
-            ...opts,
-            providers: [
-                ...providerList(opts?.providers),
-                args.kubernetesProvider,
-                ...(args.awsProvider ? [args.awsProvider] : []),
-            ],
-        });
+        super(
+            "grownext:data:DataTier",
+            name,
+            {},
+            {
+                ...opts,
+                providers: [...providerList(opts?.providers), args.kubernetesProvider, ...(args.awsProvider ? [args.awsProvider] : [])],
+            },
+        );
         const cfg = args.config;
         const settings = resolveDataSettings(cfg.environment, cfg.data);
         const plan = migrationPlan(cfg);
@@ -129,27 +140,38 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         if (cfg.data.provider === "aws") {
             const network = cfg.data.aws;
             if (network === undefined) {
-                throw new pulumi.RunError("data.aws is required when data.provider is aws: region, vpcId, privateSubnetIds, clusterSecurityGroupId, clusterOidcProviderArn");
+                throw new pulumi.RunError(
+                    "data.aws is required when data.provider is aws: region, vpcId, privateSubnetIds, clusterSecurityGroupId, clusterOidcProviderArn",
+                );
             }
-            const key = new StackKey(`${name}-key`, {
-                environment: cfg.environment,
-                aliasName: stackKeyAliasName(cfg.project, cfg.stack),
-                rotationPeriodInDays: settings.kms.rotationPeriodDays,
-                deletionWindowInDays: settings.kms.deletionWindowDays,
-                region: network.region,
-            }, child);
+            const key = new StackKey(
+                `${name}-key`,
+                {
+                    environment: cfg.environment,
+                    aliasName: stackKeyAliasName(cfg.project, cfg.stack),
+                    rotationPeriodInDays: settings.kms.rotationPeriodDays,
+                    deletionWindowInDays: settings.kms.deletionWindowDays,
+                    region: network.region,
+                },
+                child,
+            );
             this.kmsKey = key;
             this.secretManagerProvider = "aws";
             const partition = arnPartition(network.clusterOidcProviderArn);
-            const postgres = (database: DatabaseName) => new PostgresAws(`${name}-postgres-${database}`, {
-                environment: cfg.environment,
-                database,
-                settings: settings.postgres,
-                network,
-                kmsKeyArn: key.arn,
-                finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, database, "final"),
-                partition,
-            }, child);
+            const postgres = (database: DatabaseName) =>
+                new PostgresAws(
+                    `${name}-postgres-${database}`,
+                    {
+                        environment: cfg.environment,
+                        database,
+                        settings: settings.postgres,
+                        network,
+                        kmsKeyArn: key.arn,
+                        finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, database, "final"),
+                        partition,
+                    },
+                    child,
+                );
             const appDb = postgres("app");
             const identityDb = postgres("identity");
             // A point-in-time restore (data.restore.<database>) serves instead of its untouched source.
@@ -157,16 +179,20 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             const serving = (database: DatabaseName, source: PostgresAws): PostgresConnection => {
                 const restore = cfg.data.restore?.[database];
                 if (restore === undefined) return source;
-                return restored[database] = new PostgresRestore(`${name}-postgres-${database}-restore`, {
-                    environment: cfg.environment,
-                    project: cfg.project,
-                    stack: cfg.stack,
-                    database,
-                    restore,
-                    source: { ...source, securityGroupId: source.securityGroup.id },
-                    kmsKeyArn: key.arn,
-                    region: network.region,
-                }, child);
+                return (restored[database] = new PostgresRestore(
+                    `${name}-postgres-${database}-restore`,
+                    {
+                        environment: cfg.environment,
+                        project: cfg.project,
+                        stack: cfg.stack,
+                        database,
+                        restore,
+                        source: { ...source, securityGroupId: source.securityGroup.id },
+                        kmsKeyArn: key.arn,
+                        region: network.region,
+                    },
+                    child,
+                ));
             };
             app = serving("app", appDb);
             identity = serving("identity", identityDb);
@@ -174,45 +200,71 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             const proxySettings = resolveProxySettings(cfg.environment, cfg.data);
             if (proxySettings !== undefined) {
                 const instance = restored.app?.instance ?? appDb.instance;
-                app = new PostgresProxy(`${name}-postgres-app-proxy`, {
-                    environment: cfg.environment,
-                    database: "app",
-                    settings: proxySettings,
-                    network,
-                    target: { instanceIdentifier: instance.identifier, securityGroupId: appDb.securityGroup.id, directUrl: app.directUrl },
-                    credentials: proxyCredentials("app", appDb),
-                    kmsKeyArn: key.arn,
-                }, child);
+                app = new PostgresProxy(
+                    `${name}-postgres-app-proxy`,
+                    {
+                        environment: cfg.environment,
+                        database: "app",
+                        settings: proxySettings,
+                        network,
+                        target: {
+                            instanceIdentifier: instance.identifier,
+                            securityGroupId: appDb.securityGroup.id,
+                            directUrl: app.directUrl,
+                        },
+                        credentials: proxyCredentials("app", appDb),
+                        kmsKeyArn: key.arn,
+                    },
+                    child,
+                );
             }
-            const redisAws = new RedisAws(`${name}-redis`, {
-                role: "queue",
-                environment: cfg.environment,
-                settings: settings.redis,
-                network,
-                kmsKeyArn: key.arn,
-                finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, "queue", "final"),
-            }, child);
+            const redisAws = new RedisAws(
+                `${name}-redis`,
+                {
+                    role: "queue",
+                    environment: cfg.environment,
+                    settings: settings.redis,
+                    network,
+                    kmsKeyArn: key.arn,
+                    finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, "queue", "final"),
+                },
+                child,
+            );
             redis = redisAws;
             // Same node type, engine and failover as the queue; the role sets eviction and snapshots.
-            const cacheAws = new RedisAws(`${name}-cache`, {
-                role: "cache",
-                environment: cfg.environment,
-                settings: settings.redis,
-                network,
-                kmsKeyArn: key.arn,
-            }, child);
+            const cacheAws = new RedisAws(
+                `${name}-cache`,
+                {
+                    role: "cache",
+                    environment: cfg.environment,
+                    settings: settings.redis,
+                    network,
+                    kmsKeyArn: key.arn,
+                },
+                child,
+            );
             cache = cacheAws;
             this.aws = { key, postgres: { app: appDb, identity: identityDb }, restored, redis: redisAws, cache: cacheAws };
             // RDS and ElastiCache live in the private subnets: pods reach them by those subnets' CIDRs.
             const cidrs = network.privateSubnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).cidrBlock);
             const inSubnets = (port: number): StoreEndpoint => ({ port, location: { kind: "cidrs", cidrs } });
-            stores = { app: inSubnets(postgresPort), identity: inSubnets(postgresPort), queue: inSubnets(redisPort), cache: inSubnets(redisPort) };
+            stores = {
+                app: inSubnets(postgresPort),
+                identity: inSubnets(postgresPort),
+                queue: inSubnets(redisPort),
+                cache: inSubnets(redisPort),
+            };
         } else {
-            const postgres = (database: DatabaseName) => new PostgresInCluster(`${name}-postgres-${database}`, {
-                database,
-                namespace: args.namespace,
-                settings: settings.inCluster,
-            }, child);
+            const postgres = (database: DatabaseName) =>
+                new PostgresInCluster(
+                    `${name}-postgres-${database}`,
+                    {
+                        database,
+                        namespace: args.namespace,
+                        settings: settings.inCluster,
+                    },
+                    child,
+                );
             const appDb = postgres("app");
             const identityDb = postgres("identity");
             app = appDb;
@@ -220,18 +272,26 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             // The URL names a Service that exists before Postgres answers: wait for the StatefulSet.
             waitFor.app = [appDb.statefulSet];
             waitFor.identity = [identityDb.statefulSet];
-            const inClusterRedis = (role: "queue" | "cache", component: string) => new RedisInCluster(`${name}-${component}`, {
-                role,
-                namespace: args.namespace,
-                settings: settings.inCluster,
-                maxmemory: settings.redis.maxmemory,
-                passwordVersion: settings.redis.authTokenVersion,
-            }, child);
+            const inClusterRedis = (role: "queue" | "cache", component: string) =>
+                new RedisInCluster(
+                    `${name}-${component}`,
+                    {
+                        role,
+                        namespace: args.namespace,
+                        settings: settings.inCluster,
+                        maxmemory: settings.redis.maxmemory,
+                        passwordVersion: settings.redis.authTokenVersion,
+                    },
+                    child,
+                );
             const queue = inClusterRedis("queue", "redis");
             const cacheInCluster = inClusterRedis("cache", "cache");
             redis = queue;
             cache = cacheInCluster;
-            const pods = (port: number, podSelector: Readonly<Record<string, string>>): StoreEndpoint => ({ port, location: { kind: "pods", podSelector } });
+            const pods = (port: number, podSelector: Readonly<Record<string, string>>): StoreEndpoint => ({
+                port,
+                location: { kind: "pods", podSelector },
+            });
             stores = {
                 app: pods(postgresPort, appDb.podSelector),
                 identity: pods(postgresPort, identityDb.podSelector),
@@ -244,13 +304,17 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         this.env = dataEnv(app, identity, redis, cache);
         const urls: Record<DatabaseName, pulumi.Output<string>> = { app: app.directUrl, identity: identity.directUrl };
         this.migrationUrls = urls;
-        this.migrations = new Migrations(`${name}-migrations`, {
-            namespace: args.namespace,
-            timeoutSeconds: cfg.migrations.timeoutSeconds,
-            psqlImage: settings.inCluster.postgresImage,
-            syncedSecrets: args.migrationSecretsSyncedBy === undefined ? undefined : { syncedBy: args.migrationSecretsSyncedBy },
-            migrations: plan.map((m): MigrationSpec => ({ ...m, databaseUrl: urls[m.database], dependsOn: waitFor[m.database] })),
-        }, child);
+        this.migrations = new Migrations(
+            `${name}-migrations`,
+            {
+                namespace: args.namespace,
+                timeoutSeconds: cfg.migrations.timeoutSeconds,
+                psqlImage: settings.inCluster.postgresImage,
+                syncedSecrets: args.migrationSecretsSyncedBy === undefined ? undefined : { syncedBy: args.migrationSecretsSyncedBy },
+                migrations: plan.map((m): MigrationSpec => ({ ...m, databaseUrl: urls[m.database], dependsOn: waitFor[m.database] })),
+            },
+            child,
+        );
 
         this.registerOutputs({ secretManagerProvider: this.secretManagerProvider, kmsKey: this.kmsKey?.arn });
     }
@@ -258,5 +322,4 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     migrationGate(database: DatabaseName): pulumi.Resource | undefined {
         return this.migrations.job(database);
     }
-
 }

@@ -30,7 +30,12 @@ export function ingressLoadBalancerHostname(ingress: k8s.networking.v1.Ingress, 
     return ingress.status.apply((status) => {
         const hostname = status?.loadBalancer?.ingress?.[0]?.hostname;
         if (!hostname) {
-            throw componentError(ingress, "Ingress", host, `reports no load balancer hostname in status.loadBalancer.ingress[0]: set dns.loadBalancerHostname (and dns.loadBalancerZoneId for an alias) to the ingress load balancer's DNS name`);
+            throw componentError(
+                ingress,
+                "Ingress",
+                host,
+                `reports no load balancer hostname in status.loadBalancer.ingress[0]: set dns.loadBalancerHostname (and dns.loadBalancerZoneId for an alias) to the ingress load balancer's DNS name`,
+            );
         }
         return hostname;
     });
@@ -64,18 +69,37 @@ export class DnsRecords extends pulumi.ComponentResource {
         super("grownext:platform:DnsRecords", name, {}, opts);
         const hosts = args.routes.map((r) => r.host);
         const duplicate = hosts.find((h, i) => hosts.indexOf(h) !== i);
-        if (duplicate) throw componentError(this, "DnsRecords", name, `two public processes share the host ${duplicate}: give each catalog entry its own publicHost`);
+        if (duplicate)
+            throw componentError(
+                this,
+                "DnsRecords",
+                name,
+                `two public processes share the host ${duplicate}: give each catalog entry its own publicHost`,
+            );
         const outside = hosts.find((h) => !h.endsWith(`.${args.domain}`));
-        if (outside) throw componentError(this, "DnsRecords", name, `the host ${outside} is not under the domain ${args.domain}, so dns.hostedZoneId cannot hold its record: set domain to the hosted zone's domain`);
+        if (outside)
+            throw componentError(
+                this,
+                "DnsRecords",
+                name,
+                `the host ${outside} is not under the domain ${args.domain}, so dns.hostedZoneId cannot hold its record: set domain to the hosted zone's domain`,
+            );
 
         this.records = {};
         for (const route of args.routes) {
             // Never take over a record someone else created: a clash fails the update instead.
             const common = { zoneId: args.hostedZoneId, name: route.host, allowOverwrite: false };
-            this.records[route.host] = new aws.route53.Record(`${name}-${route.process}`, args.loadBalancerZoneId !== undefined
-                ? { ...common, type: "A", aliases: [{ name: route.loadBalancerHostname, zoneId: args.loadBalancerZoneId, evaluateTargetHealth: true }] }
-                : { ...common, type: "CNAME", ttl: cnameTtlSeconds, records: [route.loadBalancerHostname] },
-            { parent: this });
+            this.records[route.host] = new aws.route53.Record(
+                `${name}-${route.process}`,
+                args.loadBalancerZoneId !== undefined
+                    ? {
+                          ...common,
+                          type: "A",
+                          aliases: [{ name: route.loadBalancerHostname, zoneId: args.loadBalancerZoneId, evaluateTargetHealth: true }],
+                      }
+                    : { ...common, type: "CNAME", ttl: cnameTtlSeconds, records: [route.loadBalancerHostname] },
+                { parent: this },
+            );
         }
 
         this.registerOutputs({ hosts });
@@ -91,15 +115,20 @@ export function publicDnsRecords(
 ): DnsRecords | undefined {
     const dns = cfg.dns;
     if (dns.provider !== "route53") return undefined;
-    if (dns.hostedZoneId === undefined) throw new pulumi.RunError("dns.hostedZoneId is required when dns.provider is route53: the hosted zone of the stack's domain");
-    return new DnsRecords(name, {
-        hostedZoneId: dns.hostedZoneId,
-        domain: cfg.domain,
-        loadBalancerZoneId: dns.loadBalancerZoneId,
-        routes: ingresses.map(({ process, host, ingress }) => ({
-            process,
-            host,
-            loadBalancerHostname: dns.loadBalancerHostname ?? ingressLoadBalancerHostname(ingress, host),
-        })),
-    }, opts);
+    if (dns.hostedZoneId === undefined)
+        throw new pulumi.RunError("dns.hostedZoneId is required when dns.provider is route53: the hosted zone of the stack's domain");
+    return new DnsRecords(
+        name,
+        {
+            hostedZoneId: dns.hostedZoneId,
+            domain: cfg.domain,
+            loadBalancerZoneId: dns.loadBalancerZoneId,
+            routes: ingresses.map(({ process, host, ingress }) => ({
+                process,
+                host,
+                loadBalancerHostname: dns.loadBalancerHostname ?? ingressLoadBalancerHostname(ingress, host),
+            })),
+        },
+        opts,
+    );
 }

@@ -60,47 +60,72 @@ export class Edge extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:platform:Edge", name, {}, opts);
         if (args.hstsMaxAgeSeconds < minimumHstsMaxAgeSeconds) {
-            throw componentError(this, "Edge", name, `edge.hstsMaxAgeSeconds must be at least ${minimumHstsMaxAgeSeconds} (180 days), got ${args.hstsMaxAgeSeconds}`);
+            throw componentError(
+                this,
+                "Edge",
+                name,
+                `edge.hstsMaxAgeSeconds must be at least ${minimumHstsMaxAgeSeconds} (180 days), got ${args.hstsMaxAgeSeconds}`,
+            );
         }
         const hosts = args.routes.map((r) => r.host);
         const duplicate = hosts.find((h, i) => hosts.indexOf(h) !== i);
-        if (duplicate) throw componentError(this, "Edge", name, `two public processes share the host ${duplicate}: give each catalog entry its own publicHost`);
+        if (duplicate)
+            throw componentError(
+                this,
+                "Edge",
+                name,
+                `two public processes share the host ${duplicate}: give each catalog entry its own publicHost`,
+            );
 
         const labels = { [labelKeys.partOf]: partOf, [labelKeys.managedBy]: "pulumi", [labelKeys.component]: "edge" };
-        const headers = new k8s.core.v1.ConfigMap(`${name}-security-headers`, {
-            metadata: { namespace: args.namespace, labels },
-            data: { "Strict-Transport-Security": hstsHeader(args.hstsMaxAgeSeconds) },
-        }, { parent: this });
+        const headers = new k8s.core.v1.ConfigMap(
+            `${name}-security-headers`,
+            {
+                metadata: { namespace: args.namespace, labels },
+                data: { "Strict-Transport-Security": hstsHeader(args.hstsMaxAgeSeconds) },
+            },
+            { parent: this },
+        );
 
         for (const route of args.routes) {
-            const ingress = new k8s.networking.v1.Ingress(`${name}-${route.process}`, {
-                metadata: {
-                    namespace: args.namespace,
-                    name: route.process,
-                    labels: { ...labels, [labelKeys.name]: route.process },
-                    annotations: {
-                        ...route.annotations,
-                        "cert-manager.io/cluster-issuer": args.clusterIssuer,
-                        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-                        "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-                        "nginx.ingress.kubernetes.io/custom-headers": pulumi.interpolate`${headers.metadata.namespace}/${headers.metadata.name}`,
+            const ingress = new k8s.networking.v1.Ingress(
+                `${name}-${route.process}`,
+                {
+                    metadata: {
+                        namespace: args.namespace,
+                        name: route.process,
+                        labels: { ...labels, [labelKeys.name]: route.process },
+                        annotations: {
+                            ...route.annotations,
+                            "cert-manager.io/cluster-issuer": args.clusterIssuer,
+                            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+                            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+                            "nginx.ingress.kubernetes.io/custom-headers": pulumi.interpolate`${headers.metadata.namespace}/${headers.metadata.name}`,
+                        },
+                    },
+                    spec: {
+                        ingressClassName: args.ingressClassName,
+                        tls: [{ hosts: [route.host], secretName: tlsSecretName(route.process) }],
+                        rules: [
+                            {
+                                host: route.host,
+                                http: {
+                                    // Exact paths win over the prefix in ingress-nginx, and the same backend serves both.
+                                    paths: [
+                                        ...(route.watchedPaths ?? []).map((path) => ({
+                                            path,
+                                            pathType: "Exact",
+                                            backend: backendOf(route),
+                                        })),
+                                        { path: "/", pathType: "Prefix", backend: backendOf(route) },
+                                    ],
+                                },
+                            },
+                        ],
                     },
                 },
-                spec: {
-                    ingressClassName: args.ingressClassName,
-                    tls: [{ hosts: [route.host], secretName: tlsSecretName(route.process) }],
-                    rules: [{
-                        host: route.host,
-                        http: {
-                            // Exact paths win over the prefix in ingress-nginx, and the same backend serves both.
-                            paths: [
-                                ...(route.watchedPaths ?? []).map((path) => ({ path, pathType: "Exact", backend: backendOf(route) })),
-                                { path: "/", pathType: "Prefix", backend: backendOf(route) },
-                            ],
-                        },
-                    }],
-                },
-            }, { parent: this });
+                { parent: this },
+            );
             this.ingresses.push({ process: route.process, host: route.host, ingress });
         }
 

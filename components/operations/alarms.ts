@@ -7,11 +7,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { runbook, type AlarmThresholds, type RunbookAction } from "../../config/monitoring";
 
-export type Comparison =
-    | "GreaterThanOrEqualToThreshold"
-    | "GreaterThanThreshold"
-    | "LessThanThreshold"
-    | "LessThanOrEqualToThreshold";
+export type Comparison = "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold" | "LessThanThreshold" | "LessThanOrEqualToThreshold";
 
 /**
  * How an alarm treats a period without data: `breaching` where silence means trouble (the resource
@@ -50,7 +46,12 @@ export function alarmDescription(spec: Pick<AlarmSpec, "severity" | "summary" | 
 }
 
 /** The MetricAlarm args of a spec: alarm and OK both notify the alert route. */
-export function metricAlarmArgs(spec: AlarmSpec, alarmName: string, topicArn: pulumi.Input<string>, region?: pulumi.Input<string>): aws.cloudwatch.MetricAlarmArgs {
+export function metricAlarmArgs(
+    spec: AlarmSpec,
+    alarmName: string,
+    topicArn: pulumi.Input<string>,
+    region?: pulumi.Input<string>,
+): aws.cloudwatch.MetricAlarmArgs {
     return {
         name: alarmName,
         alarmDescription: alarmDescription(spec),

@@ -27,7 +27,12 @@ export interface AlertRouteArgs {
 
 /** Resource-name-safe form of an e-mail address (`ops@example.com` gives `ops-at-example-com`). */
 export function emailLabel(address: string): string {
-    return address.toLowerCase().replace("@", "-at-").replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+    return address
+        .toLowerCase()
+        .replace("@", "-at-")
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^-|-$/g, "");
 }
 
 /** Problems with the subscriber list, naming the config key. */
@@ -37,7 +42,8 @@ export function alertRouteProblems(args: Pick<AlertRouteArgs, "emails" | "httpsE
     const dup = labels.find((l, i) => labels.indexOf(l) !== i);
     if (dup !== undefined) out.push(`monitoring.alertEmails lists the same address twice (${dup})`);
     for (const name of Object.keys(args.httpsEndpoints)) {
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) out.push(`alertHttpsEndpoints.${name} must be a short lower-case name such as pagerduty`);
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+            out.push(`alertHttpsEndpoints.${name} must be a short lower-case name such as pagerduty`);
     }
     return out;
 }
@@ -53,28 +59,46 @@ export class AlertRoute extends pulumi.ComponentResource {
         const problems = alertRouteProblems(args);
         if (problems.length > 0) throw componentError(this, "AlertRoute", name, `${problems.join("; ")}`);
 
-        this.topic = new aws.sns.Topic(`${name}-topic`, {
-            name: args.topicName,
-            displayName: `GrowNext alerts (${args.topicName})`,
-            kmsMasterKeyId: args.kmsKeyArn,
-            region: args.region,
-        }, { parent: this });
+        this.topic = new aws.sns.Topic(
+            `${name}-topic`,
+            {
+                name: args.topicName,
+                displayName: `GrowNext alerts (${args.topicName})`,
+                kmsMasterKeyId: args.kmsKeyArn,
+                region: args.region,
+            },
+            { parent: this },
+        );
         this.topicArn = this.topic.arn;
 
-        const emails = args.emails.map((address) => new aws.sns.TopicSubscription(`${name}-email-${emailLabel(address)}`, {
-            topic: this.topic.arn,
-            protocol: "email",
-            endpoint: address,
-            region: args.region,
-        }, { parent: this }));
-        const https = Object.entries(args.httpsEndpoints).map(([label, url]) => new aws.sns.TopicSubscription(`${name}-https-${label}`, {
-            topic: this.topic.arn,
-            protocol: "https",
-            endpoint: pulumi.secret(url),
-            // Pagers (PagerDuty, Opsgenie) confirm the subscription themselves.
-            endpointAutoConfirms: true,
-            region: args.region,
-        }, { parent: this, additionalSecretOutputs: ["endpoint"] }));
+        const emails = args.emails.map(
+            (address) =>
+                new aws.sns.TopicSubscription(
+                    `${name}-email-${emailLabel(address)}`,
+                    {
+                        topic: this.topic.arn,
+                        protocol: "email",
+                        endpoint: address,
+                        region: args.region,
+                    },
+                    { parent: this },
+                ),
+        );
+        const https = Object.entries(args.httpsEndpoints).map(
+            ([label, url]) =>
+                new aws.sns.TopicSubscription(
+                    `${name}-https-${label}`,
+                    {
+                        topic: this.topic.arn,
+                        protocol: "https",
+                        endpoint: pulumi.secret(url),
+                        // Pagers (PagerDuty, Opsgenie) confirm the subscription themselves.
+                        endpointAutoConfirms: true,
+                        region: args.region,
+                    },
+                    { parent: this, additionalSecretOutputs: ["endpoint"] },
+                ),
+        );
         this.subscriptions = [...emails, ...https];
         this.registerOutputs({ topicArn: this.topicArn });
     }

@@ -33,19 +33,25 @@ export interface HealthCheckTarget {
  * heartbeat on the host of the process that serves it, for every background process that consumes
  * the queue.
  */
-export function healthCheckTargets(processes: readonly ProcessSpec[], domain: string, searchStrings: Readonly<Record<string, string>> = {}): HealthCheckTarget[] {
+export function healthCheckTargets(
+    processes: readonly ProcessSpec[],
+    domain: string,
+    searchStrings: Readonly<Record<string, string>> = {},
+): HealthCheckTarget[] {
     // Route 53 can only GET a path: a process whose readiness is a bare TCP connect has nothing to match.
     const targets: HealthCheckTarget[] = processes.flatMap((p) => {
         const check = p.http?.readiness.check;
         if (p.publicHost === undefined || check === undefined || !("httpGet" in check)) return [];
-        return [{
-            id: `${p.name}-ready`,
-            fqdn: `${p.publicHost}.${domain}`,
-            path: check.httpGet,
-            searchString: searchStrings[p.name],
-            summary: `${p.name}: https://${p.publicHost}.${domain}${check.httpGet} is failing from Route 53's checkers`,
-            runbook: "restartInspect" as const,
-        }];
+        return [
+            {
+                id: `${p.name}-ready`,
+                fqdn: `${p.publicHost}.${domain}`,
+                path: check.httpGet,
+                searchString: searchStrings[p.name],
+                summary: `${p.name}: https://${p.publicHost}.${domain}${check.httpGet} is failing from Route 53's checkers`,
+                runbook: "restartInspect" as const,
+            },
+        ];
     });
     const server = processes.find((p) => p.name === queueHeartbeat.servedBy && p.publicHost !== undefined);
     const background = processes.filter((p) => p.http === undefined).map((p) => p.name);
@@ -127,15 +133,21 @@ export class HealthChecks extends pulumi.ComponentResource {
         this.alarms = [];
         this.specs = [];
         for (const target of args.targets) {
-            const check = new aws.route53.HealthCheck(`${name}-${target.id}`, healthCheckArgs(target, args.thresholds, `${args.namePrefix}-${target.id}`), inUsEast1);
+            const check = new aws.route53.HealthCheck(
+                `${name}-${target.id}`,
+                healthCheckArgs(target, args.thresholds, `${args.namePrefix}-${target.id}`),
+                inUsEast1,
+            );
             const spec = healthCheckAlarmSpec(target, check.id, args.thresholds);
             this.checks.push(check);
             this.specs.push(spec);
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(
-                `${name}-${target.id}-alarm`,
-                metricAlarmArgs(spec, `${args.namePrefix}-health-${target.id}`, args.topicArn, healthCheckMetricsRegion),
-                inUsEast1,
-            ));
+            this.alarms.push(
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${target.id}-alarm`,
+                    metricAlarmArgs(spec, `${args.namePrefix}-health-${target.id}`, args.topicArn, healthCheckMetricsRegion),
+                    inUsEast1,
+                ),
+            );
         }
         this.registerOutputs({ checks: this.checks.map((c) => c.id) });
     }

@@ -35,10 +35,12 @@ export function watchedDatabases(
     postgres: Readonly<Record<DatabaseName, Pick<PostgresAws, "instance" | "settings">>>,
     restored: Readonly<Partial<Record<DatabaseName, Pick<PostgresRestore, "instance" | "settings">>>> = {},
 ): WatchedDatabase[] {
-    const sources = (Object.entries(postgres) as Array<[DatabaseName, Pick<PostgresAws, "instance" | "settings">]>)
-        .map(([database, pg]) => ({ label: database, database, instance: pg.instance, settings: pg.settings }));
-    const restores = (Object.entries(restored) as Array<[DatabaseName, Pick<PostgresRestore, "instance" | "settings"> | undefined]>)
-        .flatMap(([database, pg]) => (pg ? [{ label: `${database}-restore`, database, instance: pg.instance, settings: pg.settings }] : []));
+    const sources = (Object.entries(postgres) as Array<[DatabaseName, Pick<PostgresAws, "instance" | "settings">]>).map(
+        ([database, pg]) => ({ label: database, database, instance: pg.instance, settings: pg.settings }),
+    );
+    const restores = (
+        Object.entries(restored) as Array<[DatabaseName, Pick<PostgresRestore, "instance" | "settings"> | undefined]>
+    ).flatMap(([database, pg]) => (pg ? [{ label: `${database}-restore`, database, instance: pg.instance, settings: pg.settings }] : []));
     return [...sources, ...restores];
 }
 
@@ -78,69 +80,110 @@ export class Operations extends pulumi.ComponentResource {
         const child = { parent: this };
         const subscribers = { emails: cfg.monitoring.alertEmails, httpsEndpoints: cfg.secrets.alertHttpsEndpoints };
 
-        this.alertRoute = new AlertRoute(`${name}-alerts`, { topicName: `${prefix}-alerts`, kmsKeyArn: args.key.arn, region, ...subscribers }, child);
+        this.alertRoute = new AlertRoute(
+            `${name}-alerts`,
+            { topicName: `${prefix}-alerts`, kmsKeyArn: args.key.arn, region, ...subscribers },
+            child,
+        );
         const topicArn = this.alertRoute.topicArn;
 
-        this.postgres = args.databases.map((db) => new PostgresMonitoring(`${name}-postgres-${db.label}`, {
-            database: db.label,
-            instanceIdentifier: db.instance.identifier,
-            instanceClass: db.settings.instanceClass,
-            allocatedStorage: db.settings.allocatedStorage,
-            maxConnections: cfg.monitoring.postgresMaxConnections,
-            thresholds: t,
-            topicArn,
-            namePrefix: prefix,
-            region,
-        }, child));
+        this.postgres = args.databases.map(
+            (db) =>
+                new PostgresMonitoring(
+                    `${name}-postgres-${db.label}`,
+                    {
+                        database: db.label,
+                        instanceIdentifier: db.instance.identifier,
+                        instanceClass: db.settings.instanceClass,
+                        allocatedStorage: db.settings.allocatedStorage,
+                        maxConnections: cfg.monitoring.postgresMaxConnections,
+                        thresholds: t,
+                        topicArn,
+                        namePrefix: prefix,
+                        region,
+                    },
+                    child,
+                ),
+        );
 
         const nodeCount = redisTopology({ multiAz: args.redisMultiAz }).numCacheClusters;
-        this.redis = new RedisMonitoring(`${name}-redis`, {
-            role: "queue",
-            replicationGroupId: args.redis.replicationGroup.id,
-            nodeCount,
-            thresholds: t,
-            topicArn,
-            namePrefix: prefix,
-            region,
-        }, child);
-        this.cache = args.cache && new RedisMonitoring(`${name}-cache`, {
-            role: "cache",
-            replicationGroupId: args.cache.replicationGroup.id,
-            nodeCount,
-            thresholds: t,
-            topicArn,
-            namePrefix: prefix,
-            region,
-        }, child);
+        this.redis = new RedisMonitoring(
+            `${name}-redis`,
+            {
+                role: "queue",
+                replicationGroupId: args.redis.replicationGroup.id,
+                nodeCount,
+                thresholds: t,
+                topicArn,
+                namePrefix: prefix,
+                region,
+            },
+            child,
+        );
+        this.cache =
+            args.cache &&
+            new RedisMonitoring(
+                `${name}-cache`,
+                {
+                    role: "cache",
+                    replicationGroupId: args.cache.replicationGroup.id,
+                    nodeCount,
+                    thresholds: t,
+                    topicArn,
+                    namePrefix: prefix,
+                    region,
+                },
+                child,
+            );
 
         // Route 53 metrics exist only in us-east-1, and an alarm can only notify a topic in its own region.
-        const usEast1 = new aws.Provider(`${name}-aws-${healthCheckMetricsRegion}`, {
-            region: healthCheckMetricsRegion,
-            defaultTags: { tags: { project: cfg.project, stack: cfg.stack, "managed-by": "pulumi" } },
-        }, child);
+        const usEast1 = new aws.Provider(
+            `${name}-aws-${healthCheckMetricsRegion}`,
+            {
+                region: healthCheckMetricsRegion,
+                defaultTags: { tags: { project: cfg.project, stack: cfg.stack, "managed-by": "pulumi" } },
+            },
+            child,
+        );
         if (region === healthCheckMetricsRegion) {
             this.healthAlertRoute = this.alertRoute;
         } else {
-            const key = new StackKey(`${name}-key-${healthCheckMetricsRegion}`, {
-                environment: cfg.environment,
-                aliasName: `${prefix}-alerts-${healthCheckMetricsRegion}`,
-                region: healthCheckMetricsRegion,
-            }, { parent: this, provider: usEast1 });
-            this.healthAlertRoute = new AlertRoute(`${name}-alerts-${healthCheckMetricsRegion}`, {
-                topicName: `${prefix}-alerts`,
-                kmsKeyArn: key.arn,
-                region: healthCheckMetricsRegion,
-                ...subscribers,
-            }, { parent: this, provider: usEast1 });
+            const key = new StackKey(
+                `${name}-key-${healthCheckMetricsRegion}`,
+                {
+                    environment: cfg.environment,
+                    aliasName: `${prefix}-alerts-${healthCheckMetricsRegion}`,
+                    region: healthCheckMetricsRegion,
+                },
+                { parent: this, provider: usEast1 },
+            );
+            this.healthAlertRoute = new AlertRoute(
+                `${name}-alerts-${healthCheckMetricsRegion}`,
+                {
+                    topicName: `${prefix}-alerts`,
+                    kmsKeyArn: key.arn,
+                    region: healthCheckMetricsRegion,
+                    ...subscribers,
+                },
+                { parent: this, provider: usEast1 },
+            );
         }
-        const targets = healthCheckTargets(cfg.services.map((s) => s.spec), cfg.domain, cfg.monitoring.healthCheckSearchStrings);
-        this.healthChecks = new HealthChecks(`${name}-health`, {
-            targets,
-            thresholds: t,
-            topicArn: this.healthAlertRoute.topicArn,
-            namePrefix: prefix,
-            usEast1,
-        }, child);
+        const targets = healthCheckTargets(
+            cfg.services.map((s) => s.spec),
+            cfg.domain,
+            cfg.monitoring.healthCheckSearchStrings,
+        );
+        this.healthChecks = new HealthChecks(
+            `${name}-health`,
+            {
+                targets,
+                thresholds: t,
+                topicArn: this.healthAlertRoute.topicArn,
+                namePrefix: prefix,
+                usEast1,
+            },
+            child,
+        );
 
         const sections: DashboardSection[] = [
             ...this.postgres.map((m, i) => ({ title: `Postgres ${args.databases[i]!.label}`, region, specs: m.specs })),
@@ -153,4 +196,3 @@ export class Operations extends pulumi.ComponentResource {
         this.registerOutputs({ alertTopic: topicArn });
     }
 }
-

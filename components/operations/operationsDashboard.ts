@@ -45,7 +45,9 @@ export function dashboardBody(sections: readonly DashboardSection[]): pulumi.Out
                     stat: spec.statistic,
                     period: spec.periodSeconds,
                     metrics: [[spec.namespace, spec.metricName, ...dims]],
-                    annotations: { horizontal: [{ label: spec.comparison.startsWith("Less") ? "alarm below" : "alarm above", value: spec.threshold }] },
+                    annotations: {
+                        horizontal: [{ label: spec.comparison.startsWith("Less") ? "alarm below" : "alarm above", value: spec.threshold }],
+                    },
                     view: "timeSeries",
                 },
             });
@@ -61,11 +63,15 @@ export class OperationsDashboard extends pulumi.ComponentResource {
     constructor(name: string, args: OperationsDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:operations:OperationsDashboard", name, {}, opts);
         if (args.sections.length === 0) throw componentError(this, "OperationsDashboard", name, `nothing to show`);
-        this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-            dashboardName: args.dashboardName,
-            dashboardBody: dashboardBody(args.sections),
-            region: args.region,
-        }, { parent: this });
+        this.dashboard = new aws.cloudwatch.Dashboard(
+            `${name}-dashboard`,
+            {
+                dashboardName: args.dashboardName,
+                dashboardBody: dashboardBody(args.sections),
+                region: args.region,
+            },
+            { parent: this },
+        );
         this.registerOutputs({ dashboard: this.dashboard.dashboardArn });
     }
 }

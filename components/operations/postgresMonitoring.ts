@@ -40,13 +40,20 @@ export function postgresConnectionLimit(instanceClass: string, override?: number
     if (override !== undefined) return override;
     const memory = instanceClassMemoryGiB(instanceClass);
     if (memory === undefined) {
-        throw new pulumi.RunError(`data.postgres.instanceClass ${instanceClass} is not in the memory table: set monitoring.postgresMaxConnections (example: 800)`);
+        throw new pulumi.RunError(
+            `data.postgres.instanceClass ${instanceClass} is not in the memory table: set monitoring.postgresMaxConnections (example: 800)`,
+        );
     }
     return rdsMaxConnections(memory);
 }
 
 /** The alarms of one instance, as data. */
-export function postgresAlarmSpecs(args: Pick<PostgresMonitoringArgs, "database" | "instanceIdentifier" | "instanceClass" | "allocatedStorage" | "maxConnections" | "thresholds">): AlarmSpec[] {
+export function postgresAlarmSpecs(
+    args: Pick<
+        PostgresMonitoringArgs,
+        "database" | "instanceIdentifier" | "instanceClass" | "allocatedStorage" | "maxConnections" | "thresholds"
+    >,
+): AlarmSpec[] {
     const t = args.thresholds;
     const p = t.postgres;
     const memoryGiB = instanceClassMemoryGiB(args.instanceClass);
@@ -55,45 +62,77 @@ export function postgresAlarmSpecs(args: Pick<PostgresMonitoringArgs, "database"
     const db = `Postgres ${args.database}`;
     const specs: AlarmSpec[] = [
         {
-            ...common, id: "cpu", severity: "page", runbook: "postgresCapacity",
+            ...common,
+            id: "cpu",
+            severity: "page",
+            runbook: "postgresCapacity",
             summary: `${db}: CPU at or above ${p.cpuPercent}%`,
-            metricName: "CPUUtilization", statistic: "Average", comparison: "GreaterThanOrEqualToThreshold", threshold: p.cpuPercent,
+            metricName: "CPUUtilization",
+            statistic: "Average",
+            comparison: "GreaterThanOrEqualToThreshold",
+            threshold: p.cpuPercent,
             // CPU is always reported while the instance runs: silence means it is down.
             treatMissingData: "breaching",
         },
         {
-            ...common, id: "free-storage", severity: "page", runbook: "postgresStorage",
+            ...common,
+            id: "free-storage",
+            severity: "page",
+            runbook: "postgresStorage",
             summary: `${db}: free storage below ${p.freeStoragePercent}% of ${args.allocatedStorage} GiB`,
-            metricName: "FreeStorageSpace", statistic: "Minimum", comparison: "LessThanThreshold",
+            metricName: "FreeStorageSpace",
+            statistic: "Minimum",
+            comparison: "LessThanThreshold",
             threshold: Math.round((args.allocatedStorage * gib * p.freeStoragePercent) / 100),
             treatMissingData: "breaching",
         },
         {
-            ...common, id: "connections", severity: "page", runbook: "postgresConnections",
+            ...common,
+            id: "connections",
+            severity: "page",
+            runbook: "postgresConnections",
             summary: `${db}: connections at or above ${p.connectionsPercent}% of max_connections ${limit} (${args.instanceClass})`,
-            metricName: "DatabaseConnections", statistic: "Maximum", comparison: "GreaterThanOrEqualToThreshold",
+            metricName: "DatabaseConnections",
+            statistic: "Maximum",
+            comparison: "GreaterThanOrEqualToThreshold",
             threshold: Math.floor((limit * p.connectionsPercent) / 100),
             treatMissingData: "notBreaching",
         },
         {
-            ...common, id: "transaction-logs", severity: "warning", runbook: "postgresWal",
+            ...common,
+            id: "transaction-logs",
+            severity: "warning",
+            runbook: "postgresWal",
             summary: `${db}: transaction logs use ${p.transactionLogsPercent}% or more of ${args.allocatedStorage} GiB`,
-            metricName: "TransactionLogsDiskUsage", statistic: "Maximum", comparison: "GreaterThanOrEqualToThreshold",
+            metricName: "TransactionLogsDiskUsage",
+            statistic: "Maximum",
+            comparison: "GreaterThanOrEqualToThreshold",
             threshold: Math.round((args.allocatedStorage * gib * p.transactionLogsPercent) / 100),
             treatMissingData: "notBreaching",
         },
         {
-            ...common, id: "disk-queue", severity: "warning", runbook: "postgresCapacity",
+            ...common,
+            id: "disk-queue",
+            severity: "warning",
+            runbook: "postgresCapacity",
             summary: `${db}: disk queue depth at or above ${p.diskQueueDepth}`,
-            metricName: "DiskQueueDepth", statistic: "Average", comparison: "GreaterThanOrEqualToThreshold", threshold: p.diskQueueDepth,
+            metricName: "DiskQueueDepth",
+            statistic: "Average",
+            comparison: "GreaterThanOrEqualToThreshold",
+            threshold: p.diskQueueDepth,
             treatMissingData: "notBreaching",
         },
     ];
     if (memoryGiB !== undefined) {
         specs.splice(2, 0, {
-            ...common, id: "freeable-memory", severity: "page", runbook: "postgresCapacity",
+            ...common,
+            id: "freeable-memory",
+            severity: "page",
+            runbook: "postgresCapacity",
             summary: `${db}: freeable memory below ${p.freeableMemoryPercent}% of ${memoryGiB} GiB`,
-            metricName: "FreeableMemory", statistic: "Minimum", comparison: "LessThanThreshold",
+            metricName: "FreeableMemory",
+            statistic: "Minimum",
+            comparison: "LessThanThreshold",
             threshold: Math.round((memoryGiB * gib * p.freeableMemoryPercent) / 100),
             treatMissingData: "breaching",
         });
@@ -111,20 +150,27 @@ export class PostgresMonitoring extends pulumi.ComponentResource {
         super("grownext:operations:PostgresMonitoring", name, {}, opts);
         const specs = postgresAlarmSpecs(args);
         this.specs = specs;
-        this.alarms = specs.map((spec) => new aws.cloudwatch.MetricAlarm(
-            `${name}-${spec.id}`,
-            metricAlarmArgs(spec, `${args.namePrefix}-postgres-${args.database}-${spec.id}`, args.topicArn, args.region),
+        this.alarms = specs.map(
+            (spec) =>
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${spec.id}`,
+                    metricAlarmArgs(spec, `${args.namePrefix}-postgres-${args.database}-${spec.id}`, args.topicArn, args.region),
+                    { parent: this },
+                ),
+        );
+        this.eventSubscription = new aws.rds.EventSubscription(
+            `${name}-events`,
+            {
+                name: `${args.namePrefix}-postgres-${args.database}`,
+                snsTopic: args.topicArn,
+                sourceType: "db-instance",
+                sourceIds: [args.instanceIdentifier],
+                eventCategories: [...rdsEventCategories],
+                enabled: true,
+                region: args.region,
+            },
             { parent: this },
-        ));
-        this.eventSubscription = new aws.rds.EventSubscription(`${name}-events`, {
-            name: `${args.namePrefix}-postgres-${args.database}`,
-            snsTopic: args.topicArn,
-            sourceType: "db-instance",
-            sourceIds: [args.instanceIdentifier],
-            eventCategories: [...rdsEventCategories],
-            enabled: true,
-            region: args.region,
-        }, { parent: this });
+        );
         this.registerOutputs({ alarms: this.alarms.map((a) => a.arn) });
     }
 }

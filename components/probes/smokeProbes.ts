@@ -106,7 +106,12 @@ export function validateSmokeProbesArgs(name: string, args: SmokeProbesArgs): vo
                 "it bounds the whole probe run, retries included, so set it to the seconds a rollout may take to turn healthy",
         );
     }
-    for (const [field, value] of [["apiUrl", args.apiUrl], ["identityUrl", args.identityUrl], ["portalUrl", args.portalUrl], ["issuer", args.issuer]] as const) {
+    for (const [field, value] of [
+        ["apiUrl", args.apiUrl],
+        ["identityUrl", args.identityUrl],
+        ["portalUrl", args.portalUrl],
+        ["issuer", args.issuer],
+    ] as const) {
         if (typeof value === "string" && parseHttpUrl(value) === undefined) {
             throw problem(`${field} must be an absolute http(s) URL such as https://${field.replace(/Url$/, "")}.example.com`);
         }

@@ -89,7 +89,12 @@ const resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "
 const extensionResources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } };
 
 /** `migrate-<database>-<8 hex>`: changes exactly when the image, the command or the extension list changes. */
-export function migrationJobName(database: DatabaseName, image: string, command: readonly string[], extensions: readonly string[] = databaseExtensions): string {
+export function migrationJobName(
+    database: DatabaseName,
+    image: string,
+    command: readonly string[],
+    extensions: readonly string[] = databaseExtensions,
+): string {
     const digest = crypto.createHash("sha256").update(JSON.stringify({ image, command, extensions })).digest("hex").slice(0, 8);
     return `migrate-${database}-${digest}`;
 }
@@ -109,83 +114,121 @@ export class Migrations extends pulumi.ComponentResource {
 
     constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:Migrations", name, {}, opts);
-        if (args.psqlImage.length === 0) throw componentError(this, "Migrations", name, `psqlImage must name an image with psql (data.inCluster.postgresImage's default)`);
+        if (args.psqlImage.length === 0)
+            throw componentError(
+                this,
+                "Migrations",
+                name,
+                `psqlImage must name an image with psql (data.inCluster.postgresImage's default)`,
+            );
         if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 30) {
-            throw componentError(this, "Migrations", name, `migrations.timeoutSeconds must be an integer of at least 30, got ${args.timeoutSeconds}`);
+            throw componentError(
+                this,
+                "Migrations",
+                name,
+                `migrations.timeoutSeconds must be an integer of at least 30, got ${args.timeoutSeconds}`,
+            );
         }
         const seen = new Set<DatabaseName>();
         for (const m of args.migrations) {
-            if (seen.has(m.database)) throw componentError(this, "Migrations", name, `database ${m.database} is listed twice; give each database one migration`);
+            if (seen.has(m.database))
+                throw componentError(this, "Migrations", name, `database ${m.database} is listed twice; give each database one migration`);
             seen.add(m.database);
-            if (m.command.length === 0) throw componentError(this, "Migrations", name, `migrations.${m.database} must not be empty (example: ["npm","run","prisma:migrate-deploy"])`);
+            if (m.command.length === 0)
+                throw componentError(
+                    this,
+                    "Migrations",
+                    name,
+                    `migrations.${m.database} must not be empty (example: ["npm","run","prisma:migrate-deploy"])`,
+                );
         }
 
         for (const m of args.migrations) {
             const labels = migrationLabels(m.database);
-            const secretName: pulumi.Input<string> = args.syncedSecrets ? migrationSecretName(m.database) : new k8s.core.v1.Secret(`${name}-${m.database}-secret`, {
-                metadata: { name: migrationSecretName(m.database), namespace: args.namespace, labels },
-                type: "Opaque",
-                stringData: { DATABASE_URL: pulumi.secret(m.databaseUrl) },
-            }, { parent: this }).metadata.name;
+            const secretName: pulumi.Input<string> = args.syncedSecrets
+                ? migrationSecretName(m.database)
+                : new k8s.core.v1.Secret(
+                      `${name}-${m.database}-secret`,
+                      {
+                          metadata: { name: migrationSecretName(m.database), namespace: args.namespace, labels },
+                          type: "Opaque",
+                          stringData: { DATABASE_URL: pulumi.secret(m.databaseUrl) },
+                      },
+                      { parent: this },
+                  ).metadata.name;
             const dependsOn = args.syncedSecrets
                 ? pulumi.output(args.syncedSecrets.syncedBy).apply((synced) => [...synced, ...(m.dependsOn ?? [])])
                 : m.dependsOn;
 
-            const job = new k8s.batch.v1.Job(`${name}-${m.database}`, {
-                metadata: {
-                    name: migrationJobName(m.database, m.image, m.command),
-                    namespace: args.namespace,
-                    labels,
-                    annotations: { "grownext.io/image": m.image },
-                },
-                spec: {
-                    backoffLimit: migrationBackoffLimit,
-                    activeDeadlineSeconds: args.timeoutSeconds,
-                    completions: 1,
-                    parallelism: 1,
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            restartPolicy: "Never",
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: restrictedPodSecurityContext(appUserId),
-                            initContainers: [{
-                                name: "extensions",
-                                image: args.psqlImage,
-                                command: createExtensionsCommand(),
-                                env: [
-                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } } },
-                                    { name: "HOME", value: "/tmp" },
+            const job = new k8s.batch.v1.Job(
+                `${name}-${m.database}`,
+                {
+                    metadata: {
+                        name: migrationJobName(m.database, m.image, m.command),
+                        namespace: args.namespace,
+                        labels,
+                        annotations: { "grownext.io/image": m.image },
+                    },
+                    spec: {
+                        backoffLimit: migrationBackoffLimit,
+                        activeDeadlineSeconds: args.timeoutSeconds,
+                        completions: 1,
+                        parallelism: 1,
+                        template: {
+                            metadata: { labels },
+                            spec: {
+                                restartPolicy: "Never",
+                                automountServiceAccountToken: false,
+                                enableServiceLinks: false,
+                                securityContext: restrictedPodSecurityContext(appUserId),
+                                initContainers: [
+                                    {
+                                        name: "extensions",
+                                        image: args.psqlImage,
+                                        command: createExtensionsCommand(),
+                                        env: [
+                                            {
+                                                name: "DATABASE_URL",
+                                                valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } },
+                                            },
+                                            { name: "HOME", value: "/tmp" },
+                                        ],
+                                        securityContext: restrictedContainerSecurityContext(),
+                                        resources: extensionResources,
+                                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                    },
                                 ],
-                                securityContext: restrictedContainerSecurityContext(),
-                                resources: extensionResources,
-                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                            }],
-                            containers: [{
-                                name: "migrate",
-                                image: m.image,
-                                command: [...m.command],
-                                env: [
-                                    { name: "NODE_ENV", value: "production" },
-                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } } },
-                                    // npm/pnpm write caches and logs under HOME; the root filesystem is read-only.
-                                    { name: "HOME", value: "/tmp" },
+                                containers: [
+                                    {
+                                        name: "migrate",
+                                        image: m.image,
+                                        command: [...m.command],
+                                        env: [
+                                            { name: "NODE_ENV", value: "production" },
+                                            {
+                                                name: "DATABASE_URL",
+                                                valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } },
+                                            },
+                                            // npm/pnpm write caches and logs under HOME; the root filesystem is read-only.
+                                            { name: "HOME", value: "/tmp" },
+                                        ],
+                                        securityContext: restrictedContainerSecurityContext(),
+                                        resources,
+                                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                    },
                                 ],
-                                securityContext: restrictedContainerSecurityContext(),
-                                resources,
-                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                            }],
-                            volumes: [{ name: "tmp", emptyDir: {} }],
+                                volumes: [{ name: "tmp", emptyDir: {} }],
+                            },
                         },
                     },
                 },
-            }, {
-                parent: this,
-                dependsOn,
-                // Pulumi's await must outlast the Job's own deadline, so the Job's failure is what it reports.
-                customTimeouts: { create: `${args.timeoutSeconds + 120}s`, update: `${args.timeoutSeconds + 120}s` },
-            });
+                {
+                    parent: this,
+                    dependsOn,
+                    // Pulumi's await must outlast the Job's own deadline, so the Job's failure is what it reports.
+                    customTimeouts: { create: `${args.timeoutSeconds + 120}s`, update: `${args.timeoutSeconds + 120}s` },
+                },
+            );
             this.jobs.set(m.database, job);
         }
         this.registerOutputs({ jobs: [...this.jobs.values()].map((j) => j.metadata.name) });

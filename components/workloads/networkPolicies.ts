@@ -91,7 +91,11 @@ function storePeers(location: StoreLocation): Peer[] | pulumi.Output<Peer[]> {
 const processPeer = (spec: ProcessSpec): Peer => ({ podSelector: { matchLabels: selectorLabels(spec) } });
 
 /** The egress rules of a process: its callees, its stores, HTTPS when it talks to an external API. */
-export function processEgress(spec: ProcessSpec, processes: readonly ProcessSpec[], stores: NetworkPoliciesArgs["stores"]): k8s.types.input.networking.v1.NetworkPolicyEgressRule[] {
+export function processEgress(
+    spec: ProcessSpec,
+    processes: readonly ProcessSpec[],
+    stores: NetworkPoliciesArgs["stores"],
+): k8s.types.input.networking.v1.NetworkPolicyEgressRule[] {
     const rules: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [];
     for (const callee of spec.calls ?? []) {
         const target = processes.find((p) => p.name === callee)!;
@@ -107,13 +111,19 @@ export function processEgress(spec: ProcessSpec, processes: readonly ProcessSpec
 }
 
 /** The ingress rule of an HTTP process: the ingress controller's namespace and its callers, on its port. */
-export function processIngress(spec: ProcessSpec, processes: readonly ProcessSpec[], ingressNamespace: string): k8s.types.input.networking.v1.NetworkPolicyIngressRule[] {
+export function processIngress(
+    spec: ProcessSpec,
+    processes: readonly ProcessSpec[],
+    ingressNamespace: string,
+): k8s.types.input.networking.v1.NetworkPolicyIngressRule[] {
     if (spec.port === undefined) return [];
     const callers = callersOf(spec.name, processes).map((name) => processPeer(processes.find((p) => p.name === name)!));
-    return [{
-        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } } }, ...callers],
-        ports: [tcp(spec.port)],
-    }];
+    return [
+        {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } } }, ...callers],
+            ports: [tcp(spec.port)],
+        },
+    ];
 }
 
 export class NetworkPolicies extends pulumi.ComponentResource {
@@ -123,43 +133,70 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:platform:NetworkPolicies", name, {}, opts);
         const problems = callProblems(args.processes);
-        if (problems.length > 0) throw componentError(this, "NetworkPolicies", name, `the catalog's calls are wrong:\n  ${problems.join("\n  ")}`);
+        if (problems.length > 0)
+            throw componentError(this, "NetworkPolicies", name, `the catalog's calls are wrong:\n  ${problems.join("\n  ")}`);
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.ingressNamespace)) {
-            throw componentError(this, "NetworkPolicies", name, `edge.ingressNamespace must be a namespace name (DNS-1123 label), got ${JSON.stringify(args.ingressNamespace)}`);
+            throw componentError(
+                this,
+                "NetworkPolicies",
+                name,
+                `edge.ingressNamespace must be a namespace name (DNS-1123 label), got ${JSON.stringify(args.ingressNamespace)}`,
+            );
         }
         const labels = { [labelKeys.partOf]: partOf, [labelKeys.managedBy]: "pulumi", [labelKeys.component]: "network-policy" };
         const declare = (
-            resource: string, policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec, dependsOn?: pulumi.Resource[],
+            resource: string,
+            policyName: string,
+            spec: k8s.types.input.networking.v1.NetworkPolicySpec,
+            dependsOn?: pulumi.Resource[],
             annotations?: Record<string, string>,
         ) => {
             this.policyNames.push(policyName);
-            return new k8s.networking.v1.NetworkPolicy(`${name}-${resource}`, {
-                metadata: { name: policyName, namespace: args.namespace, labels, annotations },
-                spec,
-            }, { parent: this, dependsOn });
+            return new k8s.networking.v1.NetworkPolicy(
+                `${name}-${resource}`,
+                {
+                    metadata: { name: policyName, namespace: args.namespace, labels, annotations },
+                    spec,
+                },
+                { parent: this, dependsOn },
+            );
         };
 
         const dns = declare("allow-dns", "allow-dns", {
             podSelector: {},
             policyTypes: ["Egress"],
-            egress: [{
-                to: [{
-                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": clusterDns.namespace } },
-                    podSelector: { matchLabels: { ...clusterDns.podLabels } },
-                }],
-                ports: [{ protocol: "UDP", port: clusterDns.port }, { protocol: "TCP", port: clusterDns.port }],
-            }],
+            egress: [
+                {
+                    to: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": clusterDns.namespace } },
+                            podSelector: { matchLabels: { ...clusterDns.podLabels } },
+                        },
+                    ],
+                    ports: [
+                        { protocol: "UDP", port: clusterDns.port },
+                        { protocol: "TCP", port: clusterDns.port },
+                    ],
+                },
+            ],
         });
         const afterDns = [dns];
         const allows: pulumi.Resource[] = [dns];
 
         for (const spec of args.processes) {
-            allows.push(declare(`process-${spec.name}`, `process-${spec.name}`, {
-                podSelector: { matchLabels: selectorLabels(spec) },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: processIngress(spec, args.processes, args.ingressNamespace),
-                egress: processEgress(spec, args.processes, args.stores),
-            }, afterDns));
+            allows.push(
+                declare(
+                    `process-${spec.name}`,
+                    `process-${spec.name}`,
+                    {
+                        podSelector: { matchLabels: selectorLabels(spec) },
+                        policyTypes: ["Ingress", "Egress"],
+                        ingress: processIngress(spec, args.processes, args.ingressNamespace),
+                        egress: processEgress(spec, args.processes, args.stores),
+                    },
+                    afterDns,
+                ),
+            );
         }
 
         for (const store of Object.keys(args.stores) as DataStoreName[]) {
@@ -169,32 +206,56 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             const database = args.migratedDatabases.find((d) => d === store);
             const migrations = database !== undefined ? [{ podSelector: { matchLabels: migrationPodSelector(database) } }] : [];
             const from = [...clients, ...migrations];
-            allows.push(declare(`store-${store}`, `store-${store}`, {
-                podSelector: { matchLabels: { ...endpoint.location.podSelector } },
-                policyTypes: ["Ingress"],
-                // No client at all: an empty list would admit nobody, which is what an unused store wants.
-                ingress: from.length > 0 ? [{ from, ports: [tcp(endpoint.port)] }] : [],
-            }, afterDns));
+            allows.push(
+                declare(
+                    `store-${store}`,
+                    `store-${store}`,
+                    {
+                        podSelector: { matchLabels: { ...endpoint.location.podSelector } },
+                        policyTypes: ["Ingress"],
+                        // No client at all: an empty list would admit nobody, which is what an unused store wants.
+                        ingress: from.length > 0 ? [{ from, ports: [tcp(endpoint.port)] }] : [],
+                    },
+                    afterDns,
+                ),
+            );
         }
 
-        allows.push(declare("allow-acme-solver", "allow-acme-solver", {
-            podSelector: { matchLabels: { ...acmeSolver.podLabels } },
-            policyTypes: ["Ingress"],
-            ingress: [{
-                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressNamespace } } }],
-                ports: [tcp(acmeSolver.port)],
-            }],
-            // cert-manager starts the solver pods only while a challenge is open, so no manifest holds them:
-            // kube-score's static "targets a pod" check cannot see them (test/engine/kube-score.test.ts).
-        }, afterDns, { "kube-score/ignore": "networkpolicy-targets-pod" }));
+        allows.push(
+            declare(
+                "allow-acme-solver",
+                "allow-acme-solver",
+                {
+                    podSelector: { matchLabels: { ...acmeSolver.podLabels } },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressNamespace } } }],
+                            ports: [tcp(acmeSolver.port)],
+                        },
+                    ],
+                    // cert-manager starts the solver pods only while a challenge is open, so no manifest holds them:
+                    // kube-score's static "targets a pod" check cannot see them (test/engine/kube-score.test.ts).
+                },
+                afterDns,
+                { "kube-score/ignore": "networkpolicy-targets-pod" },
+            ),
+        );
 
         for (const database of args.migratedDatabases) {
             const endpoint = args.stores[database];
-            allows.push(declare(`migrate-${database}`, `migrate-${database}`, {
-                podSelector: { matchLabels: migrationPodSelector(database) },
-                policyTypes: ["Egress"],
-                egress: [{ to: storePeers(endpoint.location), ports: [tcp(endpoint.port)] }],
-            }, afterDns));
+            allows.push(
+                declare(
+                    `migrate-${database}`,
+                    `migrate-${database}`,
+                    {
+                        podSelector: { matchLabels: migrationPodSelector(database) },
+                        policyTypes: ["Egress"],
+                        egress: [{ to: storePeers(endpoint.location), ports: [tcp(endpoint.port)] }],
+                    },
+                    afterDns,
+                ),
+            );
         }
 
         // Last: the namespace is closed only once everything it must keep doing is allowed.

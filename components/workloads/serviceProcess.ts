@@ -73,10 +73,16 @@ function handlerFor(check: HealthCheck): Probe {
 export function probesFor(service: ResolvedService): { startupProbe: Probe; readinessProbe: Probe; livenessProbe: Probe } {
     const http = service.spec.http;
     if (http) {
-        for (const [probe, { check }] of [["startup", http.startup], ["liveness", http.liveness]] as const) {
+        for (const [probe, { check }] of [
+            ["startup", http.startup],
+            ["liveness", http.liveness],
+        ] as const) {
             const reason = notShallowReason(check, http);
             // A deep liveness check turns a dependency outage into a restart of every pod.
-            if (reason) throw new pulumi.RunError(`${service.spec.name}: the catalog's ${probe} check (${describeCheck(check)}) must be shallow, but ${reason}; use a shallow endpoint or tcpSocket`);
+            if (reason)
+                throw new pulumi.RunError(
+                    `${service.spec.name}: the catalog's ${probe} check (${describeCheck(check)}) must be shallow, but ${reason}; use a shallow endpoint or tcpSocket`,
+                );
         }
         return {
             // Up to 5 minutes to start (migrations have already run; this covers cold caches).
@@ -85,7 +91,8 @@ export function probesFor(service: ResolvedService): { startupProbe: Probe; read
             livenessProbe: { ...handlerFor(http.liveness.check), periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
         };
     }
-    if (!service.livenessCommand) throw new pulumi.RunError(`${service.spec.name} has neither HTTP health endpoints nor a liveness command`);
+    if (!service.livenessCommand)
+        throw new pulumi.RunError(`${service.spec.name} has neither HTTP health endpoints nor a liveness command`);
     // One shallow exec check for all three: a background process serves nothing to be ready for, and
     // its queue health is watched through web's heartbeat endpoint, never by restarting it.
     const exec = { exec: { command: [...service.livenessCommand] } };
@@ -108,7 +115,10 @@ export function strategyFor(spec: ProcessSpec): k8s.types.input.apps.v1.Deployme
  * (`pod-template-hash`), so a rollout's surge pod is not pushed off by the pods it replaces; nodes
  * the pods cannot use (taints, affinity) are not counted as empty domains.
  */
-export function topologySpreadFor(spec: ProcessSpec, spread: TopologySpread): k8s.types.input.core.v1.TopologySpreadConstraint[] | undefined {
+export function topologySpreadFor(
+    spec: ProcessSpec,
+    spread: TopologySpread,
+): k8s.types.input.core.v1.TopologySpreadConstraint[] | undefined {
     if (spec.scaling === "singleton") return undefined;
     return (["zone", "node"] as const).map((domain) => ({
         topologyKey: topologyKeys[domain],
@@ -130,10 +140,12 @@ export function antiAffinityFor(spec: ProcessSpec): k8s.types.input.core.v1.Affi
     if (spec.scaling === "singleton") return undefined;
     return {
         podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [{
-                weight: 100,
-                podAffinityTerm: { topologyKey: topologyKeys.node, labelSelector: { matchLabels: selectorLabels(spec) } },
-            }],
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                    weight: 100,
+                    podAffinityTerm: { topologyKey: topologyKeys.node, labelSelector: { matchLabels: selectorLabels(spec) } },
+                },
+            ],
         },
     };
 }
@@ -151,28 +163,45 @@ export class ServiceProcess extends pulumi.ComponentResource {
         const { service, namespace } = args;
         const spec = service.spec;
         if (spec.scaling === "singleton" && service.replicas !== 1) {
-            throw componentError(this, "ServiceProcess", name, `${spec.name} is a singleton and must run exactly 1 replica, got ${service.replicas}`);
+            throw componentError(
+                this,
+                "ServiceProcess",
+                name,
+                `${spec.name} is a singleton and must run exactly 1 replica, got ${service.replicas}`,
+            );
         }
-        if (spec.http && spec.port === undefined) throw componentError(this, "ServiceProcess", name, `${spec.name} serves HTTP but its catalog entry has no port`);
+        if (spec.http && spec.port === undefined)
+            throw componentError(this, "ServiceProcess", name, `${spec.name} serves HTTP but its catalog entry has no port`);
         this.spec = spec;
         const labels = processLabels(spec);
         const metadata = { namespace, labels };
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { ...metadata, name: spec.name, annotations: args.serviceAccountAnnotations },
-            // Pods call no Kubernetes API; IRSA injects its own projected token when annotated.
-            automountServiceAccountToken: false,
-        }, { parent: this });
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: { ...metadata, name: spec.name, annotations: args.serviceAccountAnnotations },
+                // Pods call no Kubernetes API; IRSA injects its own projected token when annotated.
+                automountServiceAccountToken: false,
+            },
+            { parent: this },
+        );
 
         const secretNames = Object.keys(args.env.secret).sort();
         const synced = secretNames.length === 0 ? undefined : args.syncedSecret;
         // Immutable and auto-named: a changed value makes a new Secret, so the pods roll to pick it up.
-        const secret = secretNames.length === 0 || synced ? undefined : new k8s.core.v1.Secret(`${name}-env`, {
-            metadata,
-            type: "Opaque",
-            immutable: true,
-            stringData: Object.fromEntries(secretNames.map((key) => [key, pulumi.secret(args.env.secret[key]!)])),
-        }, { parent: this });
+        const secret =
+            secretNames.length === 0 || synced
+                ? undefined
+                : new k8s.core.v1.Secret(
+                      `${name}-env`,
+                      {
+                          metadata,
+                          type: "Opaque",
+                          immutable: true,
+                          stringData: Object.fromEntries(secretNames.map((key) => [key, pulumi.secret(args.env.secret[key]!)])),
+                      },
+                      { parent: this },
+                  );
 
         const env: k8s.types.input.core.v1.EnvVar[] = [
             ...args.env.plain.map(({ name: envName, value }) => ({ name: envName, value })),
@@ -183,74 +212,97 @@ export class ServiceProcess extends pulumi.ComponentResource {
         ];
         const rolloutAfter: pulumi.Input<pulumi.Resource>[] = [...(args.rolloutAfter ?? []), ...(synced ? [synced.syncedBy] : [])];
 
-        this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            // A synced Secret changes in place (ESO): Reloader rolls the pods, which read env only at start.
-            metadata: { ...metadata, name: spec.name, annotations: synced ? { [reloaderAnnotation]: synced.name } : undefined },
-            spec: {
-                // Autoscaled processes leave replicas to their HPA, so an update never resets the scale.
-                replicas: spec.scaling === "autoscaled" ? undefined : service.replicas,
-                revisionHistoryLimit: 5,
-                selector: { matchLabels: selectorLabels(spec) },
-                strategy: strategyFor(spec),
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        serviceAccountName: serviceAccount.metadata.name,
-                        automountServiceAccountToken: false,
-                        securityContext: restrictedPodSecurityContext(),
-                        terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
-                        topologySpreadConstraints: topologySpreadFor(spec, args.spread),
-                        affinity: antiAffinityFor(spec),
-                        containers: [{
-                            name: spec.name,
-                            image: service.image,
-                            imagePullPolicy: "IfNotPresent",
-                            command: spec.command ? [...spec.command] : undefined,
-                            ports: spec.port !== undefined ? [{ name: httpPortName, containerPort: spec.port }] : undefined,
-                            env,
-                            resources: service.resources,
-                            securityContext: restrictedContainerSecurityContext(),
-                            ...probesFor(service),
-                            // The root filesystem is read-only; Node and Next.js still need a scratch dir.
-                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                        }],
-                        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                // A synced Secret changes in place (ESO): Reloader rolls the pods, which read env only at start.
+                metadata: { ...metadata, name: spec.name, annotations: synced ? { [reloaderAnnotation]: synced.name } : undefined },
+                spec: {
+                    // Autoscaled processes leave replicas to their HPA, so an update never resets the scale.
+                    replicas: spec.scaling === "autoscaled" ? undefined : service.replicas,
+                    revisionHistoryLimit: 5,
+                    selector: { matchLabels: selectorLabels(spec) },
+                    strategy: strategyFor(spec),
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: serviceAccount.metadata.name,
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPodSecurityContext(),
+                            terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
+                            topologySpreadConstraints: topologySpreadFor(spec, args.spread),
+                            affinity: antiAffinityFor(spec),
+                            containers: [
+                                {
+                                    name: spec.name,
+                                    image: service.image,
+                                    imagePullPolicy: "IfNotPresent",
+                                    command: spec.command ? [...spec.command] : undefined,
+                                    ports: spec.port !== undefined ? [{ name: httpPortName, containerPort: spec.port }] : undefined,
+                                    env,
+                                    resources: service.resources,
+                                    securityContext: restrictedContainerSecurityContext(),
+                                    ...probesFor(service),
+                                    // The root filesystem is read-only; Node and Next.js still need a scratch dir.
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                },
+                            ],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                        },
                     },
                 },
             },
-        }, { parent: this, dependsOn: rolloutAfter.length > 0 ? rolloutAfter : undefined });
+            { parent: this, dependsOn: rolloutAfter.length > 0 ? rolloutAfter : undefined },
+        );
 
         if (spec.http) {
-            const svc = new k8s.core.v1.Service(`${name}-service`, {
-                metadata: { ...metadata, name: spec.name },
-                spec: {
-                    type: "ClusterIP",
-                    selector: selectorLabels(spec),
-                    ports: [{ name: httpPortName, port: servicePort, targetPort: httpPortName }],
+            const svc = new k8s.core.v1.Service(
+                `${name}-service`,
+                {
+                    metadata: { ...metadata, name: spec.name },
+                    spec: {
+                        type: "ClusterIP",
+                        selector: selectorLabels(spec),
+                        ports: [{ name: httpPortName, port: servicePort, targetPort: httpPortName }],
+                    },
                 },
-            }, { parent: this });
+                { parent: this },
+            );
             this.serviceName = svc.metadata.name;
         }
 
         // One pod at a time may be evicted: drains proceed, and multi-replica processes keep serving.
-        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-            metadata,
-            spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(spec) } },
-        }, { parent: this });
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata,
+                spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(spec) } },
+            },
+            { parent: this },
+        );
 
         if (service.autoscale) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-                metadata,
-                spec: {
-                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
-                    minReplicas: service.autoscale.min,
-                    maxReplicas: service.autoscale.max,
-                    metrics: [{
-                        type: "Resource",
-                        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: service.autoscale.targetCpuPercent } },
-                    }],
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                `${name}-hpa`,
+                {
+                    metadata,
+                    spec: {
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+                        minReplicas: service.autoscale.min,
+                        maxReplicas: service.autoscale.max,
+                        metrics: [
+                            {
+                                type: "Resource",
+                                resource: {
+                                    name: "cpu",
+                                    target: { type: "Utilization", averageUtilization: service.autoscale.targetCpuPercent },
+                                },
+                            },
+                        ],
+                    },
                 },
-            }, { parent: this });
+                { parent: this },
+            );
         }
 
         this.registerOutputs({ serviceName: this.serviceName, deployment: this.deployment.metadata.name });

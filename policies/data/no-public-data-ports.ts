@@ -46,23 +46,27 @@ function ingressRules(type: string, props: PlainObject): IngressRule[] {
             const kind = str(props.type);
             if (kind === "egress") return [];
             const p = props;
-            return [{
-                where: "rule",
-                protocol: isUnknown(kind) ? UNKNOWN : str(p.protocol),
-                fromPort: port(p.fromPort),
-                toPort: port(p.toPort),
-                cidrs: [...cidrList(p.cidrBlocks), ...cidrList(p.ipv6CidrBlocks)],
-            }];
+            return [
+                {
+                    where: "rule",
+                    protocol: isUnknown(kind) ? UNKNOWN : str(p.protocol),
+                    fromPort: port(p.fromPort),
+                    toPort: port(p.toPort),
+                    cidrs: [...cidrList(p.cidrBlocks), ...cidrList(p.ipv6CidrBlocks)],
+                },
+            ];
         }
         case awsTypes.securityGroupIngressRule: {
             const p = props;
-            return [{
-                where: "rule",
-                protocol: str(p.ipProtocol),
-                fromPort: port(p.fromPort),
-                toPort: port(p.toPort),
-                cidrs: [...cidrList(p.cidrIpv4), ...cidrList(p.cidrIpv6)],
-            }];
+            return [
+                {
+                    where: "rule",
+                    protocol: str(p.ipProtocol),
+                    fromPort: port(p.fromPort),
+                    toPort: port(p.toPort),
+                    cidrs: [...cidrList(p.cidrIpv4), ...cidrList(p.cidrIpv6)],
+                },
+            ];
         }
         default:
             return [];
@@ -83,7 +87,8 @@ export const noPublicDataPorts: ResourceValidationPolicy = {
         [awsTypes.securityGroup, awsTypes.securityGroupRule, awsTypes.securityGroupIngressRule],
         (r, args, report) => {
             const { ports } = readConfig<Config>(args, configSchema);
-            const fix = "allow the data port only from the cluster's security group (sourceSecurityGroupId / referencedSecurityGroupId) or private CIDRs";
+            const fix =
+                "allow the data port only from the cluster's security group (sourceSecurityGroupId / referencedSecurityGroupId) or private CIDRs";
             for (const rule of ingressRules(r.type, r.props)) {
                 for (const p of ports) {
                     const opens = opensPort(rule, p);
@@ -92,7 +97,12 @@ export const noPublicDataPorts: ResourceValidationPolicy = {
                     if (opens === "yes" && internet === "yes") {
                         report(`${rule.where} opens port ${p} to the internet (0.0.0.0/0 or ::/0); ${fix}.`);
                     } else {
-                        report(unknownMessage(`Whether ${rule.where} opens port ${p} to the internet`, `${fix}, with ports and CIDRs known at preview time`));
+                        report(
+                            unknownMessage(
+                                `Whether ${rule.where} opens port ${p} to the internet`,
+                                `${fix}, with ports and CIDRs known at preview time`,
+                            ),
+                        );
                     }
                 }
             }

@@ -48,7 +48,10 @@ export const postgresProxyTls: StackValidationPolicy = {
             if (isUnknown(tls)) {
                 report(`RDS Proxy "${proxy.name}" has requireTls unknown during preview; set it to the literal true.`, proxy.urn);
             } else if (tls !== true) {
-                report(`RDS Proxy "${proxy.name}" does not require TLS; set requireTls: true so no client reaches the database in clear text.`, proxy.urn);
+                report(
+                    `RDS Proxy "${proxy.name}" does not require TLS; set requireTls: true so no client reaches the database in clear text.`,
+                    proxy.urn,
+                );
             }
         }
         const targets = stack.ofType(awsTypes.rdsProxyTarget);
@@ -59,7 +62,7 @@ export const postgresProxyTls: StackValidationPolicy = {
             if (!proxied) {
                 report(
                     `The ${database} database (RDS instance "${instances[0]!.name}") is not behind an RDS Proxy; ` +
-                    "set data.postgres.proxy.enabled: true (components/data/aws/postgresProxy.ts) so its processes connect through the proxy.",
+                        "set data.postgres.proxy.enabled: true (components/data/aws/postgresProxy.ts) so its processes connect through the proxy.",
                     instances[0]!.urn,
                 );
             }

@@ -69,12 +69,7 @@ type ConfResult =
     | { kind: "unresolved"; where: string };
 
 /** Follows a `.conf` argument to the ConfigMap mounted at that path and reads its policy. */
-function policyFromConfigMap(
-    stack: StackView,
-    t: PodTemplate,
-    c: ContainerView,
-    confPath: string,
-): ConfResult {
+function policyFromConfigMap(stack: StackView, t: PodTemplate, c: ContainerView, confPath: string): ConfResult {
     const where = `${confPath}`;
     if (isUnknown(t.podSpec)) return { kind: "unknown", where };
     const mounts = arr(c.spec.volumeMounts);
@@ -121,15 +116,19 @@ function checkInClusterRedis(stack: StackView, r: StackResource, report: (messag
     const t = podTemplateOf(r.type, r.props);
     if (!t) return;
     const role = roleOf(t.labels);
-    const fix = role === "queue"
-        ? `run redis-server with "--maxmemory-policy ${required}" (or "maxmemory-policy ${required}" in the redis.conf ConfigMap it is given)`
-        : `run this ${labelKeys.redisRole}=cache Redis with ${cacheFix}`;
+    const fix =
+        role === "queue"
+            ? `run redis-server with "--maxmemory-policy ${required}" (or "maxmemory-policy ${required}" in the redis.conf ConfigMap it is given)`
+            : `run this ${labelKeys.redisRole}=cache Redis with ${cacheFix}`;
     // Unknown container lists cannot be told apart from Redis; the workload rules report them.
     const { containers } = containersOf(t.podSpec, ["containers"]);
     for (const c of containers.filter(isRedisContainer)) {
         const who = `${t.kind} ${describeContainer(c)}`;
-        if (isUnknown(c.spec.command) || isUnknown(c.spec.args) ||
-            [arr(c.spec.command), arr(c.spec.args)].some((l) => Array.isArray(l) && l.some(isUnknown))) {
+        if (
+            isUnknown(c.spec.command) ||
+            isUnknown(c.spec.args) ||
+            [arr(c.spec.command), arr(c.spec.args)].some((l) => Array.isArray(l) && l.some(isUnknown))
+        ) {
             report(unknownMessage(`The command of ${who}`, fix), r.urn);
             continue;
         }
@@ -150,7 +149,12 @@ function checkInClusterRedis(stack: StackView, r: StackResource, report: (messag
             if (last?.kind === "policy") found = { value: last.value, where: last.where };
             seen = results.map((x) => x.where).join(", ");
         }
-        const sets = found === undefined ? "" : found.where === "its arguments" ? `sets --maxmemory-policy ${found.value}` : `reads maxmemory-policy ${found.value} from ${found.where}`;
+        const sets =
+            found === undefined
+                ? ""
+                : found.where === "its arguments"
+                  ? `sets --maxmemory-policy ${found.value}`
+                  : `reads maxmemory-policy ${found.value} from ${found.where}`;
         if (role === "queue") {
             if (found === undefined) {
                 report(
@@ -162,7 +166,10 @@ function checkInClusterRedis(stack: StackView, r: StackResource, report: (messag
             }
         } else if (found === undefined) {
             // redis-server's own default is noeviction.
-            report(`${who} is labelled a cache but does not set maxmemory-policy${seen ? ` (checked ${seen})` : ""}, so Redis runs its default ${required}; ${fix}.`, r.urn);
+            report(
+                `${who} is labelled a cache but does not set maxmemory-policy${seen ? ` (checked ${seen})` : ""}, so Redis runs its default ${required}; ${fix}.`,
+                r.urn,
+            );
         } else if (found.value === required) {
             report(`${who} is labelled a cache but ${sets}; ${fix}.`, r.urn);
         }
@@ -189,9 +196,10 @@ function checkElastiCache(stack: StackView, report: (message: string, urn?: stri
         const users = replicationGroups.filter((rg) => usesGroup(rg, g));
         const queueUsers = users.filter((rg) => roleOf(rg.props.tags) === "queue");
         const role: Role = roleOf(g.props.tags) === "cache" && queueUsers.length === 0 ? "cache" : "queue";
-        const fix = role === "queue"
-            ? `add { name: "maxmemory-policy", value: "${required}" } to its parameters`
-            : `set maxmemory-policy to ${cacheFix}`;
+        const fix =
+            role === "queue"
+                ? `add { name: "maxmemory-policy", value: "${required}" } to its parameters`
+                : `set maxmemory-policy to ${cacheFix}`;
         const params = arr(g.props.parameters);
         if (isUnknown(params)) {
             report(unknownMessage("The parameters of the ElastiCache parameter group", fix), g.urn);
@@ -202,13 +210,17 @@ function checkElastiCache(stack: StackView, report: (message: string, urn?: stri
         if (!entry) {
             if (anyUnknownName) report(unknownMessage("A parameter name of the ElastiCache parameter group", fix), g.urn);
             // Unset, ElastiCache evicts (volatile-lru): wrong for a queue, fine for a cache.
-            else if (role === "queue") report(`The parameter group does not set maxmemory-policy (ElastiCache defaults to volatile-lru); ${fix}.`, g.urn);
+            else if (role === "queue")
+                report(`The parameter group does not set maxmemory-policy (ElastiCache defaults to volatile-lru); ${fix}.`, g.urn);
             continue;
         }
         const value = str(get(entry, "value"));
         if (isUnknown(value)) report(unknownMessage("maxmemory-policy", fix), g.urn);
         else if (role === "queue" && value !== required) {
-            const shared = roleOf(g.props.tags) === "cache" ? ` It is tagged ${labelKeys.redisRole}=cache but the queue ${queueUsers.map((rg) => `"${rg.name}"`).join(", ")} uses it: give the cache a parameter group of its own.` : "";
+            const shared =
+                roleOf(g.props.tags) === "cache"
+                    ? ` It is tagged ${labelKeys.redisRole}=cache but the queue ${queueUsers.map((rg) => `"${rg.name}"`).join(", ")} uses it: give the cache a parameter group of its own.`
+                    : "";
             report(`maxmemory-policy is ${value ?? "empty"}; set it to ${required}.${shared}`, g.urn);
         } else if (role === "cache" && value === required) {
             report(`The parameter group is tagged ${labelKeys.redisRole}=cache but sets maxmemory-policy ${required}; ${fix}.`, g.urn);
@@ -216,22 +228,31 @@ function checkElastiCache(stack: StackView, report: (message: string, urn?: stri
     }
     for (const rg of replicationGroups) {
         const role = roleOf(rg.props.tags);
-        const fix = role === "queue"
-            ? `set parameterGroupName to a parameter group declared in this stack with maxmemory-policy ${required}`
-            : `set parameterGroupName to a parameter group declared in this stack with ${cacheFix}`;
+        const fix =
+            role === "queue"
+                ? `set parameterGroupName to a parameter group declared in this stack with maxmemory-policy ${required}`
+                : `set parameterGroupName to a parameter group declared in this stack with ${cacheFix}`;
         const name: string | Unknown | undefined = str(rg.props.parameterGroupName);
         if (name === undefined) {
             // AWS's default group evicts (volatile-lru): a cache may use it, a queue may not.
-            if (role === "queue") report(`parameterGroupName is not set, so the replication group uses a default parameter group (volatile-lru); ${fix}.`, rg.urn);
+            if (role === "queue")
+                report(
+                    `parameterGroupName is not set, so the replication group uses a default parameter group (volatile-lru); ${fix}.`,
+                    rg.urn,
+                );
         } else if (name === UNKNOWN) {
             const deps = rg.propertyDependencies.parameterGroupName ?? [];
             if (!deps.some((d) => d.type === awsTypes.elasticacheParameterGroup)) {
                 report(unknownMessage("parameterGroupName", fix), rg.urn);
             }
         } else if (name.startsWith("default.")) {
-            if (role === "queue") report(`parameterGroupName is the AWS default group ${name}, which evicts keys (volatile-lru); ${fix}.`, rg.urn);
+            if (role === "queue")
+                report(`parameterGroupName is the AWS default group ${name}, which evicts keys (volatile-lru); ${fix}.`, rg.urn);
         } else if (!groups.some((g) => g.props.name === name || g.name === name)) {
-            report(`parameterGroupName "${name}" is not declared in this stack, so its maxmemory-policy cannot be verified; ${fix}.`, rg.urn);
+            report(
+                `parameterGroupName "${name}" is not declared in this stack, so its maxmemory-policy cannot be verified; ${fix}.`,
+                rg.urn,
+            );
         }
     }
 }

@@ -60,7 +60,10 @@ export const dnsCoversTls: StackValidationPolicy = {
             for (const entry of tls ?? []) {
                 const hosts = arr(get(entry, "hosts"));
                 if (isUnknown(hosts)) {
-                    report(unknownMessage("spec.tls[].hosts", "declare the TLS hosts as plain values so their records can be checked"), ingress.urn);
+                    report(
+                        unknownMessage("spec.tls[].hosts", "declare the TLS hosts as plain values so their records can be checked"),
+                        ingress.urn,
+                    );
                     continue;
                 }
                 for (const h of hosts ?? []) {
@@ -72,9 +75,18 @@ export const dnsCoversTls: StackValidationPolicy = {
                     }
                     if (names.some((n) => tlsCovers(n, normalized(host)))) continue;
                     if (unknownRecords > 0) {
-                        report(unknownMessage(`Whether a Route 53 record covers ${host}`, "declare the records' name and type as plain values"), ingress.urn);
+                        report(
+                            unknownMessage(
+                                `Whether a Route 53 record covers ${host}`,
+                                "declare the records' name and type as plain values",
+                            ),
+                            ingress.urn,
+                        );
                     } else {
-                        report(`TLS host ${host} has no Route 53 record: declare an aws.route53.Record named ${host} (an alias A record to the ingress load balancer, or a CNAME), e.g. with dns.provider route53 and the host in the catalog.`, ingress.urn);
+                        report(
+                            `TLS host ${host} has no Route 53 record: declare an aws.route53.Record named ${host} (an alias A record to the ingress load balancer, or a CNAME), e.g. with dns.provider route53 and the host in the catalog.`,
+                            ingress.urn,
+                        );
                     }
                 }
             }

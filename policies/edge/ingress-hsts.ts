@@ -64,7 +64,8 @@ function nginxVerdict(stack: StackView, ingressNs: string | undefined, annotatio
     }
     const redirect = bool(annotations[nginxAnnotations.forceSslRedirect]);
     if (isUnknown(redirect)) problems.push(unknownMessage(nginxAnnotations.forceSslRedirect, `set it to "true"`));
-    else if (redirect !== true) problems.push(`set the annotation ${nginxAnnotations.forceSslRedirect}: "true" so HTTP is redirected to HTTPS.`);
+    else if (redirect !== true)
+        problems.push(`set the annotation ${nginxAnnotations.forceSslRedirect}: "true" so HTTP is redirected to HTTPS.`);
     return problems.length === 0 ? { ok: true } : { ok: false, message: problems.join(" ") };
 }
 
@@ -73,7 +74,10 @@ function traefikVerdict(stack: StackView, ingressNs: string | undefined, annotat
     const value = str(annotations[traefikMiddlewaresAnnotation]);
     const fix = `reference a traefik.io/v1alpha1 Middleware with spec.headers.stsSeconds >= ${min} in ${traefikMiddlewaresAnnotation}`;
     if (isUnknown(value)) return { ok: false, message: unknownMessage(`The ${traefikMiddlewaresAnnotation} annotation`, fix) };
-    const refs = (value ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+    const refs = (value ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
     const problems: string[] = [];
     for (const ref of refs) {
         const bare = ref.replace(/@kubernetescrd$/, "");
@@ -87,7 +91,8 @@ function traefikVerdict(stack: StackView, ingressNs: string | undefined, annotat
         const sts = num(get(mw.props, "spec", "headers", "stsSeconds"));
         if (isUnknown(sts)) problems.push(unknownMessage(`stsSeconds of Middleware ${ref}`, fix));
         else if (sts !== undefined && sts >= min) return { ok: true };
-        else if (sts !== undefined) problems.push(`Middleware ${ref} sets stsSeconds ${sts}; set spec.headers.stsSeconds to at least ${min}.`);
+        else if (sts !== undefined)
+            problems.push(`Middleware ${ref} sets stsSeconds ${sts}; set spec.headers.stsSeconds to at least ${min}.`);
     }
     if (problems.length === 0) problems.push(`none of the referenced middlewares (${refs.join(", ") || "none"}) sets HSTS; ${fix}.`);
     return { ok: false, message: problems.join(" ") };

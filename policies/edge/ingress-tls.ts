@@ -46,7 +46,11 @@ export const ingressTls: ResourceValidationPolicy = {
             }
         }
         if ((rules ?? []).length === 0) {
-            report("The Ingress has no host rules, so it serves a catch-all without a certificate; declare spec.rules with hosts and " + fix + ".");
+            report(
+                "The Ingress has no host rules, so it serves a catch-all without a certificate; declare spec.rules with hosts and " +
+                    fix +
+                    ".",
+            );
         }
         (rules ?? []).forEach((rule, i) => {
             const host = str(get(rule, "host"));
@@ -55,7 +59,8 @@ export const ingressTls: ResourceValidationPolicy = {
             } else if (host === undefined || host === "") {
                 report(`spec.rules[${i}] has no host, so it matches any name without a certificate; set its host and ${fix}.`);
             } else if (!tlsHosts.some((t) => typeof t === "string" && tlsCovers(t, host))) {
-                if (tlsHosts.some(isUnknown)) report(unknownMessage(`Whether spec.tls covers host ${host}`, "declare spec.tls[].hosts as plain values"));
+                if (tlsHosts.some(isUnknown))
+                    report(unknownMessage(`Whether spec.tls covers host ${host}`, "declare spec.tls[].hosts as plain values"));
                 else report(`Host ${host} is not covered by spec.tls; ${fix}.`);
             }
         });

@@ -20,10 +20,7 @@ export function schemaDefaults(schema: PolicyConfigSchema | undefined): Record<s
 }
 
 /** `args.getConfig()` layered over the schema's defaults. */
-export function readConfig<T extends object>(
-    args: { getConfig<C extends object>(): C },
-    schema: PolicyConfigSchema,
-): T {
+export function readConfig<T extends object>(args: { getConfig<C extends object>(): C }, schema: PolicyConfigSchema): T {
     const given = args.getConfig<Record<string, unknown>>() ?? {};
     const merged: Record<string, unknown> = { ...schemaDefaults(schema) };
     for (const [key, value] of Object.entries(given)) {

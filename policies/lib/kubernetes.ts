@@ -177,7 +177,10 @@ export function envFromOf(container: PlainObject): { sources: EnvFromSource[]; u
         const prefixValue = str(item.prefix);
         if (isUnknown(prefixValue)) unknown = true;
         const prefix = typeof prefixValue === "string" ? prefixValue : "";
-        for (const [key, kind] of [["secretRef", "secret"], ["configMapRef", "configMap"]] as const) {
+        for (const [key, kind] of [
+            ["secretRef", "secret"],
+            ["configMapRef", "configMap"],
+        ] as const) {
             if (key in item) {
                 const name = str(get(item, key, "name"));
                 sources.push({ kind, name: name === undefined ? "" : name, prefix });

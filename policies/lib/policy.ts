@@ -25,11 +25,7 @@ export interface ResourceView {
     readonly stack: string | undefined;
 }
 
-export type ResourceCheck = (
-    resource: ResourceView,
-    args: ResourceValidationArgs,
-    report: (message: string) => void,
-) => void;
+export type ResourceCheck = (resource: ResourceView, args: ResourceValidationArgs, report: (message: string) => void) => void;
 
 /**
  * A `validateResource` for the given type tokens; other types are reported as not applicable. With a

@@ -8,7 +8,16 @@
 import { envMatrix } from "../../catalog/envMatrix";
 import { labelKeys } from "../../catalog/labels";
 import { imageNames, processCatalog } from "../../catalog/processes";
-import { containersOf, describeContainer, envOf, parseImage, processLabel, runsCommand, type ContainerView, type PodTemplate } from "./kubernetes";
+import {
+    containersOf,
+    describeContainer,
+    envOf,
+    parseImage,
+    processLabel,
+    runsCommand,
+    type ContainerView,
+    type PodTemplate,
+} from "./kubernetes";
 import { isUnknown, str } from "./unknowns";
 
 /** Env groups any Node service might have (NODE_ENV, SENTRY_DSN): they say nothing about the product. */
@@ -28,8 +37,9 @@ export function envNamesOnlyFor(processName: string, except: readonly string[] =
     if (!own) return [];
     const others = processCatalog.filter((p) => p.name !== processName);
     const otherNames = new Set(envMatrix.filter((v) => others.some((p) => p.envGroups.includes(v.group))).map((v) => v.name));
-    return [...new Set(envMatrix.filter((v) => own.envGroups.includes(v.group) && !otherNames.has(v.name)).map((v) => v.name))]
-        .filter((n) => !except.includes(n));
+    return [...new Set(envMatrix.filter((v) => own.envGroups.includes(v.group) && !otherNames.has(v.name)).map((v) => v.name))].filter(
+        (n) => !except.includes(n),
+    );
 }
 
 /** Config every product rule accepts, so a stack can narrow or widen what counts as the product. */
@@ -55,7 +65,8 @@ export const productConfigProperties = {
         type: "array" as const,
         items: { type: "string" as const },
         default: [...productEnvNames],
-        description: "Env names whose presence marks a container as running the product (default: the env matrix less NODE_ENV and SENTRY_DSN).",
+        description:
+            "Env names whose presence marks a container as running the product (default: the env matrix less NODE_ENV and SENTRY_DSN).",
     },
 };
 
@@ -72,7 +83,9 @@ export function containerEvidence(c: ContainerView, config: ProductConfig): stri
             reasons.push(`${who} runs the ${spec.name} command (${spec.command.join(" ")})`);
         }
     }
-    const names = envOf(c.spec).entries.map((e) => e.name).filter((n): n is string => !isUnknown(n));
+    const names = envOf(c.spec)
+        .entries.map((e) => e.name)
+        .filter((n): n is string => !isUnknown(n));
     const productNames = [...new Set(names.filter((n) => config.productEnvNames.includes(n)))];
     if (productNames.length > 0) reasons.push(`${who} receives the product's ${productNames.join(", ")}`);
     return reasons;

@@ -29,9 +29,7 @@ export const secretNameConfigProperties = {
 };
 
 /** Names the matrix declares non-secret; a name that is secret in any row stays secret. */
-const matrixNonSecret = new Set(
-    envMatrix.filter((v) => !v.secret && !secretEnvNames.includes(v.name)).map((v) => v.name),
-);
+const matrixNonSecret = new Set(envMatrix.filter((v) => !v.secret && !secretEnvNames.includes(v.name)).map((v) => v.name));
 
 export function isSecretName(name: string, config?: Partial<SecretNameConfig>): boolean {
     if (secretEnvNames.includes(name) || (config?.additionalSecretNames ?? []).includes(name)) {

@@ -186,8 +186,5 @@ export function unknownMessage(what: string, fix: string): string {
 
 /** Recognises the SDK's `UnknownValueError` (thrown by the props proxy) without importing internals. */
 export function isUnknownValueError(e: unknown): boolean {
-    return (
-        e instanceof Error &&
-        (e.constructor.name === "UnknownValueError" || ("unknownTypeSentinel" in e && "props" in e))
-    );
+    return e instanceof Error && (e.constructor.name === "UnknownValueError" || ("unknownTypeSentinel" in e && "props" in e));
 }

@@ -27,12 +27,17 @@ export const alertRouteSubscribed: StackValidationPolicy = {
         const topics = stack.ofType(awsTypes.snsTopic);
         const subscriptions = stack.ofType(awsTypes.snsTopicSubscription);
         if (topics.length === 0) {
-            report("The stack declares no SNS topic, so no alarm can reach anyone; declare the alert route and subscribe monitoring.alertEmails or alertHttpsEndpoints.");
+            report(
+                "The stack declares no SNS topic, so no alarm can reach anyone; declare the alert route and subscribe monitoring.alertEmails or alertHttpsEndpoints.",
+            );
             return;
         }
         for (const topic of topics) {
             if (!subscriptions.some((s) => watches(s, topic))) {
-                report(`SNS topic "${topic.name}" has no subscription, so its alarms page nobody; set monitoring.alertEmails or alertHttpsEndpoints.<name> (with --secret).`, topic.urn);
+                report(
+                    `SNS topic "${topic.name}" has no subscription, so its alarms page nobody; set monitoring.alertEmails or alertHttpsEndpoints.<name> (with --secret).`,
+                    topic.urn,
+                );
             }
         }
     }),

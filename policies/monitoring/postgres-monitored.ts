@@ -29,10 +29,16 @@ export const postgresMonitored: StackValidationPolicy = {
         const subscriptions = stack.ofType(awsTypes.rdsEventSubscription);
         for (const db of stack.ofType(awsTypes.rdsInstance)) {
             if (!storageAlarms.some((a) => watches(a, db))) {
-                report(`RDS instance "${db.name}" has no FreeStorageSpace alarm; declare one (dimension DBInstanceIdentifier) that notifies the alert route.`, db.urn);
+                report(
+                    `RDS instance "${db.name}" has no FreeStorageSpace alarm; declare one (dimension DBInstanceIdentifier) that notifies the alert route.`,
+                    db.urn,
+                );
             }
             if (!subscriptions.some((s) => watches(s, db))) {
-                report(`RDS instance "${db.name}" has no RDS event subscription; subscribe the alert route to its failover, failure, low storage, backup and recovery events.`, db.urn);
+                report(
+                    `RDS instance "${db.name}" has no RDS event subscription; subscribe the alert route to its failover, failure, low storage, backup and recovery events.`,
+                    db.urn,
+                );
             }
         }
     }),

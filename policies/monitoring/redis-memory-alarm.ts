@@ -15,7 +15,9 @@ interface Config {
 /** Whether a replication group runs an evicting policy that is proven (anything unproven counts as noeviction). */
 function provablyEvicting(group: StackResource, parameterGroups: readonly StackResource[]): boolean {
     const name = str(group.props.parameterGroupName);
-    const pg = parameterGroups.find((p) => (typeof name === "string" && (p.props.name === name || p.name === name)) || group.dependencies.includes(p));
+    const pg = parameterGroups.find(
+        (p) => (typeof name === "string" && (p.props.name === name || p.name === name)) || group.dependencies.includes(p),
+    );
     if (!pg) return false;
     const params = arr(pg.props.parameters);
     if (!Array.isArray(params)) return false;
@@ -46,7 +48,10 @@ export const redisMemoryAlarm: StackValidationPolicy = {
             // tagged as the queue keeps its alarm whatever its parameters say.
             if (str(get(group.props.tags, labelKeys.redisRole)) !== "queue" && provablyEvicting(group, parameterGroups)) continue;
             if (!alarms.some((a) => watches(a, group))) {
-                report(`ElastiCache replication group "${group.name}" runs noeviction with no alarm on DatabaseMemoryUsagePercentage; declare one (dimension CacheClusterId of each member) that notifies the alert route.`, group.urn);
+                report(
+                    `ElastiCache replication group "${group.name}" runs noeviction with no alarm on DatabaseMemoryUsagePercentage; declare one (dimension CacheClusterId of each member) that notifies the alert route.`,
+                    group.urn,
+                );
             }
         }
     }),

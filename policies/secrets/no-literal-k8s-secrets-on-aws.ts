@@ -22,11 +22,17 @@ export const noLiteralK8sSecretsOnAws: StackValidationPolicy = {
             return args.notApplicable("Not an AWS stack: the local stack writes its Kubernetes Secrets directly.");
         }
         for (const s of stack.ofType(k8sTypes.secret)) {
-            const keys = (["data", "stringData"] as const).filter((field) => has(s.props, field)
-                && !(typeof s.props[field] === "object" && s.props[field] !== null && Object.keys(s.props[field] as object).length === 0));
+            const keys = (["data", "stringData"] as const).filter(
+                (field) =>
+                    has(s.props, field) &&
+                    !(typeof s.props[field] === "object" && s.props[field] !== null && Object.keys(s.props[field] as object).length === 0),
+            );
             if (keys.length > 0) {
-                report(`Kubernetes Secret "${s.name}" carries literal values (${keys.join(", ")}) on an AWS stack; put them in the process's ` +
-                    "Secrets Manager secret and let an ExternalSecret write the Secret (components/data/aws/externalSecrets.ts).", s.urn);
+                report(
+                    `Kubernetes Secret "${s.name}" carries literal values (${keys.join(", ")}) on an AWS stack; put them in the process's ` +
+                        "Secrets Manager secret and let an ExternalSecret write the Secret (components/data/aws/externalSecrets.ts).",
+                    s.urn,
+                );
             }
         }
     }),

@@ -34,7 +34,8 @@ export const noLiteralSecretEnv: ResourceValidationPolicy = {
                 report(unknownMessage(`The env of ${who}`, "declare the env list as plain values with secrets in valueFrom.secretKeyRef"));
             }
             for (const e of env.entries) {
-                const fix = "move the value into the process's Kubernetes Secret and reference it with valueFrom.secretKeyRef (or envFrom.secretRef)";
+                const fix =
+                    "move the value into the process's Kubernetes Secret and reference it with valueFrom.secretKeyRef (or envFrom.secretRef)";
                 if (isUnknown(e.name)) {
                     if (e.hasValue) report(unknownMessage(`The name of a literal env var of ${who}`, fix));
                     continue;

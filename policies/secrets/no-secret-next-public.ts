@@ -26,7 +26,13 @@ function checkWorkload(r: ResourceView, config: SecretNameConfig, report: (m: st
             const key = str(get(e.valueFrom, "secretKeyRef", "key"));
             const secretKey = isUnknown(key) || (typeof key === "string" && isSecretName(key, config));
             if (isUnknown(e.name)) {
-                if (secretKey) report(unknownMessage(`The name of an env var of ${who} filled from ${isUnknown(key) ? "a Secret" : `Secret key ${key}`}`, fix));
+                if (secretKey)
+                    report(
+                        unknownMessage(
+                            `The name of an env var of ${who} filled from ${isUnknown(key) ? "a Secret" : `Secret key ${key}`}`,
+                            fix,
+                        ),
+                    );
                 continue;
             }
             if (!e.name.startsWith(nextPublicPrefix)) continue;

@@ -25,13 +25,21 @@ export const secretStoreOwnServiceAccount: ResourceValidationPolicy = {
         }
         const aws = spec!.provider.aws as Record<string, any>;
         const jwt = aws.auth?.jwt?.serviceAccountRef;
-        if (aws.auth?.secretRef !== undefined) report(`SecretStore "${store}" authenticates with static keys (auth.secretRef); use auth.jwt.serviceAccountRef.`);
+        if (aws.auth?.secretRef !== undefined)
+            report(`SecretStore "${store}" authenticates with static keys (auth.secretRef); use auth.jwt.serviceAccountRef.`);
         if (jwt === undefined) {
-            report(`SecretStore "${store}" has no auth.jwt.serviceAccountRef, so it runs as the operator's own identity; authenticate as the process's ServiceAccount.`);
+            report(
+                `SecretStore "${store}" has no auth.jwt.serviceAccountRef, so it runs as the operator's own identity; authenticate as the process's ServiceAccount.`,
+            );
             return;
         }
-        if (jwt.name !== store) report(`SecretStore "${store}" authenticates as ServiceAccount "${jwt.name}"; each store authenticates as its own process's ServiceAccount, named like the store.`);
-        if (jwt.namespace !== undefined) report(`SecretStore "${store}" names a ServiceAccount in namespace "${jwt.namespace}"; use the store's own namespace.`);
-        if (aws.role !== undefined) report(`SecretStore "${store}" assumes the extra role ${aws.role}; the ServiceAccount's IRSA role is the only identity.`);
+        if (jwt.name !== store)
+            report(
+                `SecretStore "${store}" authenticates as ServiceAccount "${jwt.name}"; each store authenticates as its own process's ServiceAccount, named like the store.`,
+            );
+        if (jwt.namespace !== undefined)
+            report(`SecretStore "${store}" names a ServiceAccount in namespace "${jwt.namespace}"; use the store's own namespace.`);
+        if (aws.role !== undefined)
+            report(`SecretStore "${store}" assumes the extra role ${aws.role}; the ServiceAccount's IRSA role is the only identity.`);
     }),
 };

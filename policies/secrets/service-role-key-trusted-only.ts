@@ -53,12 +53,22 @@ function keysOf(
 }
 
 /** The keys of a Secret an ExternalSecret writes (spec.target.name), from its template; undefined when none writes it. */
-function syncedSecretKeys(stack: StackView, name: string, namespace: string | undefined): { keys: string[] } | { unknown: string } | undefined {
-    const writer = stack.ofType(...esoTypes.externalSecrets).find((r) =>
-        get(r.props, "spec", "target", "name") === name && sameNamespace(str(get(r.props, "metadata", "namespace")) as string | undefined, namespace));
+function syncedSecretKeys(
+    stack: StackView,
+    name: string,
+    namespace: string | undefined,
+): { keys: string[] } | { unknown: string } | undefined {
+    const writer = stack
+        .ofType(...esoTypes.externalSecrets)
+        .find(
+            (r) =>
+                get(r.props, "spec", "target", "name") === name &&
+                sameNamespace(str(get(r.props, "metadata", "namespace")) as string | undefined, namespace),
+        );
     if (!writer) return undefined;
     const data = get(writer.props, "spec", "target", "template", "data");
-    if (isUnknown(data) || data === null || typeof data !== "object") return { unknown: `the template keys of the ExternalSecret that writes Secret "${name}"` };
+    if (isUnknown(data) || data === null || typeof data !== "object")
+        return { unknown: `the template keys of the ExternalSecret that writes Secret "${name}"` };
     return { keys: Object.keys(data) };
 }
 
@@ -67,14 +77,23 @@ function checkWorkload(stack: StackView, r: StackResource, config: Config, repor
     if (!t) return;
     const process = processLabel(t);
     if (typeof process === "string" && config.trustedProcesses.includes(process)) return;
-    const whoIs = process === undefined
-        ? `has no ${labelKeys.process} label`
-        : isUnknown(process) ? `has an unknown ${labelKeys.process} label` : `is process "${process}"`;
+    const whoIs =
+        process === undefined
+            ? `has no ${labelKeys.process} label`
+            : isUnknown(process)
+              ? `has an unknown ${labelKeys.process} label`
+              : `is process "${process}"`;
     const fix = `give ${config.keyName} only to the trusted processes (${config.trustedProcesses.join(", ")}) and use the anon key elsewhere`;
     const holds = (where: string) =>
         report(`${t.kind} "${t.name ?? r.name}" ${whoIs} but receives ${config.keyName} (${where}); ${fix}.`, r.urn);
     const cannotVerify = (what: string) =>
-        report(unknownMessage(`For ${t.kind} "${t.name ?? r.name}" (${whoIs.replace(/^is /, "")}), ${what}`, `declare it in this stack with plain keys, or ${fix}`), r.urn);
+        report(
+            unknownMessage(
+                `For ${t.kind} "${t.name ?? r.name}" (${whoIs.replace(/^is /, "")}), ${what}`,
+                `declare it in this stack with plain keys, or ${fix}`,
+            ),
+            r.urn,
+        );
 
     const { containers, unknown } = containersOf(t.podSpec);
     for (const path of unknown) cannotVerify(`the pod spec's ${path}`);

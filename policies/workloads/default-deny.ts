@@ -4,7 +4,19 @@ import { podTemplateOf, sameNamespace, scalarText } from "../lib/kubernetes";
 import { validateStackWith } from "../lib/policy";
 import { notProductMessage, productConfigProperties, productWorkload, type ProductConfig } from "../lib/product";
 import { k8sTypes, workloadTypes } from "../lib/types";
-import { arr, containsUnknown, get, isObject, isUnknown, obj, str, unknownMessage, type Plain, type PlainObject, type Unknown } from "../lib/unknowns";
+import {
+    arr,
+    containsUnknown,
+    get,
+    isObject,
+    isUnknown,
+    obj,
+    str,
+    unknownMessage,
+    type Plain,
+    type PlainObject,
+    type Unknown,
+} from "../lib/unknowns";
 
 const configSchema: PolicyConfigSchema = {
     properties: {
@@ -22,9 +34,14 @@ const directions: readonly Direction[] = ["Ingress", "Egress"];
 
 /** The labels a workload's pods carry (not the workload's own labels: a selector only sees the pods'). */
 function podLabels(type: string, props: PlainObject): PlainObject | undefined {
-    const template = type === k8sTypes.pod ? props : type === k8sTypes.cronJob ? get(props, "spec", "jobTemplate", "spec", "template") : get(props, "spec", "template");
+    const template =
+        type === k8sTypes.pod
+            ? props
+            : type === k8sTypes.cronJob
+              ? get(props, "spec", "jobTemplate", "spec", "template")
+              : get(props, "spec", "template");
     const labels = obj(get(template, "metadata", "labels"));
-    return isUnknown(labels) ? undefined : labels ?? {};
+    return isUnknown(labels) ? undefined : (labels ?? {});
 }
 
 /** Whether a label selector selects pods with these labels; undefined when that is unknown. */
@@ -40,11 +57,16 @@ function selects(selector: Plain | undefined, labels: PlainObject): boolean | un
         const values = ((arr(e.values) ?? []) as Plain[]).map(String);
         const has = key in labels;
         const v = has ? scalarText(labels[key]) : undefined;
-        const ok = e.operator === "In" ? has && values.includes(v!)
-            : e.operator === "NotIn" ? !has || !values.includes(v!)
-                : e.operator === "Exists" ? has
-                    : e.operator === "DoesNotExist" ? !has
-                        : false;
+        const ok =
+            e.operator === "In"
+                ? has && values.includes(v!)
+                : e.operator === "NotIn"
+                  ? !has || !values.includes(v!)
+                  : e.operator === "Exists"
+                    ? has
+                    : e.operator === "DoesNotExist"
+                      ? !has
+                      : false;
         if (!ok) return false;
     }
     return true;
@@ -85,11 +107,13 @@ export const defaultDeny: StackValidationPolicy = {
         const config = readConfig<Config>(args, configSchema);
         const outside = outsideStacks(stack.stack, config.stacks, "must isolate their workloads with a default-deny NetworkPolicy.");
         if (outside !== undefined) return args.notApplicable(outside);
-        const policies = stack.ofType(k8sTypes.networkPolicy).map((p): { namespace: string | Unknown | undefined; selector: Plain | undefined; denies: Direction[] | undefined } => ({
-            namespace: str(get(p.props, "metadata", "namespace")),
-            selector: get(p.props, "spec", "podSelector"),
-            denies: deniedDirections(p.props),
-        }));
+        const policies = stack
+            .ofType(k8sTypes.networkPolicy)
+            .map((p): { namespace: string | Unknown | undefined; selector: Plain | undefined; denies: Direction[] | undefined } => ({
+                namespace: str(get(p.props, "metadata", "namespace")),
+                selector: get(p.props, "spec", "podSelector"),
+                denies: deniedDirections(p.props),
+            }));
         let products = 0;
         for (const r of stack.ofType(...workloadTypes)) {
             const t = podTemplateOf(r.type, r.props);
@@ -115,7 +139,11 @@ export const defaultDeny: StackValidationPolicy = {
             const missing = directions.filter((d) => !denied.has(d));
             if (missing.length === 0) continue;
             if (unknown) report(unknownMessage(`Whether a default-deny NetworkPolicy selects ${who}`, fix), r.urn);
-            else report(`${who} is not selected by a NetworkPolicy that denies all ${missing.join(" and ").toLowerCase()} by default; ${fix}.`, r.urn);
+            else
+                report(
+                    `${who} is not selected by a NetworkPolicy that denies all ${missing.join(" and ").toLowerCase()} by default; ${fix}.`,
+                    r.urn,
+                );
         }
         if (products === 0) return args.notApplicable(notProductMessage);
     }),

@@ -17,7 +17,8 @@ export const healthProbes: ResourceValidationPolicy = {
         const t = podTemplateOf(r.type, r.props);
         if (!t) return;
         const { containers, unknown } = containersOf(t.podSpec, ["containers"]);
-        for (const path of unknown) report(unknownMessage(`The pod spec's ${path}`, "declare containers with their probes as plain values"));
+        for (const path of unknown)
+            report(unknownMessage(`The pod spec's ${path}`, "declare containers with their probes as plain values"));
         for (const c of containers) {
             // Presence proves compliance: a probe whose details are unknown is still a probe.
             const missing = ["readinessProbe", "livenessProbe"].filter((p) => !has(c.spec, p));

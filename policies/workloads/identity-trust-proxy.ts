@@ -1,7 +1,16 @@
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
 import { labelKeys } from "../../catalog/labels";
 import { readConfig, stringList } from "../lib/config";
-import { containersOf, describeContainer, envOf, literalEnv, parseImage, podTemplateOf, processLabel, type ContainerView } from "../lib/kubernetes";
+import {
+    containersOf,
+    describeContainer,
+    envOf,
+    literalEnv,
+    parseImage,
+    podTemplateOf,
+    processLabel,
+    type ContainerView,
+} from "../lib/kubernetes";
 import { validateTypes } from "../lib/policy";
 import { envNamesOnlyFor } from "../lib/product";
 import { longRunningWorkloadTypes } from "../lib/types";
@@ -35,7 +44,9 @@ function identityEvidence(c: ContainerView, config: Config): string[] {
     if (typeof image === "string" && new RegExp(config.identityImagePattern).test(parseImage(image).repository)) {
         reasons.push(`runs the identity image ${image}`);
     }
-    const names = envOf(c.spec).entries.map((e) => e.name).filter((n): n is string => typeof n === "string" && config.identityEnvNames.includes(n));
+    const names = envOf(c.spec)
+        .entries.map((e) => e.name)
+        .filter((n): n is string => typeof n === "string" && config.identityEnvNames.includes(n));
     if (names.length > 0) reasons.push(`receives identity's ${[...new Set(names)].join(", ")}`);
     return reasons;
 }
@@ -59,7 +70,9 @@ export const identityTrustProxy: ResourceValidationPolicy = {
         const recognised = containers.map((c) => ({ c, reasons: identityEvidence(c, config) })).filter((x) => x.reasons.length > 0);
         const byLabel = processLabel(t) === config.identityProcess;
         if (!byLabel && recognised.length === 0) {
-            return args.notApplicable(`Only the identity workload (${labelKeys.process}=${config.identityProcess}, the identity image or identity's env).`);
+            return args.notApplicable(
+                `Only the identity workload (${labelKeys.process}=${config.identityProcess}, the identity image or identity's env).`,
+            );
         }
         const fix = 'add { name: "TRUST_PROXY", value: "true" } to its env';
         for (const path of unknown) report(unknownMessage(`The pod spec's ${path}`, fix));

@@ -18,7 +18,8 @@ export const nonRootContainers: ResourceValidationPolicy = {
         if (!t) return;
         const podSc = isUnknown(t.podSpec) ? undefined : get(t.podSpec, "securityContext");
         const { containers, unknown } = containersOf(t.podSpec);
-        for (const path of unknown) report(unknownMessage(`The pod spec's ${path}`, "declare containers and security contexts as plain values"));
+        for (const path of unknown)
+            report(unknownMessage(`The pod spec's ${path}`, "declare containers and security contexts as plain values"));
         for (const c of containers) {
             const who = `${t.kind} ${describeContainer(c)}`;
             const sc = get(c.spec, "securityContext");
@@ -31,7 +32,9 @@ export const nonRootContainers: ResourceValidationPolicy = {
             if (isUnknown(nonRoot)) {
                 report(unknownMessage(`runAsNonRoot of ${who}`, "set securityContext.runAsNonRoot: true as a plain value"));
             } else if (nonRoot !== true) {
-                report(`${who} may run as root; set securityContext.runAsNonRoot: true (and a non-zero runAsUser) on the pod or the container.`);
+                report(
+                    `${who} may run as root; set securityContext.runAsNonRoot: true (and a non-zero runAsUser) on the pod or the container.`,
+                );
             }
             if (isUnknown(user)) {
                 report(unknownMessage(`runAsUser of ${who}`, "set a non-zero runAsUser as a plain value"));
@@ -41,7 +44,12 @@ export const nonRootContainers: ResourceValidationPolicy = {
             const escalation = bool(get(sc, "allowPrivilegeEscalation"));
             const privileged = bool(get(sc, "privileged"));
             if (isUnknown(escalation)) {
-                report(unknownMessage(`allowPrivilegeEscalation of ${who}`, "set securityContext.allowPrivilegeEscalation: false as a plain value"));
+                report(
+                    unknownMessage(
+                        `allowPrivilegeEscalation of ${who}`,
+                        "set securityContext.allowPrivilegeEscalation: false as a plain value",
+                    ),
+                );
             } else if (escalation !== false) {
                 report(`${who} does not set allowPrivilegeEscalation: false; set it in the container's securityContext.`);
             }

@@ -17,14 +17,17 @@ export const resourceRequests: ResourceValidationPolicy = {
         const t = podTemplateOf(r.type, r.props);
         if (!t) return;
         const { containers, unknown } = containersOf(t.podSpec, ["containers", "initContainers"]);
-        for (const path of unknown) report(unknownMessage(`The pod spec's ${path}`, "declare containers and their resources as plain values"));
+        for (const path of unknown)
+            report(unknownMessage(`The pod spec's ${path}`, "declare containers and their resources as plain values"));
         for (const c of containers) {
             const requests = get(c.spec, "resources", "requests");
             if (isUnknown(requests)) continue; // present: presence proves compliance
             // Presence proves compliance: unknown quantities are still requests.
             const missing = ["cpu", "memory"].filter((k) => !has(requests, k));
             if (missing.length > 0) {
-                report(`${t.kind} ${describeContainer(c)} requests no ${missing.join(" and no ")}; set resources.requests.${missing.join(" and resources.requests.")}.`);
+                report(
+                    `${t.kind} ${describeContainer(c)} requests no ${missing.join(" and no ")}; set resources.requests.${missing.join(" and resources.requests.")}.`,
+                );
             }
         }
     }),

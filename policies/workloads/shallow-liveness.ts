@@ -19,7 +19,8 @@ const configSchema: PolicyConfigSchema = {
             type: "array",
             items: { type: "string" },
             default: [...deepEndpoints.keys()],
-            description: "HTTP paths that check dependencies (the catalog's non-shallow endpoints): fit for readiness, never for liveness or startup.",
+            description:
+                "HTTP paths that check dependencies (the catalog's non-shallow endpoints): fit for readiness, never for liveness or startup.",
         },
     },
 };
@@ -55,7 +56,8 @@ export const shallowLiveness: ResourceValidationPolicy = {
         const product = t ? productWorkload(t, config) : undefined;
         if (!t || !product) return args.notApplicable(notProductMessage);
         const deep = new Set(config.deepPaths.map(normalisePath));
-        for (const path of product.unknown) report(unknownMessage(`The pod spec's ${path}`, "declare containers and their probes as plain values"));
+        for (const path of product.unknown)
+            report(unknownMessage(`The pod spec's ${path}`, "declare containers and their probes as plain values"));
         for (const c of product.containers) {
             const who = `${t.kind} ${describeContainer(c)}${product.why}`;
             const readinessPath = str(get(c.spec, "readinessProbe", "httpGet", "path"));
@@ -76,7 +78,12 @@ export const shallowLiveness: ResourceValidationPolicy = {
                             `a dependency outage would fail it and restart every pod; ${fix}.`,
                     );
                 } else if (probe === "livenessProbe" && isUnknown(readinessPath)) {
-                    report(unknownMessage(`The readinessProbe path of ${who}, which its livenessProbe (GET ${path}) must not repeat,`, `declare it as a plain value and ${fix}`));
+                    report(
+                        unknownMessage(
+                            `The readinessProbe path of ${who}, which its livenessProbe (GET ${path}) must not repeat,`,
+                            `declare it as a plain value and ${fix}`,
+                        ),
+                    );
                 } else if (probe === "livenessProbe" && typeof readinessPath === "string" && normalisePath(readinessPath) === normal) {
                     report(
                         `The livenessProbe of ${who} GETs ${path}, the same check as its readinessProbe: whatever makes the pod ` +

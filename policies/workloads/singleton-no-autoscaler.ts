@@ -29,17 +29,33 @@ export const singletonNoAutoscaler: StackValidationPolicy = {
             const hpaNs = objectName(hpa.props).namespace;
             const fix = "delete the autoscaler: singletons run a fixed replicas: 1";
             if (isUnknown(targetName) || isUnknown(targetKind)) {
-                report(unknownMessage("The autoscaler's scaleTargetRef", `target it by a plain name, and never at a singleton; ${fix}`), hpa.urn);
+                report(
+                    unknownMessage("The autoscaler's scaleTargetRef", `target it by a plain name, and never at a singleton; ${fix}`),
+                    hpa.urn,
+                );
                 continue;
             }
             for (const s of singletons) {
                 const name = s.t.name;
                 if (name === undefined) {
-                    report(unknownMessage(`The name of singleton ${s.t.kind} "${s.r.name}"`, "name singleton workloads explicitly so autoscaler targets can be checked"), hpa.urn);
+                    report(
+                        unknownMessage(
+                            `The name of singleton ${s.t.kind} "${s.r.name}"`,
+                            "name singleton workloads explicitly so autoscaler targets can be checked",
+                        ),
+                        hpa.urn,
+                    );
                     continue;
                 }
-                if (name === targetName && (targetKind === undefined || targetKind === kindOf(s.r.type)) && sameNamespace(hpaNs, s.t.namespace)) {
-                    report(`HorizontalPodAutoscaler targets ${targetKind ?? s.t.kind} "${name}", which runs a singleton (${s.reasons.join("; ")}); ${fix}.`, hpa.urn);
+                if (
+                    name === targetName &&
+                    (targetKind === undefined || targetKind === kindOf(s.r.type)) &&
+                    sameNamespace(hpaNs, s.t.namespace)
+                ) {
+                    report(
+                        `HorizontalPodAutoscaler targets ${targetKind ?? s.t.kind} "${name}", which runs a singleton (${s.reasons.join("; ")}); ${fix}.`,
+                        hpa.urn,
+                    );
                 }
             }
         }

@@ -29,10 +29,21 @@ export async function createLoopbackCertificates(): Promise<LoopbackCertificates
     const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     try {
         await run("openssl", [
-            "req", "-x509", ...newKey, "-keyout", file("ca.key"), "-out", file("ca.pem"), "-days", "2",
-            "-subj", "/CN=grownext smoke probes test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "req",
+            "-x509",
+            ...newKey,
+            "-keyout",
+            file("ca.key"),
+            "-out",
+            file("ca.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=grownext smoke probes test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
         ]);
         await run("openssl", ["req", ...newKey, "-keyout", file("server.key"), "-out", file("server.csr"), "-subj", "/CN=127.0.0.1"]);
         await fs.writeFile(
@@ -45,8 +56,21 @@ export async function createLoopbackCertificates(): Promise<LoopbackCertificates
             ].join("\n"),
         );
         await run("openssl", [
-            "x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"),
-            "-CAcreateserial", "-out", file("server.pem"), "-days", "2", "-extfile", file("server.ext"),
+            "x509",
+            "-req",
+            "-in",
+            file("server.csr"),
+            "-CA",
+            file("ca.pem"),
+            "-CAkey",
+            file("ca.key"),
+            "-CAcreateserial",
+            "-out",
+            file("server.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            file("server.ext"),
         ]);
         const [caPem, serverKeyPem, serverCertPem] = await Promise.all(
             ["ca.pem", "server.key", "server.pem"].map((name) => fs.readFile(file(name), "utf8")),

@@ -62,13 +62,13 @@ export const healthyRoutes: { readonly [K in Target]: Readonly<Record<string, Ro
     identity: {
         "/health": (_request, response) => sendJson(response, 200, { status: "ok" }),
         "/version": (_request, response) => sendJson(response, 200, { version: "1.0.0" }),
-        "/.well-known/openid-configuration": (_request, response, { urls }) =>
-            sendJson(response, 200, openIdConfiguration(urls.identity)),
+        "/.well-known/openid-configuration": (_request, response, { urls }) => sendJson(response, 200, openIdConfiguration(urls.identity)),
         "/.well-known/jwks.json": (_request, response) =>
             sendJson(response, 200, { keys: [{ kty: "RSA", kid: "test-key", use: "sig", alg: "RS256", n: "AQAB", e: "AQAB" }] }),
     },
     portal: {
-        "/": (_request, response) => sendText(response, 200, "<!doctype html><title>portal</title>", { "strict-transport-security": oneYearHsts }),
+        "/": (_request, response) =>
+            sendText(response, 200, "<!doctype html><title>portal</title>", { "strict-transport-security": oneYearHsts }),
     },
 };
 

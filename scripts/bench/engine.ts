@@ -42,7 +42,10 @@ export async function benchEnginePreview(pairs: number): Promise<Paired | undefi
 /** Whether tools/cluster-toolchain.sh has finished a build (the bench never builds the cluster). */
 function clusterBuilt(): boolean {
     const cache = process.env.PULUMI_TOOLCHAIN_CACHE ?? path.join(os.homedir(), ".cache", "grownext-pulumi");
-    return fs.existsSync(cache) && fs.readdirSync(cache).some((d) => d.startsWith("cluster-") && fs.existsSync(path.join(cache, d, "done", "stages")));
+    return (
+        fs.existsSync(cache) &&
+        fs.readdirSync(cache).some((d) => d.startsWith("cluster-") && fs.existsSync(path.join(cache, d, "done", "stages")))
+    );
 }
 
 export interface PeerComparison {
@@ -66,7 +69,8 @@ export async function benchClusterPeer(pairs: number): Promise<PeerComparison | 
     const cluster = startCluster("grownext-bench");
     const kc = (args: string[], what: string) => {
         const r = kubectl(cluster, args);
-        if (r.code !== 0 && !(args[0] === "diff" && r.code === 1)) throw new Error(`${what}: kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+        if (r.code !== 0 && !(args[0] === "diff" && r.code === 1))
+            throw new Error(`${what}: kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
         return r;
     };
     try {
@@ -76,28 +80,47 @@ export async function benchClusterPeer(pairs: number): Promise<PeerComparison | 
         ok(runPulumi(["stack", "init", "local"], render.dir, renderEnv), "pulumi stack init (render)");
         ok(runPulumi(["up", "--yes", "--skip-preview", "--stack", "local"], render.dir, renderEnv), "pulumi up (render)");
         const files: string[] = [];
-        const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) =>
-            e.isDirectory() ? walk(path.join(d, e.name)) : /\.ya?ml$/.test(e.name) && files.push(path.join(d, e.name)));
+        const walk = (d: string) =>
+            fs
+                .readdirSync(d, { withFileTypes: true })
+                .forEach((e) =>
+                    e.isDirectory() ? walk(path.join(d, e.name)) : /\.ya?ml$/.test(e.name) && files.push(path.join(d, e.name)),
+                );
         walk(path.join(render.dir, "rendered", "local"));
         const namespaces = files.filter((f) => /^kind: Namespace$/m.test(fs.readFileSync(f, "utf8")));
         const rest = files.filter((f) => !namespaces.includes(f));
         const fileArgs = (list: string[]) => list.flatMap((f) => ["-f", f]);
         const ns = "grownext";
 
-        const kubectlUp: Sample[] = [], kubectlDiff: Sample[] = [], pulumiUp: Sample[] = [], pulumiNoChange: Sample[] = [];
+        const kubectlUp: Sample[] = [],
+            kubectlDiff: Sample[] = [],
+            pulumiUp: Sample[] = [],
+            pulumiNoChange: Sample[] = [];
         for (let i = 0; i < pairs; i++) {
             // kubectl: apply (namespace first, as a user must), then wait for the health `pulumi up` awaits.
             recycleVolumes(cluster);
-            kubectlUp.push(await measure(() => {
-                kc(["apply", "--server-side", ...fileArgs(namespaces)], "apply namespace");
-                kc(["apply", "--server-side", ...fileArgs(rest)], "apply");
-                kc(["wait", "--for=condition=Complete", "job", "--all", "-n", ns, "--timeout=600s"], "wait jobs");
-                kc(["wait", "--for=condition=Available", "deployment", "--all", "-n", ns, "--timeout=600s"], "wait deployments");
-                kc(["wait", "--for=jsonpath={.status.readyReplicas}=1", "statefulset", "--all", "-n", ns, "--timeout=600s"], "wait statefulsets");
-                kc(["wait", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}", "ingress", "--all", "-n", ns, "--timeout=600s"], "wait ingresses");
-            }));
+            kubectlUp.push(
+                await measure(() => {
+                    kc(["apply", "--server-side", ...fileArgs(namespaces)], "apply namespace");
+                    kc(["apply", "--server-side", ...fileArgs(rest)], "apply");
+                    kc(["wait", "--for=condition=Complete", "job", "--all", "-n", ns, "--timeout=600s"], "wait jobs");
+                    kc(["wait", "--for=condition=Available", "deployment", "--all", "-n", ns, "--timeout=600s"], "wait deployments");
+                    kc(
+                        ["wait", "--for=jsonpath={.status.readyReplicas}=1", "statefulset", "--all", "-n", ns, "--timeout=600s"],
+                        "wait statefulsets",
+                    );
+                    kc(
+                        ["wait", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}", "ingress", "--all", "-n", ns, "--timeout=600s"],
+                        "wait ingresses",
+                    );
+                }),
+            );
             let diff: { code: number | null; stdout: string } = { code: 0, stdout: "" };
-            kubectlDiff.push(await measure(() => { diff = kc(["diff", "--server-side", ...fileArgs(namespaces), ...fileArgs(rest)], "diff"); }));
+            kubectlDiff.push(
+                await measure(() => {
+                    diff = kc(["diff", "--server-side", ...fileArgs(namespaces), ...fileArgs(rest)], "diff");
+                }),
+            );
             if (diff.code !== 0) console.log(`  (kubectl diff found differences right after apply:\n${diff.stdout.slice(0, 2000)})`);
             kc(["delete", "namespace", ns, "--wait=true", "--timeout=300s"], "delete namespace");
 
@@ -107,15 +130,31 @@ export async function benchClusterPeer(pairs: number): Promise<PeerComparison | 
             const env = withBackend(base, ws.backend);
             ok(runPulumi(["stack", "init", "local"], ws.dir, env), "pulumi stack init");
             targetCluster(ws.dir, env, cluster);
-            pulumiUp.push(await measure(() => ok(runPulumi(["up", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi up")));
-            pulumiNoChange.push(await measure(() =>
-                ok(runPulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "local"], ws.dir, env), "pulumi up --expect-no-changes")));
+            pulumiUp.push(
+                await measure(() => ok(runPulumi(["up", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi up")),
+            );
+            pulumiNoChange.push(
+                await measure(() =>
+                    ok(
+                        runPulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "local"], ws.dir, env),
+                        "pulumi up --expect-no-changes",
+                    ),
+                ),
+            );
             ok(runPulumi(["destroy", "--yes", "--skip-preview", "--stack", "local"], ws.dir, env), "pulumi destroy");
         }
         return {
             toHealthy: fromSamples(pulumiUp, kubectlUp),
             noChange: fromSamples(pulumiNoChange, kubectlDiff),
-            objects: files.reduce((n, f) => n + fs.readFileSync(f, "utf8").split(/^---$/m).filter((d) => /\bkind:/.test(d)).length, 0),
+            objects: files.reduce(
+                (n, f) =>
+                    n +
+                    fs
+                        .readFileSync(f, "utf8")
+                        .split(/^---$/m)
+                        .filter((d) => /\bkind:/.test(d)).length,
+                0,
+            ),
         };
     } finally {
         stopCluster(cluster);

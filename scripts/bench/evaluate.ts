@@ -21,12 +21,18 @@ const repoRoot = process.env.GROWNEXT_REPO_ROOT ?? path.resolve(__dirname, "..",
 export function scaledCatalog(scale: number): ProcessSpec[] {
     if (scale === 1) return [...processCatalog];
     return Array.from({ length: scale }, (_, i) =>
-        processCatalog.map((p) => (i === 0 ? p : { ...p, name: `${p.name}-${i}`, publicHost: p.publicHost ? `${p.publicHost}-${i}` : undefined })),
+        processCatalog.map((p) =>
+            i === 0 ? p : { ...p, name: `${p.name}-${i}`, publicHost: p.publicHost ? `${p.publicHost}-${i}` : undefined },
+        ),
     ).flat();
 }
 
 const calls: Record<string, (inputs: Record<string, any>) => Record<string, unknown>> = {
-    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/bench", userId: "bench" }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: "123456789012",
+        arn: "arn:aws:iam::123456789012:user/bench",
+        userId: "bench",
+    }),
     "aws:index/getRegion:getRegion": (i) => ({ name: i.region ?? "eu-west-1", region: i.region ?? "eu-west-1" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
     "aws:ec2/getSubnet:getSubnet": (i) => ({ id: i.id, cidrBlock: `10.0.${parseInt(String(i.id).slice(-2), 16) || 0}.0/24` }),
@@ -39,8 +45,10 @@ function installMocks(stack: string): void {
             newResource(args) {
                 declared++;
                 const state: Record<string, unknown> = { ...args.inputs };
-                if (args.type.startsWith("aws:")) state.arn ??= `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:eu-west-1:123456789012:${args.name}`;
-                if (args.type === "kubernetes:networking.k8s.io/v1:Ingress") state.status = { loadBalancer: { ingress: [{ hostname: `${args.name}.elb.amazonaws.com` }] } };
+                if (args.type.startsWith("aws:"))
+                    state.arn ??= `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:eu-west-1:123456789012:${args.name}`;
+                if (args.type === "kubernetes:networking.k8s.io/v1:Ingress")
+                    state.status = { loadBalancer: { ingress: [{ hostname: `${args.name}.elb.amazonaws.com` }] } };
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
@@ -59,7 +67,10 @@ function installMocks(stack: string): void {
 function operatorSecrets(stack: string): Record<string, unknown> {
     const fake = (...parts: string[]) => parts.join("_");
     if (stack === "local") return {};
-    const common = { stripeWebhookSecret: fake("whsec", "BENCHFAKE0123456789"), supabaseServiceRoleKey: "service-role-BENCH-FAKE-0123456789" };
+    const common = {
+        stripeWebhookSecret: fake("whsec", "BENCHFAKE0123456789"),
+        supabaseServiceRoleKey: "service-role-BENCH-FAKE-0123456789",
+    };
     if (stack === "staging") return { ...common, stripeSecretKey: fake("sk", "test", "BENCHFAKE0123456789") };
     return { ...common, stripeSecretKey: fake("sk", "live", "BENCHFAKE0123456789") };
 }
@@ -72,11 +83,17 @@ async function main(): Promise<void> {
         // Reading the stack file and making the key pair stay outside the timed part, as the engine does them before the program.
         const { collectNamespace, validateConfig } = await import("../../config/load");
         const doc = parse(fs.readFileSync(path.join(repoRoot, `Pulumi.${mode}.yaml`), "utf8")) as { config?: Record<string, unknown> };
-        const strings = Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        const strings = Object.fromEntries(
+            Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+        );
         const values = collectNamespace(strings);
         const secrets = operatorSecrets(mode);
         if (mode === "production") {
-            const keys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+            const keys = crypto.generateKeyPairSync("rsa", {
+                modulusLength: 2048,
+                publicKeyEncoding: { type: "spki", format: "pem" },
+                privateKeyEncoding: { type: "pkcs8", format: "pem" },
+            });
             secrets.identityJwtPrivateKey = keys.privateKey;
             values.identity = { ...(values.identity as object | undefined), jwtPublicKey: keys.publicKey };
         }
@@ -84,7 +101,10 @@ async function main(): Promise<void> {
         const { Platform } = await import("../../components/platform");
         run = () => {
             const config = validateConfig(values, {
-                project: "grownext", stack: mode, isPlaintext: (k) => !(k in secrets), catalog: scaledCatalog(Number(scaleText)),
+                project: "grownext",
+                stack: mode,
+                isPlaintext: (k) => !(k in secrets),
+                catalog: scaledCatalog(Number(scaleText)),
             });
             new Platform("grownext", { config });
         };

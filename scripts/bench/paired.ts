@@ -93,7 +93,12 @@ const msSpread = (s: Spread) => `${ms(s.median)} (${ms(s.min)}-${ms(s.max)})`;
 const ratioSpread = (s: Spread) => `${x(s.median)} (${x(s.min)}-${x(s.max)})`;
 
 /** Lines for one paired figure: each side's CPU and wall, the pairwise ratios, and the goal with its verdict. */
-export function formatPaired(labelA: string, labelB: string, p: Paired, goal?: { readonly on: "cpu" | "wall"; readonly max: number; readonly text: string }): string[] {
+export function formatPaired(
+    labelA: string,
+    labelB: string,
+    p: Paired,
+    goal?: { readonly on: "cpu" | "wall"; readonly max: number; readonly text: string },
+): string[] {
     const lines = [
         `  ${labelA}: cpu ${msSpread(p.a.cpu)}, wall ${msSpread(p.a.wall)}`,
         `  ${labelB}: cpu ${msSpread(p.b.cpu)}, wall ${msSpread(p.b.wall)}`,

@@ -90,7 +90,12 @@ export async function benchProbeFaults(): Promise<FaultRunFigure[]> {
     const silentApi = await startFakePlatform({ tls, overrides: { api: { "/api/health/ready": () => undefined } } });
     const downgrading = await startFakePlatform({
         tls,
-        overrides: { portal: { "/": (_request, response) => sendText(response, 302, "", { location: `${cleartext.url}/`, "strict-transport-security": oneYearHsts }) } },
+        overrides: {
+            portal: {
+                "/": (_request, response) =>
+                    sendText(response, 302, "", { location: `${cleartext.url}/`, "strict-transport-security": oneYearHsts }),
+            },
+        },
     });
     const targetsOf = (urls: PlatformUrls) => ({ api: new URL(urls.api), identity: new URL(urls.identity), portal: new URL(urls.portal) });
     const timed = async (fault: string, deadlineMs: number, run: () => Promise<ProbeReport>): Promise<FaultRunFigure> => {
@@ -101,11 +106,19 @@ export async function benchProbeFaults(): Promise<FaultRunFigure[]> {
     try {
         return [
             await timed("hung TLS handshake", 2_000, () =>
-                runProbes({ targets: { ...targetsOf(healthy.urls), identity: new URL(silent.url) }, deadlineMs: 2_000, ca: certificates.caPem }),
+                runProbes({
+                    targets: { ...targetsOf(healthy.urls), identity: new URL(silent.url) },
+                    deadlineMs: 2_000,
+                    ca: certificates.caPem,
+                }),
             ),
-            await timed("endpoint that never answers", 2_000, () => runProbes({ targets: targetsOf(silentApi.urls), deadlineMs: 2_000, ca: certificates.caPem })),
+            await timed("endpoint that never answers", 2_000, () =>
+                runProbes({ targets: targetsOf(silentApi.urls), deadlineMs: 2_000, ca: certificates.caPem }),
+            ),
             await timed("untrusted certificate", 60_000, () => runProbes({ targets: targetsOf(healthy.urls), deadlineMs: 60_000 })),
-            await timed("portal redirect down to http", 60_000, () => runProbes({ targets: targetsOf(downgrading.urls), deadlineMs: 60_000, ca: certificates.caPem })),
+            await timed("portal redirect down to http", 60_000, () =>
+                runProbes({ targets: targetsOf(downgrading.urls), deadlineMs: 60_000, ca: certificates.caPem }),
+            ),
         ];
     } finally {
         await Promise.all([healthy.close(), silentApi.close(), downgrading.close(), silent.close(), cleartext.close()]);

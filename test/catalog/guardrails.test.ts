@@ -80,7 +80,11 @@ function watchedNumbers(): Watched[] {
     add("the secret recovery window", defaults("secretRecoveryWindowDays"), /recovery ?window/i);
     add("the public-replica floor", perEnv("publicProcessMinReplicas"), /publicProcessMinReplicas|public host/i);
     add("the probe deadline bounds", Object.values(probeDeadlineBounds), /deadline/i);
-    add("the RDS retention limit", [awsLimits.rds.backupRetentionDays.max, awsLimits.elasticache.snapshotRetentionDays.max], /retention|snapshot/i);
+    add(
+        "the RDS retention limit",
+        [awsLimits.rds.backupRetentionDays.max, awsLimits.elasticache.snapshotRetentionDays.max],
+        /retention|snapshot/i,
+    );
     add("the RDS storage limits", Object.values(awsLimits.rds.allocatedStorageGiB), /storage/i);
     add("the RDS identifier limit", [awsLimits.rds.identifierMaxLength], /identifier/i);
     add("the RDS max_connections formula", [awsLimits.rds.maxConnectionsBytesEach], /./);
@@ -95,12 +99,14 @@ function watchedNumbers(): Watched[] {
 
 /** Code without its comments: a comment may say why a number is what it is; code must not restate it. */
 function codeOf(source: string): string[] {
-    return source
-        .replace(/\/\*[\s\S]*?\*\//g, (block) => block.replace(/[^\n]/g, " "))
-        .split("\n")
-        .map((line) => (/^\s*\/\//.test(line) ? "" : line.replace(/\s\/\/\s.*$/, "")))
-        // 15_552_000 is the same literal as 15552000.
-        .map((line) => line.replace(/(\d)_(?=\d)/g, "$1"));
+    return (
+        source
+            .replace(/\/\*[\s\S]*?\*\//g, (block) => block.replace(/[^\n]/g, " "))
+            .split("\n")
+            .map((line) => (/^\s*\/\//.test(line) ? "" : line.replace(/\s\/\/\s.*$/, "")))
+            // 15_552_000 is the same literal as 15552000.
+            .map((line) => line.replace(/(\d)_(?=\d)/g, "$1"))
+    );
 }
 
 /** Literal copies of a guardrail in one file's source, as `file:line: what`. */
@@ -140,7 +146,10 @@ function shippedSources(): string[] {
 describe("guardrails (catalog/guardrails.ts)", () => {
     it("imports nothing", () => {
         const source = fs.readFileSync(path.join(repoRoot, "catalog", "guardrails.ts"), "utf8");
-        assert.deepStrictEqual(codeOf(source).filter((l) => /^\s*import\b|\brequire\(/.test(l)), []);
+        assert.deepStrictEqual(
+            codeOf(source).filter((l) => /^\s*import\b|\brequire\(/.test(l)),
+            [],
+        );
     });
 
     describe("no literal copy remains", () => {
@@ -152,7 +161,7 @@ describe("guardrails (catalog/guardrails.ts)", () => {
                 "                recoveryWindowInDays: production ? 30 : 7,",
                 "            backupRetentionPeriod: 7,",
                 "        cpuPercent: production ? 80 : 90,",
-                "    return { type: \"RollingUpdate\", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };",
+                '    return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };',
                 "    return Math.min(Math.floor((memoryGiB * 1024 ** 3) / 9531392), 5000);",
             ];
             for (const line of planted) {
@@ -163,7 +172,7 @@ describe("guardrails (catalog/guardrails.ts)", () => {
                 "        hstsMaxAgeSeconds: z.number().int().min(hstsMaxAgeBounds.min).max(hstsMaxAgeBounds.max),",
                 "                recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,",
                 "    // The guides keep backups for 30 days: a comment may say so.",
-                "    return { type: \"RollingUpdate\", rollingUpdate: { maxUnavailable: 0, maxSurge: rolloutMaxSurge } };",
+                '    return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: rolloutMaxSurge } };',
             ];
             for (const line of clean) assert.deepStrictEqual(literalCopies("fixture.ts", line), [], line);
         });
@@ -193,7 +202,10 @@ describe("guardrails (catalog/guardrails.ts)", () => {
         const schemaDefault = (policy: { configSchema?: { properties?: Record<string, unknown> } }, key: string) =>
             (policy.configSchema?.properties?.[key] as { default?: unknown } | undefined)?.default;
         assert.strictEqual(schemaDefault(ingressHsts, "minimumMaxAgeSeconds"), hstsMaxAgeBounds.min);
-        assert.strictEqual(schemaDefault(postgresBackupRetention, "minimumRetentionDays"), environmentFloors.production.postgresBackupRetentionDays);
+        assert.strictEqual(
+            schemaDefault(postgresBackupRetention, "minimumRetentionDays"),
+            environmentFloors.production.postgresBackupRetentionDays,
+        );
         assert.strictEqual(schemaDefault(kmsKeyRotation, "maximumRotationPeriodDays"), kmsRotationPeriodDays);
     });
 
@@ -225,12 +237,17 @@ describe("guardrails (catalog/guardrails.ts)", () => {
             assert.ok(!floor.postgresFinalSnapshot || !d.postgres.skipFinalSnapshot, env);
             assert.ok(!floor.redisMultiAz || d.redis.multiAz, env);
             const window = dataProtectionDefaults[env].secretRecoveryWindowDays;
-            assert.ok(window >= awsLimits.secretsManager.recoveryWindowDays.min && window <= awsLimits.secretsManager.recoveryWindowDays.max, env);
+            assert.ok(
+                window >= awsLimits.secretsManager.recoveryWindowDays.min && window <= awsLimits.secretsManager.recoveryWindowDays.max,
+                env,
+            );
             const t = alarmThresholdDefaults[env];
             assert.ok(t.datapointsToAlarm <= t.evaluationPeriods, env);
             assert.ok(t.redis.memoryWarningPercent < t.redis.memoryPagePercent, env);
         }
-        assert.ok(kmsRotationPeriodDays >= awsLimits.kms.rotationPeriodDays.min && kmsRotationPeriodDays <= awsLimits.kms.rotationPeriodDays.max);
+        assert.ok(
+            kmsRotationPeriodDays >= awsLimits.kms.rotationPeriodDays.min && kmsRotationPeriodDays <= awsLimits.kms.rotationPeriodDays.max,
+        );
         assert.ok(rolloutMaxSurge >= 1);
         // Production is never held to less than another environment.
         const production = environmentFloors.production;
@@ -243,7 +260,9 @@ describe("guardrails (catalog/guardrails.ts)", () => {
     });
 
     it("the docs quote the module's values (README and docs/*.md)", () => {
-        const docs = [path.join(repoRoot, "README.md"), ...markdownUnder(path.join(repoRoot, "docs"))].map((f) => fs.readFileSync(f, "utf8")).join("\n");
+        const docs = [path.join(repoRoot, "README.md"), ...markdownUnder(path.join(repoRoot, "docs"))]
+            .map((f) => fs.readFileSync(f, "utf8"))
+            .join("\n");
         for (const row of [
             `| \`edge.hstsMaxAgeSeconds\` | int >= ${hstsMaxAgeBounds.min} | ${hstsMaxAgeBounds.default} |`,
             `| \`ingress-hsts\` | \`minimumMaxAgeSeconds\` (${hstsMaxAgeBounds.min}, 180 days) |`,
@@ -262,6 +281,7 @@ function schemaDefaultOf(policy: { configSchema?: { properties?: Record<string, 
 
 function markdownUnder(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? markdownUnder(path.join(dir, e.name)) : e.name.endsWith(".md") ? [path.join(dir, e.name)] : []);
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? markdownUnder(path.join(dir, e.name)) : e.name.endsWith(".md") ? [path.join(dir, e.name)] : []));
 }

@@ -13,7 +13,14 @@ describe("catalog: what each process may reach", () => {
         assert.deepStrictEqual(dataStoresOf(findProcess("identity")!), ["app", "identity", "queue"]);
         assert.deepStrictEqual(dataStoresOf(findProcess("portal")!), []);
         assert.deepStrictEqual(clientsOf("identity", processCatalog), ["identity"]);
-        assert.deepStrictEqual(clientsOf("queue", processCatalog).sort(), ["encryption-rotation", "identity", "scheduler", "timers", "web", "worker"]);
+        assert.deepStrictEqual(clientsOf("queue", processCatalog).sort(), [
+            "encryption-rotation",
+            "identity",
+            "scheduler",
+            "timers",
+            "web",
+            "worker",
+        ]);
     });
 
     it("names the external APIs the guides give each process", () => {
@@ -22,7 +29,11 @@ describe("catalog: what each process may reach", () => {
         assert.deepStrictEqual(externalApisOf(findProcess("portal")!), ["supabase", "sentry"]);
         assert.deepStrictEqual(externalApisOf(findProcess("scheduler")!), ["sentry", "aws"]);
         assert.deepStrictEqual(externalApisOf({ ...findProcess("portal")!, envGroups: ["runtime"] }), []);
-        assert.strictEqual(new Set(externalApis.flatMap((a) => a.envGroups)).size, externalApis.flatMap((a) => a.envGroups).length, "an env group names one API");
+        assert.strictEqual(
+            new Set(externalApis.flatMap((a) => a.envGroups)).size,
+            externalApis.flatMap((a) => a.envGroups).length,
+            "an env group names one API",
+        );
     });
 
     it("reports a call to an unknown, non-HTTP or own process", () => {

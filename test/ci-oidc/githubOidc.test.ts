@@ -93,7 +93,10 @@ describe("GithubDeployRole", () => {
     });
 
     it("attaches the managed policies exclusively and the inline policy, with the session length", async () => {
-        const inline = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::state/*" }] };
+        const inline = {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::state/*" }],
+        };
         new m.GithubDeployRole("deploy", deployArgs({ inlinePolicy: JSON.stringify(inline), maxSessionDuration: 7200 }));
         await settle();
         const role = recorder.one(roleType, "deploy-role");
@@ -120,7 +123,10 @@ describe("GithubDeployRole", () => {
         const first = new m.GithubDeployRole("staging", deployArgs({ environments: ["staging"] }), { transformations: [record] });
         new m.GithubDeployRole("production", deployArgs({ environments: ["production"], oidcProviderArn: first.oidcProviderArn }));
         await settle();
-        const names = recorder.resources.filter((r) => r.custom).map((r) => r.name).sort();
+        const names = recorder.resources
+            .filter((r) => r.custom)
+            .map((r) => r.name)
+            .sort();
         assert.deepEqual(names, ["production-managed", "production-role", "staging-managed", "staging-oidc", "staging-role"]);
         assert.deepEqual(parented.sort(), ["staging-managed", "staging-oidc", "staging-role"]);
         assert.equal(recorder.ofType("grownext:ci:GithubDeployRole").length, 2);
@@ -128,28 +134,71 @@ describe("GithubDeployRole", () => {
 
     describe("refuses, saying what to change", () => {
         const refusals: Array<{ what: string; args: () => oidc.GithubDeployRoleArgs; message: RegExp }> = [
-            { what: "a repository without an owner", args: () => deployArgs({ repository: "grownext-platform" }), message: /repository must be "owner\/name"/ },
+            {
+                what: "a repository without an owner",
+                args: () => deployArgs({ repository: "grownext-platform" }),
+                message: /repository must be "owner\/name"/,
+            },
             { what: "a wildcard repository", args: () => deployArgs({ repository: "acme/*" }), message: /wildcards.*not allowed/ },
-            { what: "a wildcard owner", args: () => deployArgs({ repository: "*/grownext-platform" }), message: /repository must be "owner\/name"/ },
-            { what: "a repository URL", args: () => deployArgs({ repository: "https://github.com/acme/grownext-platform" }), message: /got "https:\/\/github.com/ },
+            {
+                what: "a wildcard owner",
+                args: () => deployArgs({ repository: "*/grownext-platform" }),
+                message: /repository must be "owner\/name"/,
+            },
+            {
+                what: "a repository URL",
+                args: () => deployArgs({ repository: "https://github.com/acme/grownext-platform" }),
+                message: /got "https:\/\/github.com/,
+            },
             { what: "a .git suffix", args: () => deployArgs({ repository: "acme/grownext-platform.git" }), message: /\.git/ },
-            { what: "an extra path segment", args: () => deployArgs({ repository: "acme/grownext/platform" }), message: /repository must be "owner\/name"/ },
-            { what: "a wildcard environment", args: () => deployArgs({ environments: ["prod*"] }), message: /environment "prod\*" is not a usable GitHub environment name/ },
+            {
+                what: "an extra path segment",
+                args: () => deployArgs({ repository: "acme/grownext/platform" }),
+                message: /repository must be "owner\/name"/,
+            },
+            {
+                what: "a wildcard environment",
+                args: () => deployArgs({ environments: ["prod*"] }),
+                message: /environment "prod\*" is not a usable GitHub environment name/,
+            },
             { what: "an environment with a colon", args: () => deployArgs({ environments: ["staging:ref"] }), message: /no ":"/ },
-            { what: "an environment listed twice", args: () => deployArgs({ environments: ["staging", "staging"] }), message: /lists "staging" twice/ },
+            {
+                what: "an environment listed twice",
+                args: () => deployArgs({ environments: ["staging", "staging"] }),
+                message: /lists "staging" twice/,
+            },
             { what: "a role nobody may assume", args: () => deployArgs({ environments: [] }), message: /nothing may assume the role/ },
-            { what: "a deploy role that also trusts pull requests", args: () => deployArgs({ allowPullRequests: true }), message: /cannot trust both/ },
-            { what: "a role without permissions", args: () => deployArgs({ managedPolicyArns: undefined }), message: /no permissions: give `managedPolicyArns`, `inlinePolicy`/ },
-            { what: "a session over 12 hours", args: () => deployArgs({ maxSessionDuration: 50000 }), message: /maxSessionDuration must be a whole number of seconds from 3600 to 43200/ },
-            { what: "a provider ARN of another issuer", args: () => deployArgs({ oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }), message: /oidcProviderArn must be the ARN of the token\.actions\.githubusercontent\.com provider/ },
+            {
+                what: "a deploy role that also trusts pull requests",
+                args: () => deployArgs({ allowPullRequests: true }),
+                message: /cannot trust both/,
+            },
+            {
+                what: "a role without permissions",
+                args: () => deployArgs({ managedPolicyArns: undefined }),
+                message: /no permissions: give `managedPolicyArns`, `inlinePolicy`/,
+            },
+            {
+                what: "a session over 12 hours",
+                args: () => deployArgs({ maxSessionDuration: 50000 }),
+                message: /maxSessionDuration must be a whole number of seconds from 3600 to 43200/,
+            },
+            {
+                what: "a provider ARN of another issuer",
+                args: () => deployArgs({ oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }),
+                message: /oidcProviderArn must be the ARN of the token\.actions\.githubusercontent\.com provider/,
+            },
         ];
         for (const r of refusals) {
             it(r.what, () => {
-                assert.throws(() => new m.GithubDeployRole("bad", r.args()), (err: Error) => {
-                    assert.match(err.message, /^GithubDeployRole bad: misconfigured:/);
-                    assert.match(err.message, r.message);
-                    return true;
-                });
+                assert.throws(
+                    () => new m.GithubDeployRole("bad", r.args()),
+                    (err: Error) => {
+                        assert.match(err.message, /^GithubDeployRole bad: misconfigured:/);
+                        assert.match(err.message, r.message);
+                        return true;
+                    },
+                );
             });
         }
 

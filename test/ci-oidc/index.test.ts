@@ -73,9 +73,11 @@ describe("ci-oidc project", () => {
     });
 
     it("makes one deploy role per environment and a pull-request preview role", () => {
-        const subjects = Object.fromEntries(recorder.ofType("aws:iam/role:Role").map((r) => [
-            r.name, statements(r.inputs.assumeRolePolicy)[0]!.Condition!.StringEquals![subKey],
-        ]));
+        const subjects = Object.fromEntries(
+            recorder
+                .ofType("aws:iam/role:Role")
+                .map((r) => [r.name, statements(r.inputs.assumeRolePolicy)[0]!.Condition!.StringEquals![subKey]]),
+        );
         assert.deepEqual(subjects, {
             "deploy-staging-role": ["repo:acme/grownext-platform:environment:staging"],
             "deploy-production-role": ["repo:acme/grownext-platform:environment:production"],
@@ -107,7 +109,7 @@ describe("ci-oidc project", () => {
     });
 
     it("exports where each ARN goes in the repository settings", async () => {
-        const vars = await promiseOf(pulumi.output(program.githubVariables)) as {
+        const vars = (await promiseOf(pulumi.output(program.githubVariables))) as {
             repository: Record<string, string>;
             environments: Record<string, Record<string, string>>;
         };
@@ -138,8 +140,8 @@ describe("ci-oidc project with one secrets key per environment", () => {
 
     it("lets each deploy role decrypt with its own key only", async () => {
         await loadProgram(config({ "grownext-ci-oidc:secretsKmsKeyArns": JSON.stringify(keys) }));
-        const kms = (name: string) => statements(recorder.one("aws:iam/rolePolicy:RolePolicy", name).inputs.policy)
-            .find((st) => st.Sid === "StateSecrets")!.Resource;
+        const kms = (name: string) =>
+            statements(recorder.one("aws:iam/rolePolicy:RolePolicy", name).inputs.policy).find((st) => st.Sid === "StateSecrets")!.Resource;
         assert.equal(kms("deploy-staging-inline"), keys.staging);
         assert.equal(kms("deploy-production-inline"), keys.production);
         assert.deepEqual(kms("preview-inline"), [keys.staging, keys.production]);
@@ -156,7 +158,10 @@ describe("ci-oidc project with one secrets key per environment", () => {
         const c = config({ "grownext-ci-oidc:environments": "[]" });
         delete c["grownext-ci-oidc:deployPolicyArns"];
         await loadProgram(c);
-        assert.deepEqual(recorder.ofType("aws:iam/role:Role").map((r) => r.name), ["preview-role"]);
+        assert.deepEqual(
+            recorder.ofType("aws:iam/role:Role").map((r) => r.name),
+            ["preview-role"],
+        );
         assert.equal(recorder.ofType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")[0]!.name, "preview-oidc");
     });
 });

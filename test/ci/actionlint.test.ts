@@ -25,7 +25,10 @@ describe("actionlint", function () {
     }
 
     it("finds nothing in the compliant samples, vars context included", () => {
-        for (const [text, file] of [[baseline(), "deploy.yml"], [pullRequestBaseline(), "pull-request.yml"]] as const) {
+        for (const [text, file] of [
+            [baseline(), "deploy.yml"],
+            [pullRequestBaseline(), "pull-request.yml"],
+        ] as const) {
             assert.deepEqual(lint(text, file), [], format(lint(text, file)));
         }
         const withVars = mutate(baseline(), "aws-region: eu-west-1", "aws-region: ${{ vars.AWS_REGION }}");
@@ -34,16 +37,26 @@ describe("actionlint", function () {
 
     it("reports untrusted input in a script, a job without runs-on and an unknown context", () => {
         const injected = mutate(pullRequestBaseline(), 'run: echo "$TITLE"', 'run: echo "${{ github.event.pull_request.title }}"');
-        assert.ok(lint(injected, "pull-request.yml").some((f) => /potentially untrusted/.test(f.message)), format(lint(injected, "pull-request.yml")));
+        assert.ok(
+            lint(injected, "pull-request.yml").some((f) => /potentially untrusted/.test(f.message)),
+            format(lint(injected, "pull-request.yml")),
+        );
         const broken = mutate(baseline(), "runs-on: ubuntu-latest\n    environment: staging", "environment: staging");
         assert.ok(lint(broken, "deploy.yml").length > 0, "a job without runs-on is an error");
         const typo = mutate(baseline(), "aws-region: eu-west-1", "aws-region: ${{ varz.AWS_REGION }}");
-        assert.deepEqual(lint(typo, "deploy.yml").map((f) => f.kind), ["expression"], "an unknown context is an error");
+        assert.deepEqual(
+            lint(typo, "deploy.yml").map((f) => f.kind),
+            ["expression"],
+            "an unknown context is an error",
+        );
     });
 
     it("reports shellcheck's findings in a run: script", () => {
         const unquoted = mutate(pullRequestBaseline(), 'run: echo "$TITLE"', "run: echo $TITLE");
         const findings = lint(unquoted, "pull-request.yml");
-        assert.ok(findings.some((f) => f.kind === "shellcheck" && /SC2086/.test(f.message)), format(findings));
+        assert.ok(
+            findings.some((f) => f.kind === "shellcheck" && /SC2086/.test(f.message)),
+            format(findings),
+        );
     });
 });

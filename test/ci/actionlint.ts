@@ -11,7 +11,10 @@ const root = path.resolve(__dirname, "../..");
 export const workflowsDir = path.join(root, ".github/workflows");
 
 export function workflowFiles(): string[] {
-    return fs.readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    return fs
+        .readdirSync(workflowsDir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
 }
 
 export function readWorkflow(file: string): string {
@@ -32,7 +35,10 @@ let binary: string | undefined;
 /** The actionlint binary, built by tools/actionlint-toolchain.sh when the cache does not hold it yet. */
 export function actionlintBinary(): string {
     if (binary === undefined) {
-        const out = execFileSync("bash", [path.join(root, "tools/actionlint-toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        const out = execFileSync("bash", [path.join(root, "tools/actionlint-toolchain.sh")], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+        });
         binary = out.trim().split("\n").pop() ?? "";
         if (!fs.existsSync(binary)) throw new Error(`tools/actionlint-toolchain.sh printed no actionlint binary (got "${binary}")`);
     }
@@ -46,7 +52,10 @@ export function hasShellcheck(): boolean {
 
 /** Every finding of actionlint on a workflow's text (exit 0: none; 1: findings; anything else: failure). */
 export function lint(text: string, file: string): Finding[] {
-    const run = spawnSync(actionlintBinary(), ["-no-color", "-format", "{{json .}}", "-stdin-filename", file, "-"], { input: text, encoding: "utf8" });
+    const run = spawnSync(actionlintBinary(), ["-no-color", "-format", "{{json .}}", "-stdin-filename", file, "-"], {
+        input: text,
+        encoding: "utf8",
+    });
     if (run.status !== 0 && run.status !== 1) throw new Error(`actionlint failed (exit ${run.status}): ${run.stderr}`);
     return run.stdout.trim() === "" ? [] : (JSON.parse(run.stdout) as Finding[]);
 }

@@ -107,9 +107,11 @@ function grants(permissions: Job["permissions"], scope: string, level: string): 
 
 /** A job that changes a stack: pulumi/actions with a mutating command, or `pulumi up|destroy|refresh` in a script. */
 export function isDeployJob(job: Job): boolean {
-    return (job.steps ?? []).some((step) =>
-        (usesAction(step, "pulumi/actions") && typeof step.with?.command === "string" && deployCommands.has(step.with.command)) ||
-        (typeof step.run === "string" && /\bpulumi\s+(up|update|destroy|refresh)\b/.test(step.run)));
+    return (job.steps ?? []).some(
+        (step) =>
+            (usesAction(step, "pulumi/actions") && typeof step.with?.command === "string" && deployCommands.has(step.with.command)) ||
+            (typeof step.run === "string" && /\bpulumi\s+(up|update|destroy|refresh)\b/.test(step.run)),
+    );
 }
 
 function concurrencyOf(c: Job["concurrency"]): { group?: string; cancel?: unknown } {
@@ -139,13 +141,20 @@ export function checkWorkflow(text: string, file: string): Violation[] {
         const match = /^\s*(?:-\s+)?uses:\s*["']?([^\s"'#]+)["']?\s*(?:#\s*(\S+))?/.exec(line);
         if (!match || match[1]!.startsWith("./")) return;
         if (!match[2] || !versionComment.test(match[2])) {
-            add("pinned-action-comment", `line ${index + 1}`, `${match[1]} needs a "# vX.Y.Z" comment naming the version its SHA stands for`);
+            add(
+                "pinned-action-comment",
+                `line ${index + 1}`,
+                `${match[1]} needs a "# vX.Y.Z" comment naming the version its SHA stands for`,
+            );
         }
     });
 
     // Permissions: nothing at the top, an explicit set per job.
     const top = workflow.permissions;
-    const topIsMinimal = top !== undefined && typeof top === "object" && top !== null &&
+    const topIsMinimal =
+        top !== undefined &&
+        typeof top === "object" &&
+        top !== null &&
         Object.entries(top).every(([scope, level]) => scope === "contents" && level === "read");
     if (!topIsMinimal) {
         add("top-level-permissions", "workflow", "top-level permissions must be {} or { contents: read }; grant more per job");
@@ -172,7 +181,11 @@ export function checkWorkflow(text: string, file: string): Violation[] {
             if (typeof step.run !== "string") return;
             for (const expr of step.run.match(/\$\{\{[\s\S]*?\}\}/g) ?? []) {
                 const untrusted = /github\.event\b|github\.head_ref\b/.test(expr) ? " (untrusted input: script injection)" : "";
-                add("expression-in-run", `job ${id} step ${step.name ?? index}`, `${expr} is interpolated into a script${untrusted}; pass it through env:`);
+                add(
+                    "expression-in-run",
+                    `job ${id} step ${step.name ?? index}`,
+                    `${expr} is interpolated into a script${untrusted}; pass it through env:`,
+                );
             }
         });
     }
@@ -196,7 +209,12 @@ export function checkWorkflow(text: string, file: string): Violation[] {
         } else if (env !== undefined && group !== `pulumi-${env}`) {
             add("deploy-concurrency", `job ${id}`, `concurrency group ${group} does not match environment ${env} (pulumi-${env})`);
         }
-        if (cancel !== false) add("deploy-concurrency", `job ${id}`, "a deploy job sets cancel-in-progress: false (a cancelled update leaves the stack locked)");
+        if (cancel !== false)
+            add(
+                "deploy-concurrency",
+                `job ${id}`,
+                "a deploy job sets cancel-in-progress: false (a cancelled update leaves the stack locked)",
+            );
     }
     if (deployJobs.length > 0 && concurrencyOf(workflow.concurrency).cancel === true) {
         add("deploy-concurrency", "workflow", "workflow-level cancel-in-progress would cancel running updates");
@@ -220,8 +238,11 @@ export function checkWorkflow(text: string, file: string): Violation[] {
             if (usesAction(step, "actions/checkout") && step.with?.["persist-credentials"] !== false) {
                 add("checkout-credentials", `job ${id}`, "actions/checkout sets persist-credentials: false");
             }
-            if (holdsCredentials && usesAction(step, "actions/setup-node") &&
-                (step.with?.cache !== undefined || step.with?.["package-manager-cache"] !== false)) {
+            if (
+                holdsCredentials &&
+                usesAction(step, "actions/setup-node") &&
+                (step.with?.cache !== undefined || step.with?.["package-manager-cache"] !== false)
+            ) {
                 add("cache-with-credentials", `job ${id}`, "a job with cloud credentials sets package-manager-cache: false and no cache:");
             }
         }

@@ -6,7 +6,18 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readWorkflow, workflowFiles } from "./actionlint";
-import { checkWorkflow, environmentName, isDeployJob, needsOf, parseWorkflow, triggers, usesAction, type Job, type Step, type Workflow } from "./workflowRules";
+import {
+    checkWorkflow,
+    environmentName,
+    isDeployJob,
+    needsOf,
+    parseWorkflow,
+    triggers,
+    usesAction,
+    type Job,
+    type Step,
+    type Workflow,
+} from "./workflowRules";
 
 const root = path.resolve(__dirname, "../..");
 const packageJson = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
@@ -55,7 +66,10 @@ describe("CI workflows", () => {
         }
         for (const [action, refs] of pins) assert.equal(refs.size, 1, `${action} is pinned differently: ${[...refs].join(", ")}`);
         assert.deepEqual([...pins.keys()].sort(), [
-            "actions/checkout", "actions/setup-node", "aws-actions/configure-aws-credentials", "pulumi/actions",
+            "actions/checkout",
+            "actions/setup-node",
+            "aws-actions/configure-aws-credentials",
+            "pulumi/actions",
         ]);
     });
 
@@ -96,7 +110,10 @@ describe("CI workflows", () => {
             const fail = step(preview, (s) => /\bexit 1\b/.test(s.run ?? ""), "fails the job");
             assert.match(comment.if ?? "", new RegExp(`steps\\.${p.id}\\.outcome == 'failure'`));
             assert.match(fail.if ?? "", new RegExp(`steps\\.${p.id}\\.outcome == 'failure'`));
-            assert.ok(steps.indexOf(p) < steps.indexOf(comment) && steps.indexOf(comment) < steps.indexOf(fail), "preview, comment, fail in order");
+            assert.ok(
+                steps.indexOf(p) < steps.indexOf(comment) && steps.indexOf(comment) < steps.indexOf(fail),
+                "preview, comment, fail in order",
+            );
             assert.match(comment.run ?? "", /--policy-pack policies --policy-pack-config "policies\/config\/\$STACK_NAME\.json"/);
         });
 
@@ -157,8 +174,8 @@ describe("CI workflows", () => {
     });
 
     describe("npm scripts the workflows call", () => {
-        const called = () => new Set(workflowFiles().flatMap((file) =>
-            [...readWorkflow(file).matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!)));
+        const called = () =>
+            new Set(workflowFiles().flatMap((file) => [...readWorkflow(file).matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!)));
 
         it("are defined here when this work owns them", () => {
             for (const script of ["lint", "typecheck", "typecheck:ci-oidc", "ci:lint", "test"]) {
@@ -170,7 +187,15 @@ describe("CI workflows", () => {
 
         it("lint runs ESLint, Prettier's check, every typecheck, shellcheck and actionlint", () => {
             const steps = packageJson.scripts.lint!.split(" && ");
-            for (const script of ["lint:ts", "format:check", "typecheck", "typecheck:ci-oidc", "policy:typecheck", "lint:shell", "lint:workflows"]) {
+            for (const script of [
+                "lint:ts",
+                "format:check",
+                "typecheck",
+                "typecheck:ci-oidc",
+                "policy:typecheck",
+                "lint:shell",
+                "lint:workflows",
+            ]) {
                 assert.ok(steps.includes(`npm run ${script}`), `lint runs ${script}`);
                 assert.ok(packageJson.scripts[script], `package.json defines "${script}"`);
             }

@@ -49,11 +49,17 @@ interface Settings {
     readonly maxConnectionsOverride?: number;
 }
 
-function expectedFits(stack: Stack, s: Settings): { app: number; identity: number; limit: number; appLimit: number; proxyOverReserve: boolean } {
+function expectedFits(
+    stack: Stack,
+    s: Settings,
+): { app: number; identity: number; limit: number; appLimit: number; proxyOverReserve: boolean } {
     const pods = (p: string) => (singletons.includes(p) ? 1 : (p === "worker" ? s.workerReplicas : s.max[p]!) + surge);
     const pool = (p: string) => s.pools[p] ?? (http.includes(p) ? poolDefaults[stack].http : poolDefaults[stack].background);
     const sum = (db: "app" | "identity") => Object.keys(clients).reduce((n, p) => n + pods(p) * clients[p]![db] * pool(p), 0);
-    const limit = stack === "local" ? 100 : s.maxConnectionsOverride ?? rdsLimits[s.instanceClass ?? (stack === "production" ? "db.m7g.large" : "db.t4g.medium")]!;
+    const limit =
+        stack === "local"
+            ? 100
+            : (s.maxConnectionsOverride ?? rdsLimits[s.instanceClass ?? (stack === "production" ? "db.m7g.large" : "db.t4g.medium")]!);
     const percent = proxyPercent[stack];
     // With the proxy, the app pools draw from its share, and the share itself must leave the reserve.
     const share = percent === undefined ? undefined : Math.floor((limit * percent) / 100);
@@ -82,7 +88,10 @@ function validate(stack: Stack, s: Settings, encrypted: readonly string[] = []):
         return [];
     } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        return err.message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
+        return err.message
+            .split("\n")
+            .slice(1)
+            .map((l) => l.replace(/^ {2}- /, ""));
     }
 }
 
@@ -91,15 +100,28 @@ const settings = (stack: Stack): fc.Arbitrary<Settings> => {
     // Ranges around each stack's limit, so that both outcomes come up.
     const top = stack === "local" ? 8 : 30;
     const poolTop = stack === "local" ? 8 : 20;
-    return fc.record({
-        max: fc.record({ web: fc.integer({ min: floor, max: top }), identity: fc.integer({ min: floor, max: top }), portal: fc.integer({ min: floor, max: top }) }),
-        workerReplicas: fc.integer({ min: 1, max: top }),
-        pools: fc.record(Object.fromEntries(Object.keys(clients).map((p) => [p, fc.option(fc.integer({ min: 1, max: poolTop }), { nil: undefined })]))),
-        ...(stack === "local" ? {} : {
-            instanceClass: fc.option(fc.constantFrom(...Object.keys(rdsLimits)), { nil: undefined }),
-            maxConnectionsOverride: fc.option(fc.integer({ min: 10, max: 5000 }), { nil: undefined }),
-        }),
-    }, { requiredKeys: ["max", "workerReplicas", "pools"] });
+    return fc.record(
+        {
+            max: fc.record({
+                web: fc.integer({ min: floor, max: top }),
+                identity: fc.integer({ min: floor, max: top }),
+                portal: fc.integer({ min: floor, max: top }),
+            }),
+            workerReplicas: fc.integer({ min: 1, max: top }),
+            pools: fc.record(
+                Object.fromEntries(
+                    Object.keys(clients).map((p) => [p, fc.option(fc.integer({ min: 1, max: poolTop }), { nil: undefined })]),
+                ),
+            ),
+            ...(stack === "local"
+                ? {}
+                : {
+                      instanceClass: fc.option(fc.constantFrom(...Object.keys(rdsLimits)), { nil: undefined }),
+                      maxConnectionsOverride: fc.option(fc.integer({ min: 10, max: 5000 }), { nil: undefined }),
+                  }),
+        },
+        { requiredKeys: ["max", "workerReplicas", "pools"] },
+    );
 };
 
 describe("connection budget (config/connectionBudget.ts)", () => {
@@ -107,17 +129,28 @@ describe("connection budget (config/connectionBudget.ts)", () => {
         it(`${stack}: random replicas and pools are accepted exactly when every database's budget holds`, () => {
             let refused = 0;
             let accepted = 0;
-            fc.assert(fc.property(settings(stack), (s) => {
-                const e = expectedFits(stack, s);
-                const lines = validate(stack, s);
-                const budgetLines = lines.filter((l) => l.includes("connection budget"));
-                assert.deepStrictEqual(lines, budgetLines, "only the budget refuses these settings");
-                const appOver = e.app > e.appLimit || e.proxyOverReserve;
-                assert.strictEqual(budgetLines.some((l) => l.includes("the app database's")), appOver, `app ${e.app} against ${e.appLimit}`);
-                assert.strictEqual(budgetLines.some((l) => l.includes("the identity database's")), e.identity > e.limit, `identity ${e.identity} against ${e.limit}`);
-                if (lines.length > 0) refused++;
-                else accepted++;
-            }), { numRuns: 80 });
+            fc.assert(
+                fc.property(settings(stack), (s) => {
+                    const e = expectedFits(stack, s);
+                    const lines = validate(stack, s);
+                    const budgetLines = lines.filter((l) => l.includes("connection budget"));
+                    assert.deepStrictEqual(lines, budgetLines, "only the budget refuses these settings");
+                    const appOver = e.app > e.appLimit || e.proxyOverReserve;
+                    assert.strictEqual(
+                        budgetLines.some((l) => l.includes("the app database's")),
+                        appOver,
+                        `app ${e.app} against ${e.appLimit}`,
+                    );
+                    assert.strictEqual(
+                        budgetLines.some((l) => l.includes("the identity database's")),
+                        e.identity > e.limit,
+                        `identity ${e.identity} against ${e.limit}`,
+                    );
+                    if (lines.length > 0) refused++;
+                    else accepted++;
+                }),
+                { numRuns: 80 },
+            );
             console.log(`      ${stack}: ${refused} refused, ${accepted} accepted`);
             // Both outcomes were exercised, so neither "always refuse" nor "always accept" passes.
             assert.ok(refused > 0 && accepted > 0, `refused ${refused}, accepted ${accepted}`);
@@ -132,8 +165,14 @@ describe("connection budget (config/connectionBudget.ts)", () => {
         // worker 31 pods x 2 x 10 = 620, web 31 x 10 = 310, identity 11 x 10 = 110, 3 singletons x 5 = 15: 1055,
         // 245 over RDS Proxy's 90% of 901 = 810 (the proxy fronts production's app database).
         assert.ok(line.startsWith("services.worker.databasePoolSize overruns the app database's connection budget by 245:"), line);
-        assert.ok(line.includes("worker 31 pods x 2 clients x pool 10 = 620, web 31 pods x pool 10 = 310, identity 11 pods x pool 10 = 110"), line);
-        assert.ok(line.includes("RDS Proxy's 90% of 901 max_connections (db.m7g.large, data.postgres.proxy.maxConnectionsPercent) leaves 810"), line);
+        assert.ok(
+            line.includes("worker 31 pods x 2 clients x pool 10 = 620, web 31 pods x pool 10 = 310, identity 11 pods x pool 10 = 110"),
+            line,
+        );
+        assert.ok(
+            line.includes("RDS Proxy's 90% of 901 max_connections (db.m7g.large, data.postgres.proxy.maxConnectionsPercent) leaves 810"),
+            line,
+        );
         assert.ok(line.includes("Turn down, biggest first: worker ("), line);
         assert.ok(line.includes("or raise data.postgres.proxy.maxConnectionsPercent or choose a larger data.postgres.instanceClass"), line);
     });
@@ -167,7 +206,12 @@ describe("connection budget in docs/configuration.md", () => {
         const section = doc.slice(start, end < 0 ? undefined : end);
         // The committed production stack's data settings, with every process on its defaults.
         const { values } = stackValues("production");
-        const cfg = { environment: "production", data: values.data, monitoring: values.monitoring ?? {}, services: {} } as unknown as Parameters<typeof connectionBudgets>[0];
+        const cfg = {
+            environment: "production",
+            data: values.data,
+            monitoring: values.monitoring ?? {},
+            services: {},
+        } as unknown as Parameters<typeof connectionBudgets>[0];
         for (const b of connectionBudgets(cfg, processCatalog)) {
             for (const l of b.lines) {
                 const row = `| ${b.database} | ${l.process} | ${l.pods} | ${l.clients} x ${l.poolSize} | ${l.connections} |`;

@@ -38,7 +38,12 @@ interface Case {
 }
 
 // ---- Values built at run time: no key-shaped literal in the repository. ----
-const rsa = (bits: number) => crypto.generateKeyPairSync("rsa", { modulusLength: bits, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const rsa = (bits: number) =>
+    crypto.generateKeyPairSync("rsa", {
+        modulusLength: bits,
+        privateKeyEncoding: { type: "pkcs8", format: "pem" },
+        publicKeyEncoding: { type: "spki", format: "pem" },
+    });
 let keysCache: ReturnType<typeof makeKeys> | undefined;
 function makeKeys() {
     const own = testKeyPair();
@@ -47,9 +52,21 @@ function makeKeys() {
         own,
         other: rsa(2048),
         small: rsa(1024),
-        ec: crypto.generateKeyPairSync("ec", { namedCurve: "P-256", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }),
-        ed: crypto.generateKeyPairSync("ed25519", { privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }),
-        encrypted: ownObject.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: crypto.randomBytes(8).toString("hex") }) as string,
+        ec: crypto.generateKeyPairSync("ec", {
+            namedCurve: "P-256",
+            privateKeyEncoding: { type: "pkcs8", format: "pem" },
+            publicKeyEncoding: { type: "spki", format: "pem" },
+        }),
+        ed: crypto.generateKeyPairSync("ed25519", {
+            privateKeyEncoding: { type: "pkcs8", format: "pem" },
+            publicKeyEncoding: { type: "spki", format: "pem" },
+        }),
+        encrypted: ownObject.export({
+            type: "pkcs8",
+            format: "pem",
+            cipher: "aes-256-cbc",
+            passphrase: crypto.randomBytes(8).toString("hex"),
+        }) as string,
         pkcs1Private: ownObject.export({ type: "pkcs1", format: "pem" }) as string,
         pkcs1Public: crypto.createPublicKey(ownObject).export({ type: "pkcs1", format: "pem" }) as string,
     };
@@ -58,14 +75,15 @@ const keys = () => (keysCache ??= makeKeys());
 const armour = (label: string, body: string) => [`-----BEGIN ${label}-----`, body, `-----END ${label}-----`].join("\n");
 const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 const jwt = (claims: object) => [b64url({ alg: "HS256", typ: "JWT" }), b64url(claims), "c2ln"].join(".");
-const kubeconfig = (user: object) => [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters: [{ name: c, cluster: { server: 'https://k.example.com' } }]",
-    `users: [{ name: u, user: ${JSON.stringify(user)} }]`,
-    "contexts: [{ name: x, context: { cluster: c, user: u } }]",
-    "current-context: x",
-].join("\n");
+const kubeconfig = (user: object) =>
+    [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{ name: c, cluster: { server: 'https://k.example.com' } }]",
+        `users: [{ name: u, user: ${JSON.stringify(user)} }]`,
+        "contexts: [{ name: x, context: { cluster: c, user: u } }]",
+        "current-context: x",
+    ].join("\n");
 const stagingArn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 
 /** Cases whose values need keys: built lazily, when the suite runs. */
@@ -74,257 +92,1303 @@ function semanticCases(): Case[] {
     return [
         // ---- environment and the stack's name ----
         { why: "an environment that does not exist", stack: "local", set: { environment: "prod@M" }, refused: "environment" },
-        { why: "a staging stack file inside Pulumi.production.yaml", stack: "staging", stackName: "production", set: { domain: "staging.example.com" }, refused: "environment" },
-        { why: "a staging file in a stack named prod-eu", stack: "staging", stackName: "prod-eu", set: { domain: "staging.example.com" }, refused: "environment" },
-        { why: "a production file in a stack named dev", stack: "production", stackName: "dev", set: { domain: "example.com" }, refused: "environment" },
-        { why: "an override reason that is not a sentence", stack: "staging", stackName: "production", set: { environmentMismatchReason: "ok @M" }, refused: "environmentMismatchReason" },
-        { why: "an override reason that is whitespace", stack: "local", set: { environmentMismatchReason: "                         " }, refused: "environmentMismatchReason" },
+        {
+            why: "a staging stack file inside Pulumi.production.yaml",
+            stack: "staging",
+            stackName: "production",
+            set: { domain: "staging.example.com" },
+            refused: "environment",
+        },
+        {
+            why: "a staging file in a stack named prod-eu",
+            stack: "staging",
+            stackName: "prod-eu",
+            set: { domain: "staging.example.com" },
+            refused: "environment",
+        },
+        {
+            why: "a production file in a stack named dev",
+            stack: "production",
+            stackName: "dev",
+            set: { domain: "example.com" },
+            refused: "environment",
+        },
+        {
+            why: "an override reason that is not a sentence",
+            stack: "staging",
+            stackName: "production",
+            set: { environmentMismatchReason: "ok @M" },
+            refused: "environmentMismatchReason",
+        },
+        {
+            why: "an override reason that is whitespace",
+            stack: "local",
+            set: { environmentMismatchReason: "                         " },
+            refused: "environmentMismatchReason",
+        },
         // ---- domain ----
         { why: "a domain with spaces and capitals", stack: "local", set: { domain: "Bad Domain @M" }, refused: "domain" },
         { why: "a domain label over 63 characters", stack: "local", set: { domain: `${"a".repeat(60)}@M.example.com` }, refused: "domain" },
-        { why: "a domain too long to put hosts under", stack: "local", set: { domain: `@M.${Array.from({ length: 4 }, () => "b".repeat(60)).join(".")}.com` }, refused: "domain" },
+        {
+            why: "a domain too long to put hosts under",
+            stack: "local",
+            set: { domain: `@M.${Array.from({ length: 4 }, () => "b".repeat(60)).join(".")}.com` },
+            refused: "domain",
+        },
         { why: "a bare hostname as domain", stack: "local", set: { domain: "localhost@M" }, refused: "domain" },
         // ---- kubernetes ----
-        { why: "a namespace that is not a DNS label", stack: "local", set: { "kubernetes.namespace": "Grown Ext@M" }, refused: "kubernetes.namespace" },
-        { why: "a namespace over 63 characters", stack: "local", set: { "kubernetes.namespace": `${"n".repeat(60)}@M` }, refused: "kubernetes.namespace" },
+        {
+            why: "a namespace that is not a DNS label",
+            stack: "local",
+            set: { "kubernetes.namespace": "Grown Ext@M" },
+            refused: "kubernetes.namespace",
+        },
+        {
+            why: "a namespace over 63 characters",
+            stack: "local",
+            set: { "kubernetes.namespace": `${"n".repeat(60)}@M` },
+            refused: "kubernetes.namespace",
+        },
         { why: "a context that is whitespace", stack: "staging", set: { "kubernetes.context": "   " }, refused: "kubernetes.context" },
         { why: "a context with a leading space", stack: "staging", set: { "kubernetes.context": " @M" }, refused: "kubernetes.context" },
-        { why: "a context with a control character", stack: "staging", set: { "kubernetes.context": "a\t@M" }, refused: "kubernetes.context" },
+        {
+            why: "a context with a control character",
+            stack: "staging",
+            set: { "kubernetes.context": "a\t@M" },
+            refused: "kubernetes.context",
+        },
         { why: "an empty context", stack: "staging", set: { "kubernetes.context": "" }, refused: "kubernetes.context" },
         { why: "an empty kubeconfig", stack: "local", set: { "kubernetes.kubeconfig": "" }, refused: "kubernetes.kubeconfig" },
-        { why: "an inline kubeconfig with a token, in plaintext", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ token: "@M" }) }, plaintext: true, refused: "kubernetes.kubeconfig" },
-        { why: "an inline kubeconfig with a client key, in plaintext", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ "client-key-data": "@M" }) }, plaintext: true, refused: "kubernetes.kubeconfig" },
-        { why: "an inline kubeconfig with a password, in plaintext", stack: "production", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ username: "admin", password: "@M" }) }, plaintext: true, refused: "kubernetes.kubeconfig" },
-        { why: "an inline kubeconfig with an OIDC refresh token, in plaintext", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ "auth-provider": { name: "oidc", config: { "refresh-token": "@M" } } }) }, plaintext: true, refused: "kubernetes.kubeconfig" },
-        { why: "an inline kubeconfig as JSON with a token, in plaintext", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": JSON.stringify({ apiVersion: "v1", users: [{ name: "u", user: { token: "@M" } }] }) }, plaintext: true, refused: "kubernetes.kubeconfig" },
-        { why: "an inline kubeconfig that is not YAML", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": "apiVersion: v1\n  - : [@M" }, refused: "kubernetes.kubeconfig" },
-        { why: "both a context and a kubeconfig", stack: "staging", set: { "kubernetes.kubeconfig": "/home/ci/.kube/@M" }, refused: "kubernetes.kubeconfig" },
-        { why: "a render directory on staging", stack: "staging", set: { "kubernetes.renderDirectory": "out/@M" }, refused: "kubernetes.renderDirectory" },
+        {
+            why: "an inline kubeconfig with a token, in plaintext",
+            stack: "staging",
+            set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ token: "@M" }) },
+            plaintext: true,
+            refused: "kubernetes.kubeconfig",
+        },
+        {
+            why: "an inline kubeconfig with a client key, in plaintext",
+            stack: "staging",
+            set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ "client-key-data": "@M" }) },
+            plaintext: true,
+            refused: "kubernetes.kubeconfig",
+        },
+        {
+            why: "an inline kubeconfig with a password, in plaintext",
+            stack: "production",
+            set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ username: "admin", password: "@M" }) },
+            plaintext: true,
+            refused: "kubernetes.kubeconfig",
+        },
+        {
+            why: "an inline kubeconfig with an OIDC refresh token, in plaintext",
+            stack: "staging",
+            set: {
+                "kubernetes.context": undefined,
+                "kubernetes.kubeconfig": kubeconfig({ "auth-provider": { name: "oidc", config: { "refresh-token": "@M" } } }),
+            },
+            plaintext: true,
+            refused: "kubernetes.kubeconfig",
+        },
+        {
+            why: "an inline kubeconfig as JSON with a token, in plaintext",
+            stack: "staging",
+            set: {
+                "kubernetes.context": undefined,
+                "kubernetes.kubeconfig": JSON.stringify({ apiVersion: "v1", users: [{ name: "u", user: { token: "@M" } }] }),
+            },
+            plaintext: true,
+            refused: "kubernetes.kubeconfig",
+        },
+        {
+            why: "an inline kubeconfig that is not YAML",
+            stack: "staging",
+            set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": "apiVersion: v1\n  - : [@M" },
+            refused: "kubernetes.kubeconfig",
+        },
+        {
+            why: "both a context and a kubeconfig",
+            stack: "staging",
+            set: { "kubernetes.kubeconfig": "/home/ci/.kube/@M" },
+            refused: "kubernetes.kubeconfig",
+        },
+        {
+            why: "a render directory on staging",
+            stack: "staging",
+            set: { "kubernetes.renderDirectory": "out/@M" },
+            refused: "kubernetes.renderDirectory",
+        },
         { why: "staging without a cluster", stack: "staging", set: { "kubernetes.context": undefined }, refused: "kubernetes.context" },
-        { why: "an EKS context in another region", stack: "staging", set: { "kubernetes.context": "arn:aws:eks:us-west-2:123456789012:cluster/grownext-@M" }, refused: "kubernetes.context" },
-        { why: "an EKS context in another account", stack: "staging", set: { "kubernetes.context": "arn:aws:eks:eu-west-1:999999999999:cluster/grownext-@M" }, refused: "kubernetes.context" },
+        {
+            why: "an EKS context in another region",
+            stack: "staging",
+            set: { "kubernetes.context": "arn:aws:eks:us-west-2:123456789012:cluster/grownext-@M" },
+            refused: "kubernetes.context",
+        },
+        {
+            why: "an EKS context in another account",
+            stack: "staging",
+            set: { "kubernetes.context": "arn:aws:eks:eu-west-1:999999999999:cluster/grownext-@M" },
+            refused: "kubernetes.context",
+        },
         { why: "an unknown kubernetes key", stack: "local", set: { "kubernetes.contxt": "kind-@M" }, refused: "kubernetes.contxt" },
         // ---- data ----
-        { why: "in-cluster data stores in production", stack: "production", set: { "data.provider": "inCluster", "data.aws": undefined, "data.postgres": undefined, "data.redis": undefined, "data.kms": undefined }, refused: "data.provider" },
+        {
+            why: "in-cluster data stores in production",
+            stack: "production",
+            set: {
+                "data.provider": "inCluster",
+                "data.aws": undefined,
+                "data.postgres": undefined,
+                "data.redis": undefined,
+                "data.kms": undefined,
+            },
+            refused: "data.provider",
+        },
         { why: "a data provider that does not exist", stack: "local", set: { "data.provider": "gcp@M" }, refused: "data.provider" },
-        { why: "in-cluster data stores on staging", stack: "staging", set: { "data.provider": "inCluster", "data.aws": undefined, "data.postgres": undefined, "data.redis": undefined, "data.kms": undefined }, refused: "data.provider" },
+        {
+            why: "in-cluster data stores on staging",
+            stack: "staging",
+            set: {
+                "data.provider": "inCluster",
+                "data.aws": undefined,
+                "data.postgres": undefined,
+                "data.redis": undefined,
+                "data.kms": undefined,
+            },
+            refused: "data.provider",
+        },
         { why: "AWS data stores without their network", stack: "staging", set: { "data.aws": undefined }, refused: "data.aws" },
         { why: "a region that is not one", stack: "staging", set: { "data.aws.region": "eu-west@M" }, refused: "data.aws.region" },
-        { why: "a region that contradicts the OIDC provider ARN", stack: "staging", set: { "data.aws.region": "us-east-1" }, refused: "data.aws.clusterOidcProviderArn" },
-        { why: "an ARN partition that contradicts the region", stack: "staging", set: { "data.aws.clusterOidcProviderArn": stagingArn.replace("arn:aws:", "arn:aws-cn:") }, refused: "data.aws.clusterOidcProviderArn" },
+        {
+            why: "a region that contradicts the OIDC provider ARN",
+            stack: "staging",
+            set: { "data.aws.region": "us-east-1" },
+            refused: "data.aws.clusterOidcProviderArn",
+        },
+        {
+            why: "an ARN partition that contradicts the region",
+            stack: "staging",
+            set: { "data.aws.clusterOidcProviderArn": stagingArn.replace("arn:aws:", "arn:aws-cn:") },
+            refused: "data.aws.clusterOidcProviderArn",
+        },
         { why: "a VPC id that is not one", stack: "staging", set: { "data.aws.vpcId": "vpc-@M" }, refused: "data.aws.vpcId" },
-        { why: "the same subnet twice", stack: "staging", set: { "data.aws.privateSubnetIds": ["subnet-0fedcba987654321a", "subnet-0fedcba987654321a"] }, refused: "data.aws.privateSubnetIds.1" },
-        { why: "a subnet repeated among three", stack: "production", set: { "data.aws.privateSubnetIds": ["subnet-0fedcba987654321a", "subnet-1fedcba987654321a", "subnet-0fedcba987654321a"] }, refused: "data.aws.privateSubnetIds.2" },
-        { why: "a single subnet", stack: "staging", set: { "data.aws.privateSubnetIds": ["subnet-0fedcba987654321a"] }, refused: "data.aws.privateSubnetIds" },
-        { why: "a subnet id that is not one", stack: "staging", set: { "data.aws.privateSubnetIds": ["subnet-@M", "subnet-1a2b3c4d5e6f70819"] }, refused: "data.aws.privateSubnetIds.0" },
-        { why: "a security group id that is not one", stack: "staging", set: { "data.aws.clusterSecurityGroupId": "sg@M" }, refused: "data.aws.clusterSecurityGroupId" },
-        { why: "an OIDC provider ARN that is not one", stack: "staging", set: { "data.aws.clusterOidcProviderArn": "arn:@M" }, refused: "data.aws.clusterOidcProviderArn" },
-        { why: "an RDS class that is not one", stack: "staging", set: { "data.postgres.instanceClass": "m5.large@M" }, refused: "data.postgres.instanceClass" },
-        { why: "PostgreSQL older than 16", stack: "staging", set: { "data.postgres.engineVersion": "15.4" }, refused: "data.postgres.engineVersion" },
-        { why: "a week of PITR in production", stack: "production", set: { "data.postgres.backupRetentionDays": 7 }, refused: "data.postgres.backupRetentionDays" },
-        { why: "three days of PITR in staging", stack: "staging", set: { "data.postgres.backupRetentionDays": 3 }, refused: "data.postgres.backupRetentionDays" },
-        { why: "a single-AZ database in production", stack: "production", set: { "data.postgres.multiAz": false }, refused: "data.postgres.multiAz" },
-        { why: "a deletable database in production", stack: "production", set: { "data.postgres.deletionProtection": false }, refused: "data.postgres.deletionProtection" },
-        { why: "no final snapshot in production", stack: "production", set: { "data.postgres.skipFinalSnapshot": true }, refused: "data.postgres.skipFinalSnapshot" },
-        { why: "a storage ceiling under the allocation", stack: "staging", set: { "data.postgres.allocatedStorage": 300, "data.postgres.maxAllocatedStorage": 200 }, refused: "data.postgres.maxAllocatedStorage" },
-        { why: "an allocation above the default storage ceiling", stack: "staging", set: { "data.postgres.allocatedStorage": 500 }, refused: "data.postgres.allocatedStorage" },
-        { why: "an enhanced-monitoring interval AWS does not offer", stack: "staging", set: { "data.postgres.monitoringIntervalSeconds": 2 }, refused: "data.postgres.monitoringIntervalSeconds" },
-        { why: "production's app database without its RDS Proxy", stack: "production", set: { "data.postgres.proxy.enabled": false }, refused: "data.postgres.proxy.enabled" },
-        { why: "a proxy switch that is not a boolean", stack: "staging", set: { "data.postgres.proxy.enabled": "yes@M" }, refused: "data.postgres.proxy.enabled" },
-        { why: "a proxy share that leaves no reserve for migrations and operators (99% of 901 > 883)", stack: "production", set: { "data.postgres.proxy.maxConnectionsPercent": 99 }, plaintext: true, refused: "data.postgres.proxy.maxConnectionsPercent" },
-        { why: "an idle share above the proxy's whole share", stack: "staging", set: { "data.postgres.proxy": { enabled: true, maxConnectionsPercent: 40, maxIdleConnectionsPercent: 60 } }, refused: "data.postgres.proxy.maxIdleConnectionsPercent" },
-        { why: "a proxy setting the proxy does not have", stack: "staging", set: { "data.postgres.proxy.poolMode": "transaction@M" }, refused: "data.postgres.proxy.poolMode" },
+        {
+            why: "the same subnet twice",
+            stack: "staging",
+            set: { "data.aws.privateSubnetIds": ["subnet-0fedcba987654321a", "subnet-0fedcba987654321a"] },
+            refused: "data.aws.privateSubnetIds.1",
+        },
+        {
+            why: "a subnet repeated among three",
+            stack: "production",
+            set: { "data.aws.privateSubnetIds": ["subnet-0fedcba987654321a", "subnet-1fedcba987654321a", "subnet-0fedcba987654321a"] },
+            refused: "data.aws.privateSubnetIds.2",
+        },
+        {
+            why: "a single subnet",
+            stack: "staging",
+            set: { "data.aws.privateSubnetIds": ["subnet-0fedcba987654321a"] },
+            refused: "data.aws.privateSubnetIds",
+        },
+        {
+            why: "a subnet id that is not one",
+            stack: "staging",
+            set: { "data.aws.privateSubnetIds": ["subnet-@M", "subnet-1a2b3c4d5e6f70819"] },
+            refused: "data.aws.privateSubnetIds.0",
+        },
+        {
+            why: "a security group id that is not one",
+            stack: "staging",
+            set: { "data.aws.clusterSecurityGroupId": "sg@M" },
+            refused: "data.aws.clusterSecurityGroupId",
+        },
+        {
+            why: "an OIDC provider ARN that is not one",
+            stack: "staging",
+            set: { "data.aws.clusterOidcProviderArn": "arn:@M" },
+            refused: "data.aws.clusterOidcProviderArn",
+        },
+        {
+            why: "an RDS class that is not one",
+            stack: "staging",
+            set: { "data.postgres.instanceClass": "m5.large@M" },
+            refused: "data.postgres.instanceClass",
+        },
+        {
+            why: "PostgreSQL older than 16",
+            stack: "staging",
+            set: { "data.postgres.engineVersion": "15.4" },
+            refused: "data.postgres.engineVersion",
+        },
+        {
+            why: "a week of PITR in production",
+            stack: "production",
+            set: { "data.postgres.backupRetentionDays": 7 },
+            refused: "data.postgres.backupRetentionDays",
+        },
+        {
+            why: "three days of PITR in staging",
+            stack: "staging",
+            set: { "data.postgres.backupRetentionDays": 3 },
+            refused: "data.postgres.backupRetentionDays",
+        },
+        {
+            why: "a single-AZ database in production",
+            stack: "production",
+            set: { "data.postgres.multiAz": false },
+            refused: "data.postgres.multiAz",
+        },
+        {
+            why: "a deletable database in production",
+            stack: "production",
+            set: { "data.postgres.deletionProtection": false },
+            refused: "data.postgres.deletionProtection",
+        },
+        {
+            why: "no final snapshot in production",
+            stack: "production",
+            set: { "data.postgres.skipFinalSnapshot": true },
+            refused: "data.postgres.skipFinalSnapshot",
+        },
+        {
+            why: "a storage ceiling under the allocation",
+            stack: "staging",
+            set: { "data.postgres.allocatedStorage": 300, "data.postgres.maxAllocatedStorage": 200 },
+            refused: "data.postgres.maxAllocatedStorage",
+        },
+        {
+            why: "an allocation above the default storage ceiling",
+            stack: "staging",
+            set: { "data.postgres.allocatedStorage": 500 },
+            refused: "data.postgres.allocatedStorage",
+        },
+        {
+            why: "an enhanced-monitoring interval AWS does not offer",
+            stack: "staging",
+            set: { "data.postgres.monitoringIntervalSeconds": 2 },
+            refused: "data.postgres.monitoringIntervalSeconds",
+        },
+        {
+            why: "production's app database without its RDS Proxy",
+            stack: "production",
+            set: { "data.postgres.proxy.enabled": false },
+            refused: "data.postgres.proxy.enabled",
+        },
+        {
+            why: "a proxy switch that is not a boolean",
+            stack: "staging",
+            set: { "data.postgres.proxy.enabled": "yes@M" },
+            refused: "data.postgres.proxy.enabled",
+        },
+        {
+            why: "a proxy share that leaves no reserve for migrations and operators (99% of 901 > 883)",
+            stack: "production",
+            set: { "data.postgres.proxy.maxConnectionsPercent": 99 },
+            plaintext: true,
+            refused: "data.postgres.proxy.maxConnectionsPercent",
+        },
+        {
+            why: "an idle share above the proxy's whole share",
+            stack: "staging",
+            set: { "data.postgres.proxy": { enabled: true, maxConnectionsPercent: 40, maxIdleConnectionsPercent: 60 } },
+            refused: "data.postgres.proxy.maxIdleConnectionsPercent",
+        },
+        {
+            why: "a proxy setting the proxy does not have",
+            stack: "staging",
+            set: { "data.postgres.proxy.poolMode": "transaction@M" },
+            refused: "data.postgres.proxy.poolMode",
+        },
         { why: "a proxy on the in-cluster stack", stack: "local", set: { "data.postgres.proxy.enabled": true }, refused: "data.postgres" },
-        { why: "an ESO refresh interval that is not a duration", stack: "staging", set: { "rotation.refreshInterval": "hourly@M" }, refused: "rotation.refreshInterval" },
-        { why: "a zero ESO refresh interval (never re-read)", stack: "production", set: { "rotation.refreshInterval": "0h" }, refused: "rotation.refreshInterval" },
-        { why: "database rotation less often than every 90 days", stack: "production", set: { "rotation.databaseRotationDays": 120 }, refused: "rotation.databaseRotationDays" },
-        { why: "a cache node type that is not one", stack: "staging", set: { "data.redis.nodeType": "t4g.small@M" }, refused: "data.redis.nodeType" },
-        { why: "a cache engine that is not offered", stack: "staging", set: { "data.redis.engine": "memcached" }, refused: "data.redis.engine" },
+        {
+            why: "an ESO refresh interval that is not a duration",
+            stack: "staging",
+            set: { "rotation.refreshInterval": "hourly@M" },
+            refused: "rotation.refreshInterval",
+        },
+        {
+            why: "a zero ESO refresh interval (never re-read)",
+            stack: "production",
+            set: { "rotation.refreshInterval": "0h" },
+            refused: "rotation.refreshInterval",
+        },
+        {
+            why: "database rotation less often than every 90 days",
+            stack: "production",
+            set: { "rotation.databaseRotationDays": 120 },
+            refused: "rotation.databaseRotationDays",
+        },
+        {
+            why: "a cache node type that is not one",
+            stack: "staging",
+            set: { "data.redis.nodeType": "t4g.small@M" },
+            refused: "data.redis.nodeType",
+        },
+        {
+            why: "a cache engine that is not offered",
+            stack: "staging",
+            set: { "data.redis.engine": "memcached" },
+            refused: "data.redis.engine",
+        },
         { why: "valkey older than 7.2", stack: "staging", set: { "data.redis.engineVersion": "7.0" }, refused: "data.redis.engineVersion" },
-        { why: "redis other than 7.x", stack: "staging", set: { "data.redis.engine": "redis", "data.redis.engineVersion": "6.2" }, refused: "data.redis.engineVersion" },
-        { why: "an engine version that is not major.minor", stack: "staging", set: { "data.redis.engineVersion": "seven@M" }, refused: "data.redis.engineVersion" },
-        { why: "a cache without failover in production", stack: "production", set: { "data.redis.multiAz": false }, refused: "data.redis.multiAz" },
-        { why: "one day of cache snapshots in production", stack: "production", set: { "data.redis.snapshotRetentionLimit": 1 }, refused: "data.redis.snapshotRetentionLimit" },
-        { why: "an in-cluster memory ceiling on AWS", stack: "staging", set: { "data.redis.maxmemory": "1gb" }, refused: "data.redis.maxmemory" },
-        { why: "a memory ceiling that is not a size", stack: "local", set: { "data.redis.maxmemory": "lots@M" }, refused: "data.redis.maxmemory" },
-        { why: "an ElastiCache node type on the in-cluster stack", stack: "local", set: { "data.redis.nodeType": "cache.t4g.micro" }, refused: "data.redis.nodeType" },
-        { why: "an eviction policy: noeviction is not a setting", stack: "staging", set: { "data.redis.maxmemoryPolicy": "allkeys-lru@M" }, refused: "data.redis.maxmemoryPolicy" },
-        { why: "in-cluster settings on an AWS stack", stack: "staging", set: { "data.inCluster.storageSize": "5Gi" }, refused: "data.inCluster" },
-        { why: "a storage size in the wrong unit", stack: "local", set: { "data.inCluster.storageSize": "2GB@M" }, refused: "data.inCluster.storageSize" },
-        { why: "a storage class that is not a Kubernetes name", stack: "local", set: { "data.inCluster.storageClassName": "Fast SSD@M" }, refused: "data.inCluster.storageClassName" },
-        { why: "an in-cluster Postgres image on latest", stack: "local", set: { "data.inCluster.postgresImage": "postgres:latest" }, refused: "data.inCluster.postgresImage" },
-        { why: "an untagged in-cluster Redis image", stack: "local", set: { "data.inCluster.redisImage": "redis" }, refused: "data.inCluster.redisImage" },
-        { why: "a seven-day KMS deletion window in production", stack: "production", set: { "data.kms.deletionWindowDays": 7 }, refused: "data.kms.deletionWindowDays" },
-        { why: "RDS settings on the in-cluster stack", stack: "local", set: { "data.postgres.instanceClass": "db.t4g.micro" }, refused: "data.postgres" },
+        {
+            why: "redis other than 7.x",
+            stack: "staging",
+            set: { "data.redis.engine": "redis", "data.redis.engineVersion": "6.2" },
+            refused: "data.redis.engineVersion",
+        },
+        {
+            why: "an engine version that is not major.minor",
+            stack: "staging",
+            set: { "data.redis.engineVersion": "seven@M" },
+            refused: "data.redis.engineVersion",
+        },
+        {
+            why: "a cache without failover in production",
+            stack: "production",
+            set: { "data.redis.multiAz": false },
+            refused: "data.redis.multiAz",
+        },
+        {
+            why: "one day of cache snapshots in production",
+            stack: "production",
+            set: { "data.redis.snapshotRetentionLimit": 1 },
+            refused: "data.redis.snapshotRetentionLimit",
+        },
+        {
+            why: "an in-cluster memory ceiling on AWS",
+            stack: "staging",
+            set: { "data.redis.maxmemory": "1gb" },
+            refused: "data.redis.maxmemory",
+        },
+        {
+            why: "a memory ceiling that is not a size",
+            stack: "local",
+            set: { "data.redis.maxmemory": "lots@M" },
+            refused: "data.redis.maxmemory",
+        },
+        {
+            why: "an ElastiCache node type on the in-cluster stack",
+            stack: "local",
+            set: { "data.redis.nodeType": "cache.t4g.micro" },
+            refused: "data.redis.nodeType",
+        },
+        {
+            why: "an eviction policy: noeviction is not a setting",
+            stack: "staging",
+            set: { "data.redis.maxmemoryPolicy": "allkeys-lru@M" },
+            refused: "data.redis.maxmemoryPolicy",
+        },
+        {
+            why: "in-cluster settings on an AWS stack",
+            stack: "staging",
+            set: { "data.inCluster.storageSize": "5Gi" },
+            refused: "data.inCluster",
+        },
+        {
+            why: "a storage size in the wrong unit",
+            stack: "local",
+            set: { "data.inCluster.storageSize": "2GB@M" },
+            refused: "data.inCluster.storageSize",
+        },
+        {
+            why: "a storage class that is not a Kubernetes name",
+            stack: "local",
+            set: { "data.inCluster.storageClassName": "Fast SSD@M" },
+            refused: "data.inCluster.storageClassName",
+        },
+        {
+            why: "an in-cluster Postgres image on latest",
+            stack: "local",
+            set: { "data.inCluster.postgresImage": "postgres:latest" },
+            refused: "data.inCluster.postgresImage",
+        },
+        {
+            why: "an untagged in-cluster Redis image",
+            stack: "local",
+            set: { "data.inCluster.redisImage": "redis" },
+            refused: "data.inCluster.redisImage",
+        },
+        {
+            why: "a seven-day KMS deletion window in production",
+            stack: "production",
+            set: { "data.kms.deletionWindowDays": 7 },
+            refused: "data.kms.deletionWindowDays",
+        },
+        {
+            why: "RDS settings on the in-cluster stack",
+            stack: "local",
+            set: { "data.postgres.instanceClass": "db.t4g.micro" },
+            refused: "data.postgres",
+        },
         { why: "KMS settings on the in-cluster stack", stack: "local", set: { "data.kms.rotationPeriodDays": 365 }, refused: "data.kms" },
         // ---- images ----
         { why: "an app image on latest", stack: "local", set: { "images.app": "ghcr.io/grownext/app:latest" }, refused: "images.app" },
         { why: "an untagged portal image", stack: "local", set: { "images.portal": "ghcr.io/grownext/portal" }, refused: "images.portal" },
         { why: "a missing identity image", stack: "local", set: { "images.identity": undefined }, refused: "images.identity" },
-        { why: "an image reference with spaces", stack: "local", set: { "images.app": "ghcr.io/grownext/app:1.0 @M" }, refused: "images.app" },
-        { why: "an image name that is not lower-case", stack: "local", set: { "images.App": "ghcr.io/grownext/app:1.0.0" }, refused: "images.App" },
+        {
+            why: "an image reference with spaces",
+            stack: "local",
+            set: { "images.app": "ghcr.io/grownext/app:1.0 @M" },
+            refused: "images.app",
+        },
+        {
+            why: "an image name that is not lower-case",
+            stack: "local",
+            set: { "images.App": "ghcr.io/grownext/app:1.0.0" },
+            refused: "images.App",
+        },
         // ---- services ----
-        { why: "a process that is not in the catalog", stack: "local", set: { "services.admin": { replicas: 1 } }, refused: "services.admin" },
-        { why: "replicas on a singleton", stack: "local", set: { "services.scheduler.replicas": 2 }, refused: "services.scheduler.replicas" },
-        { why: "an autoscaler on a singleton", stack: "local", set: { "services.timers.autoscale": { min: 1, max: 2 } }, refused: "services.timers.autoscale" },
-        { why: "an autoscaler on the other singleton", stack: "production", set: { "services.encryption-rotation.autoscale": { min: 2, max: 4 } }, refused: "services.encryption-rotation.autoscale" },
+        {
+            why: "a process that is not in the catalog",
+            stack: "local",
+            set: { "services.admin": { replicas: 1 } },
+            refused: "services.admin",
+        },
+        {
+            why: "replicas on a singleton",
+            stack: "local",
+            set: { "services.scheduler.replicas": 2 },
+            refused: "services.scheduler.replicas",
+        },
+        {
+            why: "an autoscaler on a singleton",
+            stack: "local",
+            set: { "services.timers.autoscale": { min: 1, max: 2 } },
+            refused: "services.timers.autoscale",
+        },
+        {
+            why: "an autoscaler on the other singleton",
+            stack: "production",
+            set: { "services.encryption-rotation.autoscale": { min: 2, max: 4 } },
+            refused: "services.encryption-rotation.autoscale",
+        },
         { why: "replicas on an autoscaled process", stack: "local", set: { "services.web.replicas": 3 }, refused: "services.web.replicas" },
-        { why: "an autoscaler on a horizontal process", stack: "local", set: { "services.worker.autoscale": { min: 1, max: 3 } }, refused: "services.worker.autoscale" },
-        { why: "a liveness command on an HTTP process", stack: "local", set: { "services.web.livenessCommand": ["node", "@M.js"] }, refused: "services.web.livenessCommand" },
-        { why: "a disabled process in production", stack: "production", set: { "services.worker.enabled": false }, refused: "services.worker.enabled" },
-        { why: "web autoscaled 1..1 in production", stack: "production", set: { "services.web.autoscale": { min: 1, max: 1 } }, refused: "services.web.autoscale.min" },
-        { why: "identity autoscaled from 1 in production", stack: "production", set: { "services.identity.autoscale": { min: 1, max: 4 } }, refused: "services.identity.autoscale.min" },
-        { why: "portal autoscaled from 1 in production", stack: "production", set: { "services.portal.autoscale": { min: 1, max: 4 } }, refused: "services.portal.autoscale.min" },
-        { why: "an autoscaler whose max is under its min", stack: "local", set: { "services.web.autoscale": { min: 3, max: 2 } }, refused: "services.web.autoscale.max" },
-        { why: "an autoscaler without max", stack: "local", set: { "services.web.autoscale": { min: 1 } }, refused: "services.web.autoscale.max" },
-        { why: "a cpu request above its limit", stack: "staging", set: { "services.web.resources": { requests: { cpu: "2", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } } }, refused: "services.web.resources.requests.cpu" },
-        { why: "a memory request above its limit", stack: "production", set: { "services.worker.resources": { requests: { cpu: "250m", memory: "2Gi" }, limits: { cpu: "1", memory: "1Gi" } } }, refused: "services.worker.resources.requests.memory" },
-        { why: "a memory request above its limit across units", stack: "local", set: { "services.portal.resources": { requests: { cpu: "100m", memory: "1G" }, limits: { cpu: "1", memory: "512Mi" } } }, refused: "services.portal.resources.requests.memory" },
-        { why: "a cpu quantity in bytes", stack: "local", set: { "services.web.resources": { requests: { cpu: "512Mi", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } }, refused: "services.web.resources.requests.cpu" },
-        { why: "a memory quantity in millibytes", stack: "local", set: { "services.web.resources": { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "500m" } } }, refused: "services.web.resources.limits.memory" },
-        { why: "a quantity that is not one", stack: "local", set: { "services.web.resources": { requests: { cpu: "lots@M", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } }, refused: "services.web.resources.requests.cpu" },
-        { why: "resources without limits", stack: "local", set: { "services.web.resources": { requests: { cpu: "100m", memory: "256Mi" } } }, refused: "services.web.resources.limits" },
-        { why: "an empty liveness command", stack: "local", set: { "services.worker.livenessCommand": [] }, refused: "services.worker.livenessCommand" },
-        { why: "an empty word in a liveness command", stack: "local", set: { "services.worker.livenessCommand": ["node", ""] }, refused: "services.worker.livenessCommand.1" },
+        {
+            why: "an autoscaler on a horizontal process",
+            stack: "local",
+            set: { "services.worker.autoscale": { min: 1, max: 3 } },
+            refused: "services.worker.autoscale",
+        },
+        {
+            why: "a liveness command on an HTTP process",
+            stack: "local",
+            set: { "services.web.livenessCommand": ["node", "@M.js"] },
+            refused: "services.web.livenessCommand",
+        },
+        {
+            why: "a disabled process in production",
+            stack: "production",
+            set: { "services.worker.enabled": false },
+            refused: "services.worker.enabled",
+        },
+        {
+            why: "web autoscaled 1..1 in production",
+            stack: "production",
+            set: { "services.web.autoscale": { min: 1, max: 1 } },
+            refused: "services.web.autoscale.min",
+        },
+        {
+            why: "identity autoscaled from 1 in production",
+            stack: "production",
+            set: { "services.identity.autoscale": { min: 1, max: 4 } },
+            refused: "services.identity.autoscale.min",
+        },
+        {
+            why: "portal autoscaled from 1 in production",
+            stack: "production",
+            set: { "services.portal.autoscale": { min: 1, max: 4 } },
+            refused: "services.portal.autoscale.min",
+        },
+        {
+            why: "an autoscaler whose max is under its min",
+            stack: "local",
+            set: { "services.web.autoscale": { min: 3, max: 2 } },
+            refused: "services.web.autoscale.max",
+        },
+        {
+            why: "an autoscaler without max",
+            stack: "local",
+            set: { "services.web.autoscale": { min: 1 } },
+            refused: "services.web.autoscale.max",
+        },
+        {
+            why: "a cpu request above its limit",
+            stack: "staging",
+            set: { "services.web.resources": { requests: { cpu: "2", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } } },
+            refused: "services.web.resources.requests.cpu",
+        },
+        {
+            why: "a memory request above its limit",
+            stack: "production",
+            set: { "services.worker.resources": { requests: { cpu: "250m", memory: "2Gi" }, limits: { cpu: "1", memory: "1Gi" } } },
+            refused: "services.worker.resources.requests.memory",
+        },
+        {
+            why: "a memory request above its limit across units",
+            stack: "local",
+            set: { "services.portal.resources": { requests: { cpu: "100m", memory: "1G" }, limits: { cpu: "1", memory: "512Mi" } } },
+            refused: "services.portal.resources.requests.memory",
+        },
+        {
+            why: "a cpu quantity in bytes",
+            stack: "local",
+            set: { "services.web.resources": { requests: { cpu: "512Mi", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
+            refused: "services.web.resources.requests.cpu",
+        },
+        {
+            why: "a memory quantity in millibytes",
+            stack: "local",
+            set: { "services.web.resources": { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "500m" } } },
+            refused: "services.web.resources.limits.memory",
+        },
+        {
+            why: "a quantity that is not one",
+            stack: "local",
+            set: { "services.web.resources": { requests: { cpu: "lots@M", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
+            refused: "services.web.resources.requests.cpu",
+        },
+        {
+            why: "resources without limits",
+            stack: "local",
+            set: { "services.web.resources": { requests: { cpu: "100m", memory: "256Mi" } } },
+            refused: "services.web.resources.limits",
+        },
+        {
+            why: "an empty liveness command",
+            stack: "local",
+            set: { "services.worker.livenessCommand": [] },
+            refused: "services.worker.livenessCommand",
+        },
+        {
+            why: "an empty word in a liveness command",
+            stack: "local",
+            set: { "services.worker.livenessCommand": ["node", ""] },
+            refused: "services.worker.livenessCommand.1",
+        },
         { why: "a misspelt service key", stack: "local", set: { "services.web.replica": 2 }, refused: "services.web.replica" },
-        { why: "a web pool that overruns the in-cluster app database's connections", stack: "local", set: { "services.web.databasePoolSize": 50 }, refused: "services.web.databasePoolSize" },
-        { why: "identity scaled past the identity database's connections", stack: "staging", set: { "services.identity.autoscale": { min: 1, max: 100 } }, refused: "services.identity.autoscale.max" },
-        { why: "a service name that is not a DNS label", stack: "local", set: { "services.Web": { enabled: true } }, refused: "services.Web" },
+        {
+            why: "a web pool that overruns the in-cluster app database's connections",
+            stack: "local",
+            set: { "services.web.databasePoolSize": 50 },
+            refused: "services.web.databasePoolSize",
+        },
+        {
+            why: "identity scaled past the identity database's connections",
+            stack: "staging",
+            set: { "services.identity.autoscale": { min: 1, max: 100 } },
+            refused: "services.identity.autoscale.max",
+        },
+        {
+            why: "a service name that is not a DNS label",
+            stack: "local",
+            set: { "services.Web": { enabled: true } },
+            refused: "services.Web",
+        },
         // ---- services.<process>.env and .secretEnv (config/processEnv.ts) ----
-        { why: "an API key as plain env", stack: "local", set: { "services.web.env.OPENAI_API_KEY": "@M" }, plaintext: true, refused: "services.web.env.OPENAI_API_KEY" },
-        { why: "a plain env value stored with --secret", stack: "local", set: { "services.web.env.CONCIERGE_DISABLED": "@M" }, refused: "services.web.env.CONCIERGE_DISABLED" },
-        { why: "a URL with credentials as plain env", stack: "local", set: { "services.web.env.REPORTS_URL": "https://u:@M@reports.example.com" }, plaintext: true, refused: "services.web.env.REPORTS_URL" },
-        { why: "the catalog's NODE_ENV overridden", stack: "local", set: { "services.portal.env.NODE_ENV": "development" }, plaintext: true, refused: "services.portal.env.NODE_ENV" },
-        { why: "the service-role key given to web", stack: "staging", set: { "services.web.secretEnv.SUPABASE_SERVICE_ROLE_KEY": "@M-service-role" }, refused: "services.web.secretEnv.SUPABASE_SERVICE_ROLE_KEY" },
-        { why: "a secret published as NEXT_PUBLIC_", stack: "local", set: { "services.portal.secretEnv.NEXT_PUBLIC_ANALYTICS_KEY": "@M" }, refused: "services.portal.secretEnv.NEXT_PUBLIC_ANALYTICS_KEY" },
-        { why: "an API key in secretEnv stored in plaintext", stack: "local", set: { "services.web.secretEnv.OPENAI_API_KEY": "@M" }, plaintext: true, refused: "services.web.secretEnv.OPENAI_API_KEY" },
-        { why: "the catalog's STRIPE_SECRET_KEY given to the worker", stack: "local", set: { "services.worker.secretEnv.STRIPE_SECRET_KEY": "@M" }, refused: "services.worker.secretEnv.STRIPE_SECRET_KEY" },
-        { why: "an env name in lower case", stack: "local", set: { "services.web.env.kill_switch": "true" }, plaintext: true, refused: "services.web.env.kill_switch" },
-        { why: "a cache hit-rate threshold above 99%", stack: "staging", set: { "monitoring.thresholds.redis.cacheHitRatePercent": 100 }, refused: "monitoring.thresholds.redis.cacheHitRatePercent" },
+        {
+            why: "an API key as plain env",
+            stack: "local",
+            set: { "services.web.env.OPENAI_API_KEY": "@M" },
+            plaintext: true,
+            refused: "services.web.env.OPENAI_API_KEY",
+        },
+        {
+            why: "a plain env value stored with --secret",
+            stack: "local",
+            set: { "services.web.env.CONCIERGE_DISABLED": "@M" },
+            refused: "services.web.env.CONCIERGE_DISABLED",
+        },
+        {
+            why: "a URL with credentials as plain env",
+            stack: "local",
+            set: { "services.web.env.REPORTS_URL": "https://u:@M@reports.example.com" },
+            plaintext: true,
+            refused: "services.web.env.REPORTS_URL",
+        },
+        {
+            why: "the catalog's NODE_ENV overridden",
+            stack: "local",
+            set: { "services.portal.env.NODE_ENV": "development" },
+            plaintext: true,
+            refused: "services.portal.env.NODE_ENV",
+        },
+        {
+            why: "the service-role key given to web",
+            stack: "staging",
+            set: { "services.web.secretEnv.SUPABASE_SERVICE_ROLE_KEY": "@M-service-role" },
+            refused: "services.web.secretEnv.SUPABASE_SERVICE_ROLE_KEY",
+        },
+        {
+            why: "a secret published as NEXT_PUBLIC_",
+            stack: "local",
+            set: { "services.portal.secretEnv.NEXT_PUBLIC_ANALYTICS_KEY": "@M" },
+            refused: "services.portal.secretEnv.NEXT_PUBLIC_ANALYTICS_KEY",
+        },
+        {
+            why: "an API key in secretEnv stored in plaintext",
+            stack: "local",
+            set: { "services.web.secretEnv.OPENAI_API_KEY": "@M" },
+            plaintext: true,
+            refused: "services.web.secretEnv.OPENAI_API_KEY",
+        },
+        {
+            why: "the catalog's STRIPE_SECRET_KEY given to the worker",
+            stack: "local",
+            set: { "services.worker.secretEnv.STRIPE_SECRET_KEY": "@M" },
+            refused: "services.worker.secretEnv.STRIPE_SECRET_KEY",
+        },
+        {
+            why: "an env name in lower case",
+            stack: "local",
+            set: { "services.web.env.kill_switch": "true" },
+            plaintext: true,
+            refused: "services.web.env.kill_switch",
+        },
+        {
+            why: "a cache hit-rate threshold above 99%",
+            stack: "staging",
+            set: { "monitoring.thresholds.redis.cacheHitRatePercent": 100 },
+            refused: "monitoring.thresholds.redis.cacheHitRatePercent",
+        },
         // ---- edge ----
-        { why: "an ingress class that is not a DNS name", stack: "staging", set: { "edge.ingressClassName": "Nginx Public@M" }, refused: "edge.ingressClassName" },
+        {
+            why: "an ingress class that is not a DNS name",
+            stack: "staging",
+            set: { "edge.ingressClassName": "Nginx Public@M" },
+            refused: "edge.ingressClassName",
+        },
         { why: "an empty ingress class", stack: "local", set: { "edge.ingressClassName": "" }, refused: "edge.ingressClassName" },
-        { why: "a self-signed issuer in production", stack: "production", set: { "edge.clusterIssuer": "selfsigned" }, refused: "edge.clusterIssuer" },
-        { why: "a staging ACME issuer in production", stack: "production", set: { "edge.clusterIssuer": "letsencrypt-staging" }, refused: "edge.clusterIssuer" },
-        { why: "a self-signed issuer listed as trusted in production", stack: "production", set: { "edge.clusterIssuer": "self-signed-ca", "edge.trustedClusterIssuers": ["self-signed-ca"] }, refused: "edge.clusterIssuer" },
-        { why: "an unknown issuer in production", stack: "production", set: { "edge.clusterIssuer": "my-ca-issuer" }, refused: "edge.clusterIssuer" },
-        { why: "an issuer name that is not a Kubernetes name", stack: "local", set: { "edge.clusterIssuer": "Lets Encrypt@M" }, refused: "edge.clusterIssuer" },
-        { why: "a trusted issuer that is not a Kubernetes name", stack: "local", set: { "edge.trustedClusterIssuers": ["Bad Name@M"] }, refused: "edge.trustedClusterIssuers.0" },
-        { why: "a staging issuer listed as trusted in production", stack: "production", set: { "edge.trustedClusterIssuers": ["acme-staging"] }, refused: "edge.trustedClusterIssuers.0" },
+        {
+            why: "a self-signed issuer in production",
+            stack: "production",
+            set: { "edge.clusterIssuer": "selfsigned" },
+            refused: "edge.clusterIssuer",
+        },
+        {
+            why: "a staging ACME issuer in production",
+            stack: "production",
+            set: { "edge.clusterIssuer": "letsencrypt-staging" },
+            refused: "edge.clusterIssuer",
+        },
+        {
+            why: "a self-signed issuer listed as trusted in production",
+            stack: "production",
+            set: { "edge.clusterIssuer": "self-signed-ca", "edge.trustedClusterIssuers": ["self-signed-ca"] },
+            refused: "edge.clusterIssuer",
+        },
+        {
+            why: "an unknown issuer in production",
+            stack: "production",
+            set: { "edge.clusterIssuer": "my-ca-issuer" },
+            refused: "edge.clusterIssuer",
+        },
+        {
+            why: "an issuer name that is not a Kubernetes name",
+            stack: "local",
+            set: { "edge.clusterIssuer": "Lets Encrypt@M" },
+            refused: "edge.clusterIssuer",
+        },
+        {
+            why: "a trusted issuer that is not a Kubernetes name",
+            stack: "local",
+            set: { "edge.trustedClusterIssuers": ["Bad Name@M"] },
+            refused: "edge.trustedClusterIssuers.0",
+        },
+        {
+            why: "a staging issuer listed as trusted in production",
+            stack: "production",
+            set: { "edge.trustedClusterIssuers": ["acme-staging"] },
+            refused: "edge.trustedClusterIssuers.0",
+        },
         { why: "a misspelt edge key", stack: "local", set: { "edge.hsts": 31536000 }, refused: "edge.hsts" },
         // ---- dns ----
         { why: "a DNS provider that does not exist", stack: "staging", set: { "dns.provider": "cloudflare@M" }, refused: "dns.provider" },
-        { why: "route53 without the domain's hosted zone", stack: "staging", set: { "dns.hostedZoneId": undefined }, refused: "dns.hostedZoneId" },
-        { why: "route53 on a stack without an AWS account", stack: "local", set: { "dns.provider": "route53", "dns.hostedZoneId": "Z0LOCALZONE" }, refused: "dns.provider" },
-        { why: "a hosted zone id that is not one", stack: "production", set: { "dns.hostedZoneId": "zone-@M" }, refused: "dns.hostedZoneId" },
-        { why: "a hosted zone set while external-dns writes the records", stack: "staging", set: { "dns.provider": "externalDns", "dns.loadBalancerZoneId": undefined }, refused: "dns.hostedZoneId" },
-        { why: "a load balancer hostname that is not a DNS name", stack: "staging", set: { "dns.loadBalancerHostname": "Edge LB@M" }, refused: "dns.loadBalancerHostname" },
-        { why: "a load balancer zone that is not a zone id", stack: "production", set: { "dns.loadBalancerZoneId": "elb-@M" }, refused: "dns.loadBalancerZoneId" },
+        {
+            why: "route53 without the domain's hosted zone",
+            stack: "staging",
+            set: { "dns.hostedZoneId": undefined },
+            refused: "dns.hostedZoneId",
+        },
+        {
+            why: "route53 on a stack without an AWS account",
+            stack: "local",
+            set: { "dns.provider": "route53", "dns.hostedZoneId": "Z0LOCALZONE" },
+            refused: "dns.provider",
+        },
+        {
+            why: "a hosted zone id that is not one",
+            stack: "production",
+            set: { "dns.hostedZoneId": "zone-@M" },
+            refused: "dns.hostedZoneId",
+        },
+        {
+            why: "a hosted zone set while external-dns writes the records",
+            stack: "staging",
+            set: { "dns.provider": "externalDns", "dns.loadBalancerZoneId": undefined },
+            refused: "dns.hostedZoneId",
+        },
+        {
+            why: "a load balancer hostname that is not a DNS name",
+            stack: "staging",
+            set: { "dns.loadBalancerHostname": "Edge LB@M" },
+            refused: "dns.loadBalancerHostname",
+        },
+        {
+            why: "a load balancer zone that is not a zone id",
+            stack: "production",
+            set: { "dns.loadBalancerZoneId": "elb-@M" },
+            refused: "dns.loadBalancerZoneId",
+        },
         { why: "a misspelt dns key", stack: "local", set: { "dns.zone": "Z0ZONE" }, refused: "dns.zone" },
         // ---- probes, flags, migrations ----
         { why: "probes switched on by a string", stack: "local", set: { "probes.enabled": "yes@M" }, refused: "probes.enabled" },
-        { why: "the generic executor in production", stack: "production", set: { "flags.genericExecutor": true }, refused: "flags.genericExecutor" },
+        {
+            why: "the generic executor in production",
+            stack: "production",
+            set: { "flags.genericExecutor": true },
+            refused: "flags.genericExecutor",
+        },
         { why: "an unknown flag", stack: "local", set: { "flags.turbo": true }, refused: "flags.turbo" },
         { why: "an empty app migration command", stack: "local", set: { "migrations.app": [] }, refused: "migrations.app" },
-        { why: "an empty word in the identity migration command", stack: "local", set: { "migrations.identity": ["pnpm", ""] }, refused: "migrations.identity.1" },
+        {
+            why: "an empty word in the identity migration command",
+            stack: "local",
+            set: { "migrations.identity": ["pnpm", ""] },
+            refused: "migrations.identity.1",
+        },
         // ---- public URLs ----
-        { why: "supabase.url over http in production", stack: "production", set: { "supabase.url": "http://@M.supabase.co" }, refused: "supabase.url" },
-        { why: "supabase.url over http in staging", stack: "staging", set: { "supabase.url": "http://@M.supabase.co" }, refused: "supabase.url" },
-        { why: "supabase.url with credentials, published to browsers", stack: "local", set: { "supabase.url": "https://admin:@M@abcd.supabase.co" }, plaintext: true, refused: "supabase.url" },
+        {
+            why: "supabase.url over http in production",
+            stack: "production",
+            set: { "supabase.url": "http://@M.supabase.co" },
+            refused: "supabase.url",
+        },
+        {
+            why: "supabase.url over http in staging",
+            stack: "staging",
+            set: { "supabase.url": "http://@M.supabase.co" },
+            refused: "supabase.url",
+        },
+        {
+            why: "supabase.url with credentials, published to browsers",
+            stack: "local",
+            set: { "supabase.url": "https://admin:@M@abcd.supabase.co" },
+            plaintext: true,
+            refused: "supabase.url",
+        },
         { why: "supabase.url over ftp", stack: "local", set: { "supabase.url": "ftp://@M.supabase.co" }, refused: "supabase.url" },
         { why: "supabase.url that is not a URL", stack: "local", set: { "supabase.url": "not a url @M" }, refused: "supabase.url" },
         { why: "sentryDsn that is not a URL", stack: "staging", set: { sentryDsn: "not a url @M" }, refused: "sentryDsn" },
-        { why: "sentryDsn over http in production", stack: "production", set: { sentryDsn: "http://@M@o1.ingest.sentry.io/1" }, plaintext: true, refused: "sentryDsn" },
+        {
+            why: "sentryDsn over http in production",
+            stack: "production",
+            set: { sentryDsn: "http://@M@o1.ingest.sentry.io/1" },
+            plaintext: true,
+            refused: "sentryDsn",
+        },
         // ---- Supabase keys ----
-        { why: "a service-role JWT in the anon slot", stack: "production", set: { "supabase.anonKey": jwt({ role: "service_role", ref: "@M" }) }, plaintext: true, refused: "supabase.anonKey" },
-        { why: "a service-role JWT in the anon slot on local", stack: "local", set: { "supabase.anonKey": jwt({ role: "service_role", ref: "@M" }) }, plaintext: true, refused: "supabase.anonKey" },
-        { why: "a new-style secret key in the anon slot", stack: "staging", set: { "supabase.anonKey": "sb_secret_@M" }, plaintext: true, refused: "supabase.anonKey" },
-        { why: "an authenticated-role JWT in the anon slot", stack: "staging", set: { "supabase.anonKey": jwt({ role: "authenticated", ref: "@M" }) }, plaintext: true, refused: "supabase.anonKey" },
+        {
+            why: "a service-role JWT in the anon slot",
+            stack: "production",
+            set: { "supabase.anonKey": jwt({ role: "service_role", ref: "@M" }) },
+            plaintext: true,
+            refused: "supabase.anonKey",
+        },
+        {
+            why: "a service-role JWT in the anon slot on local",
+            stack: "local",
+            set: { "supabase.anonKey": jwt({ role: "service_role", ref: "@M" }) },
+            plaintext: true,
+            refused: "supabase.anonKey",
+        },
+        {
+            why: "a new-style secret key in the anon slot",
+            stack: "staging",
+            set: { "supabase.anonKey": "sb_secret_@M" },
+            plaintext: true,
+            refused: "supabase.anonKey",
+        },
+        {
+            why: "an authenticated-role JWT in the anon slot",
+            stack: "staging",
+            set: { "supabase.anonKey": jwt({ role: "authenticated", ref: "@M" }) },
+            plaintext: true,
+            refused: "supabase.anonKey",
+        },
         { why: "an empty anon key", stack: "local", set: { "supabase.anonKey": "" }, refused: "supabase.anonKey" },
-        { why: "the anon slot holding the service-role key", stack: "production", set: { "supabase.anonKey": "service-role-FAKE-0123456789abcdef" }, refused: "supabase.anonKey" },
-        { why: "an anon JWT in the service-role slot", stack: "production", set: { supabaseServiceRoleKey: jwt({ role: "anon", ref: "@M" }) }, refused: "supabaseServiceRoleKey" },
-        { why: "a publishable key in the service-role slot", stack: "staging", set: { supabaseServiceRoleKey: "sb_publishable_@M" }, refused: "supabaseServiceRoleKey" },
-        { why: "a service-role key too short to be one", stack: "staging", set: { supabaseServiceRoleKey: "@M" }, refused: "supabaseServiceRoleKey" },
-        { why: "the service-role key in plaintext", stack: "staging", set: { supabaseServiceRoleKey: "service-role-@M-0123456789" }, plaintext: true, refused: "supabaseServiceRoleKey" },
-        { why: "no service-role key in production", stack: "production", set: { supabaseServiceRoleKey: undefined }, refused: "supabaseServiceRoleKey" },
+        {
+            why: "the anon slot holding the service-role key",
+            stack: "production",
+            set: { "supabase.anonKey": "service-role-FAKE-0123456789abcdef" },
+            refused: "supabase.anonKey",
+        },
+        {
+            why: "an anon JWT in the service-role slot",
+            stack: "production",
+            set: { supabaseServiceRoleKey: jwt({ role: "anon", ref: "@M" }) },
+            refused: "supabaseServiceRoleKey",
+        },
+        {
+            why: "a publishable key in the service-role slot",
+            stack: "staging",
+            set: { supabaseServiceRoleKey: "sb_publishable_@M" },
+            refused: "supabaseServiceRoleKey",
+        },
+        {
+            why: "a service-role key too short to be one",
+            stack: "staging",
+            set: { supabaseServiceRoleKey: "@M" },
+            refused: "supabaseServiceRoleKey",
+        },
+        {
+            why: "the service-role key in plaintext",
+            stack: "staging",
+            set: { supabaseServiceRoleKey: "service-role-@M-0123456789" },
+            plaintext: true,
+            refused: "supabaseServiceRoleKey",
+        },
+        {
+            why: "no service-role key in production",
+            stack: "production",
+            set: { supabaseServiceRoleKey: undefined },
+            refused: "supabaseServiceRoleKey",
+        },
         // ---- identity and its keys ----
-        { why: "a product slug with capitals", stack: "local", set: { "identity.productSlug": "Tasks@M" }, refused: "identity.productSlug" },
-        { why: "a public key that is not PEM", stack: "local", set: { "identity.jwtPublicKey": "not a key @M" }, refused: "identity.jwtPublicKey" },
-        { why: "garbage in public-key armour", stack: "local", set: { "identity.jwtPublicKey": armour("PUBLIC KEY", "@M") }, plaintext: true, refused: "identity.jwtPublicKey" },
-        { why: "a public key of another pair", stack: "production", set: { "identity.jwtPublicKey": k.other.publicKey }, refused: "identity.jwtPublicKey" },
-        { why: "an EC public key for RS256", stack: "local", set: { "identity.jwtPublicKey": k.ec.publicKey }, refused: "identity.jwtPublicKey" },
-        { why: "the current key listed as a retired one", stack: "production", set: { "identity.previousJwtPublicKeys": [k.own.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
-        { why: "a retired key that is not a key", stack: "production", set: { "identity.previousJwtPublicKeys": [armour("PUBLIC KEY", "@M")] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
-        { why: "a retired EC key", stack: "local", set: { "identity.jwtPublicKey": k.own.publicKey, "identity.previousJwtPublicKeys": [k.ec.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys.0" },
-        { why: "retired keys without a current key", stack: "local", set: { "identity.previousJwtPublicKeys": [k.other.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys" },
-        { why: "three retired keys (overlaps must end)", stack: "production", set: { "identity.previousJwtPublicKeys": [k.other.publicKey, k.other.publicKey, k.other.publicKey] }, plaintext: true, refused: "identity.previousJwtPublicKeys" },
-        { why: "a private key pasted as the public key", stack: "production", set: { "identity.jwtPublicKey": k.own.privateKey }, plaintext: true, refused: "identity.jwtPublicKey" },
-        { why: "no public key in production", stack: "production", set: { "identity.jwtPublicKey": undefined }, refused: "identity.jwtPublicKey" },
+        {
+            why: "a product slug with capitals",
+            stack: "local",
+            set: { "identity.productSlug": "Tasks@M" },
+            refused: "identity.productSlug",
+        },
+        {
+            why: "a public key that is not PEM",
+            stack: "local",
+            set: { "identity.jwtPublicKey": "not a key @M" },
+            refused: "identity.jwtPublicKey",
+        },
+        {
+            why: "garbage in public-key armour",
+            stack: "local",
+            set: { "identity.jwtPublicKey": armour("PUBLIC KEY", "@M") },
+            plaintext: true,
+            refused: "identity.jwtPublicKey",
+        },
+        {
+            why: "a public key of another pair",
+            stack: "production",
+            set: { "identity.jwtPublicKey": k.other.publicKey },
+            refused: "identity.jwtPublicKey",
+        },
+        {
+            why: "an EC public key for RS256",
+            stack: "local",
+            set: { "identity.jwtPublicKey": k.ec.publicKey },
+            refused: "identity.jwtPublicKey",
+        },
+        {
+            why: "the current key listed as a retired one",
+            stack: "production",
+            set: { "identity.previousJwtPublicKeys": [k.own.publicKey] },
+            plaintext: true,
+            refused: "identity.previousJwtPublicKeys.0",
+        },
+        {
+            why: "a retired key that is not a key",
+            stack: "production",
+            set: { "identity.previousJwtPublicKeys": [armour("PUBLIC KEY", "@M")] },
+            plaintext: true,
+            refused: "identity.previousJwtPublicKeys.0",
+        },
+        {
+            why: "a retired EC key",
+            stack: "local",
+            set: { "identity.jwtPublicKey": k.own.publicKey, "identity.previousJwtPublicKeys": [k.ec.publicKey] },
+            plaintext: true,
+            refused: "identity.previousJwtPublicKeys.0",
+        },
+        {
+            why: "retired keys without a current key",
+            stack: "local",
+            set: { "identity.previousJwtPublicKeys": [k.other.publicKey] },
+            plaintext: true,
+            refused: "identity.previousJwtPublicKeys",
+        },
+        {
+            why: "three retired keys (overlaps must end)",
+            stack: "production",
+            set: { "identity.previousJwtPublicKeys": [k.other.publicKey, k.other.publicKey, k.other.publicKey] },
+            plaintext: true,
+            refused: "identity.previousJwtPublicKeys",
+        },
+        {
+            why: "a private key pasted as the public key",
+            stack: "production",
+            set: { "identity.jwtPublicKey": k.own.privateKey },
+            plaintext: true,
+            refused: "identity.jwtPublicKey",
+        },
+        {
+            why: "no public key in production",
+            stack: "production",
+            set: { "identity.jwtPublicKey": undefined },
+            refused: "identity.jwtPublicKey",
+        },
         { why: "an unknown identity key", stack: "local", set: { "identity.issuer": "https://@M" }, refused: "identity.issuer" },
-        { why: "garbage in private-key armour", stack: "production", set: { identityJwtPrivateKey: armour("PRIVATE KEY", "@M") }, refused: "identityJwtPrivateKey" },
-        { why: "garbage in RSA private-key armour", stack: "staging", set: { identityJwtPrivateKey: armour("RSA PRIVATE KEY", "@M") }, refused: "identityJwtPrivateKey" },
-        { why: "an EC signing key where RS256 is required", stack: "production", set: { identityJwtPrivateKey: k.ec.privateKey }, refused: "identityJwtPrivateKey" },
-        { why: "an Ed25519 signing key where RS256 is required", stack: "staging", set: { identityJwtPrivateKey: k.ed.privateKey }, refused: "identityJwtPrivateKey" },
-        { why: "a 1024-bit RSA signing key", stack: "production", set: { identityJwtPrivateKey: k.small.privateKey, "identity.jwtPublicKey": k.small.publicKey }, refused: "identityJwtPrivateKey" },
-        { why: "a passphrase-protected signing key", stack: "production", set: { identityJwtPrivateKey: k.encrypted }, refused: "identityJwtPrivateKey" },
-        { why: "the signing key in plaintext", stack: "production", set: { identityJwtPrivateKey: k.own.privateKey }, plaintext: true, refused: "identityJwtPrivateKey" },
-        { why: "no signing key in production", stack: "production", set: { identityJwtPrivateKey: undefined }, refused: "identityJwtPrivateKey" },
+        {
+            why: "garbage in private-key armour",
+            stack: "production",
+            set: { identityJwtPrivateKey: armour("PRIVATE KEY", "@M") },
+            refused: "identityJwtPrivateKey",
+        },
+        {
+            why: "garbage in RSA private-key armour",
+            stack: "staging",
+            set: { identityJwtPrivateKey: armour("RSA PRIVATE KEY", "@M") },
+            refused: "identityJwtPrivateKey",
+        },
+        {
+            why: "an EC signing key where RS256 is required",
+            stack: "production",
+            set: { identityJwtPrivateKey: k.ec.privateKey },
+            refused: "identityJwtPrivateKey",
+        },
+        {
+            why: "an Ed25519 signing key where RS256 is required",
+            stack: "staging",
+            set: { identityJwtPrivateKey: k.ed.privateKey },
+            refused: "identityJwtPrivateKey",
+        },
+        {
+            why: "a 1024-bit RSA signing key",
+            stack: "production",
+            set: { identityJwtPrivateKey: k.small.privateKey, "identity.jwtPublicKey": k.small.publicKey },
+            refused: "identityJwtPrivateKey",
+        },
+        {
+            why: "a passphrase-protected signing key",
+            stack: "production",
+            set: { identityJwtPrivateKey: k.encrypted },
+            refused: "identityJwtPrivateKey",
+        },
+        {
+            why: "the signing key in plaintext",
+            stack: "production",
+            set: { identityJwtPrivateKey: k.own.privateKey },
+            plaintext: true,
+            refused: "identityJwtPrivateKey",
+        },
+        {
+            why: "no signing key in production",
+            stack: "production",
+            set: { identityJwtPrivateKey: undefined },
+            refused: "identityJwtPrivateKey",
+        },
         { why: "a signing key without PEM armour", stack: "local", set: { identityJwtPrivateKey: "@M" }, refused: "identityJwtPrivateKey" },
         // ---- Stripe ----
-        { why: "a Stripe test key in production", stack: "production", set: { stripeSecretKey: ["sk", "test", "@M"].join("_") }, refused: "stripeSecretKey" },
-        { why: "a live Stripe key in staging", stack: "staging", set: { stripeSecretKey: ["sk", "live", "@M"].join("_") }, refused: "stripeSecretKey" },
-        { why: "a Stripe publishable key as the secret key", stack: "staging", set: { stripeSecretKey: ["pk", "test", "@M"].join("_") }, refused: "stripeSecretKey" },
-        { why: "the Stripe key in plaintext", stack: "staging", set: { stripeSecretKey: ["sk", "test", "@M"].join("_") }, plaintext: true, refused: "stripeSecretKey" },
-        { why: "a webhook secret without its prefix", stack: "staging", set: { stripeWebhookSecret: "@M" }, refused: "stripeWebhookSecret" },
-        { why: "the webhook secret in plaintext", stack: "production", set: { stripeWebhookSecret: ["whsec", "@M"].join("_") }, plaintext: true, refused: "stripeWebhookSecret" },
-        { why: "no webhook secret in production", stack: "production", set: { stripeWebhookSecret: undefined }, refused: "stripeWebhookSecret" },
+        {
+            why: "a Stripe test key in production",
+            stack: "production",
+            set: { stripeSecretKey: ["sk", "test", "@M"].join("_") },
+            refused: "stripeSecretKey",
+        },
+        {
+            why: "a live Stripe key in staging",
+            stack: "staging",
+            set: { stripeSecretKey: ["sk", "live", "@M"].join("_") },
+            refused: "stripeSecretKey",
+        },
+        {
+            why: "a Stripe publishable key as the secret key",
+            stack: "staging",
+            set: { stripeSecretKey: ["pk", "test", "@M"].join("_") },
+            refused: "stripeSecretKey",
+        },
+        {
+            why: "the Stripe key in plaintext",
+            stack: "staging",
+            set: { stripeSecretKey: ["sk", "test", "@M"].join("_") },
+            plaintext: true,
+            refused: "stripeSecretKey",
+        },
+        {
+            why: "a webhook secret without its prefix",
+            stack: "staging",
+            set: { stripeWebhookSecret: "@M" },
+            refused: "stripeWebhookSecret",
+        },
+        {
+            why: "the webhook secret in plaintext",
+            stack: "production",
+            set: { stripeWebhookSecret: ["whsec", "@M"].join("_") },
+            plaintext: true,
+            refused: "stripeWebhookSecret",
+        },
+        {
+            why: "no webhook secret in production",
+            stack: "production",
+            set: { stripeWebhookSecret: undefined },
+            refused: "stripeWebhookSecret",
+        },
         // ---- OAuth ----
-        { why: "an OAuth client id not named *_CLIENT_ID", stack: "local", set: { "oauthClientIds.GITHUB_ID": "@M" }, refused: "oauthClientIds.GITHUB_ID" },
-        { why: "an OAuth client id published as NEXT_PUBLIC_", stack: "local", set: { "oauthClientIds.NEXT_PUBLIC_GITHUB_CLIENT_ID": "@M" }, refused: "oauthClientIds.NEXT_PUBLIC_GITHUB_CLIENT_ID" },
-        { why: "an OAuth client id name in lower case", stack: "local", set: { "oauthClientIds.github_client_id": "@M" }, refused: "oauthClientIds.github_client_id" },
-        { why: "an empty OAuth client id", stack: "local", set: { "oauthClientIds.GITHUB_CLIENT_ID": "" }, refused: "oauthClientIds.GITHUB_CLIENT_ID" },
-        { why: "an OAuth secret not named *_CLIENT_SECRET", stack: "local", set: { "oauthClientSecrets.GITHUB_SECRET": "@M" }, refused: "oauthClientSecrets.GITHUB_SECRET" },
-        { why: "an OAuth secret published as NEXT_PUBLIC_", stack: "local", set: { "oauthClientSecrets.NEXT_PUBLIC_GITHUB_CLIENT_SECRET": "@M" }, refused: "oauthClientSecrets.NEXT_PUBLIC_GITHUB_CLIENT_SECRET" },
-        { why: "an OAuth secret in plaintext", stack: "local", set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "@M" }, plaintext: true, refused: "oauthClientSecrets.GITHUB_CLIENT_SECRET" },
-        { why: "one plaintext OAuth secret next to an encrypted one", stack: "production", set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "a@M", "oauthClientSecrets.GOOGLE_CLIENT_SECRET": "b@M" }, plaintext: ["oauthClientSecrets.GOOGLE_CLIENT_SECRET"], refused: "oauthClientSecrets.GOOGLE_CLIENT_SECRET" },
+        {
+            why: "an OAuth client id not named *_CLIENT_ID",
+            stack: "local",
+            set: { "oauthClientIds.GITHUB_ID": "@M" },
+            refused: "oauthClientIds.GITHUB_ID",
+        },
+        {
+            why: "an OAuth client id published as NEXT_PUBLIC_",
+            stack: "local",
+            set: { "oauthClientIds.NEXT_PUBLIC_GITHUB_CLIENT_ID": "@M" },
+            refused: "oauthClientIds.NEXT_PUBLIC_GITHUB_CLIENT_ID",
+        },
+        {
+            why: "an OAuth client id name in lower case",
+            stack: "local",
+            set: { "oauthClientIds.github_client_id": "@M" },
+            refused: "oauthClientIds.github_client_id",
+        },
+        {
+            why: "an empty OAuth client id",
+            stack: "local",
+            set: { "oauthClientIds.GITHUB_CLIENT_ID": "" },
+            refused: "oauthClientIds.GITHUB_CLIENT_ID",
+        },
+        {
+            why: "an OAuth secret not named *_CLIENT_SECRET",
+            stack: "local",
+            set: { "oauthClientSecrets.GITHUB_SECRET": "@M" },
+            refused: "oauthClientSecrets.GITHUB_SECRET",
+        },
+        {
+            why: "an OAuth secret published as NEXT_PUBLIC_",
+            stack: "local",
+            set: { "oauthClientSecrets.NEXT_PUBLIC_GITHUB_CLIENT_SECRET": "@M" },
+            refused: "oauthClientSecrets.NEXT_PUBLIC_GITHUB_CLIENT_SECRET",
+        },
+        {
+            why: "an OAuth secret in plaintext",
+            stack: "local",
+            set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "@M" },
+            plaintext: true,
+            refused: "oauthClientSecrets.GITHUB_CLIENT_SECRET",
+        },
+        {
+            why: "one plaintext OAuth secret next to an encrypted one",
+            stack: "production",
+            set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "a@M", "oauthClientSecrets.GOOGLE_CLIENT_SECRET": "b@M" },
+            plaintext: ["oauthClientSecrets.GOOGLE_CLIENT_SECRET"],
+            refused: "oauthClientSecrets.GOOGLE_CLIENT_SECRET",
+        },
         // ---- unknown top-level keys ----
         { why: "a misspelt top-level key", stack: "local", set: { domian: "example.com" }, refused: "domian" },
-        { why: "a secret under an unknown top-level key, in plaintext", stack: "local", set: { stripeKey: ["sk", "live", "@M"].join("_") }, plaintext: true, refused: "stripeKey" },
+        {
+            why: "a secret under an unknown top-level key, in plaintext",
+            stack: "local",
+            set: { stripeKey: ["sk", "live", "@M"].join("_") },
+            plaintext: true,
+            refused: "stripeKey",
+        },
     ];
 }
 
 function acceptedCases(): Case[] {
     const k = keys();
     return [
-        { why: "an image pinned by digest", stack: "local", set: { "images.app": `ghcr.io/grownext/app@sha256:${"a".repeat(64)}` }, accepted: "a digest pins the exact content" },
-        { why: "supabase.url over http on local", stack: "local", set: { "supabase.url": "http://localhost:54321" }, accepted: "the Supabase CLI serves http on the developer's machine; the https floor binds staging and production" },
-        { why: "a production issuer listed as trusted", stack: "production", set: { "edge.clusterIssuer": "corp-acme", "edge.trustedClusterIssuers": ["corp-acme"] }, accepted: "the stack vouches for its own publicly trusted issuer" },
-        { why: "letsencrypt-prod in production", stack: "production", set: { "edge.clusterIssuer": "letsencrypt-prod" }, accepted: "on the floor's allow-list" },
-        { why: "a self-signed issuer on staging", stack: "staging", set: { "edge.clusterIssuer": "selfsigned" }, accepted: "the issuer floor binds production only" },
-        { why: "web autoscaled 1..2 on staging", stack: "staging", set: { "services.web.autoscale": { min: 1, max: 2 } }, accepted: "the public-replica floor is 1 outside production" },
-        { why: "a stack name that names no environment", stack: "production", stackName: "eu-1", set: { "edge.hstsMaxAgeSeconds": 31536000 }, accepted: "eu-1 names no environment, so nothing contradicts environment: production" },
-        { why: "a mismatch with a reason", stack: "staging", stackName: "production", set: { environmentMismatchReason: "pre-production rehearsal of the cut-over, ticket OPS-12 (@M)" }, accepted: "the override says why, in a sentence" },
-        { why: "a kubeconfig path in plaintext", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": "/home/ci/.kube/grownext-@M" }, plaintext: true, accepted: "a path carries no credential itself" },
-        { why: "an inline kubeconfig with an exec plugin in plaintext", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", "g-@M"] } }) }, plaintext: true, accepted: "the exec plugin fetches short-lived tokens; nothing secret is stored" },
-        { why: "an inline kubeconfig with a token, encrypted", stack: "staging", set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ token: "@M" }) }, accepted: "stored with --secret" },
-        { why: "an anon JWT in the anon slot", stack: "production", set: { "supabase.anonKey": jwt({ role: "anon", ref: "@M" }) }, plaintext: true, accepted: "the anon key is publishable by design" },
-        { why: "an sb_publishable_ key in the anon slot", stack: "staging", set: { "supabase.anonKey": "sb_publishable_@M" }, plaintext: true, accepted: "new-style publishable keys are meant for browsers" },
-        { why: "an opaque anon key", stack: "local", set: { "supabase.anonKey": "anon-@M" }, accepted: "neither a JWT nor an sb_ key: it grants nothing Supabase knows of, nothing to decode" },
-        { why: "requests equal to limits", stack: "production", set: { "services.web.resources": { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1000m", memory: "1024Mi" } } }, accepted: "equal requests and limits give Guaranteed QoS" },
-        { why: "fractional cpu under its limit", stack: "staging", set: { "services.worker.resources": { requests: { cpu: "0.5", memory: "256Mi" }, limits: { cpu: "1500m", memory: "1G" } } }, accepted: "0.5 < 1.5 cores, 256Mi < 1G bytes" },
-        { why: "three distinct subnets", stack: "staging", set: { "data.aws.privateSubnetIds": ["subnet-0a1b2c3d4e5f60718", "subnet-1a2b3c4d5e6f70819", "subnet-2a2b3c4d5e6f70819"] }, accepted: "one per availability zone" },
-        { why: "an EKS context in the stack's region and account", stack: "staging", set: { "kubernetes.context": "arn:aws:eks:eu-west-1:123456789012:cluster/grownext" }, accepted: "agrees with data.aws.region and the OIDC provider's account" },
-        { why: "a context name with inner spaces", stack: "staging", set: { "kubernetes.context": "grownext staging @M" }, accepted: "kubeconfig context names are free text; only surrounding whitespace is a mistake" },
-        { why: "PKCS#1 private and public keys of one pair", stack: "production", set: { identityJwtPrivateKey: k.pkcs1Private, "identity.jwtPublicKey": k.pkcs1Public }, accepted: "the same RSA pair in the older encoding" },
-        { why: "the upper bound of worker replicas", stack: "production", set: { "services.worker.replicas": 100, "services.worker.databasePoolSize": 1 }, accepted: "bounds are inclusive, and 101 pods x 2 clients x pool 1 fit the app database's budget" },
-        { why: "a Sentry DSN with its key in production", stack: "production", set: { sentryDsn: "https://@M@o1.ingest.sentry.io/1" }, plaintext: true, accepted: "a DSN's key is public by Sentry's design; it is still never printed" },
-        { why: "OAuth secrets encrypted leaf by leaf", stack: "local", set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "a@M", "oauthClientSecrets.GOOGLE_CLIENT_SECRET": "b@M" }, accepted: "every leaf encrypted, though the map itself is not" },
-        { why: "https Supabase on staging", stack: "staging", set: { "supabase.url": "https://@M.supabase.co" }, accepted: "https, no credentials" },
-        { why: "one retired signing key during a rotation", stack: "production", set: { "identity.previousJwtPublicKeys": [k.other.publicKey] }, plaintext: true, accepted: "tokens the retired key signed verify until they expire" },
-        { why: "HSTS at its upper bound", stack: "local", set: { "edge.hstsMaxAgeSeconds": 63072000 }, accepted: "two years, the preload list's maximum" },
-        { why: "a storage class that is a Kubernetes name", stack: "local", set: { "data.inCluster.storageClassName": "gp3.encrypted" }, accepted: "DNS-1123 subdomains may contain dots" },
-        { why: "an incident kill switch as plain env", stack: "production", set: { "services.web.env.CONCIERGE_DISABLED": true }, plaintext: true, accepted: "a flag, not a secret: plain env, written into web's container" },
-        { why: "a webhook signing secret in secretEnv, stored with --secret", stack: "staging", set: { "services.web.secretEnv.RESEND_WEBHOOK_SIGNING_SECRET": "@M" }, accepted: "set with --secret, reaches web through its own Secret" },
+        {
+            why: "an image pinned by digest",
+            stack: "local",
+            set: { "images.app": `ghcr.io/grownext/app@sha256:${"a".repeat(64)}` },
+            accepted: "a digest pins the exact content",
+        },
+        {
+            why: "supabase.url over http on local",
+            stack: "local",
+            set: { "supabase.url": "http://localhost:54321" },
+            accepted: "the Supabase CLI serves http on the developer's machine; the https floor binds staging and production",
+        },
+        {
+            why: "a production issuer listed as trusted",
+            stack: "production",
+            set: { "edge.clusterIssuer": "corp-acme", "edge.trustedClusterIssuers": ["corp-acme"] },
+            accepted: "the stack vouches for its own publicly trusted issuer",
+        },
+        {
+            why: "letsencrypt-prod in production",
+            stack: "production",
+            set: { "edge.clusterIssuer": "letsencrypt-prod" },
+            accepted: "on the floor's allow-list",
+        },
+        {
+            why: "a self-signed issuer on staging",
+            stack: "staging",
+            set: { "edge.clusterIssuer": "selfsigned" },
+            accepted: "the issuer floor binds production only",
+        },
+        {
+            why: "web autoscaled 1..2 on staging",
+            stack: "staging",
+            set: { "services.web.autoscale": { min: 1, max: 2 } },
+            accepted: "the public-replica floor is 1 outside production",
+        },
+        {
+            why: "a stack name that names no environment",
+            stack: "production",
+            stackName: "eu-1",
+            set: { "edge.hstsMaxAgeSeconds": 31536000 },
+            accepted: "eu-1 names no environment, so nothing contradicts environment: production",
+        },
+        {
+            why: "a mismatch with a reason",
+            stack: "staging",
+            stackName: "production",
+            set: { environmentMismatchReason: "pre-production rehearsal of the cut-over, ticket OPS-12 (@M)" },
+            accepted: "the override says why, in a sentence",
+        },
+        {
+            why: "a kubeconfig path in plaintext",
+            stack: "staging",
+            set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": "/home/ci/.kube/grownext-@M" },
+            plaintext: true,
+            accepted: "a path carries no credential itself",
+        },
+        {
+            why: "an inline kubeconfig with an exec plugin in plaintext",
+            stack: "staging",
+            set: {
+                "kubernetes.context": undefined,
+                "kubernetes.kubeconfig": kubeconfig({
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["eks", "get-token", "--cluster-name", "g-@M"],
+                    },
+                }),
+            },
+            plaintext: true,
+            accepted: "the exec plugin fetches short-lived tokens; nothing secret is stored",
+        },
+        {
+            why: "an inline kubeconfig with a token, encrypted",
+            stack: "staging",
+            set: { "kubernetes.context": undefined, "kubernetes.kubeconfig": kubeconfig({ token: "@M" }) },
+            accepted: "stored with --secret",
+        },
+        {
+            why: "an anon JWT in the anon slot",
+            stack: "production",
+            set: { "supabase.anonKey": jwt({ role: "anon", ref: "@M" }) },
+            plaintext: true,
+            accepted: "the anon key is publishable by design",
+        },
+        {
+            why: "an sb_publishable_ key in the anon slot",
+            stack: "staging",
+            set: { "supabase.anonKey": "sb_publishable_@M" },
+            plaintext: true,
+            accepted: "new-style publishable keys are meant for browsers",
+        },
+        {
+            why: "an opaque anon key",
+            stack: "local",
+            set: { "supabase.anonKey": "anon-@M" },
+            accepted: "neither a JWT nor an sb_ key: it grants nothing Supabase knows of, nothing to decode",
+        },
+        {
+            why: "requests equal to limits",
+            stack: "production",
+            set: { "services.web.resources": { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1000m", memory: "1024Mi" } } },
+            accepted: "equal requests and limits give Guaranteed QoS",
+        },
+        {
+            why: "fractional cpu under its limit",
+            stack: "staging",
+            set: { "services.worker.resources": { requests: { cpu: "0.5", memory: "256Mi" }, limits: { cpu: "1500m", memory: "1G" } } },
+            accepted: "0.5 < 1.5 cores, 256Mi < 1G bytes",
+        },
+        {
+            why: "three distinct subnets",
+            stack: "staging",
+            set: { "data.aws.privateSubnetIds": ["subnet-0a1b2c3d4e5f60718", "subnet-1a2b3c4d5e6f70819", "subnet-2a2b3c4d5e6f70819"] },
+            accepted: "one per availability zone",
+        },
+        {
+            why: "an EKS context in the stack's region and account",
+            stack: "staging",
+            set: { "kubernetes.context": "arn:aws:eks:eu-west-1:123456789012:cluster/grownext" },
+            accepted: "agrees with data.aws.region and the OIDC provider's account",
+        },
+        {
+            why: "a context name with inner spaces",
+            stack: "staging",
+            set: { "kubernetes.context": "grownext staging @M" },
+            accepted: "kubeconfig context names are free text; only surrounding whitespace is a mistake",
+        },
+        {
+            why: "PKCS#1 private and public keys of one pair",
+            stack: "production",
+            set: { identityJwtPrivateKey: k.pkcs1Private, "identity.jwtPublicKey": k.pkcs1Public },
+            accepted: "the same RSA pair in the older encoding",
+        },
+        {
+            why: "the upper bound of worker replicas",
+            stack: "production",
+            set: { "services.worker.replicas": 100, "services.worker.databasePoolSize": 1 },
+            accepted: "bounds are inclusive, and 101 pods x 2 clients x pool 1 fit the app database's budget",
+        },
+        {
+            why: "a Sentry DSN with its key in production",
+            stack: "production",
+            set: { sentryDsn: "https://@M@o1.ingest.sentry.io/1" },
+            plaintext: true,
+            accepted: "a DSN's key is public by Sentry's design; it is still never printed",
+        },
+        {
+            why: "OAuth secrets encrypted leaf by leaf",
+            stack: "local",
+            set: { "oauthClientSecrets.GITHUB_CLIENT_SECRET": "a@M", "oauthClientSecrets.GOOGLE_CLIENT_SECRET": "b@M" },
+            accepted: "every leaf encrypted, though the map itself is not",
+        },
+        {
+            why: "https Supabase on staging",
+            stack: "staging",
+            set: { "supabase.url": "https://@M.supabase.co" },
+            accepted: "https, no credentials",
+        },
+        {
+            why: "one retired signing key during a rotation",
+            stack: "production",
+            set: { "identity.previousJwtPublicKeys": [k.other.publicKey] },
+            plaintext: true,
+            accepted: "tokens the retired key signed verify until they expire",
+        },
+        {
+            why: "HSTS at its upper bound",
+            stack: "local",
+            set: { "edge.hstsMaxAgeSeconds": 63072000 },
+            accepted: "two years, the preload list's maximum",
+        },
+        {
+            why: "a storage class that is a Kubernetes name",
+            stack: "local",
+            set: { "data.inCluster.storageClassName": "gp3.encrypted" },
+            accepted: "DNS-1123 subdomains may contain dots",
+        },
+        {
+            why: "an incident kill switch as plain env",
+            stack: "production",
+            set: { "services.web.env.CONCIERGE_DISABLED": true },
+            plaintext: true,
+            accepted: "a flag, not a secret: plain env, written into web's container",
+        },
+        {
+            why: "a webhook signing secret in secretEnv, stored with --secret",
+            stack: "staging",
+            set: { "services.web.secretEnv.RESEND_WEBHOOK_SIGNING_SECRET": "@M" },
+            accepted: "set with --secret, reaches web through its own Secret",
+        },
     ];
 }
 
@@ -343,44 +1407,73 @@ function concrete(pattern: string): { path: string; stack: Stack } {
         .replace(/\.env\.\*$/, ".env.CONCIERGE_DISABLED")
         .replace(/\.secretEnv\.\*$/, ".secretEnv.OPENAI_API_KEY");
     // Day-2 keys (alert route, thresholds, recovery objectives, restores) only apply where the data is on AWS.
-    const awsOnly = /^data\.(aws|postgres|kms|restore)\./.test(pattern) || /^data\.redis\.(?!maxmemory)/.test(pattern)
-        || /^data\.(rpoMinutes|rtoHours)$/.test(pattern) || /^(monitoring|alertHttpsEndpoints)\./.test(pattern);
+    const awsOnly =
+        /^data\.(aws|postgres|kms|restore)\./.test(pattern) ||
+        /^data\.redis\.(?!maxmemory)/.test(pattern) ||
+        /^data\.(rpoMinutes|rtoHours)$/.test(pattern) ||
+        /^(monitoring|alertHttpsEndpoints)\./.test(pattern);
     return { path, stack: awsOnly ? "staging" : "local" };
 }
 
 function wrongTypeCases(): Case[] {
-    const arrays = new Set(["identity.previousJwtPublicKeys", "data.aws.privateSubnetIds", "monitoring.alertEmails", "services.*.livenessCommand", "edge.trustedClusterIssuers", "migrations.app", "migrations.identity"]);
+    const arrays = new Set([
+        "identity.previousJwtPublicKeys",
+        "data.aws.privateSubnetIds",
+        "monitoring.alertEmails",
+        "services.*.livenessCommand",
+        "edge.trustedClusterIssuers",
+        "migrations.app",
+        "migrations.identity",
+    ]);
     return leafKeyPatterns().map(({ pattern }) => {
         const { path, stack } = concrete(pattern);
-        return { why: `${pattern} given a value of the wrong type`, stack, set: { [path]: arrays.has(pattern) ? "@M" : ["@M"] }, refused: path };
+        return {
+            why: `${pattern} given a value of the wrong type`,
+            stack,
+            set: { [path]: arrays.has(pattern) ? "@M" : ["@M"] },
+            refused: path,
+        };
     });
 }
 
 /** Numeric keys with their bounds and a stack where they apply. */
-const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?: number; wrap?: (n: number) => Record<string, unknown> }> = [
-    { key: "data.postgres.allocatedStorage", stack: "staging", min: 20, max: 65536 },
-    { key: "data.postgres.maxAllocatedStorage", stack: "staging", min: 20, max: 65536 },
-    { key: "data.postgres.backupRetentionDays", stack: "staging", min: 1, max: 35 },
-    { key: "data.postgres.passwordVersion", stack: "staging", min: 1 },
-    { key: "data.postgres.proxy.maxConnectionsPercent", stack: "staging", min: 1, max: 100 },
-    { key: "data.postgres.proxy.maxIdleConnectionsPercent", stack: "staging", min: 0, max: 100 },
-    { key: "data.postgres.proxy.connectionBorrowTimeoutSeconds", stack: "staging", min: 0, max: 3600 },
-    { key: "data.postgres.proxy.idleClientTimeoutSeconds", stack: "staging", min: 1, max: 28800 },
-    { key: "data.redis.snapshotRetentionLimit", stack: "staging", min: 0, max: 35 },
-    { key: "data.redis.authTokenVersion", stack: "staging", min: 1 },
-    { key: "data.kms.rotationPeriodDays", stack: "staging", ...awsLimits.kms.rotationPeriodDays },
-    { key: "data.kms.deletionWindowDays", stack: "staging", ...awsLimits.kms.deletionWindowDays },
-    { key: "services.worker.replicas", stack: "local", min: 1, max: 100 },
-    { key: "services.web.autoscale.min", stack: "local", min: 1, wrap: (n) => ({ "services.web.autoscale": { min: n, max: 100 } }) },
-    { key: "services.web.autoscale.max", stack: "local", min: 1, max: 100, wrap: (n) => ({ "services.web.autoscale": { min: 1, max: n } }) },
-    { key: "services.web.autoscale.targetCpuPercent", stack: "local", min: 10, max: 95, wrap: (n) => ({ "services.web.autoscale": { min: 1, max: 2, targetCpuPercent: n } }) },
-    { key: "services.worker.terminationGracePeriodSeconds", stack: "local", min: 30, max: 3600 },
-    { key: "services.worker.databasePoolSize", stack: "local", min: 1, max: 200 },
-    { key: "edge.hstsMaxAgeSeconds", stack: "local", min: hstsMaxAgeBounds.min, max: hstsMaxAgeBounds.max },
-    { key: "probes.deadlineSeconds", stack: "local", min: probeDeadlineBounds.min, max: probeDeadlineBounds.max },
-    { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
-    { key: "rotation.databaseRotationDays", stack: "staging", min: 1, max: 90 },
-];
+const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?: number; wrap?: (n: number) => Record<string, unknown> }> =
+    [
+        { key: "data.postgres.allocatedStorage", stack: "staging", min: 20, max: 65536 },
+        { key: "data.postgres.maxAllocatedStorage", stack: "staging", min: 20, max: 65536 },
+        { key: "data.postgres.backupRetentionDays", stack: "staging", min: 1, max: 35 },
+        { key: "data.postgres.passwordVersion", stack: "staging", min: 1 },
+        { key: "data.postgres.proxy.maxConnectionsPercent", stack: "staging", min: 1, max: 100 },
+        { key: "data.postgres.proxy.maxIdleConnectionsPercent", stack: "staging", min: 0, max: 100 },
+        { key: "data.postgres.proxy.connectionBorrowTimeoutSeconds", stack: "staging", min: 0, max: 3600 },
+        { key: "data.postgres.proxy.idleClientTimeoutSeconds", stack: "staging", min: 1, max: 28800 },
+        { key: "data.redis.snapshotRetentionLimit", stack: "staging", min: 0, max: 35 },
+        { key: "data.redis.authTokenVersion", stack: "staging", min: 1 },
+        { key: "data.kms.rotationPeriodDays", stack: "staging", ...awsLimits.kms.rotationPeriodDays },
+        { key: "data.kms.deletionWindowDays", stack: "staging", ...awsLimits.kms.deletionWindowDays },
+        { key: "services.worker.replicas", stack: "local", min: 1, max: 100 },
+        { key: "services.web.autoscale.min", stack: "local", min: 1, wrap: (n) => ({ "services.web.autoscale": { min: n, max: 100 } }) },
+        {
+            key: "services.web.autoscale.max",
+            stack: "local",
+            min: 1,
+            max: 100,
+            wrap: (n) => ({ "services.web.autoscale": { min: 1, max: n } }),
+        },
+        {
+            key: "services.web.autoscale.targetCpuPercent",
+            stack: "local",
+            min: 10,
+            max: 95,
+            wrap: (n) => ({ "services.web.autoscale": { min: 1, max: 2, targetCpuPercent: n } }),
+        },
+        { key: "services.worker.terminationGracePeriodSeconds", stack: "local", min: 30, max: 3600 },
+        { key: "services.worker.databasePoolSize", stack: "local", min: 1, max: 200 },
+        { key: "edge.hstsMaxAgeSeconds", stack: "local", min: hstsMaxAgeBounds.min, max: hstsMaxAgeBounds.max },
+        { key: "probes.deadlineSeconds", stack: "local", min: probeDeadlineBounds.min, max: probeDeadlineBounds.max },
+        { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
+        { key: "rotation.databaseRotationDays", stack: "staging", min: 1, max: 90 },
+    ];
 
 function numericCases(): Case[] {
     const out: Case[] = [];
@@ -406,7 +1499,8 @@ interface Outcome {
 function withMarker(value: unknown, m: string): unknown {
     if (typeof value === "string") return value.split("@M").join(m);
     if (Array.isArray(value)) return value.map((v) => withMarker(v, m));
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withMarker(v, m)]));
+    if (value !== null && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withMarker(v, m)]));
     return value;
 }
 
@@ -438,7 +1532,7 @@ function run(c: Case): Outcome {
         setPath(values, key.split("."), value);
         setValues.push(...leaves(value));
     }
-    const plaintext = c.plaintext === true ? Object.keys(c.set) : c.plaintext ?? [];
+    const plaintext = c.plaintext === true ? Object.keys(c.set) : (c.plaintext ?? []);
     const encrypted = [...Object.keys(c.set).filter((k) => !plaintext.includes(k)), ...(c.encrypted ?? [])];
     const isPlaintext = (key: string) => {
         if (encrypted.includes(key)) return false;
@@ -459,15 +1553,22 @@ function assertNothingLeaks(c: Case, o: Outcome): void {
     assert.ok(!o.output.includes(o.marker), `${c.why}: the marker was printed:\n${o.output}`);
     for (const v of o.setValues) {
         if (typeof v === "string" && v.length >= 8) assert.ok(!o.output.includes(v), `${c.why}: a set value was printed:\n${o.output}`);
-        if (typeof v === "number" || typeof v === "boolean") assert.ok(!o.output.includes(`got ${JSON.stringify(v)}`), `${c.why}: a set value was printed:\n${o.output}`);
+        if (typeof v === "number" || typeof v === "boolean")
+            assert.ok(!o.output.includes(`got ${JSON.stringify(v)}`), `${c.why}: a set value was printed:\n${o.output}`);
     }
 }
 
 function check(c: Case): Outcome {
     const o = run(c);
     if (c.refused !== undefined) {
-        const lines = o.output.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
-        assert.ok(lines.some((l) => l.startsWith(`${c.refused} `)), `${c.why}: expected a problem for ${c.refused}, got:\n${o.output || "(accepted)"}`);
+        const lines = o.output
+            .split("\n")
+            .slice(1)
+            .map((l) => l.replace(/^ {2}- /, ""));
+        assert.ok(
+            lines.some((l) => l.startsWith(`${c.refused} `)),
+            `${c.why}: expected a problem for ${c.refused}, got:\n${o.output || "(accepted)"}`,
+        );
     } else {
         assert.ok(o.accepted, `${c.why} (${c.accepted}) was refused:\n${o.output}`);
     }
@@ -529,9 +1630,22 @@ describe("bad-config corpus", () => {
 describe("no value stored as a secret is ever printed (property-based, every key)", () => {
     const patterns = leafKeyPatterns();
     /** Invalid shapes a marker can take: mangled strings, wrong types, nested. */
-    const shapes = (m: string) => fc.constantFrom<unknown>(
-        m, ` ${m} `, `${m}!`, m.toUpperCase(), [m], { value: m }, [[m]], `http://${m}`, `${m}:latest`, `-----${m}`, `${m}\n${m}`, "", [m, m],
-    );
+    const shapes = (m: string) =>
+        fc.constantFrom<unknown>(
+            m,
+            ` ${m} `,
+            `${m}!`,
+            m.toUpperCase(),
+            [m],
+            { value: m },
+            [[m]],
+            `http://${m}`,
+            `${m}:latest`,
+            `-----${m}`,
+            `${m}\n${m}`,
+            "",
+            [m, m],
+        );
 
     it("encrypted values, in any shape, under any key", function () {
         this.timeout(120000);
@@ -553,9 +1667,17 @@ describe("no value stored as a secret is ever printed (property-based, every key
         fc.assert(
             fc.property(fc.constantFrom(...credentials.map((p) => p.pattern)), fc.stringMatching(/^[a-z][a-z0-9]{9,15}$/), (pattern, m) => {
                 const { path } = concrete(pattern);
-                const value = pattern === "stripeSecretKey" ? `${fakeStripe.test.slice(0, 8)}${m}` : pattern === "stripeWebhookSecret" ? `whsec_${m}` : `${m}-${m}`;
+                const value =
+                    pattern === "stripeSecretKey"
+                        ? `${fakeStripe.test.slice(0, 8)}${m}`
+                        : pattern === "stripeWebhookSecret"
+                          ? `whsec_${m}`
+                          : `${m}-${m}`;
                 const o = run({ why: pattern, stack: "local", set: { [path]: value }, plaintext: true });
-                assert.ok(o.output.split("\n").some((l) => l.startsWith(`  - ${path} `)), o.output);
+                assert.ok(
+                    o.output.split("\n").some((l) => l.startsWith(`  - ${path} `)),
+                    o.output,
+                );
                 assert.ok(!o.output.includes(m), o.output);
             }),
             { numRuns: 60 },

@@ -47,7 +47,10 @@ describe("floors (config/floors.ts)", () => {
         assert.ok(clusterIssuerFloor.allowed.includes(issuer));
         for (const name of clusterIssuerFloor.allowed) assert.ok(!clusterIssuerFloor.denied.some((re) => re.test(name)), name);
         for (const name of ["selfsigned", "self-signed-ca", "letsencrypt-staging", "acme-staging", "test-issuer"]) {
-            assert.ok(clusterIssuerFloor.denied.some((re) => re.test(name)), name);
+            assert.ok(
+                clusterIssuerFloor.denied.some((re) => re.test(name)),
+                name,
+            );
         }
     });
 

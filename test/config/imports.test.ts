@@ -15,8 +15,9 @@ export function importGraph(folders: readonly string[]): Map<string, string[]> {
         for (const file of fs.readdirSync(path.join(repoRoot, folder)).filter((f) => f.endsWith(".ts"))) {
             const id = path.join(folder, file.replace(/\.ts$/, ""));
             const source = fs.readFileSync(path.join(repoRoot, folder, file), "utf8");
-            const targets = [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.{1,2}\/[^"]+)"/g)]
-                .map((m) => path.normalize(path.join(folder, m[1]!)));
+            const targets = [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.{1,2}\/[^"]+)"/g)].map((m) =>
+                path.normalize(path.join(folder, m[1]!)),
+            );
             graph.set(id, targets);
         }
     }
@@ -45,7 +46,11 @@ export function cycles(graph: Map<string, string[]>): string[] {
 
 describe("config imports", () => {
     it("finds a planted cycle", () => {
-        const planted = new Map([["config/schema", ["config/data"]], ["config/data", ["config/schema"]], ["config/errors", []]]);
+        const planted = new Map([
+            ["config/schema", ["config/data"]],
+            ["config/data", ["config/schema"]],
+            ["config/errors", []],
+        ]);
         assert.deepStrictEqual(cycles(planted), ["config/schema -> config/data -> config/schema"]);
     });
 

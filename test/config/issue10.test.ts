@@ -12,7 +12,11 @@ import { stackValues, testKeyPair } from "../../sandbox/stacks";
 type Stack = "local" | "staging" | "production";
 
 /** The error output of a stack with overrides; `encrypted` lists keys stored with --secret. */
-function outputOf(stack: Stack, overrides: Record<string, unknown>, opts: { encrypted?: string[]; plaintext?: string[]; stackName?: string } = {}): string {
+function outputOf(
+    stack: Stack,
+    overrides: Record<string, unknown>,
+    opts: { encrypted?: string[]; plaintext?: string[]; stackName?: string } = {},
+): string {
     const base = stackValues(stack, overrides);
     const isPlaintext = (key: string) => {
         if (opts.encrypted?.includes(key)) return false;
@@ -31,13 +35,18 @@ function outputOf(stack: Stack, overrides: Record<string, unknown>, opts: { encr
 function assertRefused(output: string, key: string, ...fragments: RegExp[]): void {
     const lines = output.split("\n").filter((l) => l.startsWith(`  - ${key} `));
     assert.ok(lines.length > 0, `expected a problem for ${key}, got:\n${output || "(accepted)"}`);
-    for (const f of fragments) assert.ok(lines.some((l) => f.test(l)), `expected ${f} under ${key}, got:\n${lines.join("\n")}`);
+    for (const f of fragments)
+        assert.ok(
+            lines.some((l) => f.test(l)),
+            `expected ${f} under ${key}, got:\n${lines.join("\n")}`,
+        );
 }
 
 const marker = () => `MRK${crypto.randomBytes(6).toString("hex")}`;
 const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 /** A Supabase-style JWT (unsigned: only the claims matter), built at run time. */
-const supabaseJwt = (role: string, extra = "") => [b64url({ alg: "HS256", typ: "JWT" }), b64url({ iss: "supabase", ref: "abcd", role, extra }), "c2lnbmF0dXJl"].join(".");
+const supabaseJwt = (role: string, extra = "") =>
+    [b64url({ alg: "HS256", typ: "JWT" }), b64url({ iss: "supabase", ref: "abcd", role, extra }), "c2lnbmF0dXJl"].join(".");
 
 function kubeconfigWith(user: Record<string, unknown>): string {
     return [
@@ -89,7 +98,12 @@ describe("issue 10: errors never print a secret", () => {
 
 describe("issue 10: production refuses what it must", () => {
     it("web autoscaled 1..1", () => {
-        assertRefused(outputOf("production", { services: { web: { autoscale: { min: 1, max: 1 } } } }), "services.web.autoscale.min", /at least 2/, /floors\.ts/);
+        assertRefused(
+            outputOf("production", { services: { web: { autoscale: { min: 1, max: 1 } } } }),
+            "services.web.autoscale.min",
+            /at least 2/,
+            /floors\.ts/,
+        );
     });
 
     it("a self-signed certificate issuer", () => {
@@ -97,7 +111,11 @@ describe("issue 10: production refuses what it must", () => {
     });
 
     it("a staging ACME issuer", () => {
-        assertRefused(outputOf("production", { edge: { clusterIssuer: "letsencrypt-staging" } }), "edge.clusterIssuer", /self-signed or staging/);
+        assertRefused(
+            outputOf("production", { edge: { clusterIssuer: "letsencrypt-staging" } }),
+            "edge.clusterIssuer",
+            /self-signed or staging/,
+        );
     });
 
     it("supabase.url over http", () => {
@@ -119,26 +137,46 @@ describe("issue 10: production refuses what it must", () => {
     });
 
     it("an EC key where RS256 is required", () => {
-        const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+        const ec = crypto.generateKeyPairSync("ec", {
+            namedCurve: "P-256",
+            privateKeyEncoding: { type: "pkcs8", format: "pem" },
+            publicKeyEncoding: { type: "spki", format: "pem" },
+        });
         assertRefused(outputOf("production", { identityJwtPrivateKey: ec.privateKey }), "identityJwtPrivateKey", /RSA/);
     });
 
     it("an RSA key under 2048 bits", () => {
-        const small = crypto.generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-        assertRefused(outputOf("production", { identityJwtPrivateKey: small.privateKey, identity: { jwtPublicKey: small.publicKey } }), "identityJwtPrivateKey", /2048/);
+        const small = crypto.generateKeyPairSync("rsa", {
+            modulusLength: 1024,
+            privateKeyEncoding: { type: "pkcs8", format: "pem" },
+            publicKeyEncoding: { type: "spki", format: "pem" },
+        });
+        assertRefused(
+            outputOf("production", { identityJwtPrivateKey: small.privateKey, identity: { jwtPublicKey: small.publicKey } }),
+            "identityJwtPrivateKey",
+            /2048/,
+        );
     });
 
     it("a public key from another key pair", () => {
-        const other = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+        const other = crypto.generateKeyPairSync("rsa", {
+            modulusLength: 2048,
+            privateKeyEncoding: { type: "pkcs8", format: "pem" },
+            publicKeyEncoding: { type: "spki", format: "pem" },
+        });
         assertRefused(outputOf("production", { identity: { jwtPublicKey: other.publicKey } }), "identity.jwtPublicKey", /public half/);
     });
 
     it("a secret map with one plaintext entry next to encrypted ones", () => {
         const m = marker();
-        const out = outputOf("production", { oauthClientSecrets: { GITHUB_CLIENT_SECRET: `gh-${m}`, GOOGLE_CLIENT_SECRET: `go-${m}` } }, {
-            encrypted: ["oauthClientSecrets.GITHUB_CLIENT_SECRET"],
-            plaintext: ["oauthClientSecrets"],
-        });
+        const out = outputOf(
+            "production",
+            { oauthClientSecrets: { GITHUB_CLIENT_SECRET: `gh-${m}`, GOOGLE_CLIENT_SECRET: `go-${m}` } },
+            {
+                encrypted: ["oauthClientSecrets.GITHUB_CLIENT_SECRET"],
+                plaintext: ["oauthClientSecrets"],
+            },
+        );
         assertRefused(out, "oauthClientSecrets.GOOGLE_CLIENT_SECRET", /--secret/);
         assert.ok(!out.includes("  - oauthClientSecrets.GITHUB_CLIENT_SECRET "), out);
         assert.ok(!out.includes(m), out);
@@ -146,7 +184,11 @@ describe("issue 10: production refuses what it must", () => {
 
     it("a kubeconfig token stored in plaintext", () => {
         const m = marker();
-        const out = outputOf("production", { kubernetes: { namespace: "grownext", kubeconfig: kubeconfigWith({ token: m }) } }, { plaintext: ["kubernetes"] });
+        const out = outputOf(
+            "production",
+            { kubernetes: { namespace: "grownext", kubeconfig: kubeconfigWith({ token: m }) } },
+            { plaintext: ["kubernetes"] },
+        );
         assertRefused(out, "kubernetes.kubeconfig", /--secret/);
         assert.ok(!out.includes(m), out);
     });
@@ -155,7 +197,11 @@ describe("issue 10: production refuses what it must", () => {
 describe("issue 10: what only the cluster or AWS would reject", () => {
     it("requests above limits", () => {
         const resources = { requests: { cpu: "2", memory: "512Mi" }, limits: { cpu: "500m", memory: "1Gi" } };
-        assertRefused(outputOf("staging", { services: { web: { resources } } }), "services.web.resources.requests.cpu", /at most services\.web\.resources\.limits\.cpu/);
+        assertRefused(
+            outputOf("staging", { services: { web: { resources } } }),
+            "services.web.resources.requests.cpu",
+            /at most services\.web\.resources\.limits\.cpu/,
+        );
     });
 
     it("an ingress class that is not a DNS name", () => {

@@ -17,7 +17,11 @@ function productionValues(): Record<string, any> {
     return { ...v, ...operatorSecrets("production") };
 }
 
-function problemsOf(values: Record<string, unknown>, stack = "local", secretKeys: string[] = Object.keys(operatorSecrets("production"))): string[] {
+function problemsOf(
+    values: Record<string, unknown>,
+    stack = "local",
+    secretKeys: string[] = Object.keys(operatorSecrets("production")),
+): string[] {
     try {
         validateConfig(values, { project: "grownext", stack, isPlaintext: (k) => !secretKeys.includes(k) });
     } catch (err) {
@@ -28,7 +32,10 @@ function problemsOf(values: Record<string, unknown>, stack = "local", secretKeys
 }
 
 function assertProblem(problems: string[], pattern: RegExp): void {
-    assert.ok(problems.some((p) => pattern.test(p)), `expected a problem matching ${pattern}, got:\n${problems.join("\n")}`);
+    assert.ok(
+        problems.some((p) => pattern.test(p)),
+        `expected a problem matching ${pattern}, got:\n${problems.join("\n")}`,
+    );
 }
 
 describe("stack config validation", () => {
@@ -114,7 +121,12 @@ describe("stack config validation", () => {
             const v = stack === "local" ? localValues() : collectNamespace(stackConfigStrings("staging"));
             v.stripeSecretKey = fakeStripe.live;
             const problems = problemsOf(v, stack, ["stripeSecretKey"]);
-            assertProblem(problems, new RegExp(`^stripeSecretKey must be a test key \\(sk_test_\\.\\.\\.\\) outside production, the ${stack} stack refuses live keys`));
+            assertProblem(
+                problems,
+                new RegExp(
+                    `^stripeSecretKey must be a test key \\(sk_test_\\.\\.\\.\\) outside production, the ${stack} stack refuses live keys`,
+                ),
+            );
             assert.ok(!problems.join("\n").includes(fakeStripe.live));
         }
     });
@@ -157,7 +169,10 @@ describe("stack config validation", () => {
     it("refuses secret OAuth settings named NEXT_PUBLIC_*", () => {
         const v = localValues();
         v.oauthClientSecrets = { NEXT_PUBLIC_GITHUB_CLIENT_SECRET: "x" };
-        assertProblem(problemsOf(v, "local", ["oauthClientSecrets"]), /^oauthClientSecrets\.NEXT_PUBLIC_GITHUB_CLIENT_SECRET must never be NEXT_PUBLIC_/);
+        assertProblem(
+            problemsOf(v, "local", ["oauthClientSecrets"]),
+            /^oauthClientSecrets\.NEXT_PUBLIC_GITHUB_CLIENT_SECRET must never be NEXT_PUBLIC_/,
+        );
     });
 
     it("resolves the guides' defaults: web 2..10 in production, singletons at 1, executor per stack", () => {
@@ -184,8 +199,20 @@ describe("stack config validation", () => {
 
     it("never crashes on arbitrary config: every outcome is a config or a ConfigError", () => {
         const topLevel = Object.keys(rawConfigSchema.shape).join("|");
-        const startsWithKey = new RegExp("^(" + topLevel + ")(\\.[\\w-]+|\\[\"(?:[^\"\\\\]|\\\\.)*\"\\])* [a-z]");
-        const keys = ["environment", "domain", "kubernetes", "images", "services", "edge", "probes", "data", "flags", "stripeSecretKey", "identity"];
+        const startsWithKey = new RegExp("^(" + topLevel + ')(\\.[\\w-]+|\\["(?:[^"\\\\]|\\\\.)*"\\])* [a-z]');
+        const keys = [
+            "environment",
+            "domain",
+            "kubernetes",
+            "images",
+            "services",
+            "edge",
+            "probes",
+            "data",
+            "flags",
+            "stripeSecretKey",
+            "identity",
+        ];
         fc.assert(
             fc.property(fc.constantFrom(...keys), fc.jsonValue(), (key, value) => {
                 const v = localValues();
@@ -205,16 +232,26 @@ describe("stack config validation", () => {
 
     it("never crashes on arbitrary service settings", () => {
         fc.assert(
-            fc.property(fc.constantFrom("web", "worker", "scheduler", "identity"), fc.dictionary(fc.constantFrom("replicas", "autoscale", "resources", "terminationGracePeriodSeconds", "livenessCommand", "enabled"), fc.jsonValue()), (name, svc) => {
-                const v = localValues();
-                v.services = { [name]: svc };
-                try {
-                    validateConfig(v, { project: "grownext", stack: "local", isPlaintext: () => false });
-                } catch (err) {
-                    if (!(err instanceof ConfigError)) throw err;
-                    assert.ok(err.problems.every((p) => p.startsWith("services.")), err.problems.join("\n"));
-                }
-            }),
+            fc.property(
+                fc.constantFrom("web", "worker", "scheduler", "identity"),
+                fc.dictionary(
+                    fc.constantFrom("replicas", "autoscale", "resources", "terminationGracePeriodSeconds", "livenessCommand", "enabled"),
+                    fc.jsonValue(),
+                ),
+                (name, svc) => {
+                    const v = localValues();
+                    v.services = { [name]: svc };
+                    try {
+                        validateConfig(v, { project: "grownext", stack: "local", isPlaintext: () => false });
+                    } catch (err) {
+                        if (!(err instanceof ConfigError)) throw err;
+                        assert.ok(
+                            err.problems.every((p) => p.startsWith("services.")),
+                            err.problems.join("\n"),
+                        );
+                    }
+                },
+            ),
             { numRuns: 300 },
         );
     });

@@ -26,11 +26,17 @@ describe("recovery objectives (data.rpoMinutes, data.rtoHours)", () => {
     });
 
     it("refuses an RPO below what RDS point-in-time recovery can restore", () => {
-        assert.match(problemFor(minimalConfigProblems("production", { rpoMinutes: 2 }), "data.rpoMinutes"), new RegExp(`below ${recoveryFacts.rdsPitrLagMinutes}.*got 2`));
+        assert.match(
+            problemFor(minimalConfigProblems("production", { rpoMinutes: 2 }), "data.rpoMinutes"),
+            new RegExp(`below ${recoveryFacts.rdsPitrLagMinutes}.*got 2`),
+        );
     });
 
     it("refuses a single-node Redis against an RPO shorter than its daily snapshot", () => {
-        assert.match(problemFor(minimalConfigProblems("staging", { rpoMinutes: 60 }), "data.redis.multiAz"), /must be true to meet data\.rpoMinutes 60.*daily snapshot/);
+        assert.match(
+            problemFor(minimalConfigProblems("staging", { rpoMinutes: 60 }), "data.redis.multiAz"),
+            /must be true to meet data\.rpoMinutes 60.*daily snapshot/,
+        );
         assert.deepStrictEqual(minimalConfigProblems("staging", { rpoMinutes: 60, redis: { multiAz: true } }), []);
     });
 
@@ -39,14 +45,35 @@ describe("recovery objectives (data.rpoMinutes, data.rtoHours)", () => {
     });
 
     it("refuses objectives and restores on the in-cluster stores, which keep no backups", () => {
-        assert.match(problemFor(minimalConfigProblems("local", { rpoMinutes: 60 }), "data.rpoMinutes"), /in-cluster stores keep no backups/);
-        assert.match(problemFor(minimalConfigProblems("local", { restore: { app: { useLatestRestorableTime: true } } }), "data.restore.app"), /no point-in-time recovery/);
+        assert.match(
+            problemFor(minimalConfigProblems("local", { rpoMinutes: 60 }), "data.rpoMinutes"),
+            /in-cluster stores keep no backups/,
+        );
+        assert.match(
+            problemFor(minimalConfigProblems("local", { restore: { app: { useLatestRestorableTime: true } } }), "data.restore.app"),
+            /no point-in-time recovery/,
+        );
     });
 
     it("refuses a restore that names neither or both points in time", () => {
-        assert.match(problemFor(minimalConfigProblems("production", { restore: { app: {} } }), "data.restore.app"), /exactly one of restoreTime/);
-        assert.match(problemFor(minimalConfigProblems("production", { restore: { app: { restoreTime: "2026-12-01T10:42:00Z", useLatestRestorableTime: true } } }), "data.restore.app"), /exactly one/);
-        assert.ok(minimalConfigProblems("production", { restore: { app: { restoreTime: "yesterday" } } }).some((p) => p.startsWith("data.restore.app.restoreTime ")));
+        assert.match(
+            problemFor(minimalConfigProblems("production", { restore: { app: {} } }), "data.restore.app"),
+            /exactly one of restoreTime/,
+        );
+        assert.match(
+            problemFor(
+                minimalConfigProblems("production", {
+                    restore: { app: { restoreTime: "2026-12-01T10:42:00Z", useLatestRestorableTime: true } },
+                }),
+                "data.restore.app",
+            ),
+            /exactly one/,
+        );
+        assert.ok(
+            minimalConfigProblems("production", { restore: { app: { restoreTime: "yesterday" } } }).some((p) =>
+                p.startsWith("data.restore.app.restoreTime "),
+            ),
+        );
     });
 });
 
@@ -61,7 +88,14 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         after = await evaluateStack("production", { data: { ...data, restore: { app: { restoreTime } } } });
     });
     const instances = (rs: RecordedResource[]) => rs.filter((r) => r.type === rds);
-    const secretOf = (rs: RecordedResource[], process: string) => JSON.parse(unwrap(rs.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${process}-version`))!.inputs.secretString));
+    const secretOf = (rs: RecordedResource[], process: string) =>
+        JSON.parse(
+            unwrap(
+                rs.find(
+                    (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${process}-version`),
+                )!.inputs.secretString,
+            ),
+        );
 
     it("declares a new, protected instance restored from the source to the given time", () => {
         const restored = instances(after).filter((r) => r.inputs.restoreToPointInTime !== undefined);
@@ -72,11 +106,23 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         assert.deepStrictEqual(r.inputs.restoreToPointInTime, { sourceDbInstanceIdentifier: `${source.name}-abc123`, restoreTime });
         assert.ok(r.dependencies!.includes(source.urn!), "the restore reads the source");
         assert.strictEqual(r.protect, true);
-        assert.deepStrictEqual([r.inputs.deletionProtection, r.inputs.storageEncrypted, r.inputs.publiclyAccessible, r.inputs.backupRetentionPeriod, r.inputs.multiAz], [true, true, false, 30, true]);
+        assert.deepStrictEqual(
+            [
+                r.inputs.deletionProtection,
+                r.inputs.storageEncrypted,
+                r.inputs.publiclyAccessible,
+                r.inputs.backupRetentionPeriod,
+                r.inputs.multiAz,
+            ],
+            [true, true, false, 30, true],
+        );
     });
 
     it("leaves the source instances exactly as they were, still protected", () => {
-        const sources = (rs: RecordedResource[]) => instances(rs).filter((r) => r.inputs.restoreToPointInTime === undefined).map((r) => ({ name: r.name, inputs: r.inputs, protect: r.protect }));
+        const sources = (rs: RecordedResource[]) =>
+            instances(rs)
+                .filter((r) => r.inputs.restoreToPointInTime === undefined)
+                .map((r) => ({ name: r.name, inputs: r.inputs, protect: r.protect }));
         assert.deepStrictEqual(sources(after), sources(before_));
         for (const s of sources(after)) assert.strictEqual(s.protect, true);
     });
@@ -89,21 +135,39 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         const proxy = "grownext-data-postgres-app-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432";
         assert.strictEqual(host(secretOf(before_, "web"), "DATABASE_URL"), proxy);
         assert.strictEqual(host(secretOf(after, "web"), "DATABASE_URL"), proxy);
-        assert.strictEqual(host(secretOf(before_, "worker"), "TASKS_DATABASE_DIRECT_URL"), "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432");
-        assert.strictEqual(host(secretOf(after, "worker"), "TASKS_DATABASE_DIRECT_URL"), "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432");
-        const target = (list: RecordedResource[]) => list.find((r) => r.type === "aws:rds/proxyTarget:ProxyTarget")!.inputs.dbInstanceIdentifier;
+        assert.strictEqual(
+            host(secretOf(before_, "worker"), "TASKS_DATABASE_DIRECT_URL"),
+            "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432",
+        );
+        assert.strictEqual(
+            host(secretOf(after, "worker"), "TASKS_DATABASE_DIRECT_URL"),
+            "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432",
+        );
+        const target = (list: RecordedResource[]) =>
+            list.find((r) => r.type === "aws:rds/proxyTarget:ProxyTarget")!.inputs.dbInstanceIdentifier;
         assert.strictEqual(target(before_), "grownext-data-postgres-app-instance-abc123");
         assert.strictEqual(target(after), instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!.inputs.identifier);
         // identity's own database stays where it was (its tasks URLs follow the app database, like the worker's).
-        const identityDb = (list: RecordedResource[]) => Object.entries(secretOf(list, "identity")).filter(([k]) => k.startsWith("DATABASE_URL__"));
+        const identityDb = (list: RecordedResource[]) =>
+            Object.entries(secretOf(list, "identity")).filter(([k]) => k.startsWith("DATABASE_URL__"));
         assert.deepStrictEqual(identityDb(after), identityDb(before_));
         assert.strictEqual(host(secretOf(after, "identity"), "DATABASE_URL"), host(secretOf(before_, "identity"), "DATABASE_URL"));
     });
 
     it("watches the restored instance like its source", () => {
         const r = instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!;
-        const metrics = after.filter((a) => a.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && a.dependencies!.includes(r.urn!)).map((a) => a.inputs.metricName).sort();
-        assert.deepStrictEqual(metrics, ["CPUUtilization", "DatabaseConnections", "DiskQueueDepth", "FreeStorageSpace", "FreeableMemory", "TransactionLogsDiskUsage"]);
+        const metrics = after
+            .filter((a) => a.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && a.dependencies!.includes(r.urn!))
+            .map((a) => a.inputs.metricName)
+            .sort();
+        assert.deepStrictEqual(metrics, [
+            "CPUUtilization",
+            "DatabaseConnections",
+            "DiskQueueDepth",
+            "FreeStorageSpace",
+            "FreeableMemory",
+            "TransactionLogsDiskUsage",
+        ]);
         assert.ok(after.some((e) => e.type === "aws:rds/eventSubscription:EventSubscription" && e.dependencies!.includes(r.urn!)));
     });
 });

@@ -21,21 +21,23 @@ function writeStackFile(text: string): string {
 }
 
 describe("config storage: which values were stored with --secret", () => {
-    const file = writeStackFile([
-        "config:",
-        "  grownext:environment: production",
-        "  grownext:stripeSecretKey:",
-        `    secure: ${cipher()}`,
-        "  grownext:oauthClientSecrets:",
-        "    GITHUB_CLIENT_SECRET:",
-        `      secure: ${cipher()}`,
-        "    GOOGLE_CLIENT_SECRET: plain-text-value",
-        "  grownext:kubernetes:",
-        "    namespace: grownext",
-        "    kubeconfig:",
-        `      secure: ${cipher()}`,
-        "  other:key: x",
-    ].join("\n"));
+    const file = writeStackFile(
+        [
+            "config:",
+            "  grownext:environment: production",
+            "  grownext:stripeSecretKey:",
+            `    secure: ${cipher()}`,
+            "  grownext:oauthClientSecrets:",
+            "    GITHUB_CLIENT_SECRET:",
+            `      secure: ${cipher()}`,
+            "    GOOGLE_CLIENT_SECRET: plain-text-value",
+            "  grownext:kubernetes:",
+            "    namespace: grownext",
+            "    kubeconfig:",
+            `      secure: ${cipher()}`,
+            "  other:key: x",
+        ].join("\n"),
+    );
 
     it("reads each leaf's storage from the stack file", () => {
         const storage = stackFileStorage(file)!;
@@ -63,10 +65,22 @@ describe("config storage: which values were stored with --secret", () => {
 
     it("refuses the plaintext entry of a secret map read this way, without printing it", () => {
         const isPlaintext = plaintextOracle(stackFileStorage(file), () => true);
-        const { values } = stackValues("production", { oauthClientSecrets: { GITHUB_CLIENT_SECRET: "gh-value-0001", GOOGLE_CLIENT_SECRET: "plain-text-value" } });
+        const { values } = stackValues("production", {
+            oauthClientSecrets: { GITHUB_CLIENT_SECRET: "gh-value-0001", GOOGLE_CLIENT_SECRET: "plain-text-value" },
+        });
         let message = "";
         try {
-            validateConfig(values, { project: "grownext", stack: "production", isPlaintext: (k) => (k === "stripeSecretKey" || k === "stripeWebhookSecret" || k === "supabaseServiceRoleKey" || k === "identityJwtPrivateKey" ? false : isPlaintext(k)) });
+            validateConfig(values, {
+                project: "grownext",
+                stack: "production",
+                isPlaintext: (k) =>
+                    k === "stripeSecretKey" ||
+                    k === "stripeWebhookSecret" ||
+                    k === "supabaseServiceRoleKey" ||
+                    k === "identityJwtPrivateKey"
+                        ? false
+                        : isPlaintext(k),
+            });
         } catch (err) {
             assert.ok(err instanceof ConfigError);
             message = err.message;

@@ -53,7 +53,12 @@ export function documentedKeys(markdown: string): string[] {
 function expand(key: string): string[] {
     const choice = /<([^>]*\\\|[^>]*)>/.exec(key);
     if (choice) return choice[1]!.split("\\|").flatMap((c) => expand(key.replace(choice[0], c)));
-    return [key.split(".").map((s) => (s.includes("<") ? "*" : s)).join(".")];
+    return [
+        key
+            .split(".")
+            .map((s) => (s.includes("<") ? "*" : s))
+            .join("."),
+    ];
 }
 
 /** Whether a documented key names the schema pattern, or an object above it (`services.*.resources`). */
@@ -94,8 +99,13 @@ describe("docs/configuration.md: every config key", () => {
             "| other | not a key table |",
         ].join("\n");
         assert.deepStrictEqual(documentedKeys(md), [
-            "services.*.autoscale", "supabase.url", "sentryDsn", "data.postgres.multiAz", "data.postgres.deletionProtection",
-            "data.restore.app.restoreTime", "data.restore.identity.restoreTime",
+            "services.*.autoscale",
+            "supabase.url",
+            "sentryDsn",
+            "data.postgres.multiAz",
+            "data.postgres.deletionProtection",
+            "data.restore.app.restoreTime",
+            "data.restore.identity.restoreTime",
         ]);
         assert.ok(covers("services.*.autoscale", "services.*.autoscale.min"));
         assert.ok(covers("images.app", "images.*"));

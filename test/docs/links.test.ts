@@ -9,7 +9,10 @@ import { repoRoot } from "../../sandbox/stacks";
 
 /** The documents checked: the README, everything under docs/, the tools' own README. */
 function documents(): string[] {
-    const docs = fs.readdirSync(path.join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f));
+    const docs = fs
+        .readdirSync(path.join(repoRoot, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => path.join("docs", f));
     return ["README.md", "tools/README.md", ...docs.sort()];
 }
 
@@ -26,22 +29,26 @@ export interface Reference {
 /** Markdown links `[text](target)` (not images' remote URLs, not mailto), with their line numbers. */
 export function markdownLinks(markdown: string): Reference[] {
     const out: Reference[] = [];
-    prose(markdown).split("\n").forEach((text, i) => {
-        // Inline code is not a link: `[a](b)` inside backticks stays literal.
-        const line = text.replace(/`[^`]*`/g, (m) => " ".repeat(m.length));
-        for (const m of line.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) out.push({ target: m[1]!, line: i + 1 });
-    });
+    prose(markdown)
+        .split("\n")
+        .forEach((text, i) => {
+            // Inline code is not a link: `[a](b)` inside backticks stays literal.
+            const line = text.replace(/`[^`]*`/g, (m) => " ".repeat(m.length));
+            for (const m of line.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) out.push({ target: m[1]!, line: i + 1 });
+        });
     return out;
 }
 
 /** Inline-code spans that name a repository file by path, e.g. `components/data/dataTier.ts`. */
 export function fileReferences(markdown: string): Reference[] {
     const out: Reference[] = [];
-    prose(markdown).split("\n").forEach((text, i) => {
-        for (const m of text.matchAll(/`([A-Za-z0-9_.][A-Za-z0-9_.\-/]*\/[A-Za-z0-9_.\-]+\.(?:ts|cjs|js|sh|json|yaml|yml|md))`/g)) {
-            out.push({ target: m[1]!, line: i + 1 });
-        }
-    });
+    prose(markdown)
+        .split("\n")
+        .forEach((text, i) => {
+            for (const m of text.matchAll(/`([A-Za-z0-9_.][A-Za-z0-9_.\-/]*\/[A-Za-z0-9_.\-]+\.(?:ts|cjs|js|sh|json|yaml|yml|md))`/g)) {
+                out.push({ target: m[1]!, line: i + 1 });
+            }
+        });
     return out;
 }
 
@@ -167,8 +174,14 @@ describe("docs: links and file references (README.md, docs/*.md, tools/README.md
 
         it("finds links and paths in prose, not in code blocks or inline code", () => {
             const md = "See [a](docs/a.md) and `components/x.ts`.\n```\n[b](nowhere.md) `scripts/gone.sh`\n```\n`[c](inline.md)`\n";
-            assert.deepStrictEqual(markdownLinks(md).map((l) => l.target), ["docs/a.md"]);
-            assert.deepStrictEqual(fileReferences(md).map((r) => r.target), ["components/x.ts"]);
+            assert.deepStrictEqual(
+                markdownLinks(md).map((l) => l.target),
+                ["docs/a.md"],
+            );
+            assert.deepStrictEqual(
+                fileReferences(md).map((r) => r.target),
+                ["components/x.ts"],
+            );
         });
     });
 });

@@ -24,7 +24,10 @@ describe("docs/processes.md process table (tools/processTable.ts)", () => {
 
     it("has one row per catalog process, in catalog order", () => {
         const rows = renderProcessTable().split("\n").slice(2);
-        assert.deepStrictEqual(rows.map((r) => r.split(" | ")[0]!.slice(2)), processCatalog.map((p) => p.name));
+        assert.deepStrictEqual(
+            rows.map((r) => r.split(" | ")[0]!.slice(2)),
+            processCatalog.map((p) => p.name),
+        );
     });
 
     it("a changed catalog entry changes the table (the comparison can fail)", () => {
@@ -37,7 +40,10 @@ describe("docs/processes.md process table (tools/processTable.ts)", () => {
         assert.ok(table.includes(`| web | ${web.description} | app | \`node dist/server.js\` |`), table);
         assert.ok(table.includes("`www.<domain>`"), table);
         const added = renderProcessTable([...processCatalog, { ...web, name: "admin", publicHost: "admin" }]);
-        assert.ok(added.split("\n").some((r) => r.startsWith(`| admin | ${web.description} | app |`)), added);
+        assert.ok(
+            added.split("\n").some((r) => r.startsWith(`| admin | ${web.description} | app |`)),
+            added,
+        );
     });
 
     it("rewrites only what sits between the markers, and names the markers when they are missing", () => {

@@ -37,7 +37,14 @@ if (timeout) {
 module.exports = require("./program");
 `;
 
-interface EngineEvent { sequence: number; op?: string; urn?: string; type?: string; kind: "pre" | "outputs" | "failed" | "diag"; message?: string }
+interface EngineEvent {
+    sequence: number;
+    op?: string;
+    urn?: string;
+    type?: string;
+    kind: "pre" | "outputs" | "failed" | "diag";
+    message?: string;
+}
 
 /** The engine's event log (`--event-log`), flattened to what the ordering assertions need. */
 function readEventLog(file: string): EngineEvent[] {
@@ -46,14 +53,30 @@ function readEventLog(file: string): EngineEvent[] {
         if (!line.trim()) continue;
         const e = JSON.parse(line);
         const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
-        const kind = e.resourcePreEvent ? "pre" : e.resOutputsEvent ? "outputs" : e.resOpFailedEvent ? "failed" : e.diagnosticEvent ? "diag" : undefined;
+        const kind = e.resourcePreEvent
+            ? "pre"
+            : e.resOutputsEvent
+              ? "outputs"
+              : e.resOpFailedEvent
+                ? "failed"
+                : e.diagnosticEvent
+                  ? "diag"
+                  : undefined;
         if (!kind) continue;
-        out.push({ sequence: e.sequence, op: meta?.op, urn: meta?.urn ?? e.diagnosticEvent?.urn, type: meta?.type, kind, message: e.diagnosticEvent?.message });
+        out.push({
+            sequence: e.sequence,
+            op: meta?.op,
+            urn: meta?.urn ?? e.diagnosticEvent?.urn,
+            type: meta?.type,
+            kind,
+            message: e.diagnosticEvent?.message,
+        });
     }
     return out.sort((a, b) => a.sequence - b.sequence);
 }
 
-const deploymentOf = (process: string) => (e: EngineEvent) => e.type === "kubernetes:apps/v1:Deployment" && e.urn!.endsWith(`-${process}-deployment`);
+const deploymentOf = (process: string) => (e: EngineEvent) =>
+    e.type === "kubernetes:apps/v1:Deployment" && e.urn!.endsWith(`-${process}-deployment`);
 
 function processOf(obj: any): string | undefined {
     return obj.metadata?.labels?.[labelKeys.process];
@@ -76,11 +99,19 @@ function assertHealthy(cluster: Cluster): void {
     for (const d of list(cluster, "deployments", namespace)) {
         const available = d.status.conditions?.find((c: any) => c.type === "Available");
         assert.strictEqual(available?.status, "True", `Deployment ${d.metadata.name} is not Available`);
-        assert.strictEqual(d.status.readyReplicas, d.spec.replicas, `Deployment ${d.metadata.name}: ${d.status.readyReplicas}/${d.spec.replicas} ready`);
+        assert.strictEqual(
+            d.status.readyReplicas,
+            d.spec.replicas,
+            `Deployment ${d.metadata.name}: ${d.status.readyReplicas}/${d.spec.replicas} ready`,
+        );
         assert.strictEqual(d.status.updatedReplicas, d.spec.replicas, `Deployment ${d.metadata.name} has old replicas left`);
     }
     for (const s of list(cluster, "statefulsets", namespace)) {
-        assert.strictEqual(s.status.readyReplicas, s.spec.replicas, `StatefulSet ${s.metadata.name}: ${s.status.readyReplicas}/${s.spec.replicas} ready`);
+        assert.strictEqual(
+            s.status.readyReplicas,
+            s.spec.replicas,
+            `StatefulSet ${s.metadata.name}: ${s.status.readyReplicas}/${s.spec.replicas} ready`,
+        );
     }
 }
 
@@ -90,7 +121,12 @@ describe("the real engine on a real API server (local cluster)", function () {
     let env: NodeJS.ProcessEnv;
     let dir: string;
     let logDir: string;
-    const policyArgs = ["--policy-pack", path.join(repoRoot, "policies"), "--policy-pack-config", path.join(repoRoot, "policies", "config", "local.json")];
+    const policyArgs = [
+        "--policy-pack",
+        path.join(repoRoot, "policies"),
+        "--policy-pack-config",
+        path.join(repoRoot, "policies", "config", "local.json"),
+    ];
 
     /** `pulumi up` with the policy pack and an engine event log; returns the CLI result and the events. */
     function up(label: string, extra: string[] = []): { r: ReturnType<typeof runPulumi>; events: EngineEvent[] } {
@@ -101,7 +137,10 @@ describe("the real engine on a real API server (local cluster)", function () {
     }
 
     function setConfig(...args: string[]): void {
-        ok(runPulumi(["config", "set", "--stack", "local", ...args], dir, env), `pulumi config set ${args.filter((a) => !a.startsWith("sk_")).join(" ")}`);
+        ok(
+            runPulumi(["config", "set", "--stack", "local", ...args], dir, env),
+            `pulumi config set ${args.filter((a) => !a.startsWith("sk_")).join(" ")}`,
+        );
     }
 
     before(() => {
@@ -139,7 +178,9 @@ describe("the real engine on a real API server (local cluster)", function () {
         assert.doesNotMatch(r.stdout + r.stderr, /would violate PodSecurity|mandatory/i);
         // Every Kubernetes object in state exists in the API server.
         const state = JSON.parse(ok(runPulumi(["stack", "export", "--stack", "local"], dir, env), "stack export").stdout);
-        const objects = state.deployment.resources.filter((res: any) => res.type.startsWith("kubernetes:") && !res.type.startsWith("pulumi:providers"));
+        const objects = state.deployment.resources.filter(
+            (res: any) => res.type.startsWith("kubernetes:") && !res.type.startsWith("pulumi:providers"),
+        );
         assert.ok(objects.length > 30, `only ${objects.length} Kubernetes objects in state`);
         for (const res of objects) {
             const o = res.outputs;
@@ -152,10 +193,16 @@ describe("the real engine on a real API server (local cluster)", function () {
         const pvcs = list(cluster, "persistentvolumeclaims", namespace);
         assert.ok(pvcs.length > 0 && pvcs.every((c) => c.status.phase === "Bound"), "every claim bound to a PersistentVolume");
         for (const job of list(cluster, "jobs", namespace)) {
-            assert.ok(job.status.conditions?.some((c: any) => c.type === "Complete" && c.status === "True"), `Job ${job.metadata.name} did not complete`);
+            assert.ok(
+                job.status.conditions?.some((c: any) => c.type === "Complete" && c.status === "True"),
+                `Job ${job.metadata.name} did not complete`,
+            );
         }
         const ingresses = list(cluster, "ingresses", namespace);
-        assert.ok(ingresses.length >= 3 && ingresses.every((i) => i.status.loadBalancer?.ingress?.length), "every Ingress has its load-balancer address");
+        assert.ok(
+            ingresses.length >= 3 && ingresses.every((i) => i.status.loadBalancer?.ingress?.length),
+            "every Ingress has its load-balancer address",
+        );
     });
 
     it("completes each migrations Job before any Deployment that depends on it starts rolling", () => {
@@ -168,16 +215,23 @@ describe("the real engine on a real API server (local cluster)", function () {
             assert.ok(job, `no migrations Job for the ${p.migratesBefore} database`);
             // From the engine's event log: the Job's outputs (it completed: the engine awaits Jobs)
             // come before the engine even starts on the Deployment.
-            const jobDone = firstUp.find((e) => e.kind === "outputs" && e.type === "kubernetes:batch/v1:Job" && e.urn!.endsWith(`-${p.migratesBefore}`));
+            const jobDone = firstUp.find(
+                (e) => e.kind === "outputs" && e.type === "kubernetes:batch/v1:Job" && e.urn!.endsWith(`-${p.migratesBefore}`),
+            );
             const deploymentStart = firstUp.find((e) => e.kind === "pre" && deploymentOf(p.name)(e));
             assert.ok(jobDone && deploymentStart, `${p.name}: Job or Deployment missing from the event log`);
-            assert.ok(jobDone.sequence < deploymentStart.sequence, `${p.name}'s Deployment started before the ${p.migratesBefore} migrations completed`);
+            assert.ok(
+                jobDone.sequence < deploymentStart.sequence,
+                `${p.name}'s Deployment started before the ${p.migratesBefore} migrations completed`,
+            );
             // From the API server's own timestamps.
             const completed = Date.parse(job.status.completionTime);
             const rs = replicaSets.get(p.name);
             assert.ok(rs, `${p.name} has no ReplicaSet`);
-            assert.ok(Date.parse(rs.metadata.creationTimestamp) >= completed,
-                `${p.name}'s ReplicaSet (${rs.metadata.creationTimestamp}) predates the migrations' completion (${job.status.completionTime})`);
+            assert.ok(
+                Date.parse(rs.metadata.creationTimestamp) >= completed,
+                `${p.name}'s ReplicaSet (${rs.metadata.creationTimestamp}) predates the migrations' completion (${job.status.completionTime})`,
+            );
         }
     });
 
@@ -197,7 +251,10 @@ describe("the real engine on a real API server (local cluster)", function () {
     it("rolls a changed secret value out through a new immutable Secret, deleting the old one only after the rollout", () => {
         const secretsBefore = list(cluster, "secrets", namespace).filter((s) => s.data?.STRIPE_SECRET_KEY !== undefined);
         assert.ok(secretsBefore.length > 0, "no process Secret holds STRIPE_SECRET_KEY");
-        assert.ok(secretsBefore.every((s) => s.immutable === true), "process Secrets are immutable");
+        assert.ok(
+            secretsBefore.every((s) => s.immutable === true),
+            "process Secrets are immutable",
+        );
         const affected = new Set(secretsBefore.map(processOf));
         const rsBefore = currentReplicaSets(cluster);
 
@@ -208,7 +265,10 @@ describe("the real engine on a real API server (local cluster)", function () {
         const secretsAfter = list(cluster, "secrets", namespace).filter((s) => s.data?.STRIPE_SECRET_KEY !== undefined);
         const namesBefore = new Set(secretsBefore.map((s) => s.metadata.name));
         assert.deepStrictEqual(new Set(secretsAfter.map(processOf)), affected);
-        assert.ok(secretsAfter.every((s) => !namesBefore.has(s.metadata.name)), "a new Secret for each affected process");
+        assert.ok(
+            secretsAfter.every((s) => !namesBefore.has(s.metadata.name)),
+            "a new Secret for each affected process",
+        );
         assert.ok(secretsAfter.every((s) => Buffer.from(s.data.STRIPE_SECRET_KEY, "base64").toString() === stripeKeys[1]));
         const rsAfter = currentReplicaSets(cluster);
         for (const [deployment, rs] of rsAfter) {
@@ -233,8 +293,11 @@ describe("the real engine on a real API server (local cluster)", function () {
         // Watch every pod event while the update runs: a singleton must never have two pods at once.
         const watchFile = path.join(logDir, "pods-watch.jsonl");
         const fd = fs.openSync(watchFile, "w");
-        const watcher = spawn(path.join(cluster.bin, "kubectl"), ["--kubeconfig", cluster.kubeconfig, "get", "pods", "-n", namespace,
-            "--watch", "--output-watch-events", "-o", "json"], { stdio: ["ignore", fd, "ignore"] });
+        const watcher = spawn(
+            path.join(cluster.bin, "kubectl"),
+            ["--kubeconfig", cluster.kubeconfig, "get", "pods", "-n", namespace, "--watch", "--output-watch-events", "-o", "json"],
+            { stdio: ["ignore", fd, "ignore"] },
+        );
         try {
             setConfig("--path", "images.app", "ghcr.io/grownext/app:0.1.1");
             ok(up("image-change").r, "pulumi up after the image change");
@@ -277,7 +340,9 @@ describe("the real engine on a real API server (local cluster)", function () {
         const name = target.name;
         const before = getJson(cluster, ["deployment", name, "-n", namespace]);
         const rsBefore = currentReplicaSets(cluster).get(name);
-        const previousImage = JSON.parse(ok(runPulumi(["config", "get", "--stack", "local", "--path", "images.portal", "--json"], dir, env), "config get").stdout).value;
+        const previousImage = JSON.parse(
+            ok(runPulumi(["config", "get", "--stack", "local", "--path", "images.portal", "--json"], dir, env), "config get").stdout,
+        ).value;
         assert.ok(before.status.readyReplicas >= 1 && rsBefore);
 
         setConfig("--path", "images.portal", "ghcr.io/grownext/portal:0.2.0-never-ready");
@@ -287,13 +352,20 @@ describe("the real engine on a real API server (local cluster)", function () {
         const elapsed = Date.now() - started;
         assert.notStrictEqual(r.code, 0, "the update must fail");
         assert.match(r.stdout + r.stderr, new RegExp(`${name}`));
-        assert.ok(elapsed < (rolloutTimeoutSeconds + 120) * 1000, `the failing update took ${elapsed} ms for a ${rolloutTimeoutSeconds}s timeout`);
+        assert.ok(
+            elapsed < (rolloutTimeoutSeconds + 120) * 1000,
+            `the failing update took ${elapsed} ms for a ${rolloutTimeoutSeconds}s timeout`,
+        );
 
         // The previous ReplicaSet still serves every replica it served; the new one has none ready.
         const oldRs = getJson(cluster, ["replicaset", rsBefore.metadata.name, "-n", namespace]);
         assert.strictEqual(oldRs.status.readyReplicas, rsBefore.status.readyReplicas, "the previous ReplicaSet lost ready replicas");
         const during = getJson(cluster, ["deployment", name, "-n", namespace]);
-        assert.strictEqual(during.status.availableReplicas, before.status.availableReplicas, "available replicas dropped during the failed rollout");
+        assert.strictEqual(
+            during.status.availableReplicas,
+            before.status.availableReplicas,
+            "available replicas dropped during the failed rollout",
+        );
         const newRs = currentReplicaSets(cluster).get(name);
         assert.notStrictEqual(newRs.metadata.name, rsBefore.metadata.name, "a new ReplicaSet was tried");
         assert.ok(!newRs.status.readyReplicas, "the never-ready ReplicaSet has no ready pod");
@@ -303,7 +375,11 @@ describe("the real engine on a real API server (local cluster)", function () {
         ok(up("rollback").r, "pulumi up with the previous config");
         const after = currentReplicaSets(cluster).get(name);
         assert.strictEqual(after.metadata.name, rsBefore.metadata.name, "the previous ReplicaSet is current again");
-        assert.strictEqual(getJson(cluster, ["replicaset", newRs.metadata.name, "-n", namespace]).spec.replicas, 0, "the failed ReplicaSet is scaled to zero");
+        assert.strictEqual(
+            getJson(cluster, ["replicaset", newRs.metadata.name, "-n", namespace]).spec.replicas,
+            0,
+            "the failed ReplicaSet is scaled to zero",
+        );
         assertHealthy(cluster);
         ok(up("after-rollback", ["--expect-no-changes"]).r, "no change after the rollback");
     });
@@ -331,10 +407,15 @@ describe("the real engine on a real API server (local cluster)", function () {
         ok(runPulumi(["destroy", "--yes", "--skip-preview", "--stack", "local"], dir, env), "pulumi destroy");
         const ns = kubectl(cluster, ["get", "namespace", namespace]);
         assert.notStrictEqual(ns.code, 0, `namespace ${namespace} still exists`);
-        const kinds = ok2(kubectl(cluster, ["api-resources", "--verbs=list", "-o", "name"])).split("\n").filter(Boolean)
+        const kinds = ok2(kubectl(cluster, ["api-resources", "--verbs=list", "-o", "name"]))
+            .split("\n")
+            .filter(Boolean)
             .filter((k) => !k.startsWith("events") && k !== "componentstatuses");
         const leftovers = getJson(cluster, [kinds.join(","), "-A", "-l", `${labelKeys.partOf}=${partOf}`]).items;
-        assert.deepStrictEqual(leftovers.map((o: any) => `${o.kind}/${o.metadata.name}`), []);
+        assert.deepStrictEqual(
+            leftovers.map((o: any) => `${o.kind}/${o.metadata.name}`),
+            [],
+        );
     });
 });
 

@@ -37,7 +37,10 @@ describe("the real engine on the compiled program", function () {
     });
 
     it("has only JavaScript to run", () => {
-        assert.deepStrictEqual(findFiles(dir, (n) => n.endsWith(".ts")), []);
+        assert.deepStrictEqual(
+            findFiles(dir, (n) => n.endsWith(".ts")),
+            [],
+        );
         assert.ok(fs.existsSync(path.join(dir, "bin", "components", "data", "inCluster", "generatedSecret.js")));
     });
 
@@ -74,7 +77,7 @@ describe("entry.js with a stale build", function () {
         const check = () => spawnSync(process.execPath, ["entry.js", "--check"], { cwd: ws.dir, encoding: "utf8" });
         assert.strictEqual(check().status, 0, `the copied build should be current: ${check().stderr}`);
         // An edit after the build, as a developer makes one: only the sources have the new output.
-        fs.appendFileSync(path.join(ws.dir, "index.ts"), "\nexport const editedAfterBuild = \"yes\";\n");
+        fs.appendFileSync(path.join(ws.dir, "index.ts"), '\nexport const editedAfterBuild = "yes";\n');
         const stale = check();
         assert.strictEqual(stale.status, 1);
         assert.match(stale.stderr, /index\.ts.*npm run build/);

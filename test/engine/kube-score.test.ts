@@ -31,7 +31,10 @@ interface Finding {
 }
 
 function kubeScoreBin(): string {
-    const r = spawnSync("bash", [path.join(repoRoot, "tools", "kube-score.sh"), "--print-bin"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const r = spawnSync("bash", [path.join(repoRoot, "tools", "kube-score.sh"), "--print-bin"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    });
     assert.strictEqual(r.status, 0, "tools/kube-score.sh could not build kube-score");
     return r.stdout.trim().split("\n").pop()!;
 }
@@ -41,14 +44,19 @@ function score(bin: string, file: string): Finding[] {
     const r = spawnSync(bin, ["score", "--output-format", "json", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     // kube-score exits 1 when any check is critical; its JSON is the answer either way.
     assert.ok(r.status === 0 || r.status === 1, `kube-score failed (${r.status}): ${r.stderr}`);
-    const objects = JSON.parse(r.stdout) as Array<{ object_name: string; checks: Array<{ check: { id: string }; grade: number; skipped: boolean; comments: Array<{ summary: string }> | null }> }>;
-    return objects.flatMap((o) => o.checks.map((c) => ({
-        object: o.object_name,
-        check: c.check.id,
-        grade: c.grade,
-        skipped: c.skipped,
-        comments: (c.comments ?? []).map((m) => m.summary),
-    })));
+    const objects = JSON.parse(r.stdout) as Array<{
+        object_name: string;
+        checks: Array<{ check: { id: string }; grade: number; skipped: boolean; comments: Array<{ summary: string }> | null }>;
+    }>;
+    return objects.flatMap((o) =>
+        o.checks.map((c) => ({
+            object: o.object_name,
+            check: c.check.id,
+            grade: c.grade,
+            skipped: c.skipped,
+            comments: (c.comments ?? []).map((m) => m.summary),
+        })),
+    );
 }
 
 /** A finding is a check that ran and did not give full marks. */
@@ -78,7 +86,10 @@ describe("kube-score on production's Kubernetes objects", function () {
 
     it("finds no NetworkPolicy, anti-affinity or topology spread gap", () => {
         const gaps = findings.filter((f) => isolationAndSpreadChecks.includes(f.check) && isFinding(f));
-        assert.deepStrictEqual(gaps.map((f) => `${f.object} ${f.check}: ${f.comments.join("; ")}`), []);
+        assert.deepStrictEqual(
+            gaps.map((f) => `${f.object} ${f.check}: ${f.comments.join("; ")}`),
+            [],
+        );
     });
 
     it("ran those checks on every workload, not on none", () => {
@@ -86,7 +97,10 @@ describe("kube-score on production's Kubernetes objects", function () {
         const deployments = docs.filter((d) => d.kind === "Deployment").length;
         assert.ok(deployments >= 7, `production declares its 7 processes, got ${deployments}`);
         assert.ok(ran("pod-networkpolicy").size >= deployments, "every Deployment's pods were checked for a NetworkPolicy");
-        assert.ok(ran("networkpolicy-targets-pod").size >= docs.filter((d) => d.kind === "NetworkPolicy").length - 1, "every NetworkPolicy but the ACME solver's was checked");
+        assert.ok(
+            ran("networkpolicy-targets-pod").size >= docs.filter((d) => d.kind === "NetworkPolicy").length - 1,
+            "every NetworkPolicy but the ACME solver's was checked",
+        );
         // Anti-affinity is checked only where there are 2 or more replicas: web, identity, portal, worker.
         assert.ok(ran("deployment-has-host-podantiaffinity").size >= 4, "the multi-replica Deployments were checked for anti-affinity");
         assert.ok(ran("pod-topology-spread-constraints").size >= deployments, "every Deployment's spread was checked");
@@ -94,7 +108,13 @@ describe("kube-score on production's Kubernetes objects", function () {
 
     it("would report the gap without the NetworkPolicies (the check can fail)", () => {
         const file = path.join(dir, "without-policies.yaml");
-        fs.writeFileSync(file, docs.filter((d) => d.kind !== "NetworkPolicy").map((d) => stringify(d)).join("---\n"));
+        fs.writeFileSync(
+            file,
+            docs
+                .filter((d) => d.kind !== "NetworkPolicy")
+                .map((d) => stringify(d))
+                .join("---\n"),
+        );
         const gaps = score(bin, file).filter((f) => f.check === "pod-networkpolicy" && isFinding(f));
         assert.ok(gaps.length >= 7, `kube-score reports the unisolated pods, got ${gaps.length}`);
     });

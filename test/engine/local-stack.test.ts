@@ -20,7 +20,12 @@ function readManifests(dir: string): any[] {
         for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
             const p = path.join(d, entry.name);
             if (entry.isDirectory()) walk(p);
-            else if (/\.ya?ml$/.test(entry.name)) out.push(...parseAllDocuments(fs.readFileSync(p, "utf8")).map((doc) => doc.toJS()).filter(Boolean));
+            else if (/\.ya?ml$/.test(entry.name))
+                out.push(
+                    ...parseAllDocuments(fs.readFileSync(p, "utf8"))
+                        .map((doc) => doc.toJS())
+                        .filter(Boolean),
+                );
         }
     };
     walk(dir);
@@ -40,7 +45,10 @@ describe("the real engine on the local stack", function () {
         rendered = path.join(dir, "rendered", "local");
         ok(runPulumi(["stack", "init", "local"], dir, env), "pulumi stack init local");
         ok(runPulumi(["config", "set", "--secret", "stripeSecretKey", stripeTestKey], dir, env), "config set --secret stripeSecretKey");
-        ok(runPulumi(["config", "set", "--secret", "supabaseServiceRoleKey", serviceRoleKey], dir, env), "config set --secret supabaseServiceRoleKey");
+        ok(
+            runPulumi(["config", "set", "--secret", "supabaseServiceRoleKey", serviceRoleKey], dir, env),
+            "config set --secret supabaseServiceRoleKey",
+        );
     });
 
     it("previews the whole topology", () => {
@@ -52,8 +60,19 @@ describe("the real engine on the local stack", function () {
     });
 
     it("passes the policy pack, enforced by the CLI", () => {
-        const r = runPulumi(["preview", "--stack", "local", "--policy-pack", path.join(repoRoot, "policies"),
-            "--policy-pack-config", path.join(repoRoot, "policies", "config", "local.json")], dir, env);
+        const r = runPulumi(
+            [
+                "preview",
+                "--stack",
+                "local",
+                "--policy-pack",
+                path.join(repoRoot, "policies"),
+                "--policy-pack-config",
+                path.join(repoRoot, "policies", "config", "local.json"),
+            ],
+            dir,
+            env,
+        );
         ok(r, "pulumi preview --policy-pack policies");
         assert.match(r.stdout, /grownext-guides/);
         assert.doesNotMatch(r.stdout, /mandatory/i);
@@ -79,7 +98,10 @@ describe("the real engine on the local stack", function () {
         assert.match(args, /--maxmemory-policy","noeviction"/);
         for (const m of manifests.filter((x) => x.kind !== "Secret")) {
             const text = JSON.stringify(m);
-            assert.ok(!text.includes(stripeTestKey) && !text.includes(serviceRoleKey), `${m.kind} ${m.metadata?.name} holds a secret value`);
+            assert.ok(
+                !text.includes(stripeTestKey) && !text.includes(serviceRoleKey),
+                `${m.kind} ${m.metadata?.name} holds a secret value`,
+            );
         }
     });
 

@@ -86,17 +86,19 @@ describe("the pack served by Pulumi's policy-pack runner", function () {
 
     async function analyzeStack(resources: PolicyResourceLike[]): Promise<Diagnostic[]> {
         const req = new analyzerPb.AnalyzeStackRequest();
-        req.setResourcesList(resources.map((r) => {
-            const a = new analyzerPb.AnalyzerResource();
-            a.setType(r.type);
-            a.setUrn(r.urn);
-            a.setName(r.name);
-            a.setProperties(structPb.Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props))));
-            a.setOptions(options(r));
-            if (r.parent) a.setParent(r.parent);
-            a.setDependenciesList([...(r.dependencies ?? []), ...(r.opts?.dependsOn ?? [])]);
-            return a;
-        }));
+        req.setResourcesList(
+            resources.map((r) => {
+                const a = new analyzerPb.AnalyzerResource();
+                a.setType(r.type);
+                a.setUrn(r.urn);
+                a.setName(r.name);
+                a.setProperties(structPb.Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props))));
+                a.setOptions(options(r));
+                if (r.parent) a.setParent(r.parent);
+                a.setDependenciesList([...(r.dependencies ?? []), ...(r.opts?.dependsOn ?? [])]);
+                return a;
+            }),
+        );
         return diagnostics(await call(client, "analyzeStack", req));
     }
 
@@ -124,14 +126,20 @@ describe("the pack served by Pulumi's policy-pack runner", function () {
     it("reports an unpinned image as mandatory", async () => {
         const w = mutate(workload("web", { stack: "production" }), (p) => (container(p).image = "node:latest"));
         const ds = await analyze(w);
-        assert.deepEqual(ds.map((d) => `${d.policyName}/${d.enforcementLevel}`), ["pinned-images/mandatory"]);
+        assert.deepEqual(
+            ds.map((d) => `${d.policyName}/${d.enforcementLevel}`),
+            ["pinned-images/mandatory"],
+        );
     });
 
     it("passes a compliant production stack, then applies per-stack config with the other defaults intact", async () => {
         const stack = compliantStack("production");
         assert.deepEqual(await analyzeStack(stack), []);
         const noProbe = stack.filter((r) => r.type !== "command:local:Command");
-        assert.deepEqual((await analyzeStack(noProbe)).map((d) => d.policyName), ["smoke-probe"]);
+        assert.deepEqual(
+            (await analyzeStack(noProbe)).map((d) => d.policyName),
+            ["smoke-probe"],
+        );
 
         const configure = new analyzerPb.ConfigureAnalyzerRequest();
         const smoke = new analyzerPb.PolicyConfig();
@@ -144,6 +152,9 @@ describe("the pack served by Pulumi's policy-pack runner", function () {
         const weak = noProbe.map((r) =>
             r.name === "security-headers" ? mutate(r, (p) => (p.data["Strict-Transport-Security"] = "max-age=600")) : r,
         );
-        assert.deepEqual((await analyzeStack(weak)).map((d) => d.policyName), ["ingress-hsts"]);
+        assert.deepEqual(
+            (await analyzeStack(weak)).map((d) => d.policyName),
+            ["ingress-hsts"],
+        );
     });
 });

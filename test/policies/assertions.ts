@@ -3,7 +3,11 @@ import { strict as assert } from "assert";
 import type { Policy } from "@pulumi/policy";
 import { runPolicy, type PolicyResourceLike, type RunResult } from "./harness";
 
-export async function run(policy: Policy, resources: PolicyResourceLike | PolicyResourceLike[], config?: Record<string, unknown>): Promise<RunResult> {
+export async function run(
+    policy: Policy,
+    resources: PolicyResourceLike | PolicyResourceLike[],
+    config?: Record<string, unknown>,
+): Promise<RunResult> {
     return runPolicy(policy, resources, config);
 }
 

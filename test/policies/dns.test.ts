@@ -10,7 +10,13 @@ import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 const ingress = () => resource(types.ingress, "grownext", ingressProps());
 const hosts = (): string[] => ingressProps().spec.tls[0].hosts;
 const record = (name: string, type = "A") =>
-    resource(awsTypes.route53Record, `dns-${name}`, { zoneId: "Z0ZONE", name, type, allowOverwrite: false, aliases: [{ name: "lb.elb.eu-west-1.amazonaws.com", zoneId: "Z2IFOLAFXWLO4F", evaluateTargetHealth: true }] });
+    resource(awsTypes.route53Record, `dns-${name}`, {
+        zoneId: "Z0ZONE",
+        name,
+        type,
+        allowOverwrite: false,
+        aliases: [{ name: "lb.elb.eu-west-1.amazonaws.com", zoneId: "Z2IFOLAFXWLO4F", evaluateTargetHealth: true }],
+    });
 
 describe("dns-covers-tls", () => {
     it("passes when every TLS host has a record (A alias, CNAME, or a trailing-dot name)", async () => {
@@ -19,7 +25,11 @@ describe("dns-covers-tls", () => {
     });
     it("reports a TLS host without a record", async () => {
         const [first, ...rest] = hosts();
-        await assertReports(dnsCoversTls, [ingress(), ...rest.map((h) => record(h))], new RegExp(`TLS host ${first!.replace(/\./g, "\\.")} has no Route 53 record: declare an aws\\.route53\\.Record`));
+        await assertReports(
+            dnsCoversTls,
+            [ingress(), ...rest.map((h) => record(h))],
+            new RegExp(`TLS host ${first!.replace(/\./g, "\\.")} has no Route 53 record: declare an aws\\.route53\\.Record`),
+        );
     });
     it("does not count a record of another type", async () => {
         const [first, ...rest] = hosts();
@@ -35,8 +45,16 @@ describe("dns-covers-tls", () => {
     });
     it("reports record names and TLS hosts unknown during preview", async () => {
         const [first, ...rest] = hosts();
-        await assertReports(dnsCoversTls, [ingress(), record(UNKNOWN_VALUE), ...rest.map((h) => record(h))], new RegExp(`record covers ${first!.replace(/\./g, "\\.")}.*unknown during preview`));
-        await assertReports(dnsCoversTls, [mutate(ingress(), (p) => (p.spec.tls[0].hosts = UNKNOWN_VALUE)), record(first!)], /unknown during preview/);
+        await assertReports(
+            dnsCoversTls,
+            [ingress(), record(UNKNOWN_VALUE), ...rest.map((h) => record(h))],
+            new RegExp(`record covers ${first!.replace(/\./g, "\\.")}.*unknown during preview`),
+        );
+        await assertReports(
+            dnsCoversTls,
+            [mutate(ingress(), (p) => (p.spec.tls[0].hosts = UNKNOWN_VALUE)), record(first!)],
+            /unknown during preview/,
+        );
     });
 });
 
@@ -44,10 +62,17 @@ describe("dns-covers-tls over the evaluated production stack", () => {
     before(() => installMocks());
 
     function asPolicyResources(resources: RecordedResource[]): PolicyResourceLike[] {
-        return resources.filter((r) => r.urn !== undefined).map((r) => ({
-            type: r.type, name: r.name, urn: r.urn!, props: r.inputs,
-            opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies }, dependencies: r.dependencies ?? [], parent: r.parent,
-        }));
+        return resources
+            .filter((r) => r.urn !== undefined)
+            .map((r) => ({
+                type: r.type,
+                name: r.name,
+                urn: r.urn!,
+                props: r.inputs,
+                opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies },
+                dependencies: r.dependencies ?? [],
+                parent: r.parent,
+            }));
     }
 
     it("passes as declared, and reports the host whose record is dropped", async () => {
@@ -55,6 +80,10 @@ describe("dns-covers-tls over the evaluated production stack", () => {
         assert.ok(resources.filter((r) => r.type === awsTypes.route53Record).length >= 3);
         await assertClean(dnsCoversTls, resources);
         const dropped = resources.find((r) => r.type === awsTypes.route53Record)!;
-        await assertReports(dnsCoversTls, resources.filter((r) => r !== dropped), new RegExp(`TLS host ${String((dropped.props as any).name).replace(/\./g, "\\.")} has no Route 53 record`));
+        await assertReports(
+            dnsCoversTls,
+            resources.filter((r) => r !== dropped),
+            new RegExp(`TLS host ${String((dropped.props as any).name).replace(/\./g, "\\.")} has no Route 53 record`),
+        );
     });
 });

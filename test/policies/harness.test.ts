@@ -32,7 +32,10 @@ describe("policy test harness", () => {
 
     it("getConfig applies the schema defaults under the overrides", () => {
         assert.deepEqual(createResourceValidationArgs(withSchema, workload("web")).getConfig(), { min: 30, list: ["x"] });
-        assert.deepEqual(createResourceValidationArgs(withSchema, workload("web"), { config: { min: 7 } }).getConfig(), { min: 7, list: ["x"] });
+        assert.deepEqual(createResourceValidationArgs(withSchema, workload("web"), { config: { min: 7 } }).getConfig(), {
+            min: 7,
+            list: ["x"],
+        });
     });
 
     it("fills opts, stackTags and notApplicable like the SDK", async () => {
@@ -59,9 +62,18 @@ describe("policy test harness", () => {
         const args = createStackValidationArgs(stack, [parent, secret, dep, probe]);
         const d = args.resources.find((r) => r.name === "web" && r.type === types.deployment)!;
         assert.equal(d.parent?.urn, parent.urn);
-        assert.deepEqual(d.dependencies.map((x) => x.urn), [secret.urn]);
-        assert.deepEqual(d.propertyDependencies.spec!.map((x) => x.urn), [secret.urn]);
-        assert.deepEqual(args.resources.find((r) => r.name === "smoke")!.dependencies.map((x) => x.urn), [parent.urn]);
+        assert.deepEqual(
+            d.dependencies.map((x) => x.urn),
+            [secret.urn],
+        );
+        assert.deepEqual(
+            d.propertyDependencies.spec!.map((x) => x.urn),
+            [secret.urn],
+        );
+        assert.deepEqual(
+            args.resources.find((r) => r.name === "smoke")!.dependencies.map((x) => x.urn),
+            [parent.urn],
+        );
         assert.equal(d.isType(k8s.apps.v1.Deployment), true);
     });
 });
@@ -71,7 +83,12 @@ describe("runPackOnResources", () => {
         mutate(workload("web"), (p) => (container(p).image = "ghcr.io/grownext/app:latest")),
         // An AWS stack: ESO writes the Secret (a literal one would be reported by no-literal-k8s-secrets-on-aws).
         externalSecretFor(processSecret("web")),
-        resource(types.rdsInstance, "db", { backupRetentionPeriod: 1, storageEncrypted: true, deletionProtection: true, finalSnapshotIdentifier: "f" }),
+        resource(types.rdsInstance, "db", {
+            backupRetentionPeriod: 1,
+            storageEncrypted: true,
+            deletionProtection: true,
+            finalSnapshotIdentifier: "f",
+        }),
     ];
 
     it("runs resource and stack policies and returns name, level and message", async () => {
@@ -105,7 +122,10 @@ describe("runPackOnResources", () => {
 describe("policy test harness: values as the engine sends them", () => {
     it("unwraps secrets recorded in Pulumi's wire form, like the SDK's deserializer", () => {
         const wrapped = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
-        const secret = resource(types.secret, "web-env", { metadata: { name: "web-env" }, stringData: wrapped({ SUPABASE_SERVICE_ROLE_KEY: "x" }) });
+        const secret = resource(types.secret, "web-env", {
+            metadata: { name: "web-env" },
+            stringData: wrapped({ SUPABASE_SERVICE_ROLE_KEY: "x" }),
+        });
         const args = createStackValidationArgs(withSchema, [secret]);
         assert.deepEqual(Object.keys(args.resources[0]!.props.stringData), ["SUPABASE_SERVICE_ROLE_KEY"]);
         const rg = resource(types.replicationGroup, "redis", { authToken: wrapped("token") });

@@ -182,11 +182,7 @@ function freezeTags(tags: Record<string, string> = {}): ReadonlyMap<string, stri
     return new Map(Object.entries(tags));
 }
 
-export function createResourceValidationArgs(
-    policy: Policy,
-    r: PolicyResourceLike,
-    options: ArgsOptions = {},
-): ResourceValidationArgs {
+export function createResourceValidationArgs(policy: Policy, r: PolicyResourceLike, options: ArgsOptions = {}): ResourceValidationArgs {
     const props = propsFor(r);
     const isType = typeMatcher(r.type);
     return {
@@ -224,8 +220,7 @@ export function policyResources(resources: readonly PolicyResourceLike[]): Polic
             asType: ((cls: unknown) => (isType(cls) ? props : undefined)) as PolicyResource["asType"],
         });
     }
-    const lookup = (urns: readonly string[]) =>
-        urns.map((u) => built.get(u)).filter((x): x is PolicyResource => x !== undefined);
+    const lookup = (urns: readonly string[]) => urns.map((u) => built.get(u)).filter((x): x is PolicyResource => x !== undefined);
     for (const r of resources) {
         const b = built.get(r.urn)!;
         const parent = r.parent ?? r.opts?.parent;
@@ -412,11 +407,7 @@ function withStack(urn: string, stack: string): string {
  * policy, then the pack; `disabled` policies skipped. URNs are rewritten to name `stack`, so
  * stack-scoped rules (production-data-protected) see the intended stack even under default mocks.
  */
-export async function runPackOnResources(
-    resources: PolicyResourceLike[],
-    stack: string,
-    config?: PackConfig,
-): Promise<Violation[]> {
+export async function runPackOnResources(resources: PolicyResourceLike[], stack: string, config?: PackConfig): Promise<Violation[]> {
     const pack = loadPack();
     const fix = (u: string) => withStack(u, stack);
     const list: PolicyResourceLike[] = resources.map((r) => ({

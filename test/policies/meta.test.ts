@@ -52,7 +52,10 @@ function policyFiles(): { file: string; exports: Record<string, unknown> }[] {
 }
 
 const isPolicy = (x: unknown): x is Policy =>
-    typeof x === "object" && x !== null && typeof (x as Policy).name === "string" && typeof (x as Policy).description === "string" &&
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Policy).name === "string" &&
+    typeof (x as Policy).description === "string" &&
     ("validateResource" in x || "validateStack" in x);
 
 describe("policy pack metadata", () => {
@@ -83,7 +86,11 @@ describe("policy pack metadata", () => {
             assert.ok(p.enforcementLevel, `${p.name} has no enforcement level`);
             assert.equal(p.enforcementLevel, mandatory.includes(p.name) ? "mandatory" : "advisory", p.name);
         }
-        for (const n of mandatory) assert.ok(pack.policies.some((p) => p.name === n), `${n} is not in the pack`);
+        for (const n of mandatory)
+            assert.ok(
+                pack.policies.some((p) => p.name === n),
+                `${n} is not in the pack`,
+            );
     });
 
     it("declares a default for every config property, and never enforcementLevel", () => {
@@ -113,9 +120,15 @@ describe("policy pack metadata", () => {
         const source = readFileSync(path.join(policiesDir, "index.ts"), "utf8")
             .replace(/\/\*[\s\S]*?\*\//g, "")
             .replace(/\/\/.*$/gm, "");
-        const statements = source.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+        const statements = source
+            .split(/;\s*\n/)
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0);
         for (const s of statements) {
-            assert.ok(/^import /.test(s) || /^new PolicyPack\("grownext-guides"/.test(s), `unexpected statement in index.ts: ${s.slice(0, 80)}`);
+            assert.ok(
+                /^import /.test(s) || /^new PolicyPack\("grownext-guides"/.test(s),
+                `unexpected statement in index.ts: ${s.slice(0, 80)}`,
+            );
         }
     });
 

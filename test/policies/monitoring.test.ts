@@ -22,10 +22,18 @@ describe("alert-route-subscribed", () => {
         await assertClean(alertRouteSubscribed, stack());
     });
     it("reports a production topic nobody subscribes to", async () => {
-        await assertReports(alertRouteSubscribed, without(stack(), "alerts-email"), /SNS topic "alerts" has no subscription.*monitoring\.alertEmails/);
+        await assertReports(
+            alertRouteSubscribed,
+            without(stack(), "alerts-email"),
+            /SNS topic "alerts" has no subscription.*monitoring\.alertEmails/,
+        );
     });
     it("reports a production stack with no alert route at all", async () => {
-        await assertReports(alertRouteSubscribed, stack().filter((r) => r.type !== M.topic && r.type !== M.subscription), /declares no SNS topic/);
+        await assertReports(
+            alertRouteSubscribed,
+            stack().filter((r) => r.type !== M.topic && r.type !== M.subscription),
+            /declares no SNS topic/,
+        );
     });
     it("does not apply to staging", async () => {
         const result = await run(alertRouteSubscribed, without(stack("staging"), "alerts-email"));
@@ -40,14 +48,30 @@ describe("alarms-route-somewhere", () => {
         await assertClean(alarmsRouteSomewhere, alarm());
     });
     it("reports an alarm without actions", async () => {
-        await assertReports(alarmsRouteSomewhere, mutate(alarm(), (p) => delete p.alarmActions), /no alarmActions, so it fires silently/);
-        await assertReports(alarmsRouteSomewhere, mutate(alarm(), (p) => (p.alarmActions = [])), /no alarmActions/);
+        await assertReports(
+            alarmsRouteSomewhere,
+            mutate(alarm(), (p) => delete p.alarmActions),
+            /no alarmActions, so it fires silently/,
+        );
+        await assertReports(
+            alarmsRouteSomewhere,
+            mutate(alarm(), (p) => (p.alarmActions = [])),
+            /no alarmActions/,
+        );
     });
     it("reports disabled actions", async () => {
-        await assertReports(alarmsRouteSomewhere, mutate(alarm(), (p) => (p.actionsEnabled = false)), /actions are disabled/);
+        await assertReports(
+            alarmsRouteSomewhere,
+            mutate(alarm(), (p) => (p.actionsEnabled = false)),
+            /actions are disabled/,
+        );
     });
     it("reports unknown actions at its own mandatory level", async () => {
-        await assertReports(alarmsRouteSomewhere, mutate(alarm(), (p) => (p.alarmActions = UNKNOWN_VALUE)), /unknown during preview.*alarmActions/);
+        await assertReports(
+            alarmsRouteSomewhere,
+            mutate(alarm(), (p) => (p.alarmActions = UNKNOWN_VALUE)),
+            /unknown during preview.*alarmActions/,
+        );
     });
 });
 
@@ -56,7 +80,11 @@ describe("redis-memory-alarm", () => {
         await assertClean(redisMemoryAlarm, stack());
     });
     it("reports a production noeviction group without a memory alarm", async () => {
-        await assertReports(redisMemoryAlarm, without(stack(), "redis-memory"), /replication group "redis" runs noeviction with no alarm on DatabaseMemoryUsagePercentage/);
+        await assertReports(
+            redisMemoryAlarm,
+            without(stack(), "redis-memory"),
+            /replication group "redis" runs noeviction with no alarm on DatabaseMemoryUsagePercentage/,
+        );
     });
     it("does not count an alarm on another metric or another resource", async () => {
         const list = stack().map((r) => (r.name === "redis-memory" ? mutate(r, (p) => (p.metricName = "EngineCPUUtilization")) : r));
@@ -65,7 +93,9 @@ describe("redis-memory-alarm", () => {
         await assertReports(redisMemoryAlarm, elsewhere, /no alarm/);
     });
     it("leaves a group with a proven evicting policy to redis-noeviction", async () => {
-        const list = without(stack(), "redis-memory").map((r) => (r.name === "redis-params" ? mutate(r, (p) => (p.parameters = [{ name: "maxmemory-policy", value: "allkeys-lru" }])) : r));
+        const list = without(stack(), "redis-memory").map((r) =>
+            r.name === "redis-params" ? mutate(r, (p) => (p.parameters = [{ name: "maxmemory-policy", value: "allkeys-lru" }])) : r,
+        );
         await assertClean(redisMemoryAlarm, list);
     });
 });

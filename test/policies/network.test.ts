@@ -18,29 +18,60 @@ describe("default-deny", () => {
         const list = [
             ...compliantStack("production").filter((r) => !isDeny(r)),
             policy("deny-in", { podSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext" } }, policyTypes: ["Ingress"] }),
-            policy("deny-out", { podSelector: { matchExpressions: [{ key: "grownext.io/process", operator: "Exists" }] }, policyTypes: ["Egress"], egress: [] }),
+            policy("deny-out", {
+                podSelector: { matchExpressions: [{ key: "grownext.io/process", operator: "Exists" }] },
+                policyTypes: ["Egress"],
+                egress: [],
+            }),
         ];
         await assertClean(defaultDeny, list);
     });
 
     it("reports every product workload of a production stack without one", async () => {
         const list = compliantStack("production").filter((r) => !isDeny(r));
-        const result = await assertReports(defaultDeny, list, /Deployment web is not selected by a NetworkPolicy that denies all ingress and egress by default; declare a NetworkPolicy in its namespace/);
+        const result = await assertReports(
+            defaultDeny,
+            list,
+            /Deployment web is not selected by a NetworkPolicy that denies all ingress and egress by default; declare a NetworkPolicy in its namespace/,
+        );
         assert.equal(result.violations.length, 7, "one per process");
     });
 
     it("reports a deny that only covers ingress", async () => {
-        await assertReports(defaultDeny, withDeny("production", (p) => (p.spec.policyTypes = ["Ingress"])), /denies all egress by default/);
+        await assertReports(
+            defaultDeny,
+            withDeny("production", (p) => (p.spec.policyTypes = ["Ingress"])),
+            /denies all egress by default/,
+        );
     });
 
     it("reports a policy with rules, which allows rather than denies", async () => {
-        await assertReports(defaultDeny, withDeny("production", (p) => (p.spec.egress = [{ ports: [{ port: 443, protocol: "TCP" }] }])), /denies all egress by default/);
+        await assertReports(
+            defaultDeny,
+            withDeny("production", (p) => (p.spec.egress = [{ ports: [{ port: 443, protocol: "TCP" }] }])),
+            /denies all egress by default/,
+        );
     });
 
     it("reports a deny in another namespace, or one whose selector misses the pods", async () => {
-        await assertReports(defaultDeny, withDeny("production", (p) => (p.metadata.namespace = "other")), /is not selected/);
-        await assertReports(defaultDeny, withDeny("production", (p) => (p.spec.podSelector = { matchLabels: { tier: "db" } })), /is not selected/);
-        await assertReports(defaultDeny, withDeny("production", (p) => (p.spec.podSelector = { matchExpressions: [{ key: "grownext.io/process", operator: "NotIn", values: ["web"] }] })), /Deployment web is not selected/);
+        await assertReports(
+            defaultDeny,
+            withDeny("production", (p) => (p.metadata.namespace = "other")),
+            /is not selected/,
+        );
+        await assertReports(
+            defaultDeny,
+            withDeny("production", (p) => (p.spec.podSelector = { matchLabels: { tier: "db" } })),
+            /is not selected/,
+        );
+        await assertReports(
+            defaultDeny,
+            withDeny(
+                "production",
+                (p) => (p.spec.podSelector = { matchExpressions: [{ key: "grownext.io/process", operator: "NotIn", values: ["web"] }] }),
+            ),
+            /Deployment web is not selected/,
+        );
     });
 
     it("catches a hand-written workload that runs the product outside the isolated namespace", async () => {
@@ -51,7 +82,11 @@ describe("default-deny", () => {
     });
 
     it("cannot pass on a selector unknown during preview", async () => {
-        await assertReports(defaultDeny, withDeny("production", (p) => (p.spec.podSelector = UNKNOWN_VALUE)), /unknown during preview/);
+        await assertReports(
+            defaultDeny,
+            withDeny("production", (p) => (p.spec.podSelector = UNKNOWN_VALUE)),
+            /unknown during preview/,
+        );
     });
 
     it("does not apply to staging unless configured", async () => {

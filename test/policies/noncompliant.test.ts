@@ -11,41 +11,64 @@ function noncompliantResources(stack: string): PolicyResourceLike[] {
     const providerUrn = urnOf("pulumi:providers:kubernetes", "render", stack, "noncompliant");
     const labels = { app: "api" };
     return [
-        resource("pulumi:providers:kubernetes", "render", { renderYamlToDirectory: "/tmp/noncompliant-manifests" }, { stack, urn: providerUrn }),
-        resource("kubernetes:apps/v1:Deployment", "api", {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: "api", labels },
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: labels },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        containers: [{
-                            name: "api",
-                            image: "node:latest",
-                            command: ["node", "server.js"],
-                            env: [{ name: "STRIPE_SECRET_KEY", value: "fixture-not-a-real-key" }],
-                            securityContext: { runAsUser: 0 },
-                        }],
+        resource(
+            "pulumi:providers:kubernetes",
+            "render",
+            { renderYamlToDirectory: "/tmp/noncompliant-manifests" },
+            { stack, urn: providerUrn },
+        ),
+        resource(
+            "kubernetes:apps/v1:Deployment",
+            "api",
+            {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "api", labels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            containers: [
+                                {
+                                    name: "api",
+                                    image: "node:latest",
+                                    command: ["node", "server.js"],
+                                    env: [{ name: "STRIPE_SECRET_KEY", value: "fixture-not-a-real-key" }],
+                                    securityContext: { runAsUser: 0 },
+                                },
+                            ],
+                        },
                     },
                 },
             },
-        }, { stack, urn: urnOf("kubernetes:apps/v1:Deployment", "api", stack, "noncompliant") }),
-        resource("kubernetes:core/v1:ConfigMap", "settings", {
-            apiVersion: "v1",
-            kind: "ConfigMap",
-            metadata: { name: "settings" },
-            data: { DATABASE_PASSWORD: "fixture-not-a-real-password" },
-        }, { stack, urn: urnOf("kubernetes:core/v1:ConfigMap", "settings", stack, "noncompliant") }),
+            { stack, urn: urnOf("kubernetes:apps/v1:Deployment", "api", stack, "noncompliant") },
+        ),
+        resource(
+            "kubernetes:core/v1:ConfigMap",
+            "settings",
+            {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: { name: "settings" },
+                data: { DATABASE_PASSWORD: "fixture-not-a-real-password" },
+            },
+            { stack, urn: urnOf("kubernetes:core/v1:ConfigMap", "settings", stack, "noncompliant") },
+        ),
     ];
 }
 
 describe("the non-compliant fixture program", () => {
     it("declares the resources this test mirrors", () => {
         const program = readFileSync(path.join(fixtureDir, "index.ts"), "utf8");
-        for (const needle of ['image: "node:latest"', 'name: "STRIPE_SECRET_KEY", value:', "runAsUser: 0", "DATABASE_PASSWORD:", "renderYamlToDirectory"]) {
+        for (const needle of [
+            'image: "node:latest"',
+            'name: "STRIPE_SECRET_KEY", value:',
+            "runAsUser: 0",
+            "DATABASE_PASSWORD:",
+            "renderYamlToDirectory",
+        ]) {
             assert.ok(program.includes(needle), `index.ts no longer contains ${needle}`);
         }
         assert.match(readFileSync(path.join(fixtureDir, "Pulumi.yaml"), "utf8"), /^name: noncompliant$/m);

@@ -18,14 +18,20 @@ describe("policy pack: the compliant stacks", () => {
         const handWritten = handWrittenDeployment("api-copy", {
             image: "ghcr.io/grownext/app:latest",
             command: ["node", "dist/index.js"],
-            env: [literal("DATABASE_URL", "postgres://app@db/app"), fromSecret("NEXT_PUBLIC_KEY", "api-copy-env", "SUPABASE_SERVICE_ROLE_KEY")],
+            env: [
+                literal("DATABASE_URL", "postgres://app@db/app"),
+                fromSecret("NEXT_PUBLIC_KEY", "api-copy-env", "SUPABASE_SERVICE_ROLE_KEY"),
+            ],
             readinessProbe: readiness,
             livenessProbe: readiness,
             resources: undefined,
             securityContext: undefined,
         });
         const violations = await runPackOnResources([...compliantStack("production"), handWritten], "production");
-        assert.ok(violations.every((v) => v.urn?.endsWith("::api-copy")), violations.map((v) => `${v.policyName}: ${v.urn}`).join("\n"));
+        assert.ok(
+            violations.every((v) => v.urn?.endsWith("::api-copy")),
+            violations.map((v) => `${v.policyName}: ${v.urn}`).join("\n"),
+        );
         assert.deepEqual(policyNames(violations), [
             "no-literal-secret-env",
             "no-secret-next-public",

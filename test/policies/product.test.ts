@@ -7,7 +7,6 @@ import { parseImage } from "../../policies/lib/kubernetes";
 import { defaultProductImagePattern, envNamesOnlyFor, productEnvNames } from "../../policies/lib/product";
 import { repoRoot } from "../../sandbox/stacks";
 
-
 describe("recognising the product's workloads (policies/lib/product.ts)", () => {
     it("recognises every image each stack configures, by the pattern in effect for that stack", () => {
         const stackFiles = readdirSync(repoRoot).filter((f) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(f));
@@ -22,7 +21,10 @@ describe("recognising the product's workloads (policies/lib/product.ts)", () => 
             for (const policy of ["node-env-production", "shallow-liveness"]) {
                 const pattern = new RegExp(policyConfig[policy]?.productImagePattern ?? defaultProductImagePattern);
                 for (const [name, image] of Object.entries(images)) {
-                    assert.ok(pattern.test(parseImage(image).repository), `${f}: images.${name} (${image}) escapes ${policy}'s productImagePattern ${pattern}`);
+                    assert.ok(
+                        pattern.test(parseImage(image).repository),
+                        `${f}: images.${name} (${image}) escapes ${policy}'s productImagePattern ${pattern}`,
+                    );
                 }
             }
             const identityPattern = new RegExp(policyConfig["identity-trust-proxy"]?.identityImagePattern ?? "(^|/)identity$");
@@ -35,14 +37,26 @@ describe("recognising the product's workloads (policies/lib/product.ts)", () => 
     });
 
     it("takes the product's env names from the env matrix, less the generic NODE_ENV and SENTRY_DSN", () => {
-        for (const name of ["DATABASE_URL", "QUEUE_REDIS_HOST", "QUEUE_REDIS_PASSWORD", "SUPABASE_SERVICE_ROLE_KEY", "NEXT_PUBLIC_SUPABASE_URL", "IDENTITY_ISSUER"]) {
+        for (const name of [
+            "DATABASE_URL",
+            "QUEUE_REDIS_HOST",
+            "QUEUE_REDIS_PASSWORD",
+            "SUPABASE_SERVICE_ROLE_KEY",
+            "NEXT_PUBLIC_SUPABASE_URL",
+            "IDENTITY_ISSUER",
+        ]) {
             assert.ok(productEnvNames.includes(name), name);
         }
-        for (const name of ["NODE_ENV", "SENTRY_DSN", "POSTGRES_PASSWORD", "REDIS_PASSWORD"]) assert.ok(!productEnvNames.includes(name), name);
+        for (const name of ["NODE_ENV", "SENTRY_DSN", "POSTGRES_PASSWORD", "REDIS_PASSWORD"])
+            assert.ok(!productEnvNames.includes(name), name);
     });
 
     it("derives identity's own env names from the catalog: what no other process receives", () => {
-        assert.deepEqual(envNamesOnlyFor("identity", ["TRUST_PROXY"]).sort(), ["IDENTITY_COOKIE_DOMAIN", "IDENTITY_ISSUER", "TASKS_PRODUCT_SLUG"]);
+        assert.deepEqual(envNamesOnlyFor("identity", ["TRUST_PROXY"]).sort(), [
+            "IDENTITY_COOKIE_DOMAIN",
+            "IDENTITY_ISSUER",
+            "TASKS_PRODUCT_SLUG",
+        ]);
         assert.ok(envNamesOnlyFor("identity").includes("TRUST_PROXY"));
         assert.deepEqual(envNamesOnlyFor("no-such-process"), []);
     });

@@ -9,13 +9,25 @@ describe("no-literal-k8s-secrets-on-aws", () => {
         await assertClean(noLiteralK8sSecretsOnAws, compliantStack("local"));
     });
     it("reports a Secret with stringData on an AWS stack, naming it and the fix", async () => {
-        await assertReports(noLiteralK8sSecretsOnAws, [...compliantStack("staging"), processSecret("web", "staging")],
-            /Kubernetes Secret "web-env" carries literal values \(stringData\) on an AWS stack; put them in the process's Secrets Manager secret/);
+        await assertReports(
+            noLiteralK8sSecretsOnAws,
+            [...compliantStack("staging"), processSecret("web", "staging")],
+            /Kubernetes Secret "web-env" carries literal values \(stringData\) on an AWS stack; put them in the process's Secrets Manager secret/,
+        );
     });
     it("reports base64 data too, and passes an empty Secret", async () => {
-        const data = mutate(processSecret("worker", "production"), (p) => { delete p.stringData; p.data = { DATABASE_URL: "cG9zdGdyZXM6Ly8=" }; });
-        await assertReports(noLiteralK8sSecretsOnAws, [...compliantStack("production"), data], /"worker-env" carries literal values \(data\)/);
-        const empty = mutate(processSecret("worker", "production"), (p) => { p.stringData = {}; });
+        const data = mutate(processSecret("worker", "production"), (p) => {
+            delete p.stringData;
+            p.data = { DATABASE_URL: "cG9zdGdyZXM6Ly8=" };
+        });
+        await assertReports(
+            noLiteralK8sSecretsOnAws,
+            [...compliantStack("production"), data],
+            /"worker-env" carries literal values \(data\)/,
+        );
+        const empty = mutate(processSecret("worker", "production"), (p) => {
+            p.stringData = {};
+        });
         await assertClean(noLiteralK8sSecretsOnAws, [...compliantStack("production"), empty]);
     });
 });
@@ -25,18 +37,51 @@ describe("secret-store-own-service-account", () => {
         await assertClean(secretStoreOwnServiceAccount, esoSecretStore("web"));
     });
     it("reports a store that authenticates as another process's ServiceAccount", async () => {
-        await assertReports(secretStoreOwnServiceAccount, mutate(esoSecretStore("web"), (p) => { p.spec.provider.aws.auth.jwt.serviceAccountRef.name = "worker"; }),
-            /SecretStore "web" authenticates as ServiceAccount "worker"; each store authenticates as its own process's ServiceAccount/);
+        await assertReports(
+            secretStoreOwnServiceAccount,
+            mutate(esoSecretStore("web"), (p) => {
+                p.spec.provider.aws.auth.jwt.serviceAccountRef.name = "worker";
+            }),
+            /SecretStore "web" authenticates as ServiceAccount "worker"; each store authenticates as its own process's ServiceAccount/,
+        );
     });
     it("reports static keys, the operator's own identity, another namespace and an assumed role", async () => {
-        await assertReports(secretStoreOwnServiceAccount, mutate(esoSecretStore("web"), (p) => { p.spec.provider.aws.auth = { secretRef: { accessKeyIDSecretRef: { name: "k", key: "id" } } }; }),
-            /static keys \(auth\.secretRef\)/);
-        await assertReports(secretStoreOwnServiceAccount, mutate(esoSecretStore("web"), (p) => { delete p.spec.provider.aws.auth; }), /runs as the operator's own identity/);
-        await assertReports(secretStoreOwnServiceAccount, mutate(esoSecretStore("web"), (p) => { p.spec.provider.aws.auth.jwt.serviceAccountRef.namespace = "external-secrets"; }),
-            /namespace "external-secrets"; use the store's own namespace/);
-        await assertReports(secretStoreOwnServiceAccount, mutate(esoSecretStore("web"), (p) => { p.spec.provider.aws.role = "arn:aws:iam::123456789012:role/all"; }), /assumes the extra role/);
+        await assertReports(
+            secretStoreOwnServiceAccount,
+            mutate(esoSecretStore("web"), (p) => {
+                p.spec.provider.aws.auth = { secretRef: { accessKeyIDSecretRef: { name: "k", key: "id" } } };
+            }),
+            /static keys \(auth\.secretRef\)/,
+        );
+        await assertReports(
+            secretStoreOwnServiceAccount,
+            mutate(esoSecretStore("web"), (p) => {
+                delete p.spec.provider.aws.auth;
+            }),
+            /runs as the operator's own identity/,
+        );
+        await assertReports(
+            secretStoreOwnServiceAccount,
+            mutate(esoSecretStore("web"), (p) => {
+                p.spec.provider.aws.auth.jwt.serviceAccountRef.namespace = "external-secrets";
+            }),
+            /namespace "external-secrets"; use the store's own namespace/,
+        );
+        await assertReports(
+            secretStoreOwnServiceAccount,
+            mutate(esoSecretStore("web"), (p) => {
+                p.spec.provider.aws.role = "arn:aws:iam::123456789012:role/all";
+            }),
+            /assumes the extra role/,
+        );
     });
     it("reports a store of another provider", async () => {
-        await assertReports(secretStoreOwnServiceAccount, mutate(esoSecretStore("web"), (p) => { p.spec.provider = { vault: { server: "https://v" } }; }), /must use the aws provider only/);
+        await assertReports(
+            secretStoreOwnServiceAccount,
+            mutate(esoSecretStore("web"), (p) => {
+                p.spec.provider = { vault: { server: "https://v" } };
+            }),
+            /must use the aws provider only/,
+        );
     });
 });

@@ -15,10 +15,16 @@ describe("process-topology", () => {
         await assertClean(processTopology, compliantStack("staging"));
     });
     it("reports a missing scheduler", async () => {
-        await assertReports(processTopology, without(compliantStack("staging"), isWorkload("scheduler")), /runs no workload for process scheduler; deploy scheduler as workloads labelled grownext\.io\/process=<name>/);
+        await assertReports(
+            processTopology,
+            without(compliantStack("staging"), isWorkload("scheduler")),
+            /runs no workload for process scheduler; deploy scheduler as workloads labelled grownext\.io\/process=<name>/,
+        );
     });
     it("honours a configured process list", async () => {
-        await assertClean(processTopology, without(compliantStack("staging"), isWorkload("portal")), { requiredProcesses: ["web", "worker"] });
+        await assertClean(processTopology, without(compliantStack("staging"), isWorkload("portal")), {
+            requiredProcesses: ["web", "worker"],
+        });
     });
     it("reports process labels unknown during preview", async () => {
         const list = compliantStack("staging").map((r) =>
@@ -33,7 +39,11 @@ describe("smoke-probe", () => {
         await assertClean(smokeProbe, compliantStack("staging"));
     });
     it("reports a stack without a smoke probe", async () => {
-        await assertReports(smokeProbe, compliantStack("staging", { smokeProbe: false }), new RegExp(`No smoke probe found; declare a command:local:Command with ${smokeProbeMarker}`));
+        await assertReports(
+            smokeProbe,
+            compliantStack("staging", { smokeProbe: false }),
+            new RegExp(`No smoke probe found; declare a command:local:Command with ${smokeProbeMarker}`),
+        );
     });
     it("accepts no probe when not required (local stacks that only render)", async () => {
         await assertClean(smokeProbe, compliantStack("local", { smokeProbe: false }), { required: false });
@@ -42,18 +52,30 @@ describe("smoke-probe", () => {
         const list = compliantStack("staging").map((r) =>
             r.type === types.command ? { ...r, opts: { dependsOn: (r.opts?.dependsOn ?? []).filter((u) => !u.endsWith("::web")) } } : r,
         );
-        const result = await assertReports(smokeProbe, list, /does not wait for web \(web\); add them \(or the components that own them\) to its dependsOn/);
+        const result = await assertReports(
+            smokeProbe,
+            list,
+            /does not wait for web \(web\); add them \(or the components that own them\) to its dependsOn/,
+        );
         assert.ok(result.violations.every((v) => v.urn?.includes("command:local:Command")));
     });
     it("follows dependencies transitively", async () => {
         const list = compliantStack("staging");
         const probe = list.find((r) => r.type === types.command)!;
-        const gate = { type: "grownext:platform:RolloutGate", name: "gate", urn: "urn:pulumi:staging::grownext::grownext:platform:RolloutGate::gate", props: {}, opts: { dependsOn: probe.opts?.dependsOn ?? [] } };
+        const gate = {
+            type: "grownext:platform:RolloutGate",
+            name: "gate",
+            urn: "urn:pulumi:staging::grownext::grownext:platform:RolloutGate::gate",
+            props: {},
+            opts: { dependsOn: probe.opts?.dependsOn ?? [] },
+        };
         probe.opts = { dependsOn: [gate.urn] };
         await assertClean(smokeProbe, [...list, gate]);
     });
     it("only counts a Command carrying the marker", async () => {
-        const list = compliantStack("staging").map((r) => (r.type === types.command ? mutate(r, (p) => delete p.environment[smokeProbeMarker]) : r));
+        const list = compliantStack("staging").map((r) =>
+            r.type === types.command ? mutate(r, (p) => delete p.environment[smokeProbeMarker]) : r,
+        );
         await assertReports(smokeProbe, list, /No smoke probe found/);
     });
 });
@@ -64,7 +86,11 @@ describe("production-data-protected", () => {
     });
     it("reports an unprotected RDS instance in production", async () => {
         const list = compliantStack("production").map((r) => (r.type === types.rdsInstance ? { ...r, opts: {} } : r));
-        const result = await assertReports(productionDataProtected, list, /aws:rds\/instance:Instance "app-db" is not protected; declare it with the resource option \{ protect: true \}/);
+        const result = await assertReports(
+            productionDataProtected,
+            list,
+            /aws:rds\/instance:Instance "app-db" is not protected; declare it with the resource option \{ protect: true \}/,
+        );
         assert.match(result.violations[0]!.urn ?? "", /app-db$/);
     });
     it("does not apply to staging, unless configured", async () => {

@@ -11,15 +11,17 @@ import { repoRoot, stackNames } from "../../sandbox/stacks";
 import { runPackOnResources, type PolicyResourceLike } from "./harness";
 
 function asPolicyResources(resources: RecordedResource[]): PolicyResourceLike[] {
-    return resources.filter((r) => r.urn !== undefined).map((r) => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn!,
-        props: r.inputs,
-        opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies },
-        dependencies: r.dependencies ?? [],
-        parent: r.parent,
-    }));
+    return resources
+        .filter((r) => r.urn !== undefined)
+        .map((r) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn!,
+            props: r.inputs,
+            opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies },
+            dependencies: r.dependencies ?? [],
+            parent: r.parent,
+        }));
 }
 
 function policyConfig(stack: string): Record<string, unknown> {
@@ -35,7 +37,10 @@ describe("the project's stacks through the whole policy pack", () => {
             assert.ok(resources.length > 40, `expected the whole topology, got ${resources.length} resources`);
             const violations = await runPackOnResources(resources, stack, policyConfig(stack));
             const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
-            assert.deepStrictEqual(mandatory.map((v) => `${v.policyName}: ${v.message}`), []);
+            assert.deepStrictEqual(
+                mandatory.map((v) => `${v.policyName}: ${v.message}`),
+                [],
+            );
         });
     }
 
@@ -46,8 +51,11 @@ describe("the project's stacks through the whole policy pack", () => {
         const web = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.props as any).metadata.name === "web")!;
         const container = (web.props as any).spec.template.spec.containers[0];
         container.env = [...container.env, { name: "STRIPE_SECRET_KEY", value: "literal" }];
-        const names = new Set((await runPackOnResources(resources, "production", policyConfig("production")))
-            .filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName));
+        const names = new Set(
+            (await runPackOnResources(resources, "production", policyConfig("production")))
+                .filter((v) => v.enforcementLevel === "mandatory")
+                .map((v) => v.policyName),
+        );
         assert.ok(names.has("redis-noeviction"), [...names].join(", "));
         assert.ok(names.has("no-literal-secret-env"), [...names].join(", "));
     });

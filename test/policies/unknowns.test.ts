@@ -3,7 +3,14 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { readConfig } from "../../policies/lib/config";
 import { validateTypes } from "../../policies/lib/policy";
 import { bool, get, has, isUnknown, num, plainProps, UNKNOWN, unknownSentinels } from "../../policies/lib/unknowns";
-import { createResourceValidationArgs, resource, runResourcePolicy, sdkUnknownSentinels, UNKNOWN_VALUE, UnknownValueError } from "./harness";
+import {
+    createResourceValidationArgs,
+    resource,
+    runResourcePolicy,
+    sdkUnknownSentinels,
+    UNKNOWN_VALUE,
+    UnknownValueError,
+} from "./harness";
 
 const type = "aws:kms/key:Key";
 
@@ -13,7 +20,10 @@ describe("unknown values during preview", () => {
     });
 
     it("shows why: the SDK's props proxy throws when a policy reads an unknown value", () => {
-        const args = createResourceValidationArgs({ name: "x", description: "x" }, resource(type, "k", { enableKeyRotation: UNKNOWN_VALUE }));
+        const args = createResourceValidationArgs(
+            { name: "x", description: "x" },
+            resource(type, "k", { enableKeyRotation: UNKNOWN_VALUE }),
+        );
         assert.throws(() => args.props.enableKeyRotation, UnknownValueError);
         assert.ok("enableKeyRotation" in args.props, "presence can be checked without reading the value");
     });
@@ -28,15 +38,21 @@ describe("unknown values during preview", () => {
             },
         };
         const result = await runResourcePolicy(naive, resource(type, "k", { enableKeyRotation: UNKNOWN_VALUE }));
-        assert.deepEqual(result.violations.map((v) => v.enforcementLevel), ["advisory"]);
+        assert.deepEqual(
+            result.violations.map((v) => v.enforcementLevel),
+            ["advisory"],
+        );
     });
 
     it("copies props without throwing, turning sentinels into UNKNOWN at any depth", () => {
-        const args = createResourceValidationArgs({ name: "x", description: "x" }, resource(type, "k", {
-            a: UNKNOWN_VALUE,
-            b: { c: [1, UNKNOWN_VALUE, { d: UNKNOWN_VALUE }] },
-            e: "known",
-        }));
+        const args = createResourceValidationArgs(
+            { name: "x", description: "x" },
+            resource(type, "k", {
+                a: UNKNOWN_VALUE,
+                b: { c: [1, UNKNOWN_VALUE, { d: UNKNOWN_VALUE }] },
+                e: "known",
+            }),
+        );
         const p = plainProps(args.props);
         assert.equal(p.a, UNKNOWN);
         assert.deepEqual(p.b, { c: [1, UNKNOWN, { d: UNKNOWN }] });
@@ -64,16 +80,21 @@ describe("unknown values during preview", () => {
             }),
         };
         const result = await runResourcePolicy(guarded, resource(type, "k", { enableKeyRotation: UNKNOWN_VALUE }));
-        assert.deepEqual(result.violations.map((v) => v.enforcementLevel), ["mandatory"]);
+        assert.deepEqual(
+            result.violations.map((v) => v.enforcementLevel),
+            ["mandatory"],
+        );
         assert.match(result.messages[0]!, /unknown during preview/);
     });
 
     it("applies config defaults even when the CLI passes no config", () => {
-        const schema = { properties: { min: { type: "integer" as const, default: 30 }, names: { type: "array" as const, default: ["a"] } } };
+        const schema = {
+            properties: { min: { type: "integer" as const, default: 30 }, names: { type: "array" as const, default: ["a"] } },
+        };
         assert.deepEqual(readConfig({ getConfig: <T extends object>() => ({}) as T }, schema), { min: 30, names: ["a"] });
-        assert.deepEqual(
-            readConfig({ getConfig: <T extends object>() => ({ min: 7, enforcementLevel: "advisory" }) as T }, schema),
-            { min: 7, names: ["a"] },
-        );
+        assert.deepEqual(readConfig({ getConfig: <T extends object>() => ({ min: 7, enforcementLevel: "advisory" }) as T }, schema), {
+            min: 7,
+            names: ["a"],
+        });
     });
 });

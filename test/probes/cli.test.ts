@@ -55,7 +55,9 @@ describe("smoke CLI as a process", function () {
     it("exits 1 with a JSON report naming the failed check", async () => {
         const failing = await startFakePlatform({
             tls: { key: certificates.serverKeyPem, cert: certificates.serverCertPem },
-            overrides: { api: { "/api/production/queue/heartbeat": (_request, response) => sendJson(response, 503, { status: { status: "fail" } }) } },
+            overrides: {
+                api: { "/api/production/queue/heartbeat": (_request, response) => sendJson(response, 503, { status: { status: "fail" } }) },
+            },
         });
         try {
             const run = await spawnCli([...targetArgs(failing.urls), "--ca", certificates.caFile, "--deadline", "2", "--json"]);
@@ -71,7 +73,10 @@ describe("smoke CLI as a process", function () {
     });
 
     it("exits 2 naming the missing URL when no target is given", async () => {
-        assertUsageError(await spawnCli([]), /^smoke: missing the API base URL: pass --api <url>, set SMOKE_API_URL, or read it from a stack/);
+        assertUsageError(
+            await spawnCli([]),
+            /^smoke: missing the API base URL: pass --api <url>, set SMOKE_API_URL, or read it from a stack/,
+        );
     });
 
     it("exits 2 on an unknown option", async () => {
@@ -83,12 +88,19 @@ describe("smoke CLI as a process", function () {
     });
 
     it("exits 2 on a deadline outside 1..3600 seconds", async () => {
-        assertUsageError(await spawnCli([...targetArgs(healthy.urls), "--deadline", "0"]), /^smoke: --deadline must be a number of seconds from 1 to 3600 \(got "0"\)$/);
-        assertUsageError(await spawnCli([...targetArgs(healthy.urls), "--deadline", "3601"]), /^smoke: --deadline must be a number of seconds from 1 to 3600 \(got "3601"\)$/);
+        assertUsageError(
+            await spawnCli([...targetArgs(healthy.urls), "--deadline", "0"]),
+            /^smoke: --deadline must be a number of seconds from 1 to 3600 \(got "0"\)$/,
+        );
+        assertUsageError(
+            await spawnCli([...targetArgs(healthy.urls), "--deadline", "3601"]),
+            /^smoke: --deadline must be a number of seconds from 1 to 3600 \(got "3601"\)$/,
+        );
     });
 
     it("exits 2 on a negative deadline, saying so, however it is written", async () => {
-        const negative = /^smoke: --deadline must be a positive number of seconds from 1 to 3600; a deadline cannot be negative \(got "-5"\)$/;
+        const negative =
+            /^smoke: --deadline must be a positive number of seconds from 1 to 3600; a deadline cannot be negative \(got "-5"\)$/;
         assertUsageError(await spawnCli([...targetArgs(healthy.urls), "--deadline", "-5"]), negative);
         // The same code path in-process: spawning is slow on a loaded machine.
         assertUsageError(await runCliInProcess([...targetArgs(healthy.urls), "--deadline=-5"]), negative);
@@ -103,17 +115,29 @@ describe("smoke CLI as a process", function () {
         for (const value of ["2m", "abc", "1e3", "0x10"]) {
             assertUsageError(
                 await runCliInProcess([...targetArgs(healthy.urls), "--deadline", value]),
-                new RegExp(`^smoke: --deadline must be a plain number of seconds from 1 to 3600, such as 120 or 2\\.5, without a unit \\(got "${value}"\\)$`),
+                new RegExp(
+                    `^smoke: --deadline must be a plain number of seconds from 1 to 3600, such as 120 or 2\\.5, without a unit \\(got "${value}"\\)$`,
+                ),
             );
         }
     });
 
     it("exits 2 on an option whose value is missing, saying how to pass a value that starts with a dash", async () => {
-        assertUsageError(await runCliInProcess(["--api", "-x"]), /^smoke: --api needs a value; to give one that starts with "-", write --api=<value>$/);
+        assertUsageError(
+            await runCliInProcess(["--api", "-x"]),
+            /^smoke: --api needs a value; to give one that starts with "-", write --api=<value>$/,
+        );
     });
 
     it("exits 2 on a URL that is not absolute, without echoing it", async () => {
-        const run = await spawnCli(["--api", "api.example.com?token=s3cr3t", "--identity", healthy.urls.identity, "--portal", healthy.urls.portal]);
+        const run = await spawnCli([
+            "--api",
+            "api.example.com?token=s3cr3t",
+            "--identity",
+            healthy.urls.identity,
+            "--portal",
+            healthy.urls.portal,
+        ]);
         assertUsageError(run, /^smoke: --api must be an absolute http\(s\) URL such as https:\/\/api\.example\.com$/);
         assert.doesNotMatch(run.stderr, /s3cr3t/);
     });
@@ -126,14 +150,20 @@ describe("smoke CLI as a process", function () {
         // A file problem is one line naming the file; the usage text would not help.
         const run = await spawnCli([...targetArgs(healthy.urls), "--ca", path.join(fakeBin, "missing.pem")]);
         assert.equal(run.code, 2);
-        assert.match(run.stderr, /^smoke: the CA file given by --ca \(.*missing\.pem\) cannot be read \(ENOENT\); give a PEM file holding the CA certificate\n$/);
+        assert.match(
+            run.stderr,
+            /^smoke: the CA file given by --ca \(.*missing\.pem\) cannot be read \(ENOENT\); give a PEM file holding the CA certificate\n$/,
+        );
     });
 
     it("prints its usage and exits 0 with --help", async () => {
         const run = await spawnCli(["--help"]);
         assert.equal(run.code, 0);
         assert.match(run.stdout, /^Usage: npm run smoke -- --api <url>/);
-        assert.match(run.stdout, /SMOKE_API_URL, SMOKE_IDENTITY_URL, SMOKE_PORTAL_URL, SMOKE_ISSUER, SMOKE_DEADLINE_SECONDS, SMOKE_CA_FILE, SMOKE_LOCAL/);
+        assert.match(
+            run.stdout,
+            /SMOKE_API_URL, SMOKE_IDENTITY_URL, SMOKE_PORTAL_URL, SMOKE_ISSUER, SMOKE_DEADLINE_SECONDS, SMOKE_CA_FILE, SMOKE_LOCAL/,
+        );
     });
 
     it("reads the targets from SMOKE_* variables", async () => {
@@ -149,21 +179,31 @@ describe("smoke CLI as a process", function () {
     });
 
     it("reads the targets from `pulumi stack output --json --stack <name>`", async () => {
-        const outputs = { apiUrl: healthy.urls.api, identityUrl: healthy.urls.identity, portalUrl: healthy.urls.portal, identityIssuer: healthy.urls.identity, namespace: "grownext" };
+        const outputs = {
+            apiUrl: healthy.urls.api,
+            identityUrl: healthy.urls.identity,
+            portalUrl: healthy.urls.portal,
+            identityIssuer: healthy.urls.identity,
+            namespace: "grownext",
+        };
         await fs.writeFile(path.join(fakeBin, "outputs.json"), JSON.stringify(outputs));
         await fs.writeFile(
             path.join(fakeBin, "pulumi"),
             '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/args"\ncat "$(dirname "$0")/outputs.json"\n',
             { mode: 0o755 },
         );
-        const run = await spawnCli(["--stack", "staging", "--ca", certificates.caFile, "--deadline", "5"], { PATH: `${fakeBin}:${process.env["PATH"]}` });
+        const run = await spawnCli(["--stack", "staging", "--ca", certificates.caFile, "--deadline", "5"], {
+            PATH: `${fakeBin}:${process.env["PATH"]}`,
+        });
         assert.equal(run.code, 0, run.stdout + run.stderr);
         const args = (await fs.readFile(path.join(fakeBin, "args"), "utf8")).trim().split("\n");
         assert.deepEqual(args, ["stack", "output", "--json", "--stack=staging"]);
     });
 
     it("exits 2 when the stack outputs cannot be read", async () => {
-        await fs.writeFile(path.join(fakeBin, "pulumi"), "#!/bin/sh\necho \"error: no stack named 'nope' found\" >&2\nexit 255\n", { mode: 0o755 });
+        await fs.writeFile(path.join(fakeBin, "pulumi"), "#!/bin/sh\necho \"error: no stack named 'nope' found\" >&2\nexit 255\n", {
+            mode: 0o755,
+        });
         const run = await spawnCli(["--stack", "nope"], { PATH: `${fakeBin}:${process.env["PATH"]}` });
         assertUsageError(run, /^smoke: could not read the outputs of stack "nope": error: no stack named 'nope' found$/);
     });

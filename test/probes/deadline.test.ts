@@ -18,7 +18,13 @@ const targets = {
 
 /** What a simulated server does with one request. */
 type Behaviour =
-    | { readonly kind: "answer"; readonly afterMs: number; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
+    | {
+          readonly kind: "answer";
+          readonly afterMs: number;
+          readonly status: number;
+          readonly headers?: Record<string, string>;
+          readonly body?: string;
+      }
     /** Accepts TCP and never finishes the TLS handshake: only the connect timeout or the deadline ends it. */
     | { readonly kind: "silent-handshake" }
     /** A connection that honours no timeout at all (as undici did while connecting): only the deadline's abort ends it. */
@@ -47,20 +53,32 @@ function simulatedNetwork(clock: SimulatedClock, behave: (url: URL) => Behaviour
         const { budget, signal } = request;
         switch (behaviour.kind) {
             case "certificate-error":
-                return { kind: "failure", observed: "TLS error UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify", cutByDeadline: false, permanent: true };
+                return {
+                    kind: "failure",
+                    observed: "TLS error UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify",
+                    cutByDeadline: false,
+                    permanent: true,
+                };
             case "ignore-timeouts":
                 await clock.sleep(Number.MAX_SAFE_INTEGER, signal);
                 return cut(request);
             case "silent-handshake":
                 await clock.sleep(budget.connectMs, signal);
-                return signal.aborted ? cut(request) : { kind: "failure", observed: `no connection within ${budget.connectMs} ms`, cutByDeadline: false, permanent: false };
+                return signal.aborted
+                    ? cut(request)
+                    : { kind: "failure", observed: `no connection within ${budget.connectMs} ms`, cutByDeadline: false, permanent: false };
             case "answer": {
                 await clock.sleep(Math.min(behaviour.afterMs, budget.headersMs), signal);
                 if (signal.aborted) {
                     return cut(request);
                 }
                 if (behaviour.afterMs > budget.headersMs) {
-                    return { kind: "failure", observed: `no response headers within ${budget.headersMs} ms`, cutByDeadline: false, permanent: false };
+                    return {
+                        kind: "failure",
+                        observed: `no response headers within ${budget.headersMs} ms`,
+                        cutByDeadline: false,
+                        permanent: false,
+                    };
                 }
                 const body = behaviour.body ?? "{}";
                 const response: ProbeResponse = {
@@ -108,7 +126,14 @@ describe("probe run deadline, on a simulated clock", () => {
         const clock = new SimulatedClock();
         const network = simulatedNetwork(clock, () => ({ kind: "ignore-timeouts" }));
         const report = await clock.run(
-            runProbes({ targets, deadlineMs: 2_000, timeouts, clock, transport: network.transport, checks: checksById("api.ready", "portal.hsts") }),
+            runProbes({
+                targets,
+                deadlineMs: 2_000,
+                timeouts,
+                clock,
+                transport: network.transport,
+                checks: checksById("api.ready", "portal.hsts"),
+            }),
         );
         assert.equal(clock.now(), 2_000);
         for (const check of report.checks) {
@@ -121,7 +146,11 @@ describe("probe run deadline, on a simulated clock", () => {
         await fc.assert(
             fc.asyncProperty(
                 fc.integer({ min: 1_000, max: 30_000 }),
-                fc.record({ connectMs: fc.integer({ min: 1, max: 40_000 }), headersMs: fc.integer({ min: 1, max: 40_000 }), bodyMs: fc.integer({ min: 1, max: 40_000 }) }),
+                fc.record({
+                    connectMs: fc.integer({ min: 1, max: 40_000 }),
+                    headersMs: fc.integer({ min: 1, max: 40_000 }),
+                    bodyMs: fc.integer({ min: 1, max: 40_000 }),
+                }),
                 fc.array(fc.oneof(fc.integer({ min: 0, max: 45_000 }), fc.constant(-1)), { minLength: 1, maxLength: 8 }),
                 async (deadlineMs, configured, latencies) => {
                     const clock = new SimulatedClock();
@@ -131,15 +160,29 @@ describe("probe run deadline, on a simulated clock", () => {
                         const latency = latencies[hit++ % latencies.length]!;
                         return latency < 0 ? { kind: "silent-handshake" } : { kind: "answer", afterMs: latency, status: 503 };
                     });
-                    const report = await clock.run(runProbes({ targets, deadlineMs, timeouts: configured, clock, transport: network.transport }));
+                    const report = await clock.run(
+                        runProbes({ targets, deadlineMs, timeouts: configured, clock, transport: network.transport }),
+                    );
                     assert.equal(report.passed, false);
                     assert.ok(clock.now() <= deadlineMs, `the run ended at t=${clock.now()} ms for a ${deadlineMs} ms deadline`);
                     for (const { at, request, startedAfterDeadline } of network.calls) {
                         const left = deadlineMs - at;
-                        assert.ok(request.budget.remainingMs > 0 && request.budget.remainingMs <= left, `remaining ${request.budget.remainingMs} ms at t=${at}`);
-                        assert.ok(request.budget.connectMs <= Math.min(configured.connectMs, left), `connect ${request.budget.connectMs} ms at t=${at}`);
-                        assert.ok(request.budget.headersMs <= Math.min(configured.headersMs, left), `headers ${request.budget.headersMs} ms at t=${at}`);
-                        assert.ok(request.budget.bodyMs <= Math.min(configured.bodyMs, left), `body ${request.budget.bodyMs} ms at t=${at}`);
+                        assert.ok(
+                            request.budget.remainingMs > 0 && request.budget.remainingMs <= left,
+                            `remaining ${request.budget.remainingMs} ms at t=${at}`,
+                        );
+                        assert.ok(
+                            request.budget.connectMs <= Math.min(configured.connectMs, left),
+                            `connect ${request.budget.connectMs} ms at t=${at}`,
+                        );
+                        assert.ok(
+                            request.budget.headersMs <= Math.min(configured.headersMs, left),
+                            `headers ${request.budget.headersMs} ms at t=${at}`,
+                        );
+                        assert.ok(
+                            request.budget.bodyMs <= Math.min(configured.bodyMs, left),
+                            `body ${request.budget.bodyMs} ms at t=${at}`,
+                        );
                         assert.equal(startedAfterDeadline, false, "no request starts after the deadline");
                     }
                 },
@@ -167,10 +210,20 @@ describe("probe run deadline, on a simulated clock", () => {
             url.hostname === "portal.example.test" ? { kind: "certificate-error" } : { kind: "answer", afterMs: 50, status: 503 },
         );
         const report = await clock.run(
-            runProbes({ targets, deadlineMs: 60_000, timeouts, clock, transport: network.transport, checks: checksById("api.ready", "portal.hsts") }),
+            runProbes({
+                targets,
+                deadlineMs: 60_000,
+                timeouts,
+                clock,
+                transport: network.transport,
+                checks: checksById("api.ready", "portal.hsts"),
+            }),
         );
         assert.equal(resultOf(report, "portal.hsts").attempts, 1);
-        assert.match(resultOf(report, "portal.hsts").observed, /^TLS error UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\(not retried: retrying cannot fix this\)$/);
+        assert.match(
+            resultOf(report, "portal.hsts").observed,
+            /^TLS error UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\(not retried: retrying cannot fix this\)$/,
+        );
         assert.equal(resultOf(report, "api.ready").attempts, 1);
         assert.equal(resultOf(report, "api.ready").observed, "HTTP 503; not retried: portal.hsts failed with an error retrying cannot fix");
         assert.ok(clock.now() <= 50, `the run ended at t=${clock.now()} ms, not at its 60 s deadline`);
@@ -180,7 +233,12 @@ describe("probe run deadline, on a simulated clock", () => {
         const clock = new SimulatedClock();
         const network = simulatedNetwork(clock, (url) =>
             url.protocol === "https:"
-                ? { kind: "answer", afterMs: 5, status: 301, headers: { location: "http://portal.example.test/", "strict-transport-security": "max-age=31536000" } }
+                ? {
+                      kind: "answer",
+                      afterMs: 5,
+                      status: 301,
+                      headers: { location: "http://portal.example.test/", "strict-transport-security": "max-age=31536000" },
+                  }
                 : { kind: "answer", afterMs: 5, status: 200 },
         );
         const report = await clock.run(
@@ -192,7 +250,10 @@ describe("probe run deadline, on a simulated clock", () => {
             portal.observed,
             "redirect from https down to http refused: https://portal.example.test/ (301) -> http://portal.example.test/ (not retried: retrying cannot fix this)",
         );
-        assert.deepEqual(network.calls.map((call) => call.url), ["https://portal.example.test/"]);
+        assert.deepEqual(
+            network.calls.map((call) => call.url),
+            ["https://portal.example.test/"],
+        );
         assert.equal(clock.now(), 5);
     });
 

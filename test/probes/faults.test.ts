@@ -14,7 +14,15 @@ import * as path from "node:path";
 import { smokeChecks } from "../../probes/checks";
 import { LoopbackServer, startPlainHttpServer, startSilentTlsServer } from "../../sandbox/loopback/faults";
 import { LoopbackCertificates, createLoopbackCertificates } from "../../sandbox/loopback/certificates";
-import { FakePlatform, FakePlatformOptions, oneYearHsts, openIdConfiguration, sendJson, sendText, startFakePlatform } from "../../sandbox/loopback/platform";
+import {
+    FakePlatform,
+    FakePlatformOptions,
+    oneYearHsts,
+    openIdConfiguration,
+    sendJson,
+    sendText,
+    startFakePlatform,
+} from "../../sandbox/loopback/platform";
 import { maxRedirects } from "../../probes/redirects";
 import { runProbes } from "../../probes/run";
 import { checkOf, failedIds, parseReport, runCliInProcess, spawnCli, stackTraceLine, targetArgs } from "./harness";
@@ -60,7 +68,15 @@ describe("smoke probe faults against loopback servers", function () {
 
     /** The CLI in-process with --json and --ca; a long deadline, so that retrying shows as attempts. */
     async function probe(running: FakePlatform, extra: string[] = [], deadlineSeconds = 30) {
-        const run = await runCliInProcess([...targetArgs(running.urls), "--ca", certificates.caFile, "--deadline", String(deadlineSeconds), "--json", ...extra]);
+        const run = await runCliInProcess([
+            ...targetArgs(running.urls),
+            "--ca",
+            certificates.caFile,
+            "--deadline",
+            String(deadlineSeconds),
+            "--json",
+            ...extra,
+        ]);
         assert.doesNotMatch(run.stdout + run.stderr, stackTraceLine);
         return { run, report: parseReport(run) };
     }
@@ -73,7 +89,10 @@ describe("smoke probe faults against loopback servers", function () {
             assert.equal(run.code, 1);
             assert.deepEqual(failedIds(report), ["portal.hsts"]);
             const portal = checkOf(report, "portal.hsts");
-            assert.equal(portal.observed, `redirect from https down to http refused: ${running.urls.portal}/ (302) -> ${cleartext.url}/login ${notRetried}`);
+            assert.equal(
+                portal.observed,
+                `redirect from https down to http refused: ${running.urls.portal}/ (302) -> ${cleartext.url}/login ${notRetried}`,
+            );
             assert.equal(portal.attempts, 1);
             assert.equal(cleartext.requests(), 0, "the http URL is never requested");
             assert.equal(running.hits("portal", "/"), 1);
@@ -115,7 +134,10 @@ describe("smoke probe faults against loopback servers", function () {
         it("refuses a page that redirects to itself", async () => {
             const running = await start({ portal: { "/": (_request, response) => redirect(response, "/") } });
             const { report } = await probe(running);
-            assert.equal(checkOf(report, "portal.hsts").observed, `redirect loop: ${running.urls.portal}/ (302) -> ${running.urls.portal}/ ${notRetried}`);
+            assert.equal(
+                checkOf(report, "portal.hsts").observed,
+                `redirect loop: ${running.urls.portal}/ (302) -> ${running.urls.portal}/ ${notRetried}`,
+            );
         });
 
         it(`refuses a chain of more than ${maxRedirects} redirects`, async () => {
@@ -130,13 +152,18 @@ describe("smoke probe faults against loopback servers", function () {
             });
             const { report } = await probe(running);
             const portal = checkOf(report, "portal.hsts");
-            assert.match(portal.observed, new RegExp(`^more than ${maxRedirects} redirects: .*/hop \\(302\\) -> ${running.urls.portal.replace(/\./g, "\\.")}/hop `));
+            assert.match(
+                portal.observed,
+                new RegExp(`^more than ${maxRedirects} redirects: .*/hop \\(302\\) -> ${running.urls.portal.replace(/\./g, "\\.")}/hop `),
+            );
             assert.equal(running.hits("portal", "/hop"), maxRedirects);
         });
 
         it("refuses an API health endpoint that redirects to http, as any other check", async () => {
             const cleartext = await plainHttp((_request, response) => sendJson(response, 200, { status: "ready" }));
-            const running = await start({ api: { "/api/health/ready": (_request, response) => redirect(response, `${cleartext.url}/api/health/ready`) } });
+            const running = await start({
+                api: { "/api/health/ready": (_request, response) => redirect(response, `${cleartext.url}/api/health/ready`) },
+            });
             const { run, report } = await probe(running);
             assert.equal(run.code, 1);
             assert.deepEqual(failedIds(report), ["api.ready"]);
@@ -147,7 +174,9 @@ describe("smoke probe faults against loopback servers", function () {
 
     describe("the OIDC issuer and its JWKS", () => {
         async function startWithPlainHttpJwks() {
-            const keys = await plainHttp((_request, response) => sendJson(response, 200, { keys: [{ kty: "RSA", kid: "k", n: "AQAB", e: "AQAB" }] }));
+            const keys = await plainHttp((_request, response) =>
+                sendJson(response, 200, { keys: [{ kty: "RSA", kid: "k", n: "AQAB", e: "AQAB" }] }),
+            );
             const running = await start({
                 identity: {
                     "/.well-known/openid-configuration": (_request, response, { urls }) =>
@@ -163,9 +192,15 @@ describe("smoke probe faults against loopback servers", function () {
             assert.equal(run.code, 1);
             assert.deepEqual(failedIds(report), ["identity.jwks", "identity.openid-configuration"]);
             const jwks = checkOf(report, "identity.jwks");
-            assert.equal(jwks.observed, `HTTP 200, jwks_uri ${keys.url}/jwks.json is plain http; signing keys must come over https ${notRetried}`);
+            assert.equal(
+                jwks.observed,
+                `HTTP 200, jwks_uri ${keys.url}/jwks.json is plain http; signing keys must come over https ${notRetried}`,
+            );
             assert.equal(jwks.attempts, 1);
-            assert.match(checkOf(report, "identity.openid-configuration").observed, /jwks_uri http:\/\/127\.0\.0\.1:\d+\/jwks\.json is not https/);
+            assert.match(
+                checkOf(report, "identity.openid-configuration").observed,
+                /jwks_uri http:\/\/127\.0\.0\.1:\d+\/jwks\.json is not https/,
+            );
             assert.equal(keys.requests(), 0);
         });
 
@@ -183,15 +218,35 @@ describe("smoke probe faults against loopback servers", function () {
                         sendJson(response, 200, { ...openIdConfiguration(urls.identity), issuer: "http://identity.example.com" }),
                 },
             });
-            const run = await runCliInProcess([...targetArgs(running.urls), "--ca", certificates.caFile, "--issuer", "http://identity.example.com", "--json"]);
+            const run = await runCliInProcess([
+                ...targetArgs(running.urls),
+                "--ca",
+                certificates.caFile,
+                "--issuer",
+                "http://identity.example.com",
+                "--json",
+            ]);
             assert.equal(run.code, 2);
-            assert.match(run.stderr, /^smoke: --issuer must be an https:\/\/ URL outside the local stack \(got http:\/\/identity\.example\.com\/\)/);
+            assert.match(
+                run.stderr,
+                /^smoke: --issuer must be an https:\/\/ URL outside the local stack \(got http:\/\/identity\.example\.com\/\)/,
+            );
         });
 
         it("requires an https identity URL as the default issuer outside the local stack", async () => {
-            const run = await runCliInProcess(["--api", "https://api.example.com", "--identity", "http://identity.example.com", "--portal", "https://portal.example.com"]);
+            const run = await runCliInProcess([
+                "--api",
+                "https://api.example.com",
+                "--identity",
+                "http://identity.example.com",
+                "--portal",
+                "https://portal.example.com",
+            ]);
             assert.equal(run.code, 2);
-            assert.match(run.stderr, /^smoke: --identity \(the issuer when --issuer is not given\) must be an https:\/\/ URL outside the local stack/);
+            assert.match(
+                run.stderr,
+                /^smoke: --identity \(the issuer when --issuer is not given\) must be an https:\/\/ URL outside the local stack/,
+            );
         });
     });
 
@@ -214,7 +269,11 @@ describe("smoke probe faults against loopback servers", function () {
                 smokeChecks.filter((check) => check.target === "identity").map((check) => check.id),
             );
             for (const check of report.checks.filter((candidate) => candidate.target === "identity")) {
-                assert.match(check.observed, /^no (complete answer|connection \(TCP and TLS handshake\)) before the run deadline/, `${check.id}: ${check.observed}`);
+                assert.match(
+                    check.observed,
+                    /^no (complete answer|connection \(TCP and TLS handshake\)) before the run deadline/,
+                    `${check.id}: ${check.observed}`,
+                );
                 assert.equal(check.attempts, 1);
             }
             assert.ok(silent.connections() >= 1, "the probe did reach the silent server");
@@ -224,23 +283,51 @@ describe("smoke probe faults against loopback servers", function () {
             const silent = await startSilentTlsServer();
             extraServers.push(silent);
             const running = await start();
-            const run = await runCliInProcess(["--api", running.urls.api, "--identity", silent.url, "--portal", running.urls.portal, "--ca", certificates.caFile, "--deadline", "2", "--json"]);
+            const run = await runCliInProcess([
+                "--api",
+                running.urls.api,
+                "--identity",
+                silent.url,
+                "--portal",
+                running.urls.portal,
+                "--ca",
+                certificates.caFile,
+                "--deadline",
+                "2",
+                "--json",
+            ]);
             assert.equal(run.code, 1);
-            assert.deepEqual(failedIds(parseReport(run)), ["identity.health", "identity.jwks", "identity.openid-configuration", "identity.version"]);
+            assert.deepEqual(failedIds(parseReport(run)), [
+                "identity.health",
+                "identity.jwks",
+                "identity.openid-configuration",
+                "identity.version",
+            ]);
         });
     });
 
     describe("certificate errors fail fast", () => {
         it("does not retry a certificate the run does not trust, and stops the other checks' retries", async () => {
-            const running = await start({ api: { "/api/production/queue/heartbeat": (_request, response) => sendJson(response, 503, { status: { status: "fail" } }) } });
+            const running = await start({
+                api: { "/api/production/queue/heartbeat": (_request, response) => sendJson(response, 503, { status: { status: "fail" } }) },
+            });
             const otherCa = await createLoopbackCertificates();
             try {
                 // The portal is served with a certificate from a CA the run does not trust.
                 const impostor = await startFakePlatform({ tls: { key: otherCa.serverKeyPem, cert: otherCa.serverCertPem } });
                 try {
                     const run = await runCliInProcess([
-                        "--api", running.urls.api, "--identity", running.urls.identity, "--portal", impostor.urls.portal,
-                        "--ca", certificates.caFile, "--deadline", "60", "--json",
+                        "--api",
+                        running.urls.api,
+                        "--identity",
+                        running.urls.identity,
+                        "--portal",
+                        impostor.urls.portal,
+                        "--ca",
+                        certificates.caFile,
+                        "--deadline",
+                        "60",
+                        "--json",
                     ]);
                     assert.equal(run.code, 1);
                     const report = parseReport(run);
@@ -248,7 +335,10 @@ describe("smoke probe faults against loopback servers", function () {
                     assert.match(portal.observed, /^TLS error [A-Z_]+: .*\(not retried: retrying cannot fix this\)$/);
                     assert.equal(portal.attempts, 1);
                     // The heartbeat would be retried for 60 s; the certificate error ended the run instead.
-                    assert.match(checkOf(report, "api.queue-heartbeat").observed, /^HTTP 503; not retried: portal\.hsts failed with an error retrying cannot fix$/);
+                    assert.match(
+                        checkOf(report, "api.queue-heartbeat").observed,
+                        /^HTTP 503; not retried: portal\.hsts failed with an error retrying cannot fix$/,
+                    );
                 } finally {
                     await impostor.close();
                 }
@@ -266,18 +356,33 @@ describe("smoke probe faults against loopback servers", function () {
             assert.match(run.stderr, message);
         }
 
-        const urls = ["--api", "https://api.example.com", "--identity", "https://identity.example.com", "--portal", "https://portal.example.com"];
+        const urls = [
+            "--api",
+            "https://api.example.com",
+            "--identity",
+            "https://identity.example.com",
+            "--portal",
+            "https://portal.example.com",
+        ];
 
         it("a --ca file of garbage, naming the file", async () => {
             const file = path.join(scratch, "garbage.pem");
             await fs.writeFile(file, "this is not a certificate\n");
-            assertOneLine(await runCliInProcess([...urls, "--ca", file]), new RegExp(`^smoke: the CA file given by --ca \\(${file.replace(/\./g, "\\.")}\\) holds no PEM certificate; give a PEM file holding the CA certificate\\n$`));
+            assertOneLine(
+                await runCliInProcess([...urls, "--ca", file]),
+                new RegExp(
+                    `^smoke: the CA file given by --ca \\(${file.replace(/\./g, "\\.")}\\) holds no PEM certificate; give a PEM file holding the CA certificate\\n$`,
+                ),
+            );
         });
 
         it("a --ca file with garbage inside PEM armour", async () => {
             const file = path.join(scratch, "armoured.pem");
             await fs.writeFile(file, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
-            assertOneLine(await runCliInProcess([...urls, "--ca", file]), /^smoke: the CA file given by --ca \(.*armoured\.pem\) holds a CERTIFICATE block \(number 1\) that is not a valid X\.509 certificate/);
+            assertOneLine(
+                await runCliInProcess([...urls, "--ca", file]),
+                /^smoke: the CA file given by --ca \(.*armoured\.pem\) holds a CERTIFICATE block \(number 1\) that is not a valid X\.509 certificate/,
+            );
         });
 
         it("a --ca file holding a private key instead, without echoing it", async () => {
@@ -289,8 +394,14 @@ describe("smoke probe faults against loopback servers", function () {
         });
 
         it("an unreadable --ca path (missing, a directory), from SMOKE_CA_FILE too", async () => {
-            assertOneLine(await runCliInProcess([...urls, "--ca", path.join(scratch, "missing.pem")]), /^smoke: the CA file given by --ca \(.*missing\.pem\) cannot be read \(ENOENT\)/);
-            assertOneLine(await runCliInProcess(urls, { SMOKE_CA_FILE: scratch }), /^smoke: the CA file given by SMOKE_CA_FILE \(.*\) cannot be read \(EISDIR\)/);
+            assertOneLine(
+                await runCliInProcess([...urls, "--ca", path.join(scratch, "missing.pem")]),
+                /^smoke: the CA file given by --ca \(.*missing\.pem\) cannot be read \(ENOENT\)/,
+            );
+            assertOneLine(
+                await runCliInProcess(urls, { SMOKE_CA_FILE: scratch }),
+                /^smoke: the CA file given by SMOKE_CA_FILE \(.*\) cannot be read \(EISDIR\)/,
+            );
         });
 
         it("a process run with a garbage --ca exits 2 before any request", async () => {

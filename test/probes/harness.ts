@@ -92,5 +92,7 @@ export const stackTraceLine = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 export function settledObservation(observed: string): string {
     const marker = "; the last complete attempt got: ";
     const at = observed.indexOf(marker);
-    return observed.startsWith("no ") && observed.includes("before the run deadline") && at >= 0 ? observed.slice(at + marker.length) : observed;
+    return observed.startsWith("no ") && observed.includes("before the run deadline") && at >= 0
+        ? observed.slice(at + marker.length)
+        : observed;
 }

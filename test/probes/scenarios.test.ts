@@ -41,7 +41,15 @@ describe("smoke probes against loopback HTTPS servers", function () {
 
     /** Runs the CLI with --json and --ca, and returns the exit code and the parsed report. */
     async function probe(running: FakePlatform, deadlineSeconds: number, extra: string[] = []) {
-        const run = await runCliInProcess([...targetArgs(running.urls), "--ca", certificates.caFile, "--deadline", String(deadlineSeconds), "--json", ...extra]);
+        const run = await runCliInProcess([
+            ...targetArgs(running.urls),
+            "--ca",
+            certificates.caFile,
+            "--deadline",
+            String(deadlineSeconds),
+            "--json",
+            ...extra,
+        ]);
         assert.doesNotMatch(run.stdout + run.stderr, stackTraceLine);
         return { run, report: parseReport(run) };
     }
@@ -53,7 +61,16 @@ describe("smoke probes against loopback HTTPS servers", function () {
         assert.equal(report.passed, true);
         assert.deepEqual(
             report.checks.map((check) => check.id),
-            ["api.ready", "api.features", "api.queue-heartbeat", "identity.health", "identity.version", "identity.openid-configuration", "identity.jwks", "portal.hsts"],
+            [
+                "api.ready",
+                "api.features",
+                "api.queue-heartbeat",
+                "identity.health",
+                "identity.version",
+                "identity.openid-configuration",
+                "identity.jwks",
+                "portal.hsts",
+            ],
         );
         for (const check of report.checks) {
             assert.equal(check.attempts, 1, `${check.id} took ${check.attempts} attempts`);
@@ -99,12 +116,18 @@ describe("smoke probes against loopback HTTPS servers", function () {
 
     it("reports malformed JSON without echoing the body", async () => {
         const running = await start({
-            api: { "/api/health/features": (_request, response) => sendText(response, 200, "{ not json: SECRET-TOKEN", { "content-type": "application/json" }) },
+            api: {
+                "/api/health/features": (_request, response) =>
+                    sendText(response, 200, "{ not json: SECRET-TOKEN", { "content-type": "application/json" }),
+            },
         });
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["api.features"]);
-        assert.match(settledObservation(checkOf(report, "api.features").observed), /^HTTP 200, body is not valid JSON \(application\/json, 24 bytes\)$/);
+        assert.match(
+            settledObservation(checkOf(report, "api.features").observed),
+            /^HTTP 200, body is not valid JSON \(application\/json, 24 bytes\)$/,
+        );
         assert.doesNotMatch(run.stdout, /SECRET-TOKEN/);
     });
 
@@ -118,7 +141,10 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["identity.openid-configuration"]);
-        assert.equal(settledObservation(checkOf(report, "identity.openid-configuration").observed), 'HTTP 200, issuer was "https://impostor.example.com"');
+        assert.equal(
+            settledObservation(checkOf(report, "identity.openid-configuration").observed),
+            'HTTP 200, issuer was "https://impostor.example.com"',
+        );
     });
 
     it("accepts an explicit --issuer that differs from the served one by a trailing slash", async () => {
@@ -160,7 +186,8 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const login = (_request: IncomingMessage, response: ServerResponse) => sendText(response, 200, "<html>login</html>");
         const running = await start({
             portal: {
-                "/": (_request, response) => sendText(response, 302, "", { location: "/login", "strict-transport-security": "max-age=86400" }),
+                "/": (_request, response) =>
+                    sendText(response, 302, "", { location: "/login", "strict-transport-security": "max-age=86400" }),
                 "/login": login,
             },
         });
@@ -182,11 +209,17 @@ describe("smoke probes against loopback HTTPS servers", function () {
 
     it("fails the portal check when the redirect chain ends in an error page", async () => {
         const running = await start({
-            portal: { "/": (_request, response) => sendText(response, 302, "", { location: "/missing", "strict-transport-security": oneYearHsts }) },
+            portal: {
+                "/": (_request, response) =>
+                    sendText(response, 302, "", { location: "/missing", "strict-transport-security": oneYearHsts }),
+            },
         });
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
-        assert.equal(settledObservation(checkOf(report, "portal.hsts").observed), `HTTP 404 from ${running.urls.portal}/missing, after 1 redirect(s)`);
+        assert.equal(
+            settledObservation(checkOf(report, "portal.hsts").observed),
+            `HTTP 404 from ${running.urls.portal}/missing, after 1 redirect(s)`,
+        );
     });
 
     it("gives up on an endpoint that never answers at the deadline", async () => {
@@ -200,7 +233,9 @@ describe("smoke probes against loopback HTTPS servers", function () {
     });
 
     it("fails the JWKS check when the key set is empty", async () => {
-        const running = await start({ identity: { "/.well-known/jwks.json": (_request, response) => sendJson(response, 200, { keys: [] }) } });
+        const running = await start({
+            identity: { "/.well-known/jwks.json": (_request, response) => sendJson(response, 200, { keys: [] }) },
+        });
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["identity.jwks"]);
@@ -213,7 +248,10 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const { run, report } = await probe(running, 2);
         assert.equal(run.code, 1);
         assert.deepEqual(failedIds(report), ["identity.health"]);
-        assert.equal(settledObservation(checkOf(report, "identity.health").observed), "connection closed by the server before a complete response");
+        assert.equal(
+            settledObservation(checkOf(report, "identity.health").observed),
+            "connection closed by the server before a complete response",
+        );
     });
 
     it("fails every check with a TLS error when the CA is not trusted, without retrying", async () => {
@@ -224,7 +262,11 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const report = parseReport(run);
         assert.equal(failedIds(report).length, 8);
         for (const check of report.checks) {
-            assert.match(check.observed, /^TLS error [A-Z_]+: .*\(not retried: retrying cannot fix this\)$/, `${check.id}: ${check.observed}`);
+            assert.match(
+                check.observed,
+                /^TLS error [A-Z_]+: .*\(not retried: retrying cannot fix this\)$/,
+                `${check.id}: ${check.observed}`,
+            );
             assert.equal(check.attempts, 1, `${check.id} was retried`);
         }
         assert.equal(running.hits("api", "/api/health/ready"), 0, "no request gets through an untrusted handshake");
@@ -234,10 +276,16 @@ describe("smoke probes against loopback HTTPS servers", function () {
         const running = await start();
         const withSecrets = (url: string) => url.replace("https://", "https://deployer:hunter2@") + "/?token=abc123";
         const run = await runCliInProcess([
-            "--api", withSecrets(running.urls.api),
-            "--identity", running.urls.identity,
-            "--portal", withSecrets(running.urls.portal),
-            "--ca", certificates.caFile, "--deadline", "2",
+            "--api",
+            withSecrets(running.urls.api),
+            "--identity",
+            running.urls.identity,
+            "--portal",
+            withSecrets(running.urls.portal),
+            "--ca",
+            certificates.caFile,
+            "--deadline",
+            "2",
         ]);
         assert.equal(run.code, 0, run.stdout);
         assert.match(run.stdout, new RegExp(`${running.urls.api.replace(/\./g, "\\.")}/api/health/ready`));

@@ -18,14 +18,26 @@ describe("probe runner building blocks", () => {
         const policy = { initialDelayMs: 200, maxDelayMs: 3_000 };
 
         it("doubles its ceiling per failed attempt, with half of it jittered", () => {
-            assert.deepEqual([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 0)), [100, 200, 400, 800]);
-            assert.deepEqual([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 1)), [200, 400, 800, 1600]);
+            assert.deepEqual(
+                [1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 0)),
+                [100, 200, 400, 800],
+            );
+            assert.deepEqual(
+                [1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, () => 1)),
+                [200, 400, 800, 1600],
+            );
         });
 
         it("never exceeds its maximum, however many attempts failed", () => {
             for (const attempts of [5, 10, 100, 10_000]) {
-                assert.equal(backoffDelayMs(attempts, policy, () => 1), 3_000);
-                assert.equal(backoffDelayMs(attempts, policy, () => 0), 1_500);
+                assert.equal(
+                    backoffDelayMs(attempts, policy, () => 1),
+                    3_000,
+                );
+                assert.equal(
+                    backoffDelayMs(attempts, policy, () => 0),
+                    1_500,
+                );
             }
         });
     });
@@ -49,13 +61,19 @@ describe("probe runner building blocks", () => {
 
     describe("URLs", () => {
         it("redacts userinfo, query and fragment", () => {
-            assert.equal(redactUrl("https://ops:pw@api.example.com/api/health/ready?token=x#y"), "https://api.example.com/api/health/ready");
+            assert.equal(
+                redactUrl("https://ops:pw@api.example.com/api/health/ready?token=x#y"),
+                "https://api.example.com/api/health/ready",
+            );
             assert.equal(redactUrl("not a url, maybe a secret"), "<not a URL>");
         });
 
         it("resolves check paths under a base URL's path prefix", () => {
             assert.equal(resolveUnderBase(new URL("https://example.com/identity"), "/health").href, "https://example.com/identity/health");
-            assert.equal(resolveUnderBase(new URL("https://example.com/identity/"), "/.well-known/openid-configuration").href, "https://example.com/identity/.well-known/openid-configuration");
+            assert.equal(
+                resolveUnderBase(new URL("https://example.com/identity/"), "/.well-known/openid-configuration").href,
+                "https://example.com/identity/.well-known/openid-configuration",
+            );
             assert.equal(resolveUnderBase(new URL("https://portal.example.com?x=1"), "/").href, "https://portal.example.com/");
         });
 
@@ -70,11 +88,17 @@ describe("probe runner building blocks", () => {
         const errorWith = (code: string, message = "boom"): Error => Object.assign(new Error(message), { code });
 
         it("says what happened in one line, by undici or Node error code", () => {
-            assert.equal(describeTransportError(errorWith("UND_ERR_CONNECT_TIMEOUT"), applied), "no connection (TCP and TLS handshake) within 5000 ms");
+            assert.equal(
+                describeTransportError(errorWith("UND_ERR_CONNECT_TIMEOUT"), applied),
+                "no connection (TCP and TLS handshake) within 5000 ms",
+            );
             assert.equal(describeTransportError(errorWith("UND_ERR_HEADERS_TIMEOUT"), applied), "no response headers within 1200 ms");
             assert.equal(describeTransportError(errorWith("UND_ERR_BODY_TIMEOUT"), applied), "response body stalled for 800 ms");
             assert.equal(describeTransportError(errorWith("ECONNREFUSED"), applied), "connection refused");
-            assert.equal(describeTransportError(errorWith("UND_ERR_SOCKET", "other side closed"), applied), "connection closed by the server before a complete response");
+            assert.equal(
+                describeTransportError(errorWith("UND_ERR_SOCKET", "other side closed"), applied),
+                "connection closed by the server before a complete response",
+            );
             assert.equal(
                 describeTransportError(errorWith("CERT_HAS_EXPIRED", "certificate has expired\n    at TLSSocket"), applied),
                 "TLS error CERT_HAS_EXPIRED: certificate has expired",
@@ -82,13 +106,30 @@ describe("probe runner building blocks", () => {
         });
 
         it("calls certificate and TLS protocol errors permanent, and nothing a retry can fix", () => {
-            for (const code of ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_SSL_WRONG_VERSION_NUMBER"]) {
+            for (const code of [
+                "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+                "SELF_SIGNED_CERT_IN_CHAIN",
+                "CERT_HAS_EXPIRED",
+                "ERR_TLS_CERT_ALTNAME_INVALID",
+                "DEPTH_ZERO_SELF_SIGNED_CERT",
+                "ERR_SSL_WRONG_VERSION_NUMBER",
+            ]) {
                 assert.equal(isPermanentTransportError(errorWith(code)), true, code);
             }
-            for (const code of ["ECONNREFUSED", "ECONNRESET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "ENOTFOUND", "UND_ERR_SOCKET"]) {
+            for (const code of [
+                "ECONNREFUSED",
+                "ECONNRESET",
+                "UND_ERR_CONNECT_TIMEOUT",
+                "UND_ERR_HEADERS_TIMEOUT",
+                "ENOTFOUND",
+                "UND_ERR_SOCKET",
+            ]) {
                 assert.equal(isPermanentTransportError(errorWith(code)), false, code);
             }
-            assert.equal(isPermanentTransportError(Object.assign(new Error("fetch failed"), { cause: errorWith("CERT_HAS_EXPIRED") })), true);
+            assert.equal(
+                isPermanentTransportError(Object.assign(new Error("fetch failed"), { cause: errorWith("CERT_HAS_EXPIRED") })),
+                true,
+            );
         });
 
         it("finds the code on a wrapped cause", () => {
@@ -121,27 +162,53 @@ describe("probe runner building blocks", () => {
         });
 
         it("follows a relative or absolute https redirect, and stops at a final answer", () => {
-            assert.deepEqual(nextRedirect([], hop("https://a.test/", 302, "/login")), { kind: "follow", url: new URL("https://a.test/login") });
-            assert.deepEqual(nextRedirect([], hop("https://a.test/", 308, "https://b.test/x#frag")), { kind: "follow", url: new URL("https://b.test/x") });
-            assert.deepEqual(nextRedirect([], hop("http://a.test/", 301, "https://a.test/")), { kind: "follow", url: new URL("https://a.test/") });
+            assert.deepEqual(nextRedirect([], hop("https://a.test/", 302, "/login")), {
+                kind: "follow",
+                url: new URL("https://a.test/login"),
+            });
+            assert.deepEqual(nextRedirect([], hop("https://a.test/", 308, "https://b.test/x#frag")), {
+                kind: "follow",
+                url: new URL("https://b.test/x"),
+            });
+            assert.deepEqual(nextRedirect([], hop("http://a.test/", 301, "https://a.test/")), {
+                kind: "follow",
+                url: new URL("https://a.test/"),
+            });
             assert.deepEqual(nextRedirect([], hop("https://a.test/", 200)), { kind: "final" });
-            assert.deepEqual(nextRedirect([], hop("https://a.test/", 302)), { kind: "final" }, "no Location: the validator judges the status");
+            assert.deepEqual(
+                nextRedirect([], hop("https://a.test/", 302)),
+                { kind: "final" },
+                "no Location: the validator judges the status",
+            );
         });
 
         it("refuses a redirect from https down to http, naming the chain without credentials or query", () => {
-            assert.deepEqual(nextRedirect([hop("https://a.test/", 302, "/next?token=s3cret")], hop("https://a.test/next?token=s3cret", 301, "http://user:pw@a.test/")), {
-                kind: "refuse",
-                observed: "redirect from https down to http refused: https://a.test/ (302) -> https://a.test/next (301) -> http://a.test/",
-            });
+            assert.deepEqual(
+                nextRedirect(
+                    [hop("https://a.test/", 302, "/next?token=s3cret")],
+                    hop("https://a.test/next?token=s3cret", 301, "http://user:pw@a.test/"),
+                ),
+                {
+                    kind: "refuse",
+                    observed:
+                        "redirect from https down to http refused: https://a.test/ (302) -> https://a.test/next (301) -> http://a.test/",
+                },
+            );
         });
 
         it("refuses a loop and a chain too long, but not the same path with another query", () => {
             assert.equal(nextRedirect([hop("https://a.test/", 302, "/b")], hop("https://a.test/b", 302, "/")).kind, "refuse");
-            assert.deepEqual(nextRedirect([hop("https://a.test/", 302, "/?x=1")], hop("https://a.test/?x=1", 302, "/?x=2")), { kind: "follow", url: new URL("https://a.test/?x=2") });
+            assert.deepEqual(nextRedirect([hop("https://a.test/", 302, "/?x=1")], hop("https://a.test/?x=1", 302, "/?x=2")), {
+                kind: "follow",
+                url: new URL("https://a.test/?x=2"),
+            });
             const chain = Array.from({ length: maxRedirects }, (_, index) => hop(`https://a.test/${index}`, 302, `/${index + 1}`));
             const decision = nextRedirect(chain, hop(`https://a.test/${maxRedirects}`, 302, `/${maxRedirects + 1}`));
             assert.equal(decision.kind, "refuse");
-            assert.match((decision as { observed: string }).observed, new RegExp(`^more than ${maxRedirects} redirects: https://a\\.test/0 \\(302\\)`));
+            assert.match(
+                (decision as { observed: string }).observed,
+                new RegExp(`^more than ${maxRedirects} redirects: https://a\\.test/0 \\(302\\)`),
+            );
         });
 
         it("refuses a redirect to another scheme", () => {
@@ -157,7 +224,10 @@ describe("probe runner building blocks", () => {
             const ids = smokeChecks.map((check) => check.id);
             assert.equal(new Set(ids).size, ids.length);
             assert.deepEqual(
-                smokeChecks.map((check) => `${check.target} ${check.steps.map((step) => (step.request === "url-from-previous-step" ? "<jwks_uri>" : step.request.path)).join(" ")}`),
+                smokeChecks.map(
+                    (check) =>
+                        `${check.target} ${check.steps.map((step) => (step.request === "url-from-previous-step" ? "<jwks_uri>" : step.request.path)).join(" ")}`,
+                ),
                 [
                     "api /api/health/ready",
                     "api /api/health/features",
@@ -179,8 +249,26 @@ describe("probe runner building blocks", () => {
             durationMs: 2010,
             deadlineMs: 2000,
             checks: [
-                { id: "api.ready", target: "api", passed: true, url: "https://api.example.com/api/health/ready", expected: "HTTP 200", observed: "HTTP 200", attempts: 1, durationMs: 42 },
-                { id: "portal.hsts", target: "portal", passed: false, url: "https://portal.example.com/", expected: "HSTS", observed: "HTTP 200, no Strict-Transport-Security header", attempts: 5, durationMs: 1990 },
+                {
+                    id: "api.ready",
+                    target: "api",
+                    passed: true,
+                    url: "https://api.example.com/api/health/ready",
+                    expected: "HTTP 200",
+                    observed: "HTTP 200",
+                    attempts: 1,
+                    durationMs: 42,
+                },
+                {
+                    id: "portal.hsts",
+                    target: "portal",
+                    passed: false,
+                    url: "https://portal.example.com/",
+                    expected: "HSTS",
+                    observed: "HTTP 200, no Strict-Transport-Security header",
+                    attempts: 5,
+                    durationMs: 1990,
+                },
             ],
         };
 

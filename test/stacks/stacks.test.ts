@@ -12,9 +12,11 @@ import { stackConfig, stackNames } from "../../sandbox/stacks";
 const deploymentType = "kubernetes:apps/v1:Deployment";
 
 function processDeployments(resources: RecordedResource[]): Map<string, RecordedResource> {
-    return new Map(resources
-        .filter((r) => r.type === deploymentType && r.inputs.spec?.template?.metadata?.labels?.["grownext.io/process"])
-        .map((r) => [r.inputs.spec.template.metadata.labels["grownext.io/process"], r]));
+    return new Map(
+        resources
+            .filter((r) => r.type === deploymentType && r.inputs.spec?.template?.metadata?.labels?.["grownext.io/process"])
+            .map((r) => [r.inputs.spec.template.metadata.labels["grownext.io/process"], r]),
+    );
 }
 
 describe("whole stacks under mocks", () => {
@@ -33,7 +35,10 @@ describe("whole stacks under mocks", () => {
                 for (const [name, d] of deployments) {
                     const c = d.inputs.spec.template.spec.containers[0];
                     assert.ok(c.startupProbe && c.readinessProbe && c.livenessProbe, name);
-                    assert.ok(c.env.some((e: any) => e.name === "NODE_ENV" && e.value === "production"), name);
+                    assert.ok(
+                        c.env.some((e: any) => e.name === "NODE_ENV" && e.value === "production"),
+                        name,
+                    );
                 }
             });
 
@@ -47,8 +52,14 @@ describe("whole stacks under mocks", () => {
 
             it("exposes api, identity and portal over TLS under the stack's domain", () => {
                 const cfg = stackConfig(stack);
-                const hosts = resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").map((r) => r.inputs.spec.rules[0].host).sort();
-                assert.deepStrictEqual(hosts, ["api", "identity", "portal"].map((h) => `${h}.${cfg.domain}`));
+                const hosts = resources
+                    .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")
+                    .map((r) => r.inputs.spec.rules[0].host)
+                    .sort();
+                assert.deepStrictEqual(
+                    hosts,
+                    ["api", "identity", "portal"].map((h) => `${h}.${cfg.domain}`),
+                );
             });
 
             it("uses one explicit Kubernetes provider for every Kubernetes resource", () => {
@@ -56,7 +67,8 @@ describe("whole stacks under mocks", () => {
                 assert.strictEqual(providers.length, 1);
                 const k8sResources = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
                 assert.ok(k8sResources.length > 0);
-                for (const r of k8sResources) assert.match(r.provider ?? "", /pulumi:providers:kubernetes::grownext-kubernetes::/, `${r.type} ${r.name}`);
+                for (const r of k8sResources)
+                    assert.match(r.provider ?? "", /pulumi:providers:kubernetes::grownext-kubernetes::/, `${r.type} ${r.name}`);
             });
 
             it("makes every database user's rollout wait for its migrations Job", () => {
@@ -88,7 +100,10 @@ describe("whole stacks under mocks", () => {
 
     it("local declares no AWS resource and renders manifests to a folder", async () => {
         const resources = await evaluateStack("local");
-        assert.deepStrictEqual(resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws"), []);
+        assert.deepStrictEqual(
+            resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws"),
+            [],
+        );
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         assert.strictEqual(provider.inputs.renderYamlToDirectory, "rendered/local");
     });
@@ -102,12 +117,19 @@ describe("whole stacks under mocks", () => {
 
     it("staging differs from production where the guides say: scale, executor flag", async () => {
         const prod = await evaluateStack("production");
-        const prodWebHpa = prod.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && r.inputs.spec.scaleTargetRef.name === "web")!;
+        const prodWebHpa = prod.find(
+            (r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && r.inputs.spec.scaleTargetRef.name === "web",
+        )!;
         const staging = await evaluateStack("staging");
-        const stagingWebHpa = staging.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && r.inputs.spec.scaleTargetRef.name === "web")!;
+        const stagingWebHpa = staging.find(
+            (r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" && r.inputs.spec.scaleTargetRef.name === "web",
+        )!;
         assert.deepStrictEqual([prodWebHpa.inputs.spec.minReplicas, prodWebHpa.inputs.spec.maxReplicas], [2, 10]);
         assert.ok(stagingWebHpa.inputs.spec.minReplicas < 2);
-        const flag = (rs: RecordedResource[]) => processDeployments(rs).get("web")!.inputs.spec.template.spec.containers[0].env.find((e: any) => e.name === "GENERIC_EXECUTOR_ENABLED").value;
+        const flag = (rs: RecordedResource[]) =>
+            processDeployments(rs)
+                .get("web")!
+                .inputs.spec.template.spec.containers[0].env.find((e: any) => e.name === "GENERIC_EXECUTOR_ENABLED").value;
         assert.strictEqual(flag(prod), "false");
         assert.strictEqual(flag(staging), "true");
     });
@@ -135,7 +157,12 @@ describe("whole stacks under mocks", () => {
 
     it("an eighth process is a catalog entry and config, not new code", async () => {
         const { Platform } = await import("../../components/platform");
-        const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin", description: "The admin console." };
+        const admin = {
+            ...processCatalog.find((p) => p.name === "portal")!,
+            name: "admin",
+            publicHost: "admin",
+            description: "The admin console.",
+        };
         recorder.reset();
         new Platform("grownext", { config: stackConfig("local", {}, [...processCatalog, admin]) });
         await settle();

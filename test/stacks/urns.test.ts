@@ -20,10 +20,12 @@ const ciOidcDir = path.join(repoRoot, "ci-oidc");
 const updating = process.env.URNS_UPDATE === "1";
 
 function urnsOf(resources: readonly RecordedResource[]): string[] {
-    return resources.map((r) => {
-        if (!r.urn) throw new Error(`${r.type} ${r.name} was never registered with the engine`);
-        return r.urn;
-    }).sort();
+    return resources
+        .map((r) => {
+            if (!r.urn) throw new Error(`${r.type} ${r.name} was never registered with the engine`);
+            return r.urn;
+        })
+        .sort();
 }
 
 /** The ci-oidc program with the example config of its Pulumi.ci.yaml (it reads config at load). */
@@ -33,7 +35,9 @@ async function ciOidcUrns(): Promise<string[]> {
     const saved = pulumi.runtime.allConfig();
     try {
         installMocks({ project, stack: "ci" });
-        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+        pulumi.runtime.setAllConfig(
+            Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+        );
         const program = path.join(ciOidcDir, "index.ts");
         delete require.cache[require.resolve(program)];
         recorder.reset();
@@ -75,9 +79,12 @@ describe("stack URNs against the committed snapshot", () => {
         it(`${stack}: the same URNs as test/fixtures/stack-urns.json`, () => {
             const want = expected()[stack] ?? [];
             assert.ok(actual[stack]!.length > 0, `${stack} declared nothing`);
-            assert.deepEqual(actual[stack], want,
+            assert.deepEqual(
+                actual[stack],
+                want,
                 `${stack}: URNs differ from the snapshot (a type token, a parent or a name changed):\n` +
-                `${difference(want, actual[stack]!)}\nIf the change is meant, run \`npm run urns:update\` and commit the snapshot.`);
+                    `${difference(want, actual[stack]!)}\nIf the change is meant, run \`npm run urns:update\` and commit the snapshot.`,
+            );
         });
     }
 });

@@ -27,12 +27,18 @@ describe("environment and secret matrix", () => {
     let production: PlatformConfig;
     before(() => {
         installMocks();
-        production = stackConfig("production", { supabase: { url: "https://p.supabase.co", anonKey: "anon-publishable" }, sentryDsn: "https://k@o1.ingest.sentry.io/1" });
+        production = stackConfig("production", {
+            supabase: { url: "https://p.supabase.co", anonKey: "anon-publishable" },
+            sentryDsn: "https://k@o1.ingest.sentry.io/1",
+        });
     });
 
     it("gives the Supabase service-role key to identity and worker only", () => {
         const envs = envsOf(production);
-        const holders = [...envs].filter(([, env]) => "SUPABASE_SERVICE_ROLE_KEY" in env.secret).map(([name]) => name).sort();
+        const holders = [...envs]
+            .filter(([, env]) => "SUPABASE_SERVICE_ROLE_KEY" in env.secret)
+            .map(([name]) => name)
+            .sort();
         assert.deepStrictEqual(holders, ["identity", "worker"]);
         for (const holder of holders) assert.ok(serviceRoleTrustedProcesses.includes(holder));
     });
@@ -66,10 +72,16 @@ describe("environment and secret matrix", () => {
         for (const name of ["web", "worker", "scheduler", "timers", "encryption-rotation"]) {
             assert.strictEqual(await promiseOf(envs.get(name)!.secret.DATABASE_URL!), "FAKE-appDatabaseUrl", name);
         }
-        const tasksHolders = [...envs].filter(([, env]) => "TASKS_DATABASE_URL" in env.secret).map(([n]) => n).sort();
+        const tasksHolders = [...envs]
+            .filter(([, env]) => "TASKS_DATABASE_URL" in env.secret)
+            .map(([n]) => n)
+            .sort();
         assert.deepStrictEqual(tasksHolders, ["identity", "worker"]);
         assert.ok(!("DATABASE_URL" in envs.get("portal")!.secret), "the portal talks to no database");
-        const redisHolders = [...envs].filter(([, env]) => "REDIS_URL" in env.secret).map(([n]) => n).sort();
+        const redisHolders = [...envs]
+            .filter(([, env]) => "REDIS_URL" in env.secret)
+            .map(([n]) => n)
+            .sort();
         assert.deepStrictEqual(redisHolders, ["encryption-rotation", "identity", "scheduler", "timers", "web", "worker"]);
     });
 
@@ -82,9 +94,16 @@ describe("environment and secret matrix", () => {
     });
 
     it("turns the generic executor on outside production only, on web and worker", () => {
-        for (const [stack, expected] of [["production", "false"], ["staging", "true"], ["local", "true"]] as const) {
+        for (const [stack, expected] of [
+            ["production", "false"],
+            ["staging", "true"],
+            ["local", "true"],
+        ] as const) {
             const envs = envsOf(stack === "production" ? production : stackConfig(stack));
-            const holders = [...envs].filter(([, env]) => plainValue(env, "GENERIC_EXECUTOR_ENABLED") !== undefined).map(([n]) => n).sort();
+            const holders = [...envs]
+                .filter(([, env]) => plainValue(env, "GENERIC_EXECUTOR_ENABLED") !== undefined)
+                .map(([n]) => n)
+                .sort();
             assert.deepStrictEqual(holders, ["web", "worker"], stack);
             assert.strictEqual(plainValue(envs.get("web")!, "GENERIC_EXECUTOR_ENABLED"), expected, stack);
         }
@@ -103,13 +122,19 @@ describe("environment and secret matrix", () => {
 
     it("sets SECRET_MANAGER_PROVIDER for web and the background processes when a managed store exists", () => {
         const envs = envsOf(production, "aws");
-        const holders = [...envs].filter(([, env]) => plainValue(env, "SECRET_MANAGER_PROVIDER") === "aws").map(([n]) => n).sort();
+        const holders = [...envs]
+            .filter(([, env]) => plainValue(env, "SECRET_MANAGER_PROVIDER") === "aws")
+            .map(([n]) => n)
+            .sort();
         assert.deepStrictEqual(holders, ["encryption-rotation", "scheduler", "timers", "web", "worker"]);
         assert.strictEqual(plainValue(envsOf(production).get("web")!, "SECRET_MANAGER_PROVIDER"), undefined);
     });
 
     it("gives Stripe keys to web only and OAuth clients to web and worker", () => {
-        const cfg = stackConfig("staging", { oauthClientIds: { GITHUB_CLIENT_ID: "Iv1.abc" }, oauthClientSecrets: { GITHUB_CLIENT_SECRET: "FAKE-oauth" } });
+        const cfg = stackConfig("staging", {
+            oauthClientIds: { GITHUB_CLIENT_ID: "Iv1.abc" },
+            oauthClientSecrets: { GITHUB_CLIENT_SECRET: "FAKE-oauth" },
+        });
         const envs = envsOf(cfg);
         const stripe = [...envs].filter(([, env]) => "STRIPE_SECRET_KEY" in env.secret).map(([n]) => n);
         assert.deepStrictEqual(stripe, ["web"]);

@@ -16,27 +16,39 @@ export interface ClusterOnlySecurityGroupArgs {
     readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export function clusterOnlySecurityGroup(name: string, args: ClusterOnlySecurityGroupArgs, parent: pulumi.Resource): {
+export function clusterOnlySecurityGroup(
+    name: string,
+    args: ClusterOnlySecurityGroupArgs,
+    parent: pulumi.Resource,
+): {
     securityGroup: aws.ec2.SecurityGroup;
     ingress: aws.vpc.SecurityGroupIngressRule;
 } {
-    const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-        description: `${args.what}: port ${args.port} from the cluster only`,
-        vpcId: args.vpcId,
-        revokeRulesOnDelete: true,
-        region: args.region,
-        tags: args.tags,
-    }, { parent });
+    const securityGroup = new aws.ec2.SecurityGroup(
+        `${name}-sg`,
+        {
+            description: `${args.what}: port ${args.port} from the cluster only`,
+            vpcId: args.vpcId,
+            revokeRulesOnDelete: true,
+            region: args.region,
+            tags: args.tags,
+        },
+        { parent },
+    );
     // No egress rule: the store initiates nothing (the provider removes AWS's default allow-all).
-    const ingress = new aws.vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
-        description: `${args.what} from the cluster's pods`,
-        securityGroupId: securityGroup.id,
-        referencedSecurityGroupId: args.clusterSecurityGroupId,
-        ipProtocol: "tcp",
-        fromPort: args.port,
-        toPort: args.port,
-        region: args.region,
-        tags: args.tags,
-    }, { parent });
+    const ingress = new aws.vpc.SecurityGroupIngressRule(
+        `${name}-from-cluster`,
+        {
+            description: `${args.what} from the cluster's pods`,
+            securityGroupId: securityGroup.id,
+            referencedSecurityGroupId: args.clusterSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: args.port,
+            toPort: args.port,
+            region: args.region,
+            tags: args.tags,
+        },
+        { parent },
+    );
     return { securityGroup, ingress };
 }

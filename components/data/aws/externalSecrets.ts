@@ -114,9 +114,13 @@ export function urlPartProperty(key: string, part: UrlPart): string {
  * ends in `Url` (DATABASE_URL, TASKS_DATABASE_URL, TASKS_DATABASE_DIRECT_URL, REDIS_URL, ...).
  */
 export function connectionUrlKeys(process: Pick<ProcessSpec, "envGroups">): string[] {
-    return [...new Set(envMatrix
-        .filter((r) => process.envGroups.includes(r.group) && r.secret && r.source.kind === "data" && /Url$/.test(r.source.ref))
-        .map((r) => r.name))].sort();
+    return [
+        ...new Set(
+            envMatrix
+                .filter((r) => process.envGroups.includes(r.group) && r.secret && r.source.kind === "data" && /Url$/.test(r.source.ref))
+                .map((r) => r.name),
+        ),
+    ].sort();
 }
 
 /** A connection URL split into the parts the template joins again (user and password decoded). */
@@ -125,7 +129,9 @@ export function splitUrl(url: string): Record<UrlPart, string> {
     try {
         u = new URL(url);
     } catch {
-        throw new pulumi.RunError("a connection URL of the data tier could not be parsed (its value is not printed); expected scheme://user:password@host:port/path");
+        throw new pulumi.RunError(
+            "a connection URL of the data tier could not be parsed (its value is not printed); expected scheme://user:password@host:port/path",
+        );
     }
     return {
         scheme: u.protocol.replace(/:$/, ""),
@@ -163,7 +169,11 @@ export function remoteSecretValues(
 }
 
 /** The remote properties an ExternalSecret reads, and the template that turns them into env keys. */
-export function externalSecretMapping(secretName: string, keys: readonly string[], urlKeys: readonly string[]): {
+export function externalSecretMapping(
+    secretName: string,
+    keys: readonly string[],
+    urlKeys: readonly string[],
+): {
     data: ExternalSecretData[];
     template: Record<string, string>;
 } {
@@ -195,27 +205,30 @@ export function esoPreflightScript(crds: readonly string[] = esoCrds): string {
     return [
         "if ! command -v kubectl >/dev/null 2>&1; then echo no-kubectl; exit 0; fi",
         "set --",
-        "if [ -n \"${GROWNEXT_KUBECONFIG:-}\" ]; then",
-        "  kc=\"$GROWNEXT_KUBECONFIG\"",
+        'if [ -n "${GROWNEXT_KUBECONFIG:-}" ]; then',
+        '  kc="$GROWNEXT_KUBECONFIG"',
         // Inline kubeconfig contents go to a private temp file, removed on exit.
-        "  if [ ! -f \"$kc\" ]; then f=$(mktemp); trap 'rm -f \"$f\"' EXIT; printf '%s' \"$kc\" > \"$f\"; kc=\"$f\"; fi",
-        "  set -- --kubeconfig \"$kc\"",
+        '  if [ ! -f "$kc" ]; then f=$(mktemp); trap \'rm -f "$f"\' EXIT; printf \'%s\' "$kc" > "$f"; kc="$f"; fi',
+        '  set -- --kubeconfig "$kc"',
         "fi",
-        "if [ -n \"${GROWNEXT_CONTEXT:-}\" ]; then set -- \"$@\" --context \"$GROWNEXT_CONTEXT\"; fi",
+        'if [ -n "${GROWNEXT_CONTEXT:-}" ]; then set -- "$@" --context "$GROWNEXT_CONTEXT"; fi',
         `for crd in ${crds.join(" ")}; do`,
-        "  out=$(kubectl \"$@\" get crd \"$crd\" --ignore-not-found -o 'jsonpath={.spec.versions[?(@.served==true)].name}' 2>&1); rc=$?",
-        "  echo \"crd $crd $rc $(printf '%s' \"$out\" | head -n 1)\"",
+        '  out=$(kubectl "$@" get crd "$crd" --ignore-not-found -o \'jsonpath={.spec.versions[?(@.served==true)].name}\' 2>&1); rc=$?',
+        '  echo "crd $crd $rc $(printf \'%s\' "$out" | head -n 1)"',
         "done",
     ].join("\n");
 }
 
-const installFix = "install the External Secrets Operator (0.17 or later: helm install external-secrets external-secrets/external-secrets " +
+const installFix =
+    "install the External Secrets Operator (0.17 or later: helm install external-secrets external-secrets/external-secrets " +
     "-n external-secrets --create-namespace) and Stakater Reloader in the cluster, then run pulumi up again (docs/secret-rotation.md)";
 
 /** Problems the preflight's output shows, each naming the CRD and the fix; empty when ESO is ready. */
 export function esoPreflightProblems(stdout: string, crds: readonly string[] = esoCrds): string[] {
     if (/^no-kubectl$/m.test(stdout)) {
-        return [`the External Secrets Operator preflight reads the CRDs ${crds.join(", ")} with kubectl, which is not on PATH: install kubectl where pulumi runs`];
+        return [
+            `the External Secrets Operator preflight reads the CRDs ${crds.join(", ")} with kubectl, which is not on PATH: install kubectl where pulumi runs`,
+        ];
     }
     const problems: string[] = [];
     for (const crd of crds) {
@@ -226,11 +239,15 @@ export function esoPreflightProblems(stdout: string, crds: readonly string[] = e
         }
         const [, , rc, ...rest] = line.trim().split(/\s+/);
         if (rc !== "0") {
-            problems.push(`CRD ${crd} could not be read from the cluster (kubectl exited ${rc}: ${rest.join(" ").slice(0, 200)}); check kubernetes.context/kubernetes.kubeconfig`);
+            problems.push(
+                `CRD ${crd} could not be read from the cluster (kubectl exited ${rc}: ${rest.join(" ").slice(0, 200)}); check kubernetes.context/kubernetes.kubeconfig`,
+            );
         } else if (rest.length === 0) {
             problems.push(`CRD ${crd} is not installed in the cluster: ${installFix}`);
         } else if (!rest.includes(esoVersion)) {
-            problems.push(`CRD ${crd} does not serve ${esoApiVersion} (serves ${rest.join(", ")}): upgrade the External Secrets Operator to 0.17 or later`);
+            problems.push(
+                `CRD ${crd} does not serve ${esoApiVersion} (serves ${rest.join(", ")}): upgrade the External Secrets Operator to 0.17 or later`,
+            );
         }
     }
     return problems;
@@ -241,7 +258,10 @@ export function esoPreflightProblems(stdout: string, crds: readonly string[] = e
  * and resolves to the served version, or fails with every problem in one message. Dependent
  * objects take their apiVersion from it, so none of them is sent to a cluster without ESO.
  */
-export function esoPreflight(kubernetes: { context?: string; kubeconfig?: string }, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+export function esoPreflight(
+    kubernetes: { context?: string; kubeconfig?: string },
+    opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<string> {
     const environment: Record<string, pulumi.Input<string>> = {};
     if (kubernetes.context !== undefined) environment.GROWNEXT_CONTEXT = kubernetes.context;
     if (kubernetes.kubeconfig !== undefined) environment.GROWNEXT_KUBECONFIG = pulumi.secret(kubernetes.kubeconfig);
@@ -293,11 +313,16 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         super("grownext:platform:ExternalSecrets", name, {}, opts);
         const seen = new Set<string>();
         for (const s of args.secrets) {
-            if (!isDnsLabel(s.owner)) throw new pulumi.RunError(`ExternalSecrets ${name}: ${JSON.stringify(s.owner)} must be a DNS-1123 label (it names a ServiceAccount)`);
-            if (seen.has(s.owner)) throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner} is listed twice; give each process one entry`);
+            if (!isDnsLabel(s.owner))
+                throw new pulumi.RunError(
+                    `ExternalSecrets ${name}: ${JSON.stringify(s.owner)} must be a DNS-1123 label (it names a ServiceAccount)`,
+                );
+            if (seen.has(s.owner))
+                throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner} is listed twice; give each process one entry`);
             seen.add(s.owner);
             const stray = s.urlKeys.filter((k) => !s.keys.includes(k));
-            if (stray.length > 0) throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}'s URL keys ${stray.join(", ")} are not among its keys`);
+            if (stray.length > 0)
+                throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}'s URL keys ${stray.join(", ")} are not among its keys`);
         }
         // The preflight's result gates every object: with ESO missing, none reaches the cluster.
         const gated = <T>(value: T) => pulumi.output(args.apiVersion).apply(() => value);
@@ -306,43 +331,70 @@ export class ExternalSecrets extends pulumi.ComponentResource {
             const labels = { ...s.labels };
             let accountName: pulumi.Input<string> = s.owner;
             if (s.createServiceAccount) {
-                const sa = new k8s.core.v1.ServiceAccount(`${name}-${s.owner}-sa`, {
-                    metadata: { name: s.owner, namespace: args.namespace, labels, annotations: s.createServiceAccount },
-                    // Only ESO uses it, to request a token; no pod mounts it.
-                    automountServiceAccountToken: false,
-                }, { parent: this });
+                const sa = new k8s.core.v1.ServiceAccount(
+                    `${name}-${s.owner}-sa`,
+                    {
+                        metadata: { name: s.owner, namespace: args.namespace, labels, annotations: s.createServiceAccount },
+                        // Only ESO uses it, to request a token; no pod mounts it.
+                        automountServiceAccountToken: false,
+                    },
+                    { parent: this },
+                );
                 accountName = sa.metadata.name;
             }
-            const store = new EsoSecretStore(`${name}-${s.owner}-store`, {
-                metadata: gated({ name: s.owner, namespace: args.namespace, labels }),
-                spec: pulumi.output(accountName).apply((account): SecretStoreSpec => ({
-                    provider: { aws: { service: "SecretsManager", region: args.region, auth: { jwt: { serviceAccountRef: { name: account } } } } },
-                })),
-            }, { parent: this });
+            const store = new EsoSecretStore(
+                `${name}-${s.owner}-store`,
+                {
+                    metadata: gated({ name: s.owner, namespace: args.namespace, labels }),
+                    spec: pulumi.output(accountName).apply((account): SecretStoreSpec => ({
+                        provider: {
+                            aws: {
+                                service: "SecretsManager",
+                                region: args.region,
+                                auth: { jwt: { serviceAccountRef: { name: account } } },
+                            },
+                        },
+                    })),
+                },
+                { parent: this },
+            );
 
             const mapping = externalSecretMapping("", s.keys, s.urlKeys);
-            const external = new ExternalSecret(`${name}-${s.owner}`, {
-                metadata: pulumi.all([gated(null), s.version ?? ""]).apply(([, version]) => ({
-                    name: s.owner,
-                    namespace: args.namespace,
-                    labels,
-                    annotations: {
-                        [waitForAnnotation]: "condition=Ready",
-                        ...(version ? { [forceSyncAnnotation]: version } : {}),
-                    },
-                })),
-                spec: pulumi.all([store.metadata.name, s.remoteName]).apply(([storeName, remoteName]): ExternalSecretSpec => ({
-                    refreshInterval: args.refreshInterval,
-                    secretStoreRef: { name: storeName, kind: "SecretStore" },
-                    target: {
-                        name: s.targetName,
-                        creationPolicy: "Owner",
-                        deletionPolicy: "Retain",
-                        template: { engineVersion: "v2", type: "Opaque", mergePolicy: "Replace", metadata: { labels }, data: mapping.template },
-                    },
-                    data: mapping.data.map((d) => ({ secretKey: d.secretKey, remoteRef: { key: remoteName, property: d.remoteRef.property } })),
-                })),
-            }, { parent: this, dependsOn: [store] });
+            const external = new ExternalSecret(
+                `${name}-${s.owner}`,
+                {
+                    metadata: pulumi.all([gated(null), s.version ?? ""]).apply(([, version]) => ({
+                        name: s.owner,
+                        namespace: args.namespace,
+                        labels,
+                        annotations: {
+                            [waitForAnnotation]: "condition=Ready",
+                            ...(version ? { [forceSyncAnnotation]: version } : {}),
+                        },
+                    })),
+                    spec: pulumi.all([store.metadata.name, s.remoteName]).apply(([storeName, remoteName]): ExternalSecretSpec => ({
+                        refreshInterval: args.refreshInterval,
+                        secretStoreRef: { name: storeName, kind: "SecretStore" },
+                        target: {
+                            name: s.targetName,
+                            creationPolicy: "Owner",
+                            deletionPolicy: "Retain",
+                            template: {
+                                engineVersion: "v2",
+                                type: "Opaque",
+                                mergePolicy: "Replace",
+                                metadata: { labels },
+                                data: mapping.template,
+                            },
+                        },
+                        data: mapping.data.map((d) => ({
+                            secretKey: d.secretKey,
+                            remoteRef: { key: remoteName, property: d.remoteRef.property },
+                        })),
+                    })),
+                },
+                { parent: this, dependsOn: [store] },
+            );
             this.synced.set(s.owner, external);
         }
         this.registerOutputs({});

@@ -23,7 +23,14 @@ import type { AwsNetworkConfig, PostgresSettings } from "../../../config/data";
 import { postgresMajor, postgresParameterFamily } from "../../../config/data";
 import { awsLimits, environmentFloors, type Environment } from "../../../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
-import { dataResourceOptions, postgresNames, postgresPort, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
+import {
+    dataResourceOptions,
+    postgresNames,
+    postgresPort,
+    postgresUrl,
+    type DatabaseName,
+    type PostgresConnection,
+} from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
 
 export interface PostgresAwsArgs {
@@ -53,26 +60,42 @@ export const postgresParameters = [
 
 /** RDS identifiers: a letter first, then letters, digits and single hyphens, at most 63 characters. */
 export function rdsIdentifier(...parts: string[]): string {
-    const id = parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "").replace(/-$/, "");
+    const id = parts
+        .join("-")
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^[^a-z]+/, "")
+        .replace(/-$/, "");
     return id.slice(0, awsLimits.rds.identifierMaxLength).replace(/-$/, "");
 }
 
-
 /** Problems with the settings, naming the config key and the fix. */
-export function postgresAwsProblems(args: Pick<PostgresAwsArgs, "environment" | "settings" | "network" | "finalSnapshotIdentifier">): string[] {
+export function postgresAwsProblems(
+    args: Pick<PostgresAwsArgs, "environment" | "settings" | "network" | "finalSnapshotIdentifier">,
+): string[] {
     const out: string[] = [];
     const s = args.settings;
-    if (!(postgresMajor(s.engineVersion) >= 16)) out.push(`data.postgres.engineVersion must be PostgreSQL 16 or later, got ${JSON.stringify(s.engineVersion)}`);
-    if (s.maxAllocatedStorage < s.allocatedStorage) out.push(`data.postgres.maxAllocatedStorage must be at least data.postgres.allocatedStorage (${s.allocatedStorage}), got ${s.maxAllocatedStorage}`);
-    if (args.network.privateSubnetIds.length < 2) out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs (an RDS subnet group needs two)");
+    if (!(postgresMajor(s.engineVersion) >= 16))
+        out.push(`data.postgres.engineVersion must be PostgreSQL 16 or later, got ${JSON.stringify(s.engineVersion)}`);
+    if (s.maxAllocatedStorage < s.allocatedStorage)
+        out.push(
+            `data.postgres.maxAllocatedStorage must be at least data.postgres.allocatedStorage (${s.allocatedStorage}), got ${s.maxAllocatedStorage}`,
+        );
+    if (args.network.privateSubnetIds.length < 2)
+        out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs (an RDS subnet group needs two)");
     if (!s.skipFinalSnapshot && !/^[a-z]([a-z0-9]|-(?!-)){0,254}$/.test(args.finalSnapshotIdentifier)) {
-        out.push(`the final snapshot identifier must start with a letter and hold only letters, digits and single hyphens, got ${JSON.stringify(args.finalSnapshotIdentifier)}`);
+        out.push(
+            `the final snapshot identifier must start with a letter and hold only letters, digits and single hyphens, got ${JSON.stringify(args.finalSnapshotIdentifier)}`,
+        );
     }
     // The environment's floors (catalog/guardrails.ts), again: the component may be declared without config.
     const env = args.environment;
     const floor = environmentFloors[env];
     if (s.backupRetentionDays < floor.postgresBackupRetentionDays) {
-        out.push(`data.postgres.backupRetentionDays must be at least ${floor.postgresBackupRetentionDays} in ${env}, got ${s.backupRetentionDays}`);
+        out.push(
+            `data.postgres.backupRetentionDays must be at least ${floor.postgresBackupRetentionDays} in ${env}, got ${s.backupRetentionDays}`,
+        );
     }
     if (floor.postgresMultiAz && !s.multiAz) out.push(`data.postgres.multiAz must be true in ${env}`);
     if (floor.postgresDeletionProtection && !s.deletionProtection) out.push(`data.postgres.deletionProtection must be true in ${env}`);
@@ -163,41 +186,57 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
         const names = postgresNames(args.database);
 
         // URL-safe specials only (RDS also refuses / @ " and spaces), so the password needs no encoding.
-        const password = new random.RandomPassword(`${name}-password`, {
-            length: 40,
-            special: true,
-            overrideSpecial: "-_.~",
-            minLower: 2,
-            minUpper: 2,
-            minNumeric: 2,
-            keepers: { version: String(s.passwordVersion) },
-        }, { parent: this });
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            {
+                length: 40,
+                special: true,
+                overrideSpecial: "-_.~",
+                minLower: 2,
+                minUpper: 2,
+                minNumeric: 2,
+                keepers: { version: String(s.passwordVersion) },
+            },
+            { parent: this },
+        );
         const secretPassword = pulumi.secret(password.result);
 
-        const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, {
-            description: `Private subnets of the ${args.database} database`,
-            subnetIds: args.network.privateSubnetIds,
-            region,
-            tags,
-        }, { parent: this });
+        const subnets = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            {
+                description: `Private subnets of the ${args.database} database`,
+                subnetIds: args.network.privateSubnetIds,
+                region,
+                tags,
+            },
+            { parent: this },
+        );
 
-        const { securityGroup, ingress } = clusterOnlySecurityGroup(name, {
-            what: `PostgreSQL ${args.database}`,
-            port: postgresPort,
-            vpcId: args.network.vpcId,
-            clusterSecurityGroupId: args.network.clusterSecurityGroupId,
-            region,
-            tags,
-        }, this);
+        const { securityGroup, ingress } = clusterOnlySecurityGroup(
+            name,
+            {
+                what: `PostgreSQL ${args.database}`,
+                port: postgresPort,
+                vpcId: args.network.vpcId,
+                clusterSecurityGroupId: args.network.clusterSecurityGroupId,
+                region,
+                tags,
+            },
+            this,
+        );
         this.securityGroup = securityGroup;
 
-        const parameters = new aws.rds.ParameterGroup(`${name}-params`, {
-            description: `GrowNext ${args.database}: pg_stat_statements, TLS only`,
-            family: postgresParameterFamily(s.engineVersion),
-            parameters: postgresParameters.map((p) => ({ ...p })),
-            region,
-            tags,
-        }, { parent: this });
+        const parameters = new aws.rds.ParameterGroup(
+            `${name}-params`,
+            {
+                description: `GrowNext ${args.database}: pg_stat_statements, TLS only`,
+                family: postgresParameterFamily(s.engineVersion),
+                parameters: postgresParameters.map((p) => ({ ...p })),
+                region,
+                tags,
+            },
+            { parent: this },
+        );
 
         this.subnetGroupName = subnets.name;
         this.parameterGroupName = parameters.name;
@@ -205,51 +244,65 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
 
         let monitoringRoleArn: pulumi.Output<string> | undefined;
         if (s.monitoringIntervalSeconds > 0) {
-            const role = new aws.iam.Role(`${name}-monitoring`, {
-                description: `RDS enhanced monitoring of the ${args.database} database`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
-                tags,
-            }, { parent: this });
-            const attachment = new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {
-                role: role.name,
-                policyArn: `arn:${args.partition ?? "aws"}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-            }, { parent: this });
+            const role = new aws.iam.Role(
+                `${name}-monitoring`,
+                {
+                    description: `RDS enhanced monitoring of the ${args.database} database`,
+                    assumeRolePolicy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                    }),
+                    tags,
+                },
+                { parent: this },
+            );
+            const attachment = new aws.iam.RolePolicyAttachment(
+                `${name}-monitoring-policy`,
+                {
+                    role: role.name,
+                    policyArn: `arn:${args.partition ?? "aws"}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+                },
+                { parent: this },
+            );
             monitoringRoleArn = pulumi.all([role.arn, attachment.id]).apply(([arn]) => arn);
         }
 
         this.monitoringRoleArn = monitoringRoleArn;
-        this.instance = new aws.rds.Instance(`${name}-instance`, {
-            ...protectedInstanceArgs({
-                environment: args.environment,
-                settings: s,
-                subnetGroupName: subnets.name,
-                securityGroupId: this.securityGroup.id,
-                parameterGroupName: parameters.name,
-                password: secretPassword,
-                kmsKeyArn: args.kmsKeyArn,
-                finalSnapshotIdentifier: args.finalSnapshotIdentifier,
-                monitoringRoleArn,
-                region,
-            }),
-            engine: "postgres",
-            engineVersion: s.engineVersion,
-            // Minor versions roll in the maintenance window; a major upgrade is an explicit engineVersion change.
-            allowMajorVersionUpgrade: true,
-            allocatedStorage: s.allocatedStorage,
-            dbName: names.database,
-            username: names.user,
-            // Staging applies changes now; production waits for the maintenance window.
-            applyImmediately: !production,
-            tags,
-        }, { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) });
+        this.instance = new aws.rds.Instance(
+            `${name}-instance`,
+            {
+                ...protectedInstanceArgs({
+                    environment: args.environment,
+                    settings: s,
+                    subnetGroupName: subnets.name,
+                    securityGroupId: this.securityGroup.id,
+                    parameterGroupName: parameters.name,
+                    password: secretPassword,
+                    kmsKeyArn: args.kmsKeyArn,
+                    finalSnapshotIdentifier: args.finalSnapshotIdentifier,
+                    monitoringRoleArn,
+                    region,
+                }),
+                engine: "postgres",
+                engineVersion: s.engineVersion,
+                // Minor versions roll in the maintenance window; a major upgrade is an explicit engineVersion change.
+                allowMajorVersionUpgrade: true,
+                allocatedStorage: s.allocatedStorage,
+                dbName: names.database,
+                username: names.user,
+                // Staging applies changes now; production waits for the maintenance window.
+                applyImmediately: !production,
+                tags,
+            },
+            { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) },
+        );
 
         this.url = pulumi.secret(
             pulumi
                 .all([this.instance.address, this.instance.port, secretPassword])
-                .apply(([host, port, pw]) => postgresUrl({ user: names.user, password: pw, host, port, database: names.database, sslmode: "require" })),
+                .apply(([host, port, pw]) =>
+                    postgresUrl({ user: names.user, password: pw, host, port, database: names.database, sslmode: "require" }),
+                ),
         );
         // No pooler in front of RDS: the direct URL is the same URL (docs/data-tier.md).
         this.directUrl = this.url;

@@ -28,8 +28,7 @@ import { dataResourceOptions, type DatabaseName, type PostgresConnection, postgr
  * username and password, which the proxy then writes to a secret of its own under the stack key.
  */
 export type ProxyCredentials =
-    | { readonly secretArn: pulumi.Input<string> }
-    | { readonly username: string; readonly password: pulumi.Input<string> };
+    { readonly secretArn: pulumi.Input<string> } | { readonly username: string; readonly password: pulumi.Input<string> };
 
 /**
  * The one place that says where a proxied database's credentials come from. Today the instance's
@@ -68,9 +67,12 @@ export interface PostgresProxyArgs {
 export function postgresProxyProblems(args: Pick<PostgresProxyArgs, "settings" | "network">): string[] {
     const out: string[] = [];
     const s = args.settings;
-    if (args.network.privateSubnetIds.length < 2) out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs (RDS Proxy needs two)");
+    if (args.network.privateSubnetIds.length < 2)
+        out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs (RDS Proxy needs two)");
     if (s.maxIdleConnectionsPercent > s.maxConnectionsPercent) {
-        out.push(`data.postgres.proxy.maxIdleConnectionsPercent (${s.maxIdleConnectionsPercent}) must be at most maxConnectionsPercent (${s.maxConnectionsPercent})`);
+        out.push(
+            `data.postgres.proxy.maxIdleConnectionsPercent (${s.maxIdleConnectionsPercent}) must be at most maxConnectionsPercent (${s.maxConnectionsPercent})`,
+        );
     }
     return out;
 }
@@ -80,7 +82,12 @@ export function proxySecretPolicy(p: { secretArn: string; keyArn: string; region
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "ReadDatabaseCredentials", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: p.secretArn },
+            {
+                Sid: "ReadDatabaseCredentials",
+                Effect: "Allow",
+                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                Resource: p.secretArn,
+            },
             {
                 Sid: "DecryptThroughSecretsManager",
                 Effect: "Allow",
@@ -122,102 +129,146 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
         if ("secretArn" in creds) {
             this.credentialsSecretArn = pulumi.output(creds.secretArn);
         } else {
-            const secret = new aws.secretsmanager.Secret(`${name}-credentials`, {
-                description: `Credentials RDS Proxy uses to log in to the ${args.database} database`,
-                kmsKeyId: args.kmsKeyArn,
-                recoveryWindowInDays: dataProtectionDefaults[args.environment].secretRecoveryWindowDays,
-                region,
-                tags,
-            }, { parent: this, ...dataResourceOptions(args.environment) });
-            new aws.secretsmanager.SecretVersion(`${name}-credentials-version`, {
-                secretId: secret.id,
-                secretString: pulumi.secret(pulumi.output(creds.password).apply((password) => JSON.stringify({ username: creds.username, password }))),
-                region,
-            }, { parent: this });
+            const secret = new aws.secretsmanager.Secret(
+                `${name}-credentials`,
+                {
+                    description: `Credentials RDS Proxy uses to log in to the ${args.database} database`,
+                    kmsKeyId: args.kmsKeyArn,
+                    recoveryWindowInDays: dataProtectionDefaults[args.environment].secretRecoveryWindowDays,
+                    region,
+                    tags,
+                },
+                { parent: this, ...dataResourceOptions(args.environment) },
+            );
+            new aws.secretsmanager.SecretVersion(
+                `${name}-credentials-version`,
+                {
+                    secretId: secret.id,
+                    secretString: pulumi.secret(
+                        pulumi.output(creds.password).apply((password) => JSON.stringify({ username: creds.username, password })),
+                    ),
+                    region,
+                },
+                { parent: this },
+            );
             this.credentialsSecretArn = secret.arn;
         }
 
-        const role = new aws.iam.Role(`${name}-role`, {
-            description: `RDS Proxy of the ${args.database} database: reads its credentials secret`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-            tags,
-        }, { parent: this });
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-secret-access`, {
-            role: role.id,
-            policy: pulumi
-                .all([this.credentialsSecretArn, args.kmsKeyArn])
-                .apply(([secretArn, keyArn]) => JSON.stringify(proxySecretPolicy({ secretArn, keyArn, region }))),
-        }, { parent: this });
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: `RDS Proxy of the ${args.database} database: reads its credentials secret`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                tags,
+            },
+            { parent: this },
+        );
+        const rolePolicy = new aws.iam.RolePolicy(
+            `${name}-secret-access`,
+            {
+                role: role.id,
+                policy: pulumi
+                    .all([this.credentialsSecretArn, args.kmsKeyArn])
+                    .apply(([secretArn, keyArn]) => JSON.stringify(proxySecretPolicy({ secretArn, keyArn, region }))),
+            },
+            { parent: this },
+        );
 
-        const { securityGroup, ingress } = clusterOnlySecurityGroup(name, {
-            what: `RDS Proxy ${args.database}`,
-            port: postgresPort,
-            vpcId: args.network.vpcId,
-            clusterSecurityGroupId: args.network.clusterSecurityGroupId,
-            region,
-            tags,
-        }, this);
+        const { securityGroup, ingress } = clusterOnlySecurityGroup(
+            name,
+            {
+                what: `RDS Proxy ${args.database}`,
+                port: postgresPort,
+                vpcId: args.network.vpcId,
+                clusterSecurityGroupId: args.network.clusterSecurityGroupId,
+                region,
+                tags,
+            },
+            this,
+        );
         this.securityGroup = securityGroup;
         // The proxy initiates exactly one kind of connection: to its instance on 5432.
-        const egress = new aws.vpc.SecurityGroupEgressRule(`${name}-to-instance`, {
-            description: `RDS Proxy ${args.database} to its instance`,
-            securityGroupId: securityGroup.id,
-            referencedSecurityGroupId: args.target.securityGroupId,
-            ipProtocol: "tcp",
-            fromPort: postgresPort,
-            toPort: postgresPort,
-            region,
-            tags,
-        }, { parent: this });
-        const instanceIngress = new aws.vpc.SecurityGroupIngressRule(`${name}-into-instance`, {
-            description: `PostgreSQL ${args.database} from its RDS Proxy`,
-            securityGroupId: args.target.securityGroupId,
-            referencedSecurityGroupId: securityGroup.id,
-            ipProtocol: "tcp",
-            fromPort: postgresPort,
-            toPort: postgresPort,
-            region,
-            tags,
-        }, { parent: this });
-
-        this.proxy = new aws.rds.Proxy(`${name}`, {
-            engineFamily: "POSTGRESQL",
-            requireTls: true,
-            debugLogging: false,
-            idleClientTimeout: s.idleClientTimeoutSeconds,
-            roleArn: role.arn,
-            vpcSubnetIds: args.network.privateSubnetIds,
-            vpcSecurityGroupIds: [securityGroup.id],
-            auths: [{
-                authScheme: "SECRETS",
-                secretArn: this.credentialsSecretArn,
-                iamAuth: "DISABLED",
-                clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-                description: `Master user of the ${args.database} database`,
-            }],
-            region,
-            tags,
-        }, { parent: this, dependsOn: [rolePolicy, ingress, egress, instanceIngress] });
-
-        const targetGroup = new aws.rds.ProxyDefaultTargetGroup(`${name}-targets`, {
-            dbProxyName: this.proxy.name,
-            connectionPoolConfig: {
-                maxConnectionsPercent: s.maxConnectionsPercent,
-                maxIdleConnectionsPercent: s.maxIdleConnectionsPercent,
-                connectionBorrowTimeout: s.connectionBorrowTimeoutSeconds,
+        const egress = new aws.vpc.SecurityGroupEgressRule(
+            `${name}-to-instance`,
+            {
+                description: `RDS Proxy ${args.database} to its instance`,
+                securityGroupId: securityGroup.id,
+                referencedSecurityGroupId: args.target.securityGroupId,
+                ipProtocol: "tcp",
+                fromPort: postgresPort,
+                toPort: postgresPort,
+                region,
+                tags,
             },
-            region,
-        }, { parent: this });
+            { parent: this },
+        );
+        const instanceIngress = new aws.vpc.SecurityGroupIngressRule(
+            `${name}-into-instance`,
+            {
+                description: `PostgreSQL ${args.database} from its RDS Proxy`,
+                securityGroupId: args.target.securityGroupId,
+                referencedSecurityGroupId: securityGroup.id,
+                ipProtocol: "tcp",
+                fromPort: postgresPort,
+                toPort: postgresPort,
+                region,
+                tags,
+            },
+            { parent: this },
+        );
 
-        const target = new aws.rds.ProxyTarget(`${name}-target`, {
-            dbProxyName: this.proxy.name,
-            targetGroupName: targetGroup.name,
-            dbInstanceIdentifier: args.target.instanceIdentifier,
-            region,
-        }, { parent: this });
+        this.proxy = new aws.rds.Proxy(
+            `${name}`,
+            {
+                engineFamily: "POSTGRESQL",
+                requireTls: true,
+                debugLogging: false,
+                idleClientTimeout: s.idleClientTimeoutSeconds,
+                roleArn: role.arn,
+                vpcSubnetIds: args.network.privateSubnetIds,
+                vpcSecurityGroupIds: [securityGroup.id],
+                auths: [
+                    {
+                        authScheme: "SECRETS",
+                        secretArn: this.credentialsSecretArn,
+                        iamAuth: "DISABLED",
+                        clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+                        description: `Master user of the ${args.database} database`,
+                    },
+                ],
+                region,
+                tags,
+            },
+            { parent: this, dependsOn: [rolePolicy, ingress, egress, instanceIngress] },
+        );
+
+        const targetGroup = new aws.rds.ProxyDefaultTargetGroup(
+            `${name}-targets`,
+            {
+                dbProxyName: this.proxy.name,
+                connectionPoolConfig: {
+                    maxConnectionsPercent: s.maxConnectionsPercent,
+                    maxIdleConnectionsPercent: s.maxIdleConnectionsPercent,
+                    connectionBorrowTimeout: s.connectionBorrowTimeoutSeconds,
+                },
+                region,
+            },
+            { parent: this },
+        );
+
+        const target = new aws.rds.ProxyTarget(
+            `${name}-target`,
+            {
+                dbProxyName: this.proxy.name,
+                targetGroupName: targetGroup.name,
+                dbInstanceIdentifier: args.target.instanceIdentifier,
+                region,
+            },
+            { parent: this },
+        );
 
         this.directUrl = args.target.directUrl;
         // Clients wait for the target to be registered: the endpoint answers only once it is.

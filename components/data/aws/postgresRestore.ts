@@ -14,7 +14,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "../../../config/data";
 import type { RestoreConfig } from "../../../config/recovery";
 import type { Environment } from "../../../config/schema";
-import { dataResourceOptions, postgresNames, postgresPort, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
+import {
+    dataResourceOptions,
+    postgresNames,
+    postgresPort,
+    postgresUrl,
+    type DatabaseName,
+    type PostgresConnection,
+} from "../../../wiring/dataContract";
 import { protectedInstanceArgs, rdsIdentifier } from "./postgresAws";
 
 /** What the restore needs of the source: its instance and what it was declared with. */
@@ -47,7 +54,10 @@ export interface PostgresRestoreArgs {
 }
 
 /** The restore plan as data: the new identifier and the `restoreToPointInTime` block. */
-export function restorePlan(args: Pick<PostgresRestoreArgs, "project" | "stack" | "database" | "restore">, sourceIdentifier: pulumi.Input<string>): {
+export function restorePlan(
+    args: Pick<PostgresRestoreArgs, "project" | "stack" | "database" | "restore">,
+    sourceIdentifier: pulumi.Input<string>,
+): {
     identifier: string;
     finalSnapshotIdentifier: string;
     restoreToPointInTime: aws.types.input.rds.InstanceRestoreToPointInTime;
@@ -59,9 +69,10 @@ export function restorePlan(args: Pick<PostgresRestoreArgs, "project" | "stack" 
     return {
         identifier: rdsIdentifier(args.project, args.stack, args.database, "restore"),
         finalSnapshotIdentifier: rdsIdentifier(args.project, args.stack, args.database, "restore", "final"),
-        restoreToPointInTime: r.restoreTime !== undefined
-            ? { sourceDbInstanceIdentifier: sourceIdentifier, restoreTime: r.restoreTime }
-            : { sourceDbInstanceIdentifier: sourceIdentifier, useLatestRestorableTime: true },
+        restoreToPointInTime:
+            r.restoreTime !== undefined
+                ? { sourceDbInstanceIdentifier: sourceIdentifier, restoreTime: r.restoreTime }
+                : { sourceDbInstanceIdentifier: sourceIdentifier, useLatestRestorableTime: true },
     };
 }
 
@@ -78,35 +89,46 @@ export class PostgresRestore extends pulumi.ComponentResource implements Postgre
         const plan = restorePlan(args, args.source.instance.identifier);
         const names = postgresNames(args.database);
 
-        this.instance = new aws.rds.Instance(`${name}-instance`, {
-            ...protectedInstanceArgs({
-                environment: args.environment,
-                settings: s,
-                subnetGroupName: args.source.subnetGroupName,
-                securityGroupId: args.source.securityGroupId,
-                parameterGroupName: args.source.parameterGroupName,
-                // Applied after the restore, so the processes keep using the password they have.
-                password: args.source.password,
-                kmsKeyArn: args.kmsKeyArn,
-                finalSnapshotIdentifier: plan.finalSnapshotIdentifier,
-                monitoringRoleArn: args.source.monitoringRoleArn,
-                region: args.region,
-            }),
-            identifier: plan.identifier,
-            // Engine, version, database and master user come from the source's backups.
-            restoreToPointInTime: plan.restoreToPointInTime,
-            // A restore is an incident action: its settings apply now, not in the next maintenance window.
-            applyImmediately: true,
-            tags: {
-                "grownext.io/database": args.database,
-                "grownext.io/restored-to": args.restore.restoreTime ?? "latest-restorable-time",
+        this.instance = new aws.rds.Instance(
+            `${name}-instance`,
+            {
+                ...protectedInstanceArgs({
+                    environment: args.environment,
+                    settings: s,
+                    subnetGroupName: args.source.subnetGroupName,
+                    securityGroupId: args.source.securityGroupId,
+                    parameterGroupName: args.source.parameterGroupName,
+                    // Applied after the restore, so the processes keep using the password they have.
+                    password: args.source.password,
+                    kmsKeyArn: args.kmsKeyArn,
+                    finalSnapshotIdentifier: plan.finalSnapshotIdentifier,
+                    monitoringRoleArn: args.source.monitoringRoleArn,
+                    region: args.region,
+                }),
+                identifier: plan.identifier,
+                // Engine, version, database and master user come from the source's backups.
+                restoreToPointInTime: plan.restoreToPointInTime,
+                // A restore is an incident action: its settings apply now, not in the next maintenance window.
+                applyImmediately: true,
+                tags: {
+                    "grownext.io/database": args.database,
+                    "grownext.io/restored-to": args.restore.restoreTime ?? "latest-restorable-time",
+                },
             },
-        }, { parent: this, ...dataResourceOptions(args.environment) });
+            { parent: this, ...dataResourceOptions(args.environment) },
+        );
 
         this.url = pulumi.secret(
-            pulumi
-                .all([this.instance.address, this.instance.port, args.source.password])
-                .apply(([host, port, pw]) => postgresUrl({ user: names.user, password: pw, host, port: port ?? postgresPort, database: names.database, sslmode: "require" })),
+            pulumi.all([this.instance.address, this.instance.port, args.source.password]).apply(([host, port, pw]) =>
+                postgresUrl({
+                    user: names.user,
+                    password: pw,
+                    host,
+                    port: port ?? postgresPort,
+                    database: names.database,
+                    sslmode: "require",
+                }),
+            ),
         );
         this.directUrl = this.url;
         this.registerOutputs({ instance: this.instance.id, url: this.url });

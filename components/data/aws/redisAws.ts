@@ -44,11 +44,19 @@ export function redisParameters(role: RedisRole): Array<{ name: string; value: s
 /** What the AWS descriptions say of each role; the queue's are the ones it was first created with. */
 const described: Record<RedisRole, { what: string; parameters: string; group: string }> = {
     queue: { what: "Redis", parameters: "GrowNext queue: noeviction (BullMQ must never lose keys)", group: "GrowNext BullMQ queue" },
-    cache: { what: "Cache Redis", parameters: `GrowNext cache: ${redisMaxmemoryPolicy.cache} (entries are rebuilt on a miss)`, group: "GrowNext cache" },
+    cache: {
+        what: "Cache Redis",
+        parameters: `GrowNext cache: ${redisMaxmemoryPolicy.cache} (entries are rebuilt on a miss)`,
+        group: "GrowNext cache",
+    },
 };
 
 /** Cluster size and failover: a primary plus one replica in another AZ when multiAz is on. */
-export function redisTopology(settings: Pick<RedisSettings, "multiAz">): { numCacheClusters: number; automaticFailoverEnabled: boolean; multiAzEnabled: boolean } {
+export function redisTopology(settings: Pick<RedisSettings, "multiAz">): {
+    numCacheClusters: number;
+    automaticFailoverEnabled: boolean;
+    multiAzEnabled: boolean;
+} {
     return settings.multiAz
         ? { numCacheClusters: 2, automaticFailoverEnabled: true, multiAzEnabled: true }
         : { numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: false };
@@ -59,15 +67,19 @@ export function redisAwsProblems(args: Pick<RedisAwsArgs, "environment" | "setti
     const out: string[] = [];
     const s = args.settings;
     const [major = 0, minor = 0] = s.engineVersion.split(".").map(Number);
-    if (s.engine === "valkey" && (major < 7 || (major === 7 && minor < 2))) out.push(`data.redis.engineVersion must be 7.2 or later for valkey, got ${JSON.stringify(s.engineVersion)}`);
-    if (s.engine === "redis" && major !== 7) out.push(`data.redis.engineVersion must be 7.x for redis, got ${JSON.stringify(s.engineVersion)}`);
+    if (s.engine === "valkey" && (major < 7 || (major === 7 && minor < 2)))
+        out.push(`data.redis.engineVersion must be 7.2 or later for valkey, got ${JSON.stringify(s.engineVersion)}`);
+    if (s.engine === "redis" && major !== 7)
+        out.push(`data.redis.engineVersion must be 7.x for redis, got ${JSON.stringify(s.engineVersion)}`);
     if (args.network.privateSubnetIds.length < 2) out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs");
     // The environment's floors (catalog/guardrails.ts), again: the component may be declared without config.
     const env = args.environment;
     const floor = environmentFloors[env];
     if (floor.redisMultiAz && !s.multiAz) out.push(`data.redis.multiAz must be true in ${env}`);
     if (redisPersistent[args.role ?? "queue"] && s.snapshotRetentionLimit < floor.redisSnapshotRetentionDays) {
-        out.push(`data.redis.snapshotRetentionLimit must be at least ${floor.redisSnapshotRetentionDays} in ${env}, got ${s.snapshotRetentionLimit}`);
+        out.push(
+            `data.redis.snapshotRetentionLimit must be at least ${floor.redisSnapshotRetentionDays} in ${env}, got ${s.snapshotRetentionLimit}`,
+        );
     }
     return out;
 }
@@ -97,65 +109,85 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
         const tags = { [labelKeys.redisRole]: role, ...args.tags };
 
         // ElastiCache tokens: 16-128 printable characters without @ " /; alphanumeric keeps URLs plain.
-        const token = new random.RandomPassword(`${name}-auth-token`, {
-            length: 64,
-            special: false,
-            keepers: { version: String(s.authTokenVersion) },
-        }, { parent: this });
+        const token = new random.RandomPassword(
+            `${name}-auth-token`,
+            {
+                length: 64,
+                special: false,
+                keepers: { version: String(s.authTokenVersion) },
+            },
+            { parent: this },
+        );
         this.password = pulumi.secret(token.result);
 
-        const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, {
-            description: `Private subnets of the ${role} Redis`,
-            subnetIds: args.network.privateSubnetIds,
-            region,
-            tags,
-        }, { parent: this });
+        const subnets = new aws.elasticache.SubnetGroup(
+            `${name}-subnets`,
+            {
+                description: `Private subnets of the ${role} Redis`,
+                subnetIds: args.network.privateSubnetIds,
+                region,
+                tags,
+            },
+            { parent: this },
+        );
 
-        const { securityGroup, ingress } = clusterOnlySecurityGroup(name, {
-            what: described[role].what,
-            port: redisPort,
-            vpcId: args.network.vpcId,
-            clusterSecurityGroupId: args.network.clusterSecurityGroupId,
-            region,
-            tags,
-        }, this);
+        const { securityGroup, ingress } = clusterOnlySecurityGroup(
+            name,
+            {
+                what: described[role].what,
+                port: redisPort,
+                vpcId: args.network.vpcId,
+                clusterSecurityGroupId: args.network.clusterSecurityGroupId,
+                region,
+                tags,
+            },
+            this,
+        );
         this.securityGroup = securityGroup;
 
-        const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
-            description: described[role].parameters,
-            family: elasticacheParameterFamily(s.engine, s.engineVersion),
-            parameters: redisParameters(role),
-            region,
-            tags,
-        }, { parent: this });
+        const parameters = new aws.elasticache.ParameterGroup(
+            `${name}-params`,
+            {
+                description: described[role].parameters,
+                family: elasticacheParameterFamily(s.engine, s.engineVersion),
+                parameters: redisParameters(role),
+                region,
+                tags,
+            },
+            { parent: this },
+        );
 
-        this.replicationGroup = new aws.elasticache.ReplicationGroup(`${name}-group`, {
-            description: described[role].group,
-            engine: s.engine,
-            engineVersion: s.engineVersion,
-            autoMinorVersionUpgrade: true,
-            nodeType: s.nodeType,
-            port: redisPort,
-            ...redisTopology(s),
-            parameterGroupName: parameters.name,
-            subnetGroupName: subnets.name,
-            securityGroupIds: [this.securityGroup.id],
-            atRestEncryptionEnabled: true,
-            kmsKeyId: args.kmsKeyArn,
-            transitEncryptionEnabled: true,
-            transitEncryptionMode: "required",
-            authToken: this.password,
-            // A new token is added next to the old one, so running pods keep working until they roll.
-            authTokenUpdateStrategy: "ROTATE",
-            // The cache is rebuilt on a miss: a snapshot would only restore stale entries.
-            snapshotRetentionLimit: persistent ? s.snapshotRetentionLimit : awsLimits.elasticache.snapshotRetentionDays.min,
-            snapshotWindow: persistent ? "03:00-04:00" : undefined,
-            maintenanceWindow: "sun:04:30-sun:05:30",
-            finalSnapshotIdentifier: production && persistent ? args.finalSnapshotIdentifier : undefined,
-            applyImmediately: !production,
-            region,
-            tags,
-        }, { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) });
+        this.replicationGroup = new aws.elasticache.ReplicationGroup(
+            `${name}-group`,
+            {
+                description: described[role].group,
+                engine: s.engine,
+                engineVersion: s.engineVersion,
+                autoMinorVersionUpgrade: true,
+                nodeType: s.nodeType,
+                port: redisPort,
+                ...redisTopology(s),
+                parameterGroupName: parameters.name,
+                subnetGroupName: subnets.name,
+                securityGroupIds: [this.securityGroup.id],
+                atRestEncryptionEnabled: true,
+                kmsKeyId: args.kmsKeyArn,
+                transitEncryptionEnabled: true,
+                transitEncryptionMode: "required",
+                authToken: this.password,
+                // A new token is added next to the old one, so running pods keep working until they roll.
+                authTokenUpdateStrategy: "ROTATE",
+                // The cache is rebuilt on a miss: a snapshot would only restore stale entries.
+                snapshotRetentionLimit: persistent ? s.snapshotRetentionLimit : awsLimits.elasticache.snapshotRetentionDays.min,
+                snapshotWindow: persistent ? "03:00-04:00" : undefined,
+                maintenanceWindow: "sun:04:30-sun:05:30",
+                finalSnapshotIdentifier: production && persistent ? args.finalSnapshotIdentifier : undefined,
+                applyImmediately: !production,
+                region,
+                tags,
+            },
+            { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) },
+        );
 
         this.host = pulumi.secret(this.replicationGroup.primaryEndpointAddress);
         this.port = pulumi.secret(this.replicationGroup.port.apply((p) => String(p ?? redisPort)));

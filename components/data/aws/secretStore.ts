@@ -53,35 +53,49 @@ export function secretName(project: string, stack: string, process: string): str
 /** The OIDC issuer (host/path) of an IAM OIDC provider ARN: the part after `oidc-provider/`. */
 export function oidcIssuer(providerArn: string): string {
     const i = providerArn.indexOf(":oidc-provider/");
-    if (i < 0) throw new pulumi.RunError(`data.aws.clusterOidcProviderArn must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>), got ${JSON.stringify(providerArn)}`);
+    if (i < 0)
+        throw new pulumi.RunError(
+            `data.aws.clusterOidcProviderArn must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>), got ${JSON.stringify(providerArn)}`,
+        );
     return providerArn.slice(i + ":oidc-provider/".length);
 }
-
 
 /** Trust policy of a process's role: only its ServiceAccount, through the cluster's OIDC provider. */
 export function irsaTrustPolicy(providerArn: string, namespace: string, serviceAccount: string): Record<string, unknown> {
     const issuer = oidcIssuer(providerArn);
     return {
         Version: "2012-10-17",
-        Statement: [{
-            Sid: "ServiceAccountOnly",
-            Effect: "Allow",
-            Principal: { Federated: providerArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-                StringEquals: {
-                    [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-                    [`${issuer}:aud`]: "sts.amazonaws.com",
+        Statement: [
+            {
+                Sid: "ServiceAccountOnly",
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: {
+                        [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                        [`${issuer}:aud`]: "sts.amazonaws.com",
+                    },
                 },
             },
-        }],
+        ],
     };
 }
 
 /** Permissions of a process's role: its own secret, and the key only as the guides require. */
-export function secretAccessPolicy(p: { secretArn: string; keyArn: string; region: string; usesKeyDirectly: boolean }): Record<string, unknown> {
+export function secretAccessPolicy(p: {
+    secretArn: string;
+    keyArn: string;
+    region: string;
+    usesKeyDirectly: boolean;
+}): Record<string, unknown> {
     const statements: Record<string, unknown>[] = [
-        { Sid: "ReadOwnSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: p.secretArn },
+        {
+            Sid: "ReadOwnSecret",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            Resource: p.secretArn,
+        },
         {
             Sid: "DecryptThroughSecretsManager",
             Effect: "Allow",
@@ -103,7 +117,13 @@ export function secretAccessPolicy(p: { secretArn: string; keyArn: string; regio
 
 /** JSON of a process's secret values with sorted keys (a stable secret version). */
 export function secretJson(values: Record<string, string>): string {
-    return JSON.stringify(Object.fromEntries(Object.keys(values).sort().map((k) => [k, values[k]])));
+    return JSON.stringify(
+        Object.fromEntries(
+            Object.keys(values)
+                .sort()
+                .map((k) => [k, values[k]]),
+        ),
+    );
 }
 
 export class SecretStore extends pulumi.ComponentResource implements SecretAccessOutputs {
@@ -112,19 +132,36 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
 
     constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         // The args hold every credential of the stack: never recorded as component inputs.
-        super("grownext:data:SecretStore", name, {}, {
-            ...opts,
-            providers: args.awsProvider ? [...providerList(opts?.providers), args.awsProvider] : opts?.providers,
-        });
+        super(
+            "grownext:data:SecretStore",
+            name,
+            {},
+            {
+                ...opts,
+                providers: args.awsProvider ? [...providerList(opts?.providers), args.awsProvider] : opts?.providers,
+            },
+        );
         const cfg = args.config;
         const network = cfg.data.aws;
         if (cfg.data.provider !== "aws" || network === undefined) {
-            throw componentError(this, "SecretStore", name, `data.provider must be "aws" with data.aws set: Secrets Manager exists only on AWS stacks`);
+            throw componentError(
+                this,
+                "SecretStore",
+                name,
+                `data.provider must be "aws" with data.aws set: Secrets Manager exists only on AWS stacks`,
+            );
         }
         const seen = new Set<string>();
         for (const p of args.processSecrets) {
-            if (!isDnsLabel(p.process)) throw componentError(this, "SecretStore", name, `process ${JSON.stringify(p.process)} must be a DNS-1123 label (it names a ServiceAccount)`);
-            if (seen.has(p.process)) throw componentError(this, "SecretStore", name, `process ${p.process} is listed twice; give each process one entry`);
+            if (!isDnsLabel(p.process))
+                throw componentError(
+                    this,
+                    "SecretStore",
+                    name,
+                    `process ${JSON.stringify(p.process)} must be a DNS-1123 label (it names a ServiceAccount)`,
+                );
+            if (seen.has(p.process))
+                throw componentError(this, "SecretStore", name, `process ${p.process} is listed twice; give each process one entry`);
             seen.add(p.process);
         }
         const providerArn = network.clusterOidcProviderArn;
@@ -133,32 +170,58 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
 
         for (const p of args.processSecrets) {
             const tags = { "grownext.io/process": p.process };
-            const secret = new aws.secretsmanager.Secret(`${name}-${p.process}`, {
-                name: secretName(cfg.project, cfg.stack, p.process),
-                description: `Secret environment of the ${p.process} process (${cfg.stack})`,
-                kmsKeyId: args.kmsKey.arn,
-                recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,
-                region,
-                tags,
-            }, { parent: this, ...dataResourceOptions(cfg.environment) });
+            const secret = new aws.secretsmanager.Secret(
+                `${name}-${p.process}`,
+                {
+                    name: secretName(cfg.project, cfg.stack, p.process),
+                    description: `Secret environment of the ${p.process} process (${cfg.stack})`,
+                    kmsKeyId: args.kmsKey.arn,
+                    recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,
+                    region,
+                    tags,
+                },
+                { parent: this, ...dataResourceOptions(cfg.environment) },
+            );
 
-            const version = new aws.secretsmanager.SecretVersion(`${name}-${p.process}-version`, {
-                secretId: secret.id,
-                secretString: pulumi.secret(pulumi.output(p.values).apply((v) => secretJson(v as Record<string, string>))),
-                region,
-            }, { parent: this });
+            const version = new aws.secretsmanager.SecretVersion(
+                `${name}-${p.process}-version`,
+                {
+                    secretId: secret.id,
+                    secretString: pulumi.secret(pulumi.output(p.values).apply((v) => secretJson(v as Record<string, string>))),
+                    region,
+                },
+                { parent: this },
+            );
 
-            const role = new aws.iam.Role(`${name}-${p.process}-role`, {
-                description: `IRSA role of the ${p.process} ServiceAccount (${cfg.stack}): reads its own secret`,
-                assumeRolePolicy: pulumi.output(args.namespace).apply((ns) => JSON.stringify(irsaTrustPolicy(providerArn, ns, p.process))),
-                tags,
-            }, { parent: this });
+            const role = new aws.iam.Role(
+                `${name}-${p.process}-role`,
+                {
+                    description: `IRSA role of the ${p.process} ServiceAccount (${cfg.stack}): reads its own secret`,
+                    assumeRolePolicy: pulumi
+                        .output(args.namespace)
+                        .apply((ns) => JSON.stringify(irsaTrustPolicy(providerArn, ns, p.process))),
+                    tags,
+                },
+                { parent: this },
+            );
 
-            new aws.iam.RolePolicy(`${name}-${p.process}-policy`, {
-                role: role.id,
-                policy: pulumi.all([secret.arn, args.kmsKey.arn]).apply(([secretArn, keyArn]) =>
-                    JSON.stringify(secretAccessPolicy({ secretArn, keyArn, region, usesKeyDirectly: stackKeyUserProcesses.includes(p.process) }))),
-            }, { parent: this });
+            new aws.iam.RolePolicy(
+                `${name}-${p.process}-policy`,
+                {
+                    role: role.id,
+                    policy: pulumi.all([secret.arn, args.kmsKey.arn]).apply(([secretArn, keyArn]) =>
+                        JSON.stringify(
+                            secretAccessPolicy({
+                                secretArn,
+                                keyArn,
+                                region,
+                                usesKeyDirectly: stackKeyUserProcesses.includes(p.process),
+                            }),
+                        ),
+                    ),
+                },
+                { parent: this },
+            );
 
             this.roles.set(p.process, role);
             this.versions.set(p.process, version);

@@ -39,12 +39,17 @@ export function stackKeyAliasName(project: string, stack: string): string {
 }
 
 /** Problems with the key's settings, as messages that name the config key and the fix. */
-export function stackKeyProblems(environment: Environment, args: Pick<StackKeyArgs, "aliasName" | "rotationPeriodInDays" | "deletionWindowInDays">): string[] {
+export function stackKeyProblems(
+    environment: Environment,
+    args: Pick<StackKeyArgs, "aliasName" | "rotationPeriodInDays" | "deletionWindowInDays">,
+): string[] {
     const out: string[] = [];
     const rotation = args.rotationPeriodInDays ?? defaultRotationPeriodInDays;
     const rotationLimits = awsLimits.kms.rotationPeriodDays;
     if (!Number.isInteger(rotation) || rotation < rotationLimits.min || rotation > rotationLimits.max) {
-        out.push(`data.kms.rotationPeriodDays must be between ${rotationLimits.min} and ${rotationLimits.max} (AWS limits), got ${rotation}`);
+        out.push(
+            `data.kms.rotationPeriodDays must be between ${rotationLimits.min} and ${rotationLimits.max} (AWS limits), got ${rotation}`,
+        );
     }
     const window = args.deletionWindowInDays ?? dataProtectionDefaults[environment].kmsDeletionWindowDays;
     const windowLimits = awsLimits.kms.deletionWindowDays;
@@ -52,7 +57,9 @@ export function stackKeyProblems(environment: Environment, args: Pick<StackKeyAr
     if (!Number.isInteger(window) || window < windowLimits.min || window > windowLimits.max) {
         out.push(`data.kms.deletionWindowDays must be between ${windowLimits.min} and ${windowLimits.max} (AWS limits), got ${window}`);
     } else if (window < floor) {
-        out.push(`data.kms.deletionWindowDays must be ${floor === windowLimits.max ? "" : "at least "}${floor} in ${environment}, got ${window}`);
+        out.push(
+            `data.kms.deletionWindowDays must be ${floor === windowLimits.max ? "" : "at least "}${floor} in ${environment}, got ${window}`,
+        );
     }
     if (!/^[a-zA-Z0-9/_-]{1,250}$/.test(args.aliasName) || args.aliasName.startsWith("aws/")) {
         out.push(`the KMS alias name must use letters, digits, / _ - and not start with aws/, got ${JSON.stringify(args.aliasName)}`);
@@ -108,25 +115,33 @@ export class StackKey extends pulumi.ComponentResource implements StackKeyOutput
         const identity = aws.getCallerIdentityOutput({}, { parent: this });
         const partition = aws.getPartitionOutput({}, { parent: this });
 
-        this.key = new aws.kms.Key(`${name}-key`, {
-            description: `Encrypts the ${args.aliasName} data tier: RDS, ElastiCache and Secrets Manager.`,
-            keyUsage: "ENCRYPT_DECRYPT",
-            customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-            enableKeyRotation: true,
-            rotationPeriodInDays: args.rotationPeriodInDays ?? defaultRotationPeriodInDays,
-            deletionWindowInDays,
-            policy: pulumi
-                .all([partition.partition, identity.accountId])
-                .apply(([p, account]) => JSON.stringify(stackKeyPolicy(p, account))),
-            region: args.region,
-            tags: args.tags,
-        }, { parent: this, ...dataResourceOptions(args.environment) });
+        this.key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Encrypts the ${args.aliasName} data tier: RDS, ElastiCache and Secrets Manager.`,
+                keyUsage: "ENCRYPT_DECRYPT",
+                customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+                enableKeyRotation: true,
+                rotationPeriodInDays: args.rotationPeriodInDays ?? defaultRotationPeriodInDays,
+                deletionWindowInDays,
+                policy: pulumi
+                    .all([partition.partition, identity.accountId])
+                    .apply(([p, account]) => JSON.stringify(stackKeyPolicy(p, account))),
+                region: args.region,
+                tags: args.tags,
+            },
+            { parent: this, ...dataResourceOptions(args.environment) },
+        );
 
-        const alias = new aws.kms.Alias(`${name}-alias`, {
-            name: `alias/${args.aliasName}`,
-            targetKeyId: this.key.keyId,
-            region: args.region,
-        }, { parent: this });
+        const alias = new aws.kms.Alias(
+            `${name}-alias`,
+            {
+                name: `alias/${args.aliasName}`,
+                targetKeyId: this.key.keyId,
+                region: args.region,
+            },
+            { parent: this },
+        );
 
         this.arn = this.key.arn;
         this.id = this.key.id;

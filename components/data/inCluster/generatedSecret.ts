@@ -49,9 +49,14 @@ export class GeneratedSecret extends pulumi.dynamic.Resource {
         if (!Number.isInteger(args.length) || args.length < 16 || args.length > 128) {
             throw new pulumi.RunError(`GeneratedSecret ${name}: length must be an integer from 16 to 128, got ${args.length}`);
         }
-        super(generatedSecretProvider, name, { length: args.length, keepers: args.keepers, result: undefined }, {
-            ...opts,
-            additionalSecretOutputs: ["result"],
-        });
+        super(
+            generatedSecretProvider,
+            name,
+            { length: args.length, keepers: args.keepers, result: undefined },
+            {
+                ...opts,
+                additionalSecretOutputs: ["result"],
+            },
+        );
     }
 }

@@ -16,7 +16,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { GeneratedSecret } from "./generatedSecret";
 import { labelKeys, partOf } from "../../../catalog/labels";
 import type { InClusterSettings } from "../../../config/data";
-import { isDnsLabel, postgresNames, postgresPort, postgresUrl, type DatabaseName, type PostgresConnection } from "../../../wiring/dataContract";
+import {
+    isDnsLabel,
+    postgresNames,
+    postgresPort,
+    postgresUrl,
+    type DatabaseName,
+    type PostgresConnection,
+} from "../../../wiring/dataContract";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../workloads/podSecurity";
 import { componentError } from "../../../config/errors";
 
@@ -63,7 +70,12 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
         // Fixed object names: a replaced StatefulSet finds its PersistentVolumeClaim (data-<name>-0) again.
         // StatefulSet names stay within 52 characters so pod labels (name + revision hash) fit in 63.
         if (!isDnsLabel(name, 52)) {
-            throw componentError(this, "PostgresInCluster", name, `the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`);
+            throw componentError(
+                this,
+                "PostgresInCluster",
+                name,
+                `the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`,
+            );
         }
         const s = args.settings;
         const names = postgresNames(args.database);
@@ -76,80 +88,107 @@ export class PostgresInCluster extends pulumi.ComponentResource implements Postg
         const password = new GeneratedSecret(`${name}-password`, { length: 32 }, { parent: this });
         const secretPassword = pulumi.secret(password.result);
 
-        const secret = new k8s.core.v1.Secret(`${name}-secret`, {
-            metadata: { name, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: { POSTGRES_PASSWORD: secretPassword },
-        }, { parent: this });
-
-        const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name, namespace: args.namespace, labels },
-            spec: {
-                clusterIP: "None",
-                selector,
-                ports: [{ name: "postgres", port: postgresPort, targetPort: "postgres", protocol: "TCP" }],
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { POSTGRES_PASSWORD: secretPassword },
             },
-        }, { parent: this });
+            { parent: this },
+        );
+
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    clusterIP: "None",
+                    selector,
+                    ports: [{ name: "postgres", port: postgresPort, targetPort: "postgres", protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
 
         const probe = { exec: { command: pgIsReady(names.user, names.database) } };
-        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-            metadata: { name, namespace: args.namespace, labels },
-            spec: {
-                serviceName: service.metadata.name,
-                replicas: 1,
-                selector: { matchLabels: selector },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        enableServiceLinks: false,
-                        terminationGracePeriodSeconds: 60,
-                        securityContext: restrictedPodSecurityContext(postgresAlpineUserId),
-                        containers: [{
-                            name: "postgres",
-                            image: s.postgresImage,
-                            // As on RDS (postgresAws.ts): the library must be preloaded for the view to answer.
-                            args: ["-c", "shared_preload_libraries=pg_stat_statements"],
-                            ports: [{ name: "postgres", containerPort: postgresPort, protocol: "TCP" }],
-                            env: [
-                                { name: "POSTGRES_USER", value: names.user },
-                                { name: "POSTGRES_DB", value: names.database },
-                                { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "POSTGRES_PASSWORD" } } },
-                                // A subdirectory: the volume's root may hold lost+found, which initdb refuses.
-                                { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    serviceName: service.metadata.name,
+                    replicas: 1,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            terminationGracePeriodSeconds: 60,
+                            securityContext: restrictedPodSecurityContext(postgresAlpineUserId),
+                            containers: [
+                                {
+                                    name: "postgres",
+                                    image: s.postgresImage,
+                                    // As on RDS (postgresAws.ts): the library must be preloaded for the view to answer.
+                                    args: ["-c", "shared_preload_libraries=pg_stat_statements"],
+                                    ports: [{ name: "postgres", containerPort: postgresPort, protocol: "TCP" }],
+                                    env: [
+                                        { name: "POSTGRES_USER", value: names.user },
+                                        { name: "POSTGRES_DB", value: names.database },
+                                        {
+                                            name: "POSTGRES_PASSWORD",
+                                            valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "POSTGRES_PASSWORD" } },
+                                        },
+                                        // A subdirectory: the volume's root may hold lost+found, which initdb refuses.
+                                        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                                    ],
+                                    securityContext: restrictedContainerSecurityContext(),
+                                    resources,
+                                    startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 60 },
+                                    readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                                    livenessProbe: { ...probe, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/var/lib/postgresql/data" },
+                                        { name: "run", mountPath: "/var/run/postgresql" },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
                             ],
-                            securityContext: restrictedContainerSecurityContext(),
-                            resources,
-                            startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 60 },
-                            readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                            livenessProbe: { ...probe, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-                            volumeMounts: [
-                                { name: "data", mountPath: "/var/lib/postgresql/data" },
-                                { name: "run", mountPath: "/var/run/postgresql" },
-                                { name: "tmp", mountPath: "/tmp" },
+                            volumes: [
+                                { name: "run", emptyDir: {} },
+                                { name: "tmp", emptyDir: {} },
                             ],
-                        }],
-                        volumes: [
-                            { name: "run", emptyDir: {} },
-                            { name: "tmp", emptyDir: {} },
-                        ],
+                        },
                     },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data", labels },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                storageClassName: s.storageClassName,
+                                resources: { requests: { storage: s.storageSize } },
+                            },
+                        },
+                    ],
                 },
-                volumeClaimTemplates: [{
-                    metadata: { name: "data", labels },
-                    spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        storageClassName: s.storageClassName,
-                        resources: { requests: { storage: s.storageSize } },
-                    },
-                }],
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
         const host = pulumi.interpolate`${service.metadata.name}.${args.namespace}.svc.cluster.local`;
         this.url = pulumi.secret(
             pulumi.all([host, secretPassword]).apply(([h, pw]) =>
-                postgresUrl({ user: names.user, password: pw, host: h, port: postgresPort, database: names.database, sslmode: "disable" })),
+                postgresUrl({
+                    user: names.user,
+                    password: pw,
+                    host: h,
+                    port: postgresPort,
+                    database: names.database,
+                    sslmode: "disable",
+                }),
+            ),
         );
         // No pooler: the direct URL is the same URL.
         this.directUrl = this.url;

@@ -57,12 +57,17 @@ export function redisServerArgs(maxmemory: string, role: RedisRole): string[] {
     // The queue appends every write to disk; the cache writes nothing (no AOF, no RDB snapshots).
     const persistence = redisPersistent[role] ? ["--appendonly", "yes"] : ["--appendonly", "no", "--save", ""];
     return [
-        "--maxmemory-policy", redisMaxmemoryPolicy[role],
-        "--maxmemory", maxmemory,
-        "--requirepass", "$(REDIS_PASSWORD)",
+        "--maxmemory-policy",
+        redisMaxmemoryPolicy[role],
+        "--maxmemory",
+        maxmemory,
+        "--requirepass",
+        "$(REDIS_PASSWORD)",
         ...persistence,
-        "--dir", "/data",
-        "--port", String(redisPort),
+        "--dir",
+        "/data",
+        "--port",
+        String(redisPort),
     ];
 }
 
@@ -82,83 +87,124 @@ export class RedisInCluster extends pulumi.ComponentResource implements RedisCon
     constructor(name: string, args: RedisInClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:RedisInCluster", name, {}, opts);
         if (!isDnsLabel(name, 52)) {
-            throw componentError(this, "RedisInCluster", name, `the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`);
+            throw componentError(
+                this,
+                "RedisInCluster",
+                name,
+                `the name must be a DNS-1123 label of at most 52 characters (it names the StatefulSet); choose a shorter component name`,
+            );
         }
         if (!/^[1-9]\d*(kb|mb|gb)$/.test(args.maxmemory)) {
-            throw componentError(this, "RedisInCluster", name, `data.redis.maxmemory must be a size such as 256mb, got ${JSON.stringify(args.maxmemory)}`);
+            throw componentError(
+                this,
+                "RedisInCluster",
+                name,
+                `data.redis.maxmemory must be a size such as 256mb, got ${JSON.stringify(args.maxmemory)}`,
+            );
         }
         const labels = redisLabels(name, args.role);
         const persistent = redisPersistent[args.role];
         const selector = { [labelKeys.name]: "redis", "app.kubernetes.io/instance": name };
         this.podSelector = selector;
 
-        const password = new GeneratedSecret(`${name}-password`, {
-            length: 32,
-            keepers: { version: String(args.passwordVersion ?? 1) },
-        }, { parent: this });
+        const password = new GeneratedSecret(
+            `${name}-password`,
+            {
+                length: 32,
+                keepers: { version: String(args.passwordVersion ?? 1) },
+            },
+            { parent: this },
+        );
         this.password = pulumi.secret(password.result);
 
-        const secret = new k8s.core.v1.Secret(`${name}-secret`, {
-            metadata: { name, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: { REDIS_PASSWORD: this.password },
-        }, { parent: this });
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { REDIS_PASSWORD: this.password },
+            },
+            { parent: this },
+        );
         const fromSecret = { secretKeyRef: { name: secret.metadata.name, key: "REDIS_PASSWORD" } };
 
-        const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name, namespace: args.namespace, labels },
-            spec: {
-                clusterIP: "None",
-                selector,
-                ports: [{ name: "redis", port: redisPort, targetPort: "redis", protocol: "TCP" }],
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    clusterIP: "None",
+                    selector,
+                    ports: [{ name: "redis", port: redisPort, targetPort: "redis", protocol: "TCP" }],
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
         const probe = { exec: { command: redisPing } };
-        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-            metadata: { name, namespace: args.namespace, labels },
-            spec: {
-                serviceName: service.metadata.name,
-                replicas: 1,
-                selector: { matchLabels: selector },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        enableServiceLinks: false,
-                        terminationGracePeriodSeconds: 30,
-                        securityContext: restrictedPodSecurityContext(redisUserId),
-                        containers: [{
-                            name: "redis",
-                            image: args.settings.redisImage,
-                            command: ["redis-server"],
-                            args: redisServerArgs(args.maxmemory, args.role),
-                            ports: [{ name: "redis", containerPort: redisPort, protocol: "TCP" }],
-                            env: [
-                                { name: "REDIS_PASSWORD", valueFrom: fromSecret },
-                                { name: "REDISCLI_AUTH", valueFrom: fromSecret },
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    serviceName: service.metadata.name,
+                    replicas: 1,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            terminationGracePeriodSeconds: 30,
+                            securityContext: restrictedPodSecurityContext(redisUserId),
+                            containers: [
+                                {
+                                    name: "redis",
+                                    image: args.settings.redisImage,
+                                    command: ["redis-server"],
+                                    args: redisServerArgs(args.maxmemory, args.role),
+                                    ports: [{ name: "redis", containerPort: redisPort, protocol: "TCP" }],
+                                    env: [
+                                        { name: "REDIS_PASSWORD", valueFrom: fromSecret },
+                                        { name: "REDISCLI_AUTH", valueFrom: fromSecret },
+                                    ],
+                                    securityContext: restrictedContainerSecurityContext(),
+                                    resources,
+                                    readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                                    livenessProbe: {
+                                        ...probe,
+                                        initialDelaySeconds: 10,
+                                        periodSeconds: 15,
+                                        timeoutSeconds: 3,
+                                        failureThreshold: 4,
+                                    },
+                                    volumeMounts: [{ name: "data", mountPath: "/data" }],
+                                },
                             ],
-                            securityContext: restrictedContainerSecurityContext(),
-                            resources,
-                            readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                            livenessProbe: { ...probe, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 4 },
-                            volumeMounts: [{ name: "data", mountPath: "/data" }],
-                        }],
-                        // The cache keeps nothing: a scratch directory for Redis's working files only.
-                        volumes: persistent ? undefined : [{ name: "data", emptyDir: { sizeLimit: "64Mi" } }],
+                            // The cache keeps nothing: a scratch directory for Redis's working files only.
+                            volumes: persistent ? undefined : [{ name: "data", emptyDir: { sizeLimit: "64Mi" } }],
+                        },
                     },
+                    volumeClaimTemplates: !persistent
+                        ? undefined
+                        : [
+                              {
+                                  // Claim templates are immutable: they keep the labels they were created with (no role).
+                                  metadata: {
+                                      name: "data",
+                                      labels: Object.fromEntries(Object.entries(labels).filter(([k]) => k !== labelKeys.redisRole)),
+                                  },
+                                  spec: {
+                                      accessModes: ["ReadWriteOnce"],
+                                      storageClassName: args.settings.storageClassName,
+                                      resources: { requests: { storage: args.settings.storageSize } },
+                                  },
+                              },
+                          ],
                 },
-                volumeClaimTemplates: !persistent ? undefined : [{
-                    // Claim templates are immutable: they keep the labels they were created with (no role).
-                    metadata: { name: "data", labels: Object.fromEntries(Object.entries(labels).filter(([k]) => k !== labelKeys.redisRole)) },
-                    spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        storageClassName: args.settings.storageClassName,
-                        resources: { requests: { storage: args.settings.storageSize } },
-                    },
-                }],
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
         const host = pulumi.interpolate`${service.metadata.name}.${args.namespace}.svc.cluster.local`;
         this.host = pulumi.secret(host);

@@ -39,7 +39,12 @@ describe("the cache Redis beside the queue", () => {
 
     async function declare(cfg: PlatformConfig): Promise<DataTierType> {
         const awsProvider = cfg.data.provider === "aws" ? new aws.Provider("test-aws", { region: "eu-west-1" }) : undefined;
-        const tier = new DataTier("test-data", { config: cfg, namespace: "grownext", kubernetesProvider: new k8s.Provider("test-k8s", {}), awsProvider });
+        const tier = new DataTier("test-data", {
+            config: cfg,
+            namespace: "grownext",
+            kubernetesProvider: new k8s.Provider("test-k8s", {}),
+            awsProvider,
+        });
         await settle();
         return tier;
     }
@@ -56,9 +61,17 @@ describe("the cache Redis beside the queue", () => {
             assert.match(cacheParams.description, /allkeys-lru/);
             const queueParams = inputs(T.params, "test-data-redis-params");
             assert.deepStrictEqual(queueParams.parameters, [{ name: "maxmemory-policy", value: "noeviction" }]);
-            assert.strictEqual(queueParams.description, "GrowNext queue: noeviction (BullMQ must never lose keys)", "the queue's parameter group is not replaced");
+            assert.strictEqual(
+                queueParams.description,
+                "GrowNext queue: noeviction (BullMQ must never lose keys)",
+                "the queue's parameter group is not replaced",
+            );
             assert.strictEqual(queueParams.tags[role], "queue");
-            assert.strictEqual(inputs(T.subnets, "test-data-redis-subnets").description, "Private subnets of the queue Redis", "nor its subnet group");
+            assert.strictEqual(
+                inputs(T.subnets, "test-data-redis-subnets").description,
+                "Private subnets of the queue Redis",
+                "nor its subnet group",
+            );
             assert.strictEqual(inputs(T.subnets, "test-data-cache-subnets").description, "Private subnets of the cache Redis");
         });
 
@@ -67,7 +80,19 @@ describe("the cache Redis beside the queue", () => {
             const queue = inputs(T.group, "test-data-redis-group");
             const cache = inputs(T.group, "test-data-cache-group");
             assert.strictEqual(cache.parameterGroupName, "test-data-cache-params");
-            for (const key of ["engine", "engineVersion", "nodeType", "numCacheClusters", "automaticFailoverEnabled", "multiAzEnabled", "transitEncryptionEnabled", "transitEncryptionMode", "atRestEncryptionEnabled", "kmsKeyId", "port"]) {
+            for (const key of [
+                "engine",
+                "engineVersion",
+                "nodeType",
+                "numCacheClusters",
+                "automaticFailoverEnabled",
+                "multiAzEnabled",
+                "transitEncryptionEnabled",
+                "transitEncryptionMode",
+                "atRestEncryptionEnabled",
+                "kmsKeyId",
+                "port",
+            ]) {
                 assert.deepStrictEqual(cache[key], queue[key], key);
             }
             assert.strictEqual(cache.transitEncryptionEnabled, true);
@@ -81,11 +106,22 @@ describe("the cache Redis beside the queue", () => {
             assert.strictEqual(cache.finalSnapshotIdentifier, undefined);
             assert.strictEqual(queue.snapshotRetentionLimit, 7);
             assert.strictEqual(queue.finalSnapshotIdentifier, "grownext-production-queue-final");
-            assert.strictEqual(recorder.one(T.group, "test-data-cache-group").protect, true, "production-data-protected covers every replication group");
+            assert.strictEqual(
+                recorder.one(T.group, "test-data-cache-group").protect,
+                true,
+                "production-data-protected covers every replication group",
+            );
             const rule = unwrap(inputs(T.ingress, "test-data-cache-from-cluster"));
-            assert.deepStrictEqual([rule.securityGroupId, rule.referencedSecurityGroupId, rule.fromPort, rule.toPort], ["test-data-cache-sg-id", clusterSg, 6379, 6379]);
+            assert.deepStrictEqual(
+                [rule.securityGroupId, rule.referencedSecurityGroupId, rule.fromPort, rule.toPort],
+                ["test-data-cache-sg-id", clusterSg, 6379, 6379],
+            );
             assert.match(inputs(T.sg, "test-data-cache-sg").description, /^Cache Redis: port 6379 from the cluster only$/);
-            assert.strictEqual(inputs(T.sg, "test-data-redis-sg").description, "Redis: port 6379 from the cluster only", "the queue's security group is not replaced");
+            assert.strictEqual(
+                inputs(T.sg, "test-data-redis-sg").description,
+                "Redis: port 6379 from the cluster only",
+                "the queue's security group is not replaced",
+            );
         });
 
         it("hands the cache's URL as CACHE_REDIS_URL's ref, a secret apart from the queue's", async () => {
@@ -100,7 +136,9 @@ describe("the cache Redis beside the queue", () => {
         it("holds only the queue to a week of snapshots in production", () => {
             const settings = { ...dataDefaults("production").redis, snapshotRetentionLimit: 0 };
             assert.deepStrictEqual(redisAwsProblems({ role: "cache", environment: "production", settings, network: awsNetwork }), []);
-            assert.deepStrictEqual(redisAwsProblems({ role: "queue", environment: "production", settings, network: awsNetwork }), ["data.redis.snapshotRetentionLimit must be at least 7 in production, got 0"]);
+            assert.deepStrictEqual(redisAwsProblems({ role: "queue", environment: "production", settings, network: awsNetwork }), [
+                "data.redis.snapshotRetentionLimit must be at least 7 in production, got 0",
+            ]);
         });
     });
 
@@ -116,12 +154,22 @@ describe("the cache Redis beside the queue", () => {
             assert.strictEqual(cache.spec.volumeClaimTemplates, undefined);
             assert.deepStrictEqual(cache.spec.template.spec.volumes, [{ name: "data", emptyDir: { sizeLimit: "64Mi" } }]);
             assert.strictEqual(queue.spec.volumeClaimTemplates.length, 1);
-            assert.strictEqual(queue.spec.volumeClaimTemplates[0].metadata.labels[role], undefined, "claim templates are immutable: the queue's keeps its labels");
+            assert.strictEqual(
+                queue.spec.volumeClaimTemplates[0].metadata.labels[role],
+                undefined,
+                "claim templates are immutable: the queue's keeps its labels",
+            );
             assert.strictEqual(cache.spec.template.metadata.labels[role], "cache");
             assert.strictEqual(queue.spec.template.metadata.labels[role], "queue");
             assert.notDeepStrictEqual(cache.spec.selector.matchLabels, queue.spec.selector.matchLabels, "each Service selects its own pod");
-            assert.match(await promiseOf(tier.env.cacheRedisUrl), /^redis:\/\/:pw-[^@]+@test-data-cache\.grownext\.svc\.cluster\.local:6379$/);
-            assert.deepStrictEqual(tier.stores.cache, { port: 6379, location: { kind: "pods", podSelector: cache.spec.selector.matchLabels } });
+            assert.match(
+                await promiseOf(tier.env.cacheRedisUrl),
+                /^redis:\/\/:pw-[^@]+@test-data-cache\.grownext\.svc\.cluster\.local:6379$/,
+            );
+            assert.deepStrictEqual(tier.stores.cache, {
+                port: 6379,
+                location: { kind: "pods", podSelector: cache.spec.selector.matchLabels },
+            });
         });
     });
 });

@@ -64,7 +64,9 @@ describe("DataTier", () => {
 
     describe("production", () => {
         let cfg: PlatformConfig;
-        before(() => { cfg = minimalStackConfig("production"); });
+        before(() => {
+            cfg = minimalStackConfig("production");
+        });
 
         it("creates a rotating KMS key with a 30-day deletion window, an alias and an account-root key policy", async () => {
             await declare(cfg);
@@ -74,11 +76,14 @@ describe("DataTier", () => {
             assert.strictEqual(key.deletionWindowInDays, 30);
             assert.strictEqual(key.region, "eu-west-1");
             const policy = JSON.parse(key.policy);
-            assert.deepStrictEqual(policy.Statement.map((s: any) => [s.Effect, s.Principal.AWS ?? s.Principal.Service, s.Action]), [
-                ["Allow", "arn:aws:iam::123456789012:root", "kms:*"],
-                // The alert route's publishers (CloudWatch, RDS events) may use the key for this account only.
-                ["Allow", ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"], ["kms:Decrypt", "kms:GenerateDataKey*"]],
-            ]);
+            assert.deepStrictEqual(
+                policy.Statement.map((s: any) => [s.Effect, s.Principal.AWS ?? s.Principal.Service, s.Action]),
+                [
+                    ["Allow", "arn:aws:iam::123456789012:root", "kms:*"],
+                    // The alert route's publishers (CloudWatch, RDS events) may use the key for this account only.
+                    ["Allow", ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"], ["kms:Decrypt", "kms:GenerateDataKey*"]],
+                ],
+            );
             assert.strictEqual(inputs(T.kmsAlias, "test-data-key-alias").name, "alias/grownext-production");
         });
 
@@ -111,7 +116,10 @@ describe("DataTier", () => {
                 assert.strictEqual(i.dbSubnetGroupName, `test-data-postgres-${db}-subnets`);
                 assert.deepStrictEqual(i.vpcSecurityGroupIds, [`test-data-postgres-${db}-sg-id`]);
                 assert.strictEqual(i.parameterGroupName, `test-data-postgres-${db}-params`);
-                assert.deepStrictEqual(inputs(T.rdsSubnets, `test-data-postgres-${db}-subnets`).subnetIds, ["subnet-0a1b2c3d4e5f60718", "subnet-1a2b3c4d5e6f70819"]);
+                assert.deepStrictEqual(inputs(T.rdsSubnets, `test-data-postgres-${db}-subnets`).subnetIds, [
+                    "subnet-0a1b2c3d4e5f60718",
+                    "subnet-1a2b3c4d5e6f70819",
+                ]);
             }
         });
 
@@ -136,7 +144,17 @@ describe("DataTier", () => {
             }
             const rules = recorder.ofType(T.ingress).map((r) => unwrap(r.inputs));
             assert.deepStrictEqual(
-                rules.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4, r.cidrIpv6]).sort(),
+                rules
+                    .map((r) => [
+                        r.securityGroupId,
+                        r.referencedSecurityGroupId,
+                        r.ipProtocol,
+                        r.fromPort,
+                        r.toPort,
+                        r.cidrIpv4,
+                        r.cidrIpv6,
+                    ])
+                    .sort(),
                 [
                     ["test-data-cache-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
                     ["test-data-postgres-app-proxy-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
@@ -148,8 +166,10 @@ describe("DataTier", () => {
             );
             // The one egress rule: the proxy to its instance.
             const egress = recorder.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => unwrap(r.inputs));
-            assert.deepStrictEqual(egress.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4]),
-                [["test-data-postgres-app-proxy-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined]]);
+            assert.deepStrictEqual(
+                egress.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4]),
+                [["test-data-postgres-app-proxy-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined]],
+            );
             assert.strictEqual(recorder.ofType("aws:ec2/securityGroupRule:SecurityGroupRule").length, 0);
         });
 
@@ -203,14 +223,20 @@ describe("DataTier", () => {
             assert.deepStrictEqual(Object.keys(tier.env).sort(), [...dataEnvKeys].sort());
             for (const key of dataEnvKeys) assert.ok(await isSecret(tier.env[key]), `${key} is secret`);
             const app = await promiseOf(tier.env.appDatabaseUrl);
-            assert.match(app, /^postgresql:\/\/grownext_app:pw-test-data-postgres-app-password-x*@test-data-postgres-app-proxy-proxy\.proxy-abc\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/);
+            assert.match(
+                app,
+                /^postgresql:\/\/grownext_app:pw-test-data-postgres-app-password-x*@test-data-postgres-app-proxy-proxy\.proxy-abc\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/,
+            );
             assert.strictEqual(await promiseOf(tier.env.tasksDatabaseUrl), app);
             const direct = await promiseOf(tier.env.tasksDatabaseDirectUrl);
             assert.strictEqual(direct, app.replace("test-data-postgres-app-proxy-proxy.proxy-abc", "test-data-postgres-app-instance.abc"));
             // Migrations bypass the proxy: the app Job's URL is the direct one.
             assert.notStrictEqual(direct, app);
             assert.match(await promiseOf(tier.env.identityDatabaseUrl), /^postgresql:\/\/grownext_identity:.+\/identity\?sslmode=require$/);
-            assert.match(await promiseOf(tier.env.redisUrl), /^rediss:\/\/:pw-test-data-redis-auth-token-x*@master\.test-data-redis-group\..+:6379$/);
+            assert.match(
+                await promiseOf(tier.env.redisUrl),
+                /^rediss:\/\/:pw-test-data-redis-auth-token-x*@master\.test-data-redis-group\..+:6379$/,
+            );
             assert.strictEqual(await promiseOf(tier.env.redisPort), "6379");
             assert.strictEqual(await promiseOf(tier.env.redisTls), "true");
             assert.strictEqual(tier.secretManagerProvider, "aws");
@@ -229,14 +255,19 @@ describe("DataTier", () => {
             assert.strictEqual(c.image, images.app);
             assert.deepStrictEqual(c.command, ["npm", "run", "prisma:migrate-deploy"]);
             assert.match(app.metadata.name, /^migrate-app-[0-9a-f]{8}$/);
-            assert.deepStrictEqual(c.env.find((e: any) => e.name === "DATABASE_URL").valueFrom, { secretKeyRef: { name: "migrate-app-database", key: "DATABASE_URL" } });
+            assert.deepStrictEqual(c.env.find((e: any) => e.name === "DATABASE_URL").valueFrom, {
+                secretKeyRef: { name: "migrate-app-database", key: "DATABASE_URL" },
+            });
             const secret = inputs(T.secret, "test-data-migrations-app-secret");
             assert.ok(isSecretInput(secret.stringData) || isSecretInput(secret.stringData.DATABASE_URL));
             assert.match(unwrap<any>(secret.stringData).DATABASE_URL, /@test-data-postgres-app-instance\..*\/app\?sslmode=require$/);
             const identity = inputs(T.job, "test-data-migrations-identity");
             assert.strictEqual(identity.spec.template.spec.containers[0].image, images.identity);
             assert.deepStrictEqual(identity.spec.template.spec.containers[0].command, ["pnpm", "db:migrate"]);
-            assert.match(unwrap<any>(inputs(T.secret, "test-data-migrations-identity-secret").stringData).DATABASE_URL, /\/identity\?sslmode=require$/);
+            assert.match(
+                unwrap<any>(inputs(T.secret, "test-data-migrations-identity-secret").stringData).DATABASE_URL,
+                /\/identity\?sslmode=require$/,
+            );
             for (const job of [app, identity]) {
                 assert.strictEqual(job.spec.activeDeadlineSeconds, 600);
                 assert.strictEqual(job.spec.backoffLimit, 1);
@@ -294,11 +325,16 @@ describe("DataTier", () => {
 
     describe("local", () => {
         let cfg: PlatformConfig;
-        before(() => { cfg = minimalStackConfig("local"); });
+        before(() => {
+            cfg = minimalStackConfig("local");
+        });
 
         it("declares no AWS resource at all", async () => {
             const tier = await declare(cfg);
-            assert.deepStrictEqual(recorder.types().filter((t) => t.startsWith("aws:") || t === "pulumi:providers:aws"), []);
+            assert.deepStrictEqual(
+                recorder.types().filter((t) => t.startsWith("aws:") || t === "pulumi:providers:aws"),
+                [],
+            );
             assert.strictEqual(tier.kmsKey, undefined);
             assert.strictEqual(tier.secretManagerProvider, undefined);
         });
@@ -317,7 +353,9 @@ describe("DataTier", () => {
                 assert.strictEqual(labels["grownext.io/process"], undefined, "a data store is not a product process");
                 const c = sts.spec.template.spec.containers[0];
                 assert.strictEqual(c.image, "postgres:16.6-alpine");
-                assert.deepStrictEqual(c.env.find((e: any) => e.name === "POSTGRES_PASSWORD").valueFrom, { secretKeyRef: { name, key: "POSTGRES_PASSWORD" } });
+                assert.deepStrictEqual(c.env.find((e: any) => e.name === "POSTGRES_PASSWORD").valueFrom, {
+                    secretKeyRef: { name, key: "POSTGRES_PASSWORD" },
+                });
                 assert.strictEqual(c.env.find((e: any) => e.name === "POSTGRES_DB").value, db);
                 assert.strictEqual(c.readinessProbe.exec.command[0], "pg_isready");
                 assert.strictEqual(c.livenessProbe.exec.command[0], "pg_isready");
@@ -343,7 +381,10 @@ describe("DataTier", () => {
             assert.strictEqual(args[args.indexOf("--requirepass") + 1], "$(REDIS_PASSWORD)");
             assert.strictEqual(args[args.indexOf("--appendonly") + 1], "yes");
             const fromSecret = { secretKeyRef: { name: "test-data-redis", key: "REDIS_PASSWORD" } };
-            assert.deepStrictEqual(c.env, [{ name: "REDIS_PASSWORD", valueFrom: fromSecret }, { name: "REDISCLI_AUTH", valueFrom: fromSecret }]);
+            assert.deepStrictEqual(c.env, [
+                { name: "REDIS_PASSWORD", valueFrom: fromSecret },
+                { name: "REDISCLI_AUTH", valueFrom: fromSecret },
+            ]);
             assert.match(c.readinessProbe.exec.command.join(" "), /redis-cli .*ping/);
             assert.match(c.livenessProbe.exec.command.join(" "), /redis-cli .*ping/);
             assert.strictEqual(sts.spec.template.metadata.labels["app.kubernetes.io/component"], "cache");
@@ -355,7 +396,10 @@ describe("DataTier", () => {
             const tier = await declare(cfg);
             assert.deepStrictEqual(Object.keys(tier.env).sort(), [...dataEnvKeys].sort());
             for (const key of dataEnvKeys) assert.ok(await isSecret(tier.env[key]), `${key} is secret`);
-            assert.match(await promiseOf(tier.env.appDatabaseUrl), /^postgresql:\/\/grownext_app:pw-[^@]+@test-data-postgres-app\.grownext\.svc\.cluster\.local:5432\/app\?sslmode=disable$/);
+            assert.match(
+                await promiseOf(tier.env.appDatabaseUrl),
+                /^postgresql:\/\/grownext_app:pw-[^@]+@test-data-postgres-app\.grownext\.svc\.cluster\.local:5432\/app\?sslmode=disable$/,
+            );
             assert.match(await promiseOf(tier.env.redisUrl), /^redis:\/\/:pw-[^@]+@test-data-redis\.grownext\.svc\.cluster\.local:6379$/);
             assert.strictEqual(await promiseOf(tier.env.redisHost), "test-data-redis.grownext.svc.cluster.local");
             assert.strictEqual(await promiseOf(tier.env.redisTls), "false");

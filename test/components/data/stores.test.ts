@@ -24,7 +24,11 @@ describe("data-tier building blocks", () => {
         const url = postgresUrl({ user: "u", password: "a/b@c:d?e", host: "db", port: 5432, database: "app", sslmode: "require" });
         assert.strictEqual(url, "postgresql://u:a%2Fb%40c%3Ad%3Fe@db:5432/app?sslmode=require");
         assert.strictEqual(new URL(url).password, "a%2Fb%40c%3Ad%3Fe");
-        assert.strictEqual(postgresUrl({ user: "u", password: "Ab-_.~9", host: "h", port: 5432, database: "d", sslmode: "disable" }), "postgresql://u:Ab-_.~9@h:5432/d?sslmode=disable", "URL-safe specials stay as they are");
+        assert.strictEqual(
+            postgresUrl({ user: "u", password: "Ab-_.~9", host: "h", port: 5432, database: "d", sslmode: "disable" }),
+            "postgresql://u:Ab-_.~9@h:5432/d?sslmode=disable",
+            "URL-safe specials stay as they are",
+        );
         assert.strictEqual(redisUrl({ password: "tok", host: "h", port: 6379, tls: true }), "rediss://:tok@h:6379");
         assert.strictEqual(redisUrl({ password: "tok", host: "h", port: 6379, tls: false }), "redis://:tok@h:6379");
     });
@@ -32,7 +36,12 @@ describe("data-tier building blocks", () => {
     it("maps the databases onto the env matrix: app serves tasks, every value secret", async () => {
         const pg = (name: string) => ({ url: pulumi.output(`${name}-url`), directUrl: pulumi.output(`${name}-direct`) });
         const s = (v: string) => pulumi.output(v);
-        const env = dataEnv(pg("app"), pg("identity"), { url: s("r-url"), host: s("r-host"), port: s("6379"), password: s("r-pw"), tls: s("true") }, { url: s("c-url") });
+        const env = dataEnv(
+            pg("app"),
+            pg("identity"),
+            { url: s("r-url"), host: s("r-host"), port: s("6379"), password: s("r-pw"), tls: s("true") },
+            { url: s("c-url") },
+        );
         assert.strictEqual(await promiseOf(env.appDatabaseUrl), "app-url");
         assert.strictEqual(await promiseOf(env.tasksDatabaseUrl), "app-url");
         assert.strictEqual(await promiseOf(env.tasksDatabaseDirectUrl), "app-direct");
@@ -44,10 +53,13 @@ describe("data-tier building blocks", () => {
 
     it("plans the app migration on the app image and identity's on the identity image", () => {
         const plan = migrationPlan(minimalStackConfig("staging"));
-        assert.deepStrictEqual(plan.map((m) => [m.database, m.image.split(":")[0], m.command.join(" ")]), [
-            ["app", "ghcr.io/grownext/app", "npm run prisma:migrate-deploy"],
-            ["identity", "ghcr.io/grownext/identity", "pnpm db:migrate"],
-        ]);
+        assert.deepStrictEqual(
+            plan.map((m) => [m.database, m.image.split(":")[0], m.command.join(" ")]),
+            [
+                ["app", "ghcr.io/grownext/app", "npm run prisma:migrate-deploy"],
+                ["identity", "ghcr.io/grownext/identity", "pnpm db:migrate"],
+            ],
+        );
         assert.throws(() => migrationPlan({ images: {}, migrations: minimalStackConfig("staging").migrations }), /images\.app is required/);
     });
 
@@ -56,12 +68,22 @@ describe("data-tier building blocks", () => {
         assert.strictEqual(stackKeyAliasName("grownext", "dev.eu"), "grownext-dev-eu");
         assert.strictEqual(rdsIdentifier("grownext", "production", "app", "final"), "grownext-production-app-final");
         assert.strictEqual(rdsIdentifier("grownext", "my_stack.2", "app"), "grownext-my-stack-2-app");
-        assert.deepStrictEqual((stackKeyPolicy("aws-us-gov", "111122223333") as any).Statement[0].Principal, { AWS: "arn:aws-us-gov:iam::111122223333:root" });
+        assert.deepStrictEqual((stackKeyPolicy("aws-us-gov", "111122223333") as any).Statement[0].Principal, {
+            AWS: "arn:aws-us-gov:iam::111122223333:root",
+        });
     });
 
     it("keeps a replica with failover exactly when multi-AZ is on", () => {
-        assert.deepStrictEqual(redisTopology({ multiAz: true }), { numCacheClusters: 2, automaticFailoverEnabled: true, multiAzEnabled: true });
-        assert.deepStrictEqual(redisTopology({ multiAz: false }), { numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: false });
+        assert.deepStrictEqual(redisTopology({ multiAz: true }), {
+            numCacheClusters: 2,
+            automaticFailoverEnabled: true,
+            multiAzEnabled: true,
+        });
+        assert.deepStrictEqual(redisTopology({ multiAz: false }), {
+            numCacheClusters: 1,
+            automaticFailoverEnabled: false,
+            multiAzEnabled: false,
+        });
     });
 
     it("never passes the in-cluster Redis password literally", () => {
@@ -108,14 +130,25 @@ describe("data-tier building blocks", () => {
             assert.strictEqual(problems.length, 3, JSON.stringify(problems));
         });
         it("a production cache without multi-AZ or with a day of snapshots", () => {
-            assert.deepStrictEqual(redisAwsProblems({ environment: "production", settings: { ...prodRedis, multiAz: false, snapshotRetentionLimit: 1 }, network: awsNetwork }), [
-                "data.redis.multiAz must be true in production",
-                "data.redis.snapshotRetentionLimit must be at least 7 in production, got 1",
-            ]);
+            assert.deepStrictEqual(
+                redisAwsProblems({
+                    environment: "production",
+                    settings: { ...prodRedis, multiAz: false, snapshotRetentionLimit: 1 },
+                    network: awsNetwork,
+                }),
+                [
+                    "data.redis.multiAz must be true in production",
+                    "data.redis.snapshotRetentionLimit must be at least 7 in production, got 1",
+                ],
+            );
         });
         it("a production KMS key with a short deletion window or a rotation AWS refuses", () => {
-            assert.deepStrictEqual(stackKeyProblems("production", { aliasName: "grownext-production", deletionWindowInDays: 7 }), ["data.kms.deletionWindowDays must be 30 in production, got 7"]);
-            assert.deepStrictEqual(stackKeyProblems("staging", { aliasName: "grownext-staging", rotationPeriodInDays: 30 }), ["data.kms.rotationPeriodDays must be between 90 and 2560 (AWS limits), got 30"]);
+            assert.deepStrictEqual(stackKeyProblems("production", { aliasName: "grownext-production", deletionWindowInDays: 7 }), [
+                "data.kms.deletionWindowDays must be 30 in production, got 7",
+            ]);
+            assert.deepStrictEqual(stackKeyProblems("staging", { aliasName: "grownext-staging", rotationPeriodInDays: 30 }), [
+                "data.kms.rotationPeriodDays must be between 90 and 2560 (AWS limits), got 30",
+            ]);
             assert.strictEqual(stackKeyProblems("staging", { aliasName: "aws/mine" }).length, 1);
         });
     });

@@ -13,7 +13,10 @@ const externalDns = "external-dns.alpha.kubernetes.io/hostname";
 
 /** Every host the Ingresses' spec.tls covers. */
 function tlsHosts(resources: readonly RecordedResource[]): string[] {
-    return resources.filter((r) => r.type === ingressType).flatMap((r) => (r.inputs.spec.tls ?? []).flatMap((t: any) => t.hosts ?? [])).sort();
+    return resources
+        .filter((r) => r.type === ingressType)
+        .flatMap((r) => (r.inputs.spec.tls ?? []).flatMap((t: any) => t.hosts ?? []))
+        .sort();
 }
 
 describe("DnsRecords", () => {
@@ -40,7 +43,9 @@ describe("DnsRecords", () => {
         assert.strictEqual(web.type, "A");
         assert.strictEqual(web.zoneId, "Z0ZONE");
         assert.strictEqual(web.allowOverwrite, false);
-        assert.deepStrictEqual(web.aliases, [{ name: "lb-1.elb.eu-west-1.amazonaws.com", zoneId: "Z2IFOLAFXWLO4F", evaluateTargetHealth: true }]);
+        assert.deepStrictEqual(web.aliases, [
+            { name: "lb-1.elb.eu-west-1.amazonaws.com", zoneId: "Z2IFOLAFXWLO4F", evaluateTargetHealth: true },
+        ]);
         assert.strictEqual(web.records, undefined);
         assert.strictEqual(recorder.one(recordType, "dns-portal").inputs.aliases[0].name, "lb-2.elb.eu-west-1.amazonaws.com");
     });
@@ -58,15 +63,32 @@ describe("DnsRecords", () => {
 
     it("reads the Ingress status, and names the keys to set when it carries no load balancer", async () => {
         const ingress = (status: object) => ({ status: pulumi.output(status) }) as any;
-        const known = statusHostname(ingress({ loadBalancer: { ingress: [{ hostname: "lb.elb.eu-west-1.amazonaws.com" }] } }), "api.example.com");
+        const known = statusHostname(
+            ingress({ loadBalancer: { ingress: [{ hostname: "lb.elb.eu-west-1.amazonaws.com" }] } }),
+            "api.example.com",
+        );
         assert.strictEqual(await (known as any).promise(), "lb.elb.eu-west-1.amazonaws.com");
         const missing = statusHostname(ingress({ loadBalancer: {} }), "api.example.com");
-        await assert.rejects((missing as any).promise(), /Ingress api\.example\.com: reports no load balancer hostname.*set dns\.loadBalancerHostname/);
+        await assert.rejects(
+            (missing as any).promise(),
+            /Ingress api\.example\.com: reports no load balancer hostname.*set dns\.loadBalancerHostname/,
+        );
     });
 
     it("refuses a host outside the domain and a host twice", () => {
-        assert.throws(() => new DnsRecords("dns", { hostedZoneId: "Z0ZONE", domain: "example.org", routes }), /api\.example\.com is not under the domain example\.org/);
-        assert.throws(() => new DnsRecords("dns", { hostedZoneId: "Z0ZONE", domain: "example.com", routes: [routes[0]!, { ...routes[1]!, host: "api.example.com" }] }), /share the host api\.example\.com/);
+        assert.throws(
+            () => new DnsRecords("dns", { hostedZoneId: "Z0ZONE", domain: "example.org", routes }),
+            /api\.example\.com is not under the domain example\.org/,
+        );
+        assert.throws(
+            () =>
+                new DnsRecords("dns", {
+                    hostedZoneId: "Z0ZONE",
+                    domain: "example.com",
+                    routes: [routes[0]!, { ...routes[1]!, host: "api.example.com" }],
+                }),
+            /share the host api\.example\.com/,
+        );
     });
 });
 
@@ -82,15 +104,22 @@ describe("DNS in the evaluated stacks", () => {
         for (const record of records) {
             const ingress = resources.find((r) => r.type === ingressType && r.inputs.spec.rules[0].host === record.inputs.name)!;
             assert.strictEqual(record.inputs.type, "A");
-            assert.deepStrictEqual(record.inputs.aliases, [{ name: ingressLoadBalancerHostname(ingress.name), zoneId: "Z2IFOLAFXWLO4F", evaluateTargetHealth: true }]);
+            assert.deepStrictEqual(record.inputs.aliases, [
+                { name: ingressLoadBalancerHostname(ingress.name), zoneId: "Z2IFOLAFXWLO4F", evaluateTargetHealth: true },
+            ]);
             assert.match(record.inputs.zoneId, /^Z[A-Z0-9]+$/);
             assert.strictEqual(record.inputs.allowOverwrite, false);
-            assert.ok(record.provider?.includes("aws"), `the record of ${record.inputs.name} uses the stack's aws provider, got ${record.provider}`);
+            assert.ok(
+                record.provider?.includes("aws"),
+                `the record of ${record.inputs.name} uses the stack's aws provider, got ${record.provider}`,
+            );
         }
     });
 
     it("takes the load balancer hostname from config over the Ingress status", async () => {
-        const resources = await evaluateStack("staging", { dns: { provider: "route53", hostedZoneId: "Z0CONFIGURED", loadBalancerHostname: "edge.elb.eu-west-1.amazonaws.com" } });
+        const resources = await evaluateStack("staging", {
+            dns: { provider: "route53", hostedZoneId: "Z0CONFIGURED", loadBalancerHostname: "edge.elb.eu-west-1.amazonaws.com" },
+        });
         const records = resources.filter((r) => r.type === recordType);
         assert.deepStrictEqual(records.map((r) => r.inputs.name).sort(), tlsHosts(resources));
         for (const record of records) {
@@ -105,7 +134,8 @@ describe("DNS in the evaluated stacks", () => {
         assert.strictEqual(annotated.filter((r) => r.type === recordType).length, 0);
         const ingresses = annotated.filter((r) => r.type === ingressType);
         assert.ok(ingresses.length >= 3);
-        for (const ingress of ingresses) assert.strictEqual(ingress.inputs.metadata.annotations[externalDns], ingress.inputs.spec.rules[0].host);
+        for (const ingress of ingresses)
+            assert.strictEqual(ingress.inputs.metadata.annotations[externalDns], ingress.inputs.spec.rules[0].host);
 
         const plain = await evaluateStack("local");
         assert.strictEqual(plain.filter((r) => r.type === recordType).length, 0);
@@ -114,13 +144,24 @@ describe("DNS in the evaluated stacks", () => {
 
     it("an eighth public process gets its record from its catalog entry alone", async () => {
         const { Platform } = await import("../../../components/platform");
-        const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin", description: "The admin console." };
+        const admin = {
+            ...processCatalog.find((p) => p.name === "portal")!,
+            name: "admin",
+            publicHost: "admin",
+            description: "The admin console.",
+        };
         recorder.reset();
         new Platform("grownext", { config: stackConfig("production", {}, [...processCatalog, admin]) });
         await settle();
         const record = recorder.ofType(recordType).find((r) => r.inputs.name === "admin.example.com");
         assert.ok(record, "a record for admin.example.com");
         assert.strictEqual(record.inputs.aliases[0].name, ingressLoadBalancerHostname("grownext-edge-admin"));
-        assert.deepStrictEqual(recorder.ofType(recordType).map((r) => r.inputs.name).sort(), tlsHosts(recorder.resources));
+        assert.deepStrictEqual(
+            recorder
+                .ofType(recordType)
+                .map((r) => r.inputs.name)
+                .sort(),
+            tlsHosts(recorder.resources),
+        );
     });
 });

@@ -18,7 +18,12 @@ describe("Edge", () => {
 
     function declare(overrides: Partial<ConstructorParameters<typeof EdgeType>[1]> = {}) {
         return new Edge("edge", {
-            namespace: "grownext", routes, ingressClassName: "nginx", clusterIssuer: "letsencrypt-production", hstsMaxAgeSeconds: 31536000, ...overrides,
+            namespace: "grownext",
+            routes,
+            ingressClassName: "nginx",
+            clusterIssuer: "letsencrypt-production",
+            hstsMaxAgeSeconds: 31536000,
+            ...overrides,
         });
     }
 
@@ -35,17 +40,29 @@ describe("Edge", () => {
             assert.strictEqual(ingress.inputs.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
             assert.strictEqual(spec.ingressClassName, "nginx");
         }
-        assert.deepStrictEqual(edge.ingresses.map((i) => [i.process, i.host]), routes.map((r) => [r.process, r.host]));
+        assert.deepStrictEqual(
+            edge.ingresses.map((i) => [i.process, i.host]),
+            routes.map((r) => [r.process, r.host]),
+        );
     });
 
     it("gives a watched path an exact Ingress path of its own ahead of the prefix, to the same backend", async () => {
         declare({ routes: [{ ...routes[0]!, watchedPaths: ["/api/v1/stripe/webhook"] }, routes[1]!] });
         await settle();
         const web = recorder.one("kubernetes:networking.k8s.io/v1:Ingress", "edge-web").inputs.spec.rules[0].http.paths;
-        assert.deepStrictEqual(web.map((p: any) => [p.path, p.pathType]), [["/api/v1/stripe/webhook", "Exact"], ["/", "Prefix"]]);
+        assert.deepStrictEqual(
+            web.map((p: any) => [p.path, p.pathType]),
+            [
+                ["/api/v1/stripe/webhook", "Exact"],
+                ["/", "Prefix"],
+            ],
+        );
         assert.deepStrictEqual(web[0].backend, web[1].backend);
         const identity = recorder.one("kubernetes:networking.k8s.io/v1:Ingress", "edge-identity").inputs.spec.rules[0].http.paths;
-        assert.deepStrictEqual(identity.map((p: any) => p.path), ["/"]);
+        assert.deepStrictEqual(
+            identity.map((p: any) => p.path),
+            ["/"],
+        );
     });
 
     it("sends HSTS from a headers ConfigMap that every Ingress references", async () => {
@@ -54,12 +71,18 @@ describe("Edge", () => {
         const headers = recorder.one("kubernetes:core/v1:ConfigMap", "edge-security-headers");
         assert.strictEqual(headers.inputs.data["Strict-Transport-Security"], "max-age=63072000; includeSubDomains");
         for (const ingress of recorder.ofType("kubernetes:networking.k8s.io/v1:Ingress")) {
-            assert.strictEqual(ingress.inputs.metadata.annotations["nginx.ingress.kubernetes.io/custom-headers"], "grownext/edge-security-headers-abc123");
+            assert.strictEqual(
+                ingress.inputs.metadata.annotations["nginx.ingress.kubernetes.io/custom-headers"],
+                "grownext/edge-security-headers-abc123",
+            );
         }
     });
 
     it("refuses an HSTS max-age under 180 days and two surfaces on one host", () => {
         assert.throws(() => declare({ hstsMaxAgeSeconds: 3600 }), /edge.hstsMaxAgeSeconds must be at least 15552000/);
-        assert.throws(() => declare({ routes: [routes[0]!, { ...routes[1]!, host: "api.example.com" }] }), /share the host api.example.com/);
+        assert.throws(
+            () => declare({ routes: [routes[0]!, { ...routes[1]!, host: "api.example.com" }] }),
+            /share the host api.example.com/,
+        );
     });
 });

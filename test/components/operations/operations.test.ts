@@ -22,7 +22,10 @@ const T = {
 
 /** `<metric>` names of the alarms watching a resource (by dependency on its URN). */
 function alarmsOn(resources: RecordedResource[], target: RecordedResource): string[] {
-    return resources.filter((r) => r.type === T.alarm && r.dependencies?.includes(target.urn!)).map((r) => r.inputs.metricName).sort();
+    return resources
+        .filter((r) => r.type === T.alarm && r.dependencies?.includes(target.urn!))
+        .map((r) => r.inputs.metricName)
+        .sort();
 }
 
 describe("day-2 operations of the committed stacks", () => {
@@ -45,15 +48,31 @@ describe("day-2 operations of the committed stacks", () => {
                     assert.ok(key, `${topic.name} is encrypted with a declared key`);
                     assert.strictEqual(key.inputs.region, topic.inputs.region, `${topic.name}: the key is in the topic's region`);
                 }
-                const emails = ofType(T.subscription).map((s) => [s.inputs.protocol, s.inputs.region]).sort();
-                assert.deepStrictEqual(emails, [["email", "eu-west-1"], ["email", "us-east-1"]]);
+                const emails = ofType(T.subscription)
+                    .map((s) => [s.inputs.protocol, s.inputs.region])
+                    .sort();
+                assert.deepStrictEqual(emails, [
+                    ["email", "eu-west-1"],
+                    ["email", "us-east-1"],
+                ]);
             });
 
             it("watches each RDS instance: CPU, storage, memory, connections, transaction logs, disk queue, and its events", () => {
                 const instances = ofType(T.rds);
                 assert.strictEqual(instances.length, 2);
                 for (const db of instances) {
-                    assert.deepStrictEqual(alarmsOn(resources, db), ["CPUUtilization", "DatabaseConnections", "DiskQueueDepth", "FreeStorageSpace", "FreeableMemory", "TransactionLogsDiskUsage"], db.name);
+                    assert.deepStrictEqual(
+                        alarmsOn(resources, db),
+                        [
+                            "CPUUtilization",
+                            "DatabaseConnections",
+                            "DiskQueueDepth",
+                            "FreeStorageSpace",
+                            "FreeableMemory",
+                            "TransactionLogsDiskUsage",
+                        ],
+                        db.name,
+                    );
                     const subs = ofType(T.events).filter((e) => e.dependencies!.includes(db.urn!));
                     assert.strictEqual(subs.length, 1, `${db.name} has one event subscription`);
                     assert.deepStrictEqual(subs[0]!.inputs.sourceIds, [`${db.name}-abc123`]);
@@ -61,7 +80,9 @@ describe("day-2 operations of the committed stacks", () => {
             });
 
             const groupOf = (role: string) => {
-                const groups = ofType("aws:elasticache/replicationGroup:ReplicationGroup").filter((g) => g.inputs.tags?.["grownext.io/redis-role"] === role);
+                const groups = ofType("aws:elasticache/replicationGroup:ReplicationGroup").filter(
+                    (g) => g.inputs.tags?.["grownext.io/redis-role"] === role,
+                );
                 assert.strictEqual(groups.length, 1, `one ${role} group`);
                 return groups[0]!;
             };
@@ -69,22 +90,41 @@ describe("day-2 operations of the committed stacks", () => {
             it("watches the queue Redis on every node, replication lag only with replicas", () => {
                 const metrics = alarmsOn(resources, groupOf("queue"));
                 const nodes = stack === "production" ? 2 : 1;
-                const perNode = ["CurrConnections", "DatabaseMemoryUsagePercentage", "DatabaseMemoryUsagePercentage", "EngineCPUUtilization", "Evictions", ...(nodes > 1 ? ["ReplicationLag"] : [])];
-                assert.deepStrictEqual(metrics, Array.from({ length: nodes }, () => perNode).flat().sort());
+                const perNode = [
+                    "CurrConnections",
+                    "DatabaseMemoryUsagePercentage",
+                    "DatabaseMemoryUsagePercentage",
+                    "EngineCPUUtilization",
+                    "Evictions",
+                    ...(nodes > 1 ? ["ReplicationLag"] : []),
+                ];
+                assert.deepStrictEqual(
+                    metrics,
+                    Array.from({ length: nodes }, () => perNode)
+                        .flat()
+                        .sort(),
+                );
             });
 
             it("watches the cache Redis for its hit rate, never for filling up or evicting", () => {
                 const metrics = alarmsOn(resources, groupOf("cache"));
                 const nodes = stack === "production" ? 2 : 1;
                 const perNode = ["CacheHitRate", "CurrConnections", "EngineCPUUtilization", ...(nodes > 1 ? ["ReplicationLag"] : [])];
-                assert.deepStrictEqual(metrics, Array.from({ length: nodes }, () => perNode).flat().sort());
+                assert.deepStrictEqual(
+                    metrics,
+                    Array.from({ length: nodes }, () => perNode)
+                        .flat()
+                        .sort(),
+                );
                 // Production: 12 Postgres + 12 queue + 8 cache + 4 health-check alarms; staging: 12 + 5 + 3 + 4.
                 assert.strictEqual(ofType(T.alarm).length, stack === "production" ? 36 : 24);
             });
 
             it("checks the public readiness paths and the queue heartbeat, alarmed in us-east-1", () => {
                 const domain = stackConfig(stack).domain;
-                const checks = ofType(T.healthCheck).map((c) => `${c.inputs.type} ${c.inputs.fqdn}${c.inputs.resourcePath}`).sort();
+                const checks = ofType(T.healthCheck)
+                    .map((c) => `${c.inputs.type} ${c.inputs.fqdn}${c.inputs.resourcePath}`)
+                    .sort();
                 assert.deepStrictEqual(checks, [
                     `HTTPS api.${domain}/api/health/ready`,
                     `HTTPS identity.${domain}/health`,
@@ -115,14 +155,34 @@ describe("day-2 operations of the committed stacks", () => {
 
     it("local declares none of the AWS parts", async () => {
         const resources = await evaluateStack("local");
-        assert.deepStrictEqual(resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("grownext:operations:")).map((r) => r.type), []);
+        assert.deepStrictEqual(
+            resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("grownext:operations:")).map((r) => r.type),
+            [],
+        );
     });
 
     it("an eighth public process gets its health check from its catalog entry alone", async () => {
         const { Platform } = await import("../../../components/platform");
-        const admin = { ...processCatalog.find((p) => p.name === "portal")!, name: "admin", publicHost: "admin", description: "The admin console." };
+        const admin = {
+            ...processCatalog.find((p) => p.name === "portal")!,
+            name: "admin",
+            publicHost: "admin",
+            description: "The admin console.",
+        };
         recorder.reset();
-        new Platform("grownext", { config: stackConfig("production", { images: { app: "ghcr.io/grownext/app:0.1.0", identity: "ghcr.io/grownext/identity:0.1.0", portal: "ghcr.io/grownext/portal:0.1.0" } }, [...processCatalog, admin]) });
+        new Platform("grownext", {
+            config: stackConfig(
+                "production",
+                {
+                    images: {
+                        app: "ghcr.io/grownext/app:0.1.0",
+                        identity: "ghcr.io/grownext/identity:0.1.0",
+                        portal: "ghcr.io/grownext/portal:0.1.0",
+                    },
+                },
+                [...processCatalog, admin],
+            ),
+        });
         await settle();
         const check = recorder.ofType(T.healthCheck).find((c) => c.inputs.fqdn === "admin.example.com");
         assert.ok(check, "admin.example.com is checked");

@@ -94,7 +94,11 @@ describe("SmokeProbes component", () => {
     });
 
     it("passes the URLs and the post-deploy marker through the environment", async () => {
-        await declare("staging-smoke", { issuer: "https://identity.staging.example.com/", deadlineSeconds: 300, caFile: "/etc/ssl/private-ca.pem" });
+        await declare("staging-smoke", {
+            issuer: "https://identity.staging.example.com/",
+            deadlineSeconds: 300,
+            caFile: "/etc/ssl/private-ca.pem",
+        });
         const environment = recorder.one(commandType, "staging-smoke-run").inputs.environment;
         assert.deepEqual(environment, {
             SMOKE_API_URL: "https://api.staging.example.com",
@@ -110,12 +114,18 @@ describe("SmokeProbes component", () => {
     it("leaves optional settings to the CLI's defaults when they are not given", async () => {
         await declare("staging-smoke");
         const environment = recorder.one(commandType, "staging-smoke-run").inputs.environment;
-        assert.deepEqual(Object.keys(environment).sort(), [smokeProbeMarker, "SMOKE_API_URL", "SMOKE_IDENTITY_URL", "SMOKE_PORTAL_URL"].sort());
+        assert.deepEqual(
+            Object.keys(environment).sort(),
+            [smokeProbeMarker, "SMOKE_API_URL", "SMOKE_IDENTITY_URL", "SMOKE_PORTAL_URL"].sort(),
+        );
     });
 
     it("passes the triggers through, so a new image or config re-runs the probes", async () => {
         await declare("staging-smoke");
-        assert.deepEqual(recorder.one(commandType, "staging-smoke-run").inputs.triggers, ["registry.example.com/app@sha256:abc", "config-hash-1"]);
+        assert.deepEqual(recorder.one(commandType, "staging-smoke-run").inputs.triggers, [
+            "registry.example.com/app@sha256:abc",
+            "config-hash-1",
+        ]);
     });
 
     it("runs after every workload it is given, as a child of the component", async () => {
@@ -134,14 +144,23 @@ describe("SmokeProbes component", () => {
     it("names its Command after the instance, so two instances never collide", async () => {
         await declare("blue-smoke");
         await declare("green-smoke");
-        assert.deepEqual(recorder.ofType(commandType).map((command) => command.name).sort(), ["blue-smoke-run", "green-smoke-run"]);
+        assert.deepEqual(
+            recorder
+                .ofType(commandType)
+                .map((command) => command.name)
+                .sort(),
+            ["blue-smoke-run", "green-smoke-run"],
+        );
     });
 
     it("declares no Command when disabled", async () => {
         const { component } = await declare("local-smoke", { enabled: false, dependsOn: [] });
         assert.equal(component.run, undefined);
         assert.deepEqual(recorder.ofType(commandType), []);
-        assert.deepEqual(recorder.ofType("grownext:probes:SmokeProbes").map((resource) => resource.name), ["local-smoke"]);
+        assert.deepEqual(
+            recorder.ofType("grownext:probes:SmokeProbes").map((resource) => resource.name),
+            ["local-smoke"],
+        );
     });
 
     describe("refuses, saying what to change", () => {
@@ -150,21 +169,32 @@ describe("SmokeProbes component", () => {
                 assert.throws(
                     () => new module.SmokeProbes("bad-smoke", args({ deadlineSeconds })),
                     (error: Error) =>
-                        /^SmokeProbes bad-smoke: deadlineSeconds must be from 1 to 3600 \(got [^)]+\); it bounds the whole probe run/.test(error.message),
+                        /^SmokeProbes bad-smoke: deadlineSeconds must be from 1 to 3600 \(got [^)]+\); it bounds the whole probe run/.test(
+                            error.message,
+                        ),
                 );
             });
         }
 
         it("an enabled probe with nothing to wait for", () => {
-            assert.throws(() => new module.SmokeProbes("early-smoke", args({ dependsOn: [] })), /SmokeProbes early-smoke: dependsOn is empty; pass the workloads of the rollout/);
+            assert.throws(
+                () => new module.SmokeProbes("early-smoke", args({ dependsOn: [] })),
+                /SmokeProbes early-smoke: dependsOn is empty; pass the workloads of the rollout/,
+            );
         });
 
         it("a plain-HTTP portal", () => {
-            assert.throws(() => new module.SmokeProbes("http-smoke", args({ portalUrl: "http://portal.example.com" })), /portalUrl must be an https:\/\/ URL/);
+            assert.throws(
+                () => new module.SmokeProbes("http-smoke", args({ portalUrl: "http://portal.example.com" })),
+                /portalUrl must be an https:\/\/ URL/,
+            );
         });
 
         it("a URL that is not absolute", () => {
-            assert.throws(() => new module.SmokeProbes("relative-smoke", args({ apiUrl: "api.example.com" })), /apiUrl must be an absolute http\(s\) URL such as https:\/\/api\.example\.com/);
+            assert.throws(
+                () => new module.SmokeProbes("relative-smoke", args({ apiUrl: "api.example.com" })),
+                /apiUrl must be an absolute http\(s\) URL such as https:\/\/api\.example\.com/,
+            );
         });
     });
 });

@@ -18,13 +18,23 @@ const namespace = "grownext";
 
 type Labels = Record<string, string>;
 type Endpoint = { kind: "pod"; namespace: string; labels: Labels } | { kind: "ip"; ip: string };
-interface Policy { namespace: string; spec: any }
+interface Policy {
+    namespace: string;
+    spec: any;
+}
 
 function selects(selector: any, labels: Labels): boolean {
     for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (labels[k] !== v) return false;
     for (const e of selector?.matchExpressions ?? []) {
         const has = e.key in labels;
-        const ok = e.operator === "In" ? has && e.values.includes(labels[e.key]) : e.operator === "NotIn" ? !has || !e.values.includes(labels[e.key]) : e.operator === "Exists" ? has : !has;
+        const ok =
+            e.operator === "In"
+                ? has && e.values.includes(labels[e.key])
+                : e.operator === "NotIn"
+                  ? !has || !e.values.includes(labels[e.key])
+                  : e.operator === "Exists"
+                    ? has
+                    : !has;
         if (!ok) return false;
     }
     return true;
@@ -42,9 +52,12 @@ function inCidr(ip: string, cidr: string): boolean {
 
 /** Whether a peer of a policy in `policyNs` matches an endpoint. Pod IPs never match an ipBlock here. */
 function peerMatches(peer: any, policyNs: string, e: Endpoint): boolean {
-    if (peer.ipBlock) return e.kind === "ip" && inCidr(e.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((x: string) => inCidr(e.ip, x));
+    if (peer.ipBlock)
+        return e.kind === "ip" && inCidr(e.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((x: string) => inCidr(e.ip, x));
     if (e.kind !== "pod") return false;
-    const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, { "kubernetes.io/metadata.name": e.namespace }) : e.namespace === policyNs;
+    const nsOk = peer.namespaceSelector
+        ? selects(peer.namespaceSelector, { "kubernetes.io/metadata.name": e.namespace })
+        : e.namespace === policyNs;
     return nsOk && (!peer.podSelector || selects(peer.podSelector, e.labels));
 }
 
@@ -58,14 +71,28 @@ function typesOf(spec: any): string[] {
 }
 
 /** One direction: allowed when no policy isolates the pod that way, or some rule admits the peer. */
-function directionAllows(policies: Policy[], pod: Endpoint, direction: "Ingress" | "Egress", peer: Endpoint, port: number, protocol: string): boolean {
+function directionAllows(
+    policies: Policy[],
+    pod: Endpoint,
+    direction: "Ingress" | "Egress",
+    peer: Endpoint,
+    port: number,
+    protocol: string,
+): boolean {
     if (pod.kind !== "pod") return true;
-    const selecting = policies.filter((p) => p.namespace === pod.namespace && selects(p.spec.podSelector, pod.labels) && typesOf(p.spec).includes(direction));
+    const selecting = policies.filter(
+        (p) => p.namespace === pod.namespace && selects(p.spec.podSelector, pod.labels) && typesOf(p.spec).includes(direction),
+    );
     if (selecting.length === 0) return true;
     const key = direction === "Ingress" ? "ingress" : "egress";
     const peers = direction === "Ingress" ? "from" : "to";
-    return selecting.some((p) => (p.spec[key] ?? []).some((rule: any) =>
-        (rule[peers] === undefined || rule[peers].some((x: any) => peerMatches(x, p.namespace, peer))) && portMatches(rule.ports, port, protocol)));
+    return selecting.some((p) =>
+        (p.spec[key] ?? []).some(
+            (rule: any) =>
+                (rule[peers] === undefined || rule[peers].some((x: any) => peerMatches(x, p.namespace, peer))) &&
+                portMatches(rule.ports, port, protocol),
+        ),
+    );
 }
 
 function canConnect(policies: Policy[], from: Endpoint, to: Endpoint, port: number, protocol = "TCP"): boolean {
@@ -86,7 +113,10 @@ const processPod = (resources: RecordedResource[], name: string) =>
     podOf(resources, "kubernetes:apps/v1:Deployment", (l) => l["grownext.io/process"] === name);
 
 /** Destinations every process is tried against; each name says what it stands for. */
-function destinations(resources: RecordedResource[], stores: Record<string, { endpoint: Endpoint; port: number }>): Array<{ name: string; to: Endpoint; port: number; protocol?: string }> {
+function destinations(
+    resources: RecordedResource[],
+    stores: Record<string, { endpoint: Endpoint; port: number }>,
+): Array<{ name: string; to: Endpoint; port: number; protocol?: string }> {
     const out: Array<{ name: string; to: Endpoint; port: number; protocol?: string }> = [];
     for (const p of processCatalog) {
         const pod = processPod(resources, p.name);
@@ -96,7 +126,12 @@ function destinations(resources: RecordedResource[], stores: Record<string, { en
     const dns: Endpoint = { kind: "pod", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
     out.push({ name: "dns:udp", to: dns, port: 53, protocol: "UDP" }, { name: "dns:tcp", to: dns, port: 53 });
     out.push({ name: "dns:9153", to: dns, port: 9153 });
-    out.push({ name: "kube-system-other:53", to: { kind: "pod", namespace: "kube-system", labels: { app: "other" } }, port: 53, protocol: "UDP" });
+    out.push({
+        name: "kube-system-other:53",
+        to: { kind: "pod", namespace: "kube-system", labels: { app: "other" } },
+        port: 53,
+        protocol: "UDP",
+    });
     out.push({ name: "other-namespace:443", to: { kind: "pod", namespace: "monitoring", labels: { app: "x" } }, port: 443 });
     for (const [name, s] of Object.entries(stores)) {
         out.push({ name, to: s.endpoint, port: s.port });
@@ -113,7 +148,10 @@ function destinations(resources: RecordedResource[], stores: Record<string, { en
 
 function reachable(resources: RecordedResource[], from: Endpoint, stores: Record<string, { endpoint: Endpoint; port: number }>): string[] {
     const policies = policiesOf(resources);
-    return destinations(resources, stores).filter((d) => canConnect(policies, from, d.to, d.port, d.protocol)).map((d) => d.name).sort();
+    return destinations(resources, stores)
+        .filter((d) => canConnect(policies, from, d.to, d.port, d.protocol))
+        .map((d) => d.name)
+        .sort();
 }
 
 const everyone = ["dns:tcp", "dns:udp"];
@@ -138,7 +176,13 @@ describe("NetworkPolicies", () => {
 
         before(async () => {
             recorder.reset();
-            new NetworkPolicies("np", { namespace, processes: processCatalog, ingressNamespace: "edge", stores, migratedDatabases: ["app", "identity"] });
+            new NetworkPolicies("np", {
+                namespace,
+                processes: processCatalog,
+                ingressNamespace: "edge",
+                stores,
+                migratedDatabases: ["app", "identity"],
+            });
             await settle();
             resources = [...recorder.resources];
         });
@@ -150,29 +194,48 @@ describe("NetworkPolicies", () => {
             const others = resources.filter((r) => r.type === npType && r !== deny);
             for (const o of others) assert.ok(deny.dependencies!.includes(o.urn!), `default-deny waits for ${o.inputs.metadata.name}`);
             const dns = others.find((r) => r.inputs.metadata.name === "allow-dns")!;
-            for (const o of others.filter((r) => r !== dns)) assert.ok(o.dependencies!.includes(dns.urn!), `${o.inputs.metadata.name} waits for DNS`);
+            for (const o of others.filter((r) => r !== dns))
+                assert.ok(o.dependencies!.includes(dns.urn!), `${o.inputs.metadata.name} waits for DNS`);
         });
 
         it("lets every pod query the cluster DNS, over UDP and TCP, and nothing else", () => {
             assert.deepStrictEqual(named("allow-dns").spec, {
                 podSelector: {},
                 policyTypes: ["Egress"],
-                egress: [{
-                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-                }],
+                egress: [
+                    {
+                        to: [
+                            {
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                            },
+                        ],
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
+                ],
             });
         });
 
         it("admits identity's port from the ingress controller's namespace and its callers only", () => {
             const spec = named("process-identity").spec;
-            assert.deepStrictEqual(spec.podSelector, { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "identity" } });
+            assert.deepStrictEqual(spec.podSelector, {
+                matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "identity" },
+            });
             assert.deepStrictEqual(spec.policyTypes, ["Ingress", "Egress"]);
             assert.strictEqual(spec.ingress.length, 1);
             assert.deepStrictEqual(spec.ingress[0].ports, [{ protocol: "TCP", port: 4000 }]);
             const from = spec.ingress[0].from;
             assert.deepStrictEqual(from[0], { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } });
-            assert.deepStrictEqual(from.slice(1).map((p: any) => p.podSelector.matchLabels["grownext.io/process"]).sort(), ["portal", "web", "worker"]);
+            assert.deepStrictEqual(
+                from
+                    .slice(1)
+                    .map((p: any) => p.podSelector.matchLabels["grownext.io/process"])
+                    .sort(),
+                ["portal", "web", "worker"],
+            );
         });
 
         it("admits nothing to a background process", () => {
@@ -181,13 +244,27 @@ describe("NetworkPolicies", () => {
 
         it("lets web reach identity, its stores by pod or CIDR, and HTTPS outside the private ranges", () => {
             const egress = named("process-web").spec.egress;
-            assert.deepStrictEqual(egress[0], { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "identity" } } }], ports: [{ protocol: "TCP", port: 4000 }] });
-            assert.deepStrictEqual(egress[1], { to: [{ podSelector: { matchLabels: { db: "app" } } }], ports: [{ protocol: "TCP", port: 5432 }] });
-            assert.deepStrictEqual(egress[2], { to: [{ ipBlock: { cidr: "10.1.0.0/24" } }, { ipBlock: { cidr: "10.1.1.0/24" } }], ports: [{ protocol: "TCP", port: 6379 }] });
-            assert.deepStrictEqual(egress[3], { to: [{ podSelector: { matchLabels: { redis: "cache" } } }], ports: [{ protocol: "TCP", port: 6379 }] }, "web's cache");
+            assert.deepStrictEqual(egress[0], {
+                to: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "identity" } } }],
+                ports: [{ protocol: "TCP", port: 4000 }],
+            });
+            assert.deepStrictEqual(egress[1], {
+                to: [{ podSelector: { matchLabels: { db: "app" } } }],
+                ports: [{ protocol: "TCP", port: 5432 }],
+            });
+            assert.deepStrictEqual(egress[2], {
+                to: [{ ipBlock: { cidr: "10.1.0.0/24" } }, { ipBlock: { cidr: "10.1.1.0/24" } }],
+                ports: [{ protocol: "TCP", port: 6379 }],
+            });
+            assert.deepStrictEqual(
+                egress[3],
+                { to: [{ podSelector: { matchLabels: { redis: "cache" } } }], ports: [{ protocol: "TCP", port: 6379 }] },
+                "web's cache",
+            );
             assert.deepStrictEqual(egress[4].ports, [{ protocol: "TCP", port: 443 }]);
             assert.deepStrictEqual(egress[4].to[0].ipBlock.cidr, "0.0.0.0/0");
-            for (const closed of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]) assert.ok(egress[4].to[0].ipBlock.except.includes(closed), closed);
+            for (const closed of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"])
+                assert.ok(egress[4].to[0].ipBlock.except.includes(closed), closed);
             assert.strictEqual(egress.length, 5);
             const worker = named("process-worker").spec.egress;
             assert.ok(!JSON.stringify(worker).includes('"cache"'), "the worker asks for no cache");
@@ -198,45 +275,119 @@ describe("NetworkPolicies", () => {
             assert.deepStrictEqual(app.podSelector, { matchLabels: { db: "app" } });
             assert.deepStrictEqual(app.policyTypes, ["Ingress"]);
             assert.deepStrictEqual(app.ingress[0].ports, [{ protocol: "TCP", port: 5432 }]);
-            const from = app.ingress[0].from.map((p: any) => p.podSelector.matchLabels["grownext.io/process"] ?? `migrate-${p.podSelector.matchLabels["grownext.io/database"]}`);
+            const from = app.ingress[0].from.map(
+                (p: any) =>
+                    p.podSelector.matchLabels["grownext.io/process"] ?? `migrate-${p.podSelector.matchLabels["grownext.io/database"]}`,
+            );
             // identity reads the tasks tables (TASKS_DATABASE_URL), which live in the app database.
             assert.deepStrictEqual(from.sort(), ["encryption-rotation", "identity", "migrate-app", "scheduler", "timers", "web", "worker"]);
-            const identity = named("store-identity").spec.ingress[0].from.map((p: any) => p.podSelector.matchLabels["grownext.io/process"] ?? "migrate");
+            const identity = named("store-identity").spec.ingress[0].from.map(
+                (p: any) => p.podSelector.matchLabels["grownext.io/process"] ?? "migrate",
+            );
             assert.deepStrictEqual(identity.sort(), ["identity", "migrate"]);
-            assert.ok(!resources.some((r) => r.type === npType && r.inputs.metadata.name === "store-queue"), "the queue is outside the cluster here");
+            assert.ok(
+                !resources.some((r) => r.type === npType && r.inputs.metadata.name === "store-queue"),
+                "the queue is outside the cluster here",
+            );
             const cache = named("store-cache").spec;
             assert.deepStrictEqual(cache.podSelector, { matchLabels: { redis: "cache" } });
-            assert.deepStrictEqual(cache.ingress, [{
-                from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "web" } } }],
-                ports: [{ protocol: "TCP", port: 6379 }],
-            }], "exactly the processes that ask for a cache, and no migrations Job");
+            assert.deepStrictEqual(
+                cache.ingress,
+                [
+                    {
+                        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "web" } } }],
+                        ports: [{ protocol: "TCP", port: 6379 }],
+                    },
+                ],
+                "exactly the processes that ask for a cache, and no migrations Job",
+            );
         });
 
         it("lets each migrations Job reach its own database only", () => {
             const spec = named("migrate-identity").spec;
-            assert.deepStrictEqual(spec.podSelector, { matchLabels: { "app.kubernetes.io/part-of": "grownext", "app.kubernetes.io/component": "migration", "grownext.io/database": "identity" } });
+            assert.deepStrictEqual(spec.podSelector, {
+                matchLabels: {
+                    "app.kubernetes.io/part-of": "grownext",
+                    "app.kubernetes.io/component": "migration",
+                    "grownext.io/database": "identity",
+                },
+            });
             assert.deepStrictEqual(spec.policyTypes, ["Egress"]);
-            assert.deepStrictEqual(spec.egress, [{ to: [{ podSelector: { matchLabels: { db: "identity" } } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
+            assert.deepStrictEqual(spec.egress, [
+                { to: [{ podSelector: { matchLabels: { db: "identity" } } }], ports: [{ protocol: "TCP", port: 5432 }] },
+            ]);
         });
 
         it("lets the ingress controller reach cert-manager's HTTP-01 solver pods, and nobody else", () => {
             assert.deepStrictEqual(named("allow-acme-solver").spec, {
                 podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } }], ports: [{ protocol: "TCP", port: 8089 }] }],
+                ingress: [
+                    {
+                        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } }],
+                        ports: [{ protocol: "TCP", port: 8089 }],
+                    },
+                ],
             });
             const policies = policiesOf(resources);
             const solver: Endpoint = { kind: "pod", namespace, labels: { "acme.cert-manager.io/http01-solver": "true" } };
             assert.ok(canConnect(policies, { kind: "pod", namespace: "edge", labels: {} }, solver, 8089));
-            assert.ok(!canConnect(policies, { kind: "pod", namespace, labels: { "grownext.io/process": "web", "app.kubernetes.io/part-of": "grownext" } }, solver, 8089));
+            assert.ok(
+                !canConnect(
+                    policies,
+                    { kind: "pod", namespace, labels: { "grownext.io/process": "web", "app.kubernetes.io/part-of": "grownext" } },
+                    solver,
+                    8089,
+                ),
+            );
         });
 
         it("refuses a call to an unknown or non-HTTP process, and a bad ingress namespace, saying what to change", () => {
             const bad = (calls: string[]): ProcessSpec[] => processCatalog.map((p) => (p.name === "web" ? { ...p, calls } : p));
-            assert.throws(() => new NetworkPolicies("bad1", { namespace, processes: bad(["billing"]), ingressNamespace: "edge", stores, migratedDatabases: [] }), /web: calls "billing", which is not a process of this stack; remove it from calls or add the process/);
-            assert.throws(() => new NetworkPolicies("bad2", { namespace, processes: bad(["worker"]), ingressNamespace: "edge", stores, migratedDatabases: [] }), /web: calls "worker", which serves no HTTP port/);
-            assert.throws(() => new NetworkPolicies("bad3", { namespace, processes: bad(["web"]), ingressNamespace: "edge", stores, migratedDatabases: [] }), /web: calls itself/);
-            assert.throws(() => new NetworkPolicies("bad4", { namespace, processes: processCatalog, ingressNamespace: "Ingress_NGINX", stores, migratedDatabases: [] }), /edge\.ingressNamespace must be a namespace name/);
+            assert.throws(
+                () =>
+                    new NetworkPolicies("bad1", {
+                        namespace,
+                        processes: bad(["billing"]),
+                        ingressNamespace: "edge",
+                        stores,
+                        migratedDatabases: [],
+                    }),
+                /web: calls "billing", which is not a process of this stack; remove it from calls or add the process/,
+            );
+            assert.throws(
+                () =>
+                    new NetworkPolicies("bad2", {
+                        namespace,
+                        processes: bad(["worker"]),
+                        ingressNamespace: "edge",
+                        stores,
+                        migratedDatabases: [],
+                    }),
+                /web: calls "worker", which serves no HTTP port/,
+            );
+            assert.throws(
+                () =>
+                    new NetworkPolicies("bad3", {
+                        namespace,
+                        processes: bad(["web"]),
+                        ingressNamespace: "edge",
+                        stores,
+                        migratedDatabases: [],
+                    }),
+                /web: calls itself/,
+            );
+            assert.throws(
+                () =>
+                    new NetworkPolicies("bad4", {
+                        namespace,
+                        processes: processCatalog,
+                        ingressNamespace: "Ingress_NGINX",
+                        stores,
+                        migratedDatabases: [],
+                    }),
+                /edge\.ingressNamespace must be a namespace name/,
+            );
         });
     });
 
@@ -284,7 +435,9 @@ describe("NetworkPolicies", () => {
         it("lets a migrations Job reach the databases and nothing but DNS besides", () => {
             const policies = policiesOf(resources);
             for (const database of ["app", "identity"]) {
-                const job = resources.find((r) => r.type === "kubernetes:batch/v1:Job" && r.inputs.metadata.labels["grownext.io/database"] === database)!;
+                const job = resources.find(
+                    (r) => r.type === "kubernetes:batch/v1:Job" && r.inputs.metadata.labels["grownext.io/database"] === database,
+                )!;
                 const pod: Endpoint = { kind: "pod", namespace, labels: job.inputs.spec.template.metadata.labels };
                 assert.ok(canConnect(policies, pod, { kind: "ip", ip: subnetIp }, 5432), database);
                 assert.ok(!canConnect(policies, pod, { kind: "ip", ip: subnetIp }, 6379), `${database} migrations never touch Redis`);
@@ -293,16 +446,35 @@ describe("NetworkPolicies", () => {
         });
 
         it("gives the databases' CIDRs from the configured private subnets", () => {
-            const cidrs = resources.filter((r) => r.type === npType && r.inputs.metadata.name === "migrate-app")[0]!.inputs.spec.egress[0].to.map((p: any) => p.ipBlock.cidr);
+            const cidrs = resources
+                .filter((r) => r.type === npType && r.inputs.metadata.name === "migrate-app")[0]!
+                .inputs.spec.egress[0].to.map((p: any) => p.ipBlock.cidr);
             assert.deepStrictEqual(cidrs, ["10.0.24.0/24", "10.0.25.0/24", "10.0.16.0/24"]);
         });
 
         it("is isolated by default-deny in the eyes of the policy pack; without it the pack rejects production", async () => {
             const { runPackOnResources } = await import("../../policies/harness");
-            const asPolicy = (list: RecordedResource[]) => list.filter((r) => r.urn).map((r) => ({ type: r.type, name: r.name, urn: r.urn!, props: r.inputs, opts: { protect: r.protect, parent: r.parent }, dependencies: r.dependencies ?? [], parent: r.parent }));
+            const asPolicy = (list: RecordedResource[]) =>
+                list
+                    .filter((r) => r.urn)
+                    .map((r) => ({
+                        type: r.type,
+                        name: r.name,
+                        urn: r.urn!,
+                        props: r.inputs,
+                        opts: { protect: r.protect, parent: r.parent },
+                        dependencies: r.dependencies ?? [],
+                        parent: r.parent,
+                    }));
             const clean = await runPackOnResources(asPolicy(resources), "production");
-            assert.deepStrictEqual(clean.filter((v) => v.policyName === "default-deny"), []);
-            const open = await runPackOnResources(asPolicy(resources.filter((r) => !(r.type === npType && r.inputs.metadata.name === "default-deny"))), "production");
+            assert.deepStrictEqual(
+                clean.filter((v) => v.policyName === "default-deny"),
+                [],
+            );
+            const open = await runPackOnResources(
+                asPolicy(resources.filter((r) => !(r.type === npType && r.inputs.metadata.name === "default-deny"))),
+                "production",
+            );
             const denied = open.filter((v) => v.policyName === "default-deny" && v.enforcementLevel === "mandatory");
             // Every product process (the seven Deployments) and the two migrations Jobs running product images.
             assert.strictEqual(denied.length, 9, denied.map((v) => v.message).join("\n"));
@@ -316,10 +488,22 @@ describe("NetworkPolicies", () => {
             resources = await evaluateStack("local");
             const sts = (match: (l: Labels) => boolean) => podOf(resources, "kubernetes:apps/v1:StatefulSet", match);
             stores = {
-                "postgres-app:5432": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "postgres" && l["grownext.io/database"] === "app"), port: 5432 },
-                "postgres-identity:5432": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "postgres" && l["grownext.io/database"] === "identity"), port: 5432 },
-                "redis:6379": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "redis" && l["grownext.io/redis-role"] === "queue"), port: 6379 },
-                "cache:6379": { endpoint: sts((l) => l["app.kubernetes.io/name"] === "redis" && l["grownext.io/redis-role"] === "cache"), port: 6379 },
+                "postgres-app:5432": {
+                    endpoint: sts((l) => l["app.kubernetes.io/name"] === "postgres" && l["grownext.io/database"] === "app"),
+                    port: 5432,
+                },
+                "postgres-identity:5432": {
+                    endpoint: sts((l) => l["app.kubernetes.io/name"] === "postgres" && l["grownext.io/database"] === "identity"),
+                    port: 5432,
+                },
+                "redis:6379": {
+                    endpoint: sts((l) => l["app.kubernetes.io/name"] === "redis" && l["grownext.io/redis-role"] === "queue"),
+                    port: 6379,
+                },
+                "cache:6379": {
+                    endpoint: sts((l) => l["app.kubernetes.io/name"] === "redis" && l["grownext.io/redis-role"] === "cache"),
+                    port: 6379,
+                },
             };
         });
 
@@ -341,14 +525,17 @@ describe("NetworkPolicies", () => {
         it("admits to each database only its clients and its own migrations Job", () => {
             const policies = policiesOf(resources);
             const jobPod = (database: string): Endpoint => {
-                const job = resources.find((r) => r.type === "kubernetes:batch/v1:Job" && r.inputs.metadata.labels["grownext.io/database"] === database)!;
+                const job = resources.find(
+                    (r) => r.type === "kubernetes:batch/v1:Job" && r.inputs.metadata.labels["grownext.io/database"] === database,
+                )!;
                 return { kind: "pod", namespace, labels: job.inputs.spec.template.metadata.labels };
             };
             assert.ok(canConnect(policies, jobPod("app"), stores["postgres-app:5432"]!.endpoint, 5432));
             assert.ok(!canConnect(policies, jobPod("app"), stores["postgres-identity:5432"]!.endpoint, 5432));
             assert.ok(canConnect(policies, jobPod("identity"), stores["postgres-identity:5432"]!.endpoint, 5432));
             const stranger: Endpoint = { kind: "pod", namespace, labels: { app: "debug-shell" } };
-            for (const s of Object.values(stores)) assert.ok(!canConnect(policies, stranger, s.endpoint, s.port), "an unlisted pod of the namespace");
+            for (const s of Object.values(stores))
+                assert.ok(!canConnect(policies, stranger, s.endpoint, s.port), "an unlisted pod of the namespace");
         });
     });
 
@@ -378,10 +565,15 @@ describe("NetworkPolicies", () => {
         assert.ok(canConnect(policies, { kind: "pod", namespace: "ingress-nginx", labels: {} }, adminPod, 3000), "admin is public");
         const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata.name === "admin")!;
         const spread = deployment.inputs.spec.template.spec.topologySpreadConstraints;
-        assert.deepStrictEqual(spread.map((c: any) => [c.topologyKey, c.whenUnsatisfiable]), [
-            ["topology.kubernetes.io/zone", "ScheduleAnyway"],
-            ["kubernetes.io/hostname", "DoNotSchedule"],
-        ]);
-        assert.deepStrictEqual(spread[0].labelSelector, { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "admin" } });
+        assert.deepStrictEqual(
+            spread.map((c: any) => [c.topologyKey, c.whenUnsatisfiable]),
+            [
+                ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+                ["kubernetes.io/hostname", "DoNotSchedule"],
+            ],
+        );
+        assert.deepStrictEqual(spread[0].labelSelector, {
+            matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": "admin" },
+        });
     });
 });

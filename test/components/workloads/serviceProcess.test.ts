@@ -2,7 +2,10 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap } from "../../../sandbox/mocks";
 import { stackConfig } from "../../../sandbox/stacks";
-import type { ServiceProcess as ServiceProcessType, topologySpreadFor as topologySpreadForType } from "../../../components/workloads/serviceProcess";
+import type {
+    ServiceProcess as ServiceProcessType,
+    topologySpreadFor as topologySpreadForType,
+} from "../../../components/workloads/serviceProcess";
 import { findProcess, notShallowReason, processCatalog, singletonProcessNames } from "../../../catalog/processes";
 import { topologySpreadByEnvironment } from "../../../config/defaults";
 import type { PlatformConfig, ResolvedService } from "../../../config/load";
@@ -23,8 +26,19 @@ describe("ServiceProcess", () => {
         return cfg.services.find((s) => s.spec.name === name)!;
     }
 
-    async function declare(name: string, env = { plain: [{ name: "NODE_ENV", value: "production" }], secret: { DATABASE_URL: pulumi.secret("postgresql://u:FAKE-PW@db/app") } as Record<string, pulumi.Input<string>> }) {
-        const component = new ServiceProcess(`test-${name}`, { service: service(name), namespace: "grownext", env, spread: topologySpreadByEnvironment.production });
+    async function declare(
+        name: string,
+        env = {
+            plain: [{ name: "NODE_ENV", value: "production" }],
+            secret: { DATABASE_URL: pulumi.secret("postgresql://u:FAKE-PW@db/app") } as Record<string, pulumi.Input<string>>,
+        },
+    ) {
+        const component = new ServiceProcess(`test-${name}`, {
+            service: service(name),
+            namespace: "grownext",
+            env,
+            spread: topologySpreadByEnvironment.production,
+        });
         await settle();
         return component;
     }
@@ -35,7 +49,10 @@ describe("ServiceProcess", () => {
 
     it("declares a ServiceAccount, Secret, Deployment, Service, PDB and HPA for web", async () => {
         await declare("web");
-        const types = recorder.resources.filter((r) => r.custom).map((r) => r.type).sort();
+        const types = recorder.resources
+            .filter((r) => r.custom)
+            .map((r) => r.type)
+            .sort();
         assert.deepStrictEqual(types, [
             "kubernetes:apps/v1:Deployment",
             "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
@@ -90,7 +107,10 @@ describe("ServiceProcess", () => {
             }
             assert.notDeepStrictEqual(h.liveness.check, h.readiness.check, `${p.name}: liveness repeats readiness`);
             const readiness = h.readiness.check;
-            assert.ok("httpGet" in readiness && h.endpoints.some((e) => e.path === readiness.httpGet && !e.shallow), `${p.name}: readiness is not a deep endpoint`);
+            assert.ok(
+                "httpGet" in readiness && h.endpoints.some((e) => e.path === readiness.httpGet && !e.shallow),
+                `${p.name}: readiness is not a deep endpoint`,
+            );
             for (const probe of ["startup", "readiness", "liveness"] as const) {
                 assert.match(h[probe].why, /^[A-Z][\s\S]{40,}\.$/, `${p.name} ${probe}: say why it checks what it checks`);
             }
@@ -103,15 +123,32 @@ describe("ServiceProcess", () => {
         const web = service("web");
         const http = web.spec.http!;
         for (const probe of ["liveness", "startup"] as const) {
-            const deep = { ...web, spec: { ...web.spec, http: { ...http, [probe]: { check: { httpGet: "/api/health/ready" }, why: "test" } } } };
+            const deep = {
+                ...web,
+                spec: { ...web.spec, http: { ...http, [probe]: { check: { httpGet: "/api/health/ready" }, why: "test" } } },
+            };
             assert.throws(
-                () => new ServiceProcess(`deep-${probe}`, { service: deep, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
-                new RegExp(`web: the catalog's ${probe} check \\(GET /api/health/ready\\) must be shallow, but /api/health/ready answers for the connector registry`),
+                () =>
+                    new ServiceProcess(`deep-${probe}`, {
+                        service: deep,
+                        namespace: "grownext",
+                        env: { plain: [], secret: {} },
+                        spread: topologySpreadByEnvironment.production,
+                    }),
+                new RegExp(
+                    `web: the catalog's ${probe} check \\(GET /api/health/ready\\) must be shallow, but /api/health/ready answers for the connector registry`,
+                ),
             );
         }
         const unknownPath = { ...web, spec: { ...web.spec, http: { ...http, liveness: { check: { httpGet: "/livez" }, why: "test" } } } };
         assert.throws(
-            () => new ServiceProcess("unknown-live", { service: unknownPath, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
+            () =>
+                new ServiceProcess("unknown-live", {
+                    service: unknownPath,
+                    namespace: "grownext",
+                    env: { plain: [], secret: {} },
+                    spread: topologySpreadByEnvironment.production,
+                }),
             /\/livez is not an endpoint the catalog declares shallow/,
         );
     });
@@ -149,8 +186,15 @@ describe("ServiceProcess", () => {
     });
 
     it("takes the worker drain period and liveness command from config", async () => {
-        const cfg = stackConfig("staging", { services: { worker: { terminationGracePeriodSeconds: 300, livenessCommand: ["node", "dist/healthcheck.js"] } } });
-        new ServiceProcess("test-worker", { service: service("worker", cfg), namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production });
+        const cfg = stackConfig("staging", {
+            services: { worker: { terminationGracePeriodSeconds: 300, livenessCommand: ["node", "dist/healthcheck.js"] } },
+        });
+        new ServiceProcess("test-worker", {
+            service: service("worker", cfg),
+            namespace: "grownext",
+            env: { plain: [], secret: {} },
+            spread: topologySpreadByEnvironment.production,
+        });
         await settle();
         const spec = deploymentOf("worker").spec.template.spec;
         assert.strictEqual(spec.terminationGracePeriodSeconds, 300);
@@ -196,7 +240,9 @@ describe("ServiceProcess", () => {
 
     it("annotates the ServiceAccount for IAM and waits for the migrations gate", async () => {
         class Gate extends pulumi.CustomResource {
-            constructor(gateName: string) { super("test:index:Gate", gateName, {}); }
+            constructor(gateName: string) {
+                super("test:index:Gate", gateName, {});
+            }
         }
         const gate = new Gate("gate");
         new ServiceProcess("test-web", {
@@ -222,7 +268,13 @@ describe("ServiceProcess", () => {
     it("refuses a singleton with more than one replica", () => {
         const scheduler = { ...service("scheduler"), replicas: 2 };
         assert.throws(
-            () => new ServiceProcess("bad", { service: scheduler, namespace: "grownext", env: { plain: [], secret: {} }, spread: topologySpreadByEnvironment.production }),
+            () =>
+                new ServiceProcess("bad", {
+                    service: scheduler,
+                    namespace: "grownext",
+                    env: { plain: [], secret: {} },
+                    spread: topologySpreadByEnvironment.production,
+                }),
             /scheduler is a singleton and must run exactly 1 replica, got 2/,
         );
     });
@@ -234,20 +286,38 @@ describe("ServiceProcess", () => {
                 recorder.reset();
                 await declare(name);
                 const spec = deploymentOf(name).spec.template.spec;
-                assert.deepStrictEqual(keys(spec.topologySpreadConstraints), [
-                    ["topology.kubernetes.io/zone", 1, "ScheduleAnyway"],
-                    ["kubernetes.io/hostname", 1, "DoNotSchedule"],
-                ], name);
+                assert.deepStrictEqual(
+                    keys(spec.topologySpreadConstraints),
+                    [
+                        ["topology.kubernetes.io/zone", 1, "ScheduleAnyway"],
+                        ["kubernetes.io/hostname", 1, "DoNotSchedule"],
+                    ],
+                    name,
+                );
                 for (const c of spec.topologySpreadConstraints) {
-                    assert.deepStrictEqual(c.labelSelector, { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name } });
+                    assert.deepStrictEqual(c.labelSelector, {
+                        matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name },
+                    });
                     // Only this revision's pods count, and nodes the pod cannot use are no empty domain.
                     assert.deepStrictEqual(c.matchLabelKeys, ["pod-template-hash"]);
                     assert.strictEqual(c.nodeTaintsPolicy, "Honor");
                     assert.strictEqual(c.nodeAffinityPolicy, "Honor");
                 }
                 const preferred = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
-                assert.deepStrictEqual(preferred, [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name } } } }]);
-                assert.strictEqual(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, "never one pod per node");
+                assert.deepStrictEqual(preferred, [
+                    {
+                        weight: 100,
+                        podAffinityTerm: {
+                            topologyKey: "kubernetes.io/hostname",
+                            labelSelector: { matchLabels: { "app.kubernetes.io/part-of": "grownext", "grownext.io/process": name } },
+                        },
+                    },
+                ]);
+                assert.strictEqual(
+                    spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+                    undefined,
+                    "never one pod per node",
+                );
             }
         });
 
@@ -263,7 +333,11 @@ describe("ServiceProcess", () => {
         it("only prefers spread in staging and local, which run on few nodes and zones", () => {
             for (const environment of ["staging", "local"] as const) {
                 const constraints = topologySpreadFor(findProcess("web")!, topologySpreadByEnvironment[environment])!;
-                assert.deepStrictEqual(constraints.map((c) => c.whenUnsatisfiable), ["ScheduleAnyway", "ScheduleAnyway"], environment);
+                assert.deepStrictEqual(
+                    constraints.map((c) => c.whenUnsatisfiable),
+                    ["ScheduleAnyway", "ScheduleAnyway"],
+                    environment,
+                );
             }
         });
 

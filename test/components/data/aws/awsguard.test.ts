@@ -32,7 +32,8 @@ interface PackPolicy {
 
 class NotApplicable extends Error {}
 
-const installHint = "@pulumi/awsguard is not installed: run `npm install` (it is a devDependency; to add it: npm install --save-dev --save-exact @pulumi/awsguard@0.3.1)";
+const installHint =
+    "@pulumi/awsguard is not installed: run `npm install` (it is a devDependency; to add it: npm install --save-dev --save-exact @pulumi/awsguard@0.3.1)";
 
 /** Loads @pulumi/awsguard and every policy its modules export (each module registers its own). */
 export function loadAwsGuardPolicies(): PackPolicy[] {
@@ -48,12 +49,20 @@ export function loadAwsGuardPolicies(): PackPolicy[] {
     assert.strictEqual(typeof pack.AwsGuard, "function", "@pulumi/awsguard exports its AwsGuard pack");
     const dir = path.dirname(require.resolve("@pulumi/awsguard/package.json"));
     const policies = new Map<string, PackPolicy>();
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) {
+    for (const file of fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".js"))
+        .sort()) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- every file of the pack, found at run time
         const exported = require(path.join(dir, file)) as Record<string, unknown>;
         for (const value of Object.values(exported)) {
             const p = value as PackPolicy;
-            if (p && typeof p === "object" && typeof p.name === "string" && (p.validateResource !== undefined || typeof p.validateStack === "function")) {
+            if (
+                p &&
+                typeof p === "object" &&
+                typeof p.name === "string" &&
+                (p.validateResource !== undefined || typeof p.validateStack === "function")
+            ) {
                 policies.set(p.name, p);
             }
         }
@@ -64,7 +73,9 @@ export function loadAwsGuardPolicies(): PackPolicy[] {
 /** `getConfig()` as the engine answers it for `{ all: "mandatory" }`: each property's default. */
 function defaultConfig(p: PackPolicy): Record<string, unknown> {
     return Object.fromEntries(
-        Object.entries(p.configSchema?.properties ?? {}).filter(([, s]) => s.default !== undefined).map(([k, s]) => [k, s.default]),
+        Object.entries(p.configSchema?.properties ?? {})
+            .filter(([, s]) => s.default !== undefined)
+            .map(([k, s]) => [k, s.default]),
     );
 }
 
@@ -73,13 +84,22 @@ function isTypeOf(type: string, cls: any): boolean {
     return typeof cls?.isInstance === "function" && cls.isInstance({ __pulumiType: type }) === true;
 }
 
-interface Finding { policy: string; resource: string; message: string }
+interface Finding {
+    policy: string;
+    resource: string;
+    message: string;
+}
 
 /** Runs every resource policy on every resource, and every stack policy on all of them. */
-async function runPack(policies: readonly PackPolicy[], resources: readonly RecordedResource[]): Promise<{ violations: Finding[]; applied: Finding[] }> {
+async function runPack(
+    policies: readonly PackPolicy[],
+    resources: readonly RecordedResource[],
+): Promise<{ violations: Finding[]; applied: Finding[] }> {
     const violations: Finding[] = [];
     const applied: Finding[] = [];
-    const notApplicable = (reason?: string): never => { throw new NotApplicable(reason); };
+    const notApplicable = (reason?: string): never => {
+        throw new NotApplicable(reason);
+    };
     const view = (r: RecordedResource) => {
         const props = unwrap<Record<string, unknown>>(r.inputs);
         return {
@@ -87,7 +107,13 @@ async function runPack(policies: readonly PackPolicy[], resources: readonly Reco
             props,
             urn: r.urn ?? r.name,
             name: r.name,
-            opts: { protect: r.protect ?? false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+            opts: {
+                protect: r.protect ?? false,
+                ignoreChanges: [],
+                aliases: [],
+                additionalSecretOutputs: [],
+                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            },
             dependencies: [],
             propertyDependencies: {},
             isType: (cls: unknown) => isTypeOf(r.type, cls),
@@ -139,13 +165,21 @@ describe("@pulumi/awsguard (all policies mandatory) on the production data tier"
         recorder.reset();
         const cfg = minimalStackConfig("production");
         const awsProvider = new aws.Provider("guard-aws", { region: "eu-west-1" });
-        const tier = new DataTier("guard-data", { config: cfg, namespace: "grownext", kubernetesProvider: new k8s.Provider("guard-k8s", {}), awsProvider });
+        const tier = new DataTier("guard-data", {
+            config: cfg,
+            namespace: "grownext",
+            kubernetesProvider: new k8s.Provider("guard-k8s", {}),
+            awsProvider,
+        });
         new SecretStore("guard-secrets", {
             config: cfg,
             namespace: "grownext",
             awsProvider,
             kmsKey: tier.kmsKey!,
-            processSecrets: cfg.services.map((s) => ({ process: s.spec.name, values: { DATABASE_URL: pulumi.secret(tier.env.appDatabaseUrl) } })),
+            processSecrets: cfg.services.map((s) => ({
+                process: s.spec.name,
+                values: { DATABASE_URL: pulumi.secret(tier.env.appDatabaseUrl) },
+            })),
         });
         await settle();
         awsResources = recorder.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
@@ -153,13 +187,24 @@ describe("@pulumi/awsguard (all policies mandatory) on the production data tier"
 
     it("loads the whole pack: as many policies as the package registers", () => {
         const dir = path.dirname(require.resolve("@pulumi/awsguard/package.json"));
-        const registered = fs.readdirSync(dir).filter((f) => f.endsWith(".js"))
+        const registered = fs
+            .readdirSync(dir)
+            .filter((f) => f.endsWith(".js"))
             .map((f) => (fs.readFileSync(path.join(dir, f), "utf8").match(/\.registerPolicy\("/g) ?? []).length)
             .reduce((a, b) => a + b, 0);
         assert.ok(registered >= 20, `the package registers its policies (found ${registered})`);
         assert.strictEqual(policies.length, registered, `loaded ${policies.map((p) => p.name).join(", ")}`);
-        for (const name of ["rds-instance-backup-enabled", "rds-instance-multi-az-enabled", "rds-instance-public-access", "rds-storage-encrypted", "cmk-backing-key-rotation-enabled"]) {
-            assert.ok(policies.some((p) => p.name === name), `the pack has ${name}`);
+        for (const name of [
+            "rds-instance-backup-enabled",
+            "rds-instance-multi-az-enabled",
+            "rds-instance-public-access",
+            "rds-storage-encrypted",
+            "cmk-backing-key-rotation-enabled",
+        ]) {
+            assert.ok(
+                policies.some((p) => p.name === name),
+                `the pack has ${name}`,
+            );
         }
     });
 
@@ -172,7 +217,12 @@ describe("@pulumi/awsguard (all policies mandatory) on the production data tier"
     it("really applies the RDS and KMS policies (no vacuous pass)", async () => {
         const { applied } = await runPack(policies, awsResources);
         const count = (policy: string) => applied.filter((a) => a.policy === policy).length;
-        for (const policy of ["rds-instance-backup-enabled", "rds-instance-multi-az-enabled", "rds-instance-public-access", "rds-storage-encrypted"]) {
+        for (const policy of [
+            "rds-instance-backup-enabled",
+            "rds-instance-multi-az-enabled",
+            "rds-instance-public-access",
+            "rds-storage-encrypted",
+        ]) {
             assert.strictEqual(count(policy), 2, `${policy} ran on both RDS instances`);
         }
         assert.strictEqual(count("cmk-backing-key-rotation-enabled"), 1);
@@ -180,13 +230,23 @@ describe("@pulumi/awsguard (all policies mandatory) on the production data tier"
 
     it("would report a weakened production instance and key (the harness sees violations)", async () => {
         const weakened = awsResources.map((r): RecordedResource => {
-            if (r.type === "aws:rds/instance:Instance") return { ...r, inputs: { ...r.inputs, multiAz: false, publiclyAccessible: true, storageEncrypted: false, backupRetentionPeriod: 0 } };
+            if (r.type === "aws:rds/instance:Instance")
+                return {
+                    ...r,
+                    inputs: { ...r.inputs, multiAz: false, publiclyAccessible: true, storageEncrypted: false, backupRetentionPeriod: 0 },
+                };
             if (r.type === "aws:kms/key:Key") return { ...r, inputs: { ...r.inputs, enableKeyRotation: false } };
             return r;
         });
         const { violations } = await runPack(policies, weakened);
         const names = new Set(violations.map((v) => v.policy));
-        for (const policy of ["rds-instance-backup-enabled", "rds-instance-multi-az-enabled", "rds-instance-public-access", "rds-storage-encrypted", "cmk-backing-key-rotation-enabled"]) {
+        for (const policy of [
+            "rds-instance-backup-enabled",
+            "rds-instance-multi-az-enabled",
+            "rds-instance-public-access",
+            "rds-storage-encrypted",
+            "cmk-backing-key-rotation-enabled",
+        ]) {
             assert.ok(names.has(policy), `${policy} reports the weakened resource`);
         }
     });

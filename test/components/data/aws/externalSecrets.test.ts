@@ -38,7 +38,11 @@ function render(template: string, values: Record<string, string>): string {
     return template.replace(/\{\{ \.([A-Za-z0-9_]+)( \| urlquery)? \}\}/g, (_m, key: string, q?: string) => {
         const v = values[key];
         if (v === undefined) throw new Error(`template reads ${key}, which no data entry provides`);
-        return q ? encodeURIComponent(v).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : v;
+        return q
+            ? encodeURIComponent(v)
+                  .replace(/%20/g, "+")
+                  .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+            : v;
     });
 }
 
@@ -52,7 +56,14 @@ describe("ExternalSecrets: URL parts and templates", () => {
     it("rebuilds Postgres and Redis URLs from their parts, passwords with every URL-safe special", () => {
         const pw = `${crypto.randomBytes(12).toString("base64url")}-_.~`;
         for (const url of [
-            postgresUrl({ user: "grownext_app", password: pw, host: "db.abc.rds.amazonaws.com", port: 5432, database: "app", sslmode: "require" }),
+            postgresUrl({
+                user: "grownext_app",
+                password: pw,
+                host: "db.abc.rds.amazonaws.com",
+                port: 5432,
+                database: "app",
+                sslmode: "require",
+            }),
             redisUrl({ password: pw, host: "master.q.cache.amazonaws.com", port: 6379, tls: true }),
             redisUrl({ password: pw, host: "queue", port: 6379, tls: false }),
         ]) {
@@ -64,21 +75,30 @@ describe("ExternalSecrets: URL parts and templates", () => {
     });
 
     it("refuses a URL it cannot parse without printing it", () => {
-        assert.throws(() => splitUrl("not a url FAKE-SECRET"), (e: Error) => /could not be parsed/.test(e.message) && !e.message.includes("FAKE-SECRET"));
+        assert.throws(
+            () => splitUrl("not a url FAKE-SECRET"),
+            (e: Error) => /could not be parsed/.test(e.message) && !e.message.includes("FAKE-SECRET"),
+        );
     });
 
     it("maps each plain key to its own property and each URL key to its five parts", () => {
         const m = externalSecretMapping("grownext/production/web", ["STRIPE_SECRET_KEY", "DATABASE_URL"], ["DATABASE_URL"]);
         assert.deepStrictEqual(Object.keys(m.template).sort(), ["DATABASE_URL", "STRIPE_SECRET_KEY"]);
         assert.strictEqual(m.template.STRIPE_SECRET_KEY, "{{ .STRIPE_SECRET_KEY }}");
-        assert.deepStrictEqual(m.data.map((d) => d.remoteRef.property).sort(), [
-            ...urlParts.map((p) => `DATABASE_URL__${p}`), "STRIPE_SECRET_KEY",
-        ].sort());
+        assert.deepStrictEqual(
+            m.data.map((d) => d.remoteRef.property).sort(),
+            [...urlParts.map((p) => `DATABASE_URL__${p}`), "STRIPE_SECRET_KEY"].sort(),
+        );
         for (const d of m.data) assert.strictEqual(d.secretKey, d.remoteRef.property);
     });
 
     it("treats exactly the matrix's data refs ending in Url as connection URLs", () => {
-        assert.deepStrictEqual(connectionUrlKeys(findProcess("worker")!), ["DATABASE_URL", "REDIS_URL", "TASKS_DATABASE_DIRECT_URL", "TASKS_DATABASE_URL"]);
+        assert.deepStrictEqual(connectionUrlKeys(findProcess("worker")!), [
+            "DATABASE_URL",
+            "REDIS_URL",
+            "TASKS_DATABASE_DIRECT_URL",
+            "TASKS_DATABASE_URL",
+        ]);
         assert.deepStrictEqual(connectionUrlKeys(findProcess("portal")!), []);
     });
 });
@@ -93,17 +113,26 @@ describe("ExternalSecrets: the CRD preflight", () => {
     it("names a missing CRD and the fix (install ESO)", () => {
         const problems = esoPreflightProblems(`crd ${esoCrds[0]} 0 v1\ncrd ${esoCrds[1]} 0`);
         assert.strictEqual(problems.length, 1);
-        assert.match(problems[0]!, /CRD externalsecrets\.external-secrets\.io is not installed in the cluster: install the External Secrets Operator/);
+        assert.match(
+            problems[0]!,
+            /CRD externalsecrets\.external-secrets\.io is not installed in the cluster: install the External Secrets Operator/,
+        );
     });
 
     it("names a CRD that serves only v1beta1 and says to upgrade", () => {
         const problems = esoPreflightProblems(`crd ${esoCrds[0]} 0 v1beta1\ncrd ${esoCrds[1]} 0 v1`);
         assert.deepStrictEqual(problems.length, 1);
-        assert.match(problems[0]!, /secretstores\.external-secrets\.io does not serve external-secrets\.io\/v1 \(serves v1beta1\): upgrade/);
+        assert.match(
+            problems[0]!,
+            /secretstores\.external-secrets\.io does not serve external-secrets\.io\/v1 \(serves v1beta1\): upgrade/,
+        );
     });
 
     it("reports an unreachable cluster and a missing kubectl, naming what to fix", () => {
-        assert.match(esoPreflightProblems(`crd ${esoCrds[0]} 1 error: context "x" does not exist\n${ok.split("\n")[1]}`)[0]!, /could not be read .*exited 1.*kubernetes\.context/);
+        assert.match(
+            esoPreflightProblems(`crd ${esoCrds[0]} 1 error: context "x" does not exist\n${ok.split("\n")[1]}`)[0]!,
+            /could not be read .*exited 1.*kubernetes\.context/,
+        );
         assert.match(esoPreflightProblems("no-kubectl")[0]!, /kubectl, which is not on PATH/);
         assert.strictEqual(esoPreflightProblems("").length, esoCrds.length, "no output is no evidence");
     });
@@ -134,23 +163,41 @@ describe("ExternalSecrets on the production graph", () => {
 
     it("declares no Kubernetes Secret at all: ESO writes them", () => {
         const secrets = resources.filter((r) => r.type === k8sSecret);
-        assert.deepStrictEqual(secrets.map((s) => s.name), []);
+        assert.deepStrictEqual(
+            secrets.map((s) => s.name),
+            [],
+        );
     });
 
     it("gives each process with secret env, and each migration, one SecretStore authenticated as its own ServiceAccount", () => {
         const owners = [...withSecretEnv, "migrate-app", "migrate-identity"].sort();
-        assert.deepStrictEqual(stores().map((s) => s.inputs.metadata.name).sort(), owners);
+        assert.deepStrictEqual(
+            stores()
+                .map((s) => s.inputs.metadata.name)
+                .sort(),
+            owners,
+        );
         for (const s of stores()) {
             assert.strictEqual(s.inputs.apiVersion, esoApiVersion);
             assert.deepStrictEqual(s.inputs.spec, {
-                provider: { aws: { service: "SecretsManager", region: "eu-west-1", auth: { jwt: { serviceAccountRef: { name: s.inputs.metadata.name } } } } },
+                provider: {
+                    aws: {
+                        service: "SecretsManager",
+                        region: "eu-west-1",
+                        auth: { jwt: { serviceAccountRef: { name: s.inputs.metadata.name } } },
+                    },
+                },
             });
         }
         const accounts = resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount");
         for (const owner of owners) {
             const sa = accounts.find((a) => a.inputs.metadata.name === owner);
             assert.ok(sa, `${owner} has a ServiceAccount`);
-            assert.match(sa!.inputs.metadata.annotations["eks.amazonaws.com/role-arn"], new RegExp(`secrets-${owner}-role$`), `${owner}'s own IRSA role`);
+            assert.match(
+                sa!.inputs.metadata.annotations["eks.amazonaws.com/role-arn"],
+                new RegExp(`secrets-${owner}-role$`),
+                `${owner}'s own IRSA role`,
+            );
         }
     });
 
@@ -161,17 +208,26 @@ describe("ExternalSecrets on the production graph", () => {
             assert.ok(es, `${process} has an ExternalSecret`);
             const spec = es.inputs.spec;
             let expected = matrixSecretKeys(process);
-            if (findProcess(process)!.envGroups.includes("oauth")) expected = [...expected, ...Object.keys(cfg.secrets.oauthClientSecrets)].sort();
+            if (findProcess(process)!.envGroups.includes("oauth"))
+                expected = [...expected, ...Object.keys(cfg.secrets.oauthClientSecrets)].sort();
             // Optional matrix rows without a value on this stack are left out, as in the env.
-            const inEnv = resources.find((r) => r.type === deploymentType && r.inputs.metadata.name === process)!
-                .inputs.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name).sort();
-            assert.deepStrictEqual(Object.keys(spec.target.template.data).sort(), inEnv, `${process}: template keys are the env's secret keys`);
+            const inEnv = resources
+                .find((r) => r.type === deploymentType && r.inputs.metadata.name === process)!
+                .inputs.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef)
+                .map((e: any) => e.name)
+                .sort();
+            assert.deepStrictEqual(
+                Object.keys(spec.target.template.data).sort(),
+                inEnv,
+                `${process}: template keys are the env's secret keys`,
+            );
             for (const k of inEnv) assert.ok(expected.includes(k), `${process}: ${k} is a matrix key of the process`);
             assert.strictEqual(spec.target.name, `${process}-env`);
             assert.strictEqual(spec.target.template.mergePolicy, "Replace");
             assert.strictEqual(spec.refreshInterval, cfg.rotation.refreshInterval);
             assert.deepStrictEqual(spec.secretStoreRef, { name: process, kind: "SecretStore" });
-            for (const d of spec.data) assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret only`);
+            for (const d of spec.data)
+                assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret only`);
             assert.ok(es.inputs.metadata.annotations[forceSyncAnnotation], `${process} syncs at once when its secret's version changes`);
             assert.strictEqual(es.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
         }
@@ -180,7 +236,9 @@ describe("ExternalSecrets on the production graph", () => {
     it("stores in Secrets Manager exactly the properties the ExternalSecret reads", () => {
         for (const es of externals()) {
             const owner = es.inputs.metadata.name;
-            const version = resources.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${owner}-version`))!;
+            const version = resources.find(
+                (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${owner}-version`),
+            )!;
             const stored = JSON.parse(unwrap(version.inputs.secretString));
             assert.deepStrictEqual(Object.keys(stored).sort(), es.inputs.spec.data.map((d: any) => d.remoteRef.property).sort(), owner);
             // And the template, fed what is stored, yields valid URLs for every URL key.
@@ -194,7 +252,9 @@ describe("ExternalSecrets on the production graph", () => {
     it("points every Deployment and migration Job at the synced Secret, waiting for it, with Reloader rolling on change", () => {
         for (const process of withSecretEnv) {
             const d = resources.find((r) => r.type === deploymentType && r.inputs.metadata.name === process)!;
-            const refs = d.inputs.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name);
+            const refs = d.inputs.spec.template.spec.containers[0].env
+                .filter((e: any) => e.valueFrom?.secretKeyRef)
+                .map((e: any) => e.valueFrom.secretKeyRef.name);
             assert.ok(refs.length > 0 && refs.every((n: string) => n === `${process}-env`), process);
             assert.strictEqual(d.inputs.metadata.annotations[reloaderAnnotation], `${process}-env`);
             const es = externals().find((e) => e.inputs.metadata.name === process)!;
@@ -215,13 +275,18 @@ describe("ExternalSecrets on the production graph", () => {
 describe("ExternalSecrets: a cluster without ESO", () => {
     const original = localRun.stdout;
     before(() => installMocks());
-    after(() => { localRun.stdout = original; });
+    after(() => {
+        localRun.stdout = original;
+    });
 
     it("fails the preflight naming the missing CRD and the fix; the ESO objects take their apiVersion from it", async () => {
         const { esoPreflight } = await import("../../../../components/data/aws/externalSecrets");
         localRun.stdout = () => `crd ${esoCrds[0]} 0\ncrd ${esoCrds[1]} 0 v1\n`;
         const failed = esoPreflight({ context: "grownext-staging" }) as unknown as { promise(): Promise<string> };
-        await assert.rejects(failed.promise(), /External Secrets Operator preflight failed:\n {2}- CRD secretstores\.external-secrets\.io is not installed in the cluster: install the External Secrets Operator/);
+        await assert.rejects(
+            failed.promise(),
+            /External Secrets Operator preflight failed:\n {2}- CRD secretstores\.external-secrets\.io is not installed in the cluster: install the External Secrets Operator/,
+        );
         localRun.stdout = original;
         const passed = esoPreflight({ context: "grownext-staging" }) as unknown as { promise(): Promise<string> };
         assert.strictEqual(await passed.promise(), esoApiVersion);
@@ -237,7 +302,10 @@ describe("the local stack keeps its own Secrets", () => {
     });
 
     it("declares no ESO object and runs no preflight", () => {
-        assert.deepStrictEqual(resources.filter((r) => r.type.includes("external-secrets.io")), []);
+        assert.deepStrictEqual(
+            resources.filter((r) => r.type.includes("external-secrets.io")),
+            [],
+        );
         assert.strictEqual(localRun.calls.length, 0);
     });
 

@@ -53,7 +53,13 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
     });
     beforeEach(() => recorder.reset());
 
-    const settings = { ...rdsProxyByEnvironment.production, maxConnectionsPercent: 80, maxIdleConnectionsPercent: 40, connectionBorrowTimeoutSeconds: 60, idleClientTimeoutSeconds: 900 };
+    const settings = {
+        ...rdsProxyByEnvironment.production,
+        maxConnectionsPercent: 80,
+        maxIdleConnectionsPercent: 40,
+        connectionBorrowTimeoutSeconds: 60,
+        idleClientTimeoutSeconds: 900,
+    };
     const target = { instanceIdentifier: "db-1", securityGroupId: "sg-db", directUrl: pulumi.secret(direct) };
     const inputs = (type: string) => {
         const found = recorder.ofType(type);
@@ -61,8 +67,19 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         return unwrap(found[0]!.inputs);
     };
 
-    async function declare(credentials: ConstructorParameters<typeof PostgresProxy>[1]["credentials"], environment: "staging" | "production" = "production") {
-        const proxy = new PostgresProxy("pg-proxy", { environment, database: "app", settings, network: awsNetwork, target, credentials, kmsKeyArn: keyArn });
+    async function declare(
+        credentials: ConstructorParameters<typeof PostgresProxy>[1]["credentials"],
+        environment: "staging" | "production" = "production",
+    ) {
+        const proxy = new PostgresProxy("pg-proxy", {
+            environment,
+            database: "app",
+            settings,
+            network: awsNetwork,
+            target,
+            credentials,
+            kmsKeyArn: keyArn,
+        });
         await settle();
         return proxy;
     }
@@ -77,13 +94,15 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         assert.deepStrictEqual(p.vpcSubnetIds, awsNetwork.privateSubnetIds);
         assert.deepStrictEqual(p.vpcSecurityGroupIds, ["pg-proxy-sg-id"]);
         assert.strictEqual(p.roleArn, "arn:aws:iam::123456789012:role/pg-proxy-role");
-        assert.deepStrictEqual(p.auths, [{
-            authScheme: "SECRETS",
-            secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
-            iamAuth: "DISABLED",
-            clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-            description: "Master user of the app database",
-        }]);
+        assert.deepStrictEqual(p.auths, [
+            {
+                authScheme: "SECRETS",
+                secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
+                iamAuth: "DISABLED",
+                clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+                description: "Master user of the app database",
+            },
+        ]);
         assert.strictEqual(p.region, "eu-west-1");
     });
 
@@ -93,10 +112,20 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         assert.strictEqual(sg.vpcId, awsNetwork.vpcId);
         assert.strictEqual(sg.ingress, undefined);
         assert.strictEqual(sg.egress, undefined);
-        const rules = recorder.ofType(T.ingress).map((r) => unwrap(r.inputs)).map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.fromPort, r.toPort, r.cidrIpv4]).sort();
-        assert.deepStrictEqual(rules, [["pg-proxy-sg-id", clusterSg, 5432, 5432, undefined], ["sg-db", "pg-proxy-sg-id", 5432, 5432, undefined]]);
+        const rules = recorder
+            .ofType(T.ingress)
+            .map((r) => unwrap(r.inputs))
+            .map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.fromPort, r.toPort, r.cidrIpv4])
+            .sort();
+        assert.deepStrictEqual(rules, [
+            ["pg-proxy-sg-id", clusterSg, 5432, 5432, undefined],
+            ["sg-db", "pg-proxy-sg-id", 5432, 5432, undefined],
+        ]);
         const out = inputs(T.egress);
-        assert.deepStrictEqual([out.securityGroupId, out.referencedSecurityGroupId, out.ipProtocol, out.fromPort, out.toPort, out.cidrIpv4], ["pg-proxy-sg-id", "sg-db", "tcp", 5432, 5432, undefined]);
+        assert.deepStrictEqual(
+            [out.securityGroupId, out.referencedSecurityGroupId, out.ipProtocol, out.fromPort, out.toPort, out.cidrIpv4],
+            ["pg-proxy-sg-id", "sg-db", "tcp", 5432, 5432, undefined],
+        );
     });
 
     it("stores the credentials as a secret under the stack key, readable by its role only through Secrets Manager", async () => {
@@ -109,18 +138,35 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         assert.ok(isSecretInput(version.inputs.secretString), "the secret string is a Pulumi secret");
         assert.deepStrictEqual(JSON.parse(unwrap<string>(version.inputs.secretString)), { username: "grownext_app", password: "pw-FAKE" });
         const trust = JSON.parse(inputs(T.role).assumeRolePolicy);
-        assert.deepStrictEqual(trust.Statement, [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        assert.deepStrictEqual(trust.Statement, [
+            { Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]);
         const policy = JSON.parse(inputs(T.rolePolicy).policy) as any;
-        assert.deepStrictEqual(policy.Statement[0].Resource, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf");
-        assert.deepStrictEqual(policy.Statement[1].Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
-        assert.deepStrictEqual(policy, proxySecretPolicy({ secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf", keyArn, region: "eu-west-1" }));
+        assert.deepStrictEqual(
+            policy.Statement[0].Resource,
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
+        );
+        assert.deepStrictEqual(policy.Statement[1].Condition, {
+            StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" },
+        });
+        assert.deepStrictEqual(
+            policy,
+            proxySecretPolicy({
+                secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
+                keyArn,
+                region: "eu-west-1",
+            }),
+        );
     });
 
     it("takes an existing secret (RDS-managed master password) as it is, creating none", async () => {
         const proxy = await declare({ secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1" }, "staging");
         assert.strictEqual(recorder.ofType(T.secret).length, 0);
         assert.strictEqual(inputs(T.proxy).auths[0].secretArn, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1");
-        assert.strictEqual(JSON.parse(inputs(T.rolePolicy).policy).Statement[0].Resource, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1");
+        assert.strictEqual(
+            JSON.parse(inputs(T.rolePolicy).policy).Statement[0].Resource,
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1",
+        );
         assert.strictEqual(await promiseOf(proxy.credentialsSecretArn), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1");
     });
 
@@ -128,7 +174,11 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         await declare({ username: "grownext_app", password: pulumi.secret("pw-FAKE") });
         const tg = inputs(T.targetGroup);
         assert.strictEqual(tg.dbProxyName, "pg-proxy-proxy");
-        assert.deepStrictEqual(tg.connectionPoolConfig, { maxConnectionsPercent: 80, maxIdleConnectionsPercent: 40, connectionBorrowTimeout: 60 });
+        assert.deepStrictEqual(tg.connectionPoolConfig, {
+            maxConnectionsPercent: 80,
+            maxIdleConnectionsPercent: 40,
+            connectionBorrowTimeout: 60,
+        });
         const t = inputs(T.target);
         assert.deepStrictEqual([t.dbProxyName, t.dbInstanceIdentifier, t.targetGroupName], ["pg-proxy-proxy", "db-1", "default"]);
     });
@@ -136,13 +186,23 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
     it("hands out the proxy's endpoint as the URL and the instance's as the direct URL, both secret", async () => {
         const proxy = await declare({ username: "grownext_app", password: pulumi.secret("pw-FAKE") });
         assert.ok(await isSecret(proxy.url));
-        assert.strictEqual(await promiseOf(proxy.url), "postgresql://grownext_app:Ab-_.~9@pg-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require");
+        assert.strictEqual(
+            await promiseOf(proxy.url),
+            "postgresql://grownext_app:Ab-_.~9@pg-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require",
+        );
         assert.strictEqual(await promiseOf(proxy.directUrl), direct);
-        assert.strictEqual(viaProxy("postgresql://u:a%2Fb@h:5432/d?sslmode=require", "p"), "postgresql://u:a%2Fb@p:5432/d?sslmode=require", "credentials stay encoded");
+        assert.strictEqual(
+            viaProxy("postgresql://u:a%2Fb@h:5432/d?sslmode=require", "p"),
+            "postgresql://u:a%2Fb@p:5432/d?sslmode=require",
+            "credentials stay encoded",
+        );
     });
 
     it("refuses one subnet, or an idle share above the whole, naming the keys", () => {
-        const problems = postgresProxyProblems({ settings: { ...settings, maxIdleConnectionsPercent: 90 }, network: { ...awsNetwork, privateSubnetIds: ["subnet-0a1b2c3d4e5f60718"] } });
+        const problems = postgresProxyProblems({
+            settings: { ...settings, maxIdleConnectionsPercent: 90 },
+            network: { ...awsNetwork, privateSubnetIds: ["subnet-0a1b2c3d4e5f60718"] },
+        });
         assert.strictEqual(problems.length, 2, problems.join("\n"));
         assert.match(problems[0]!, /data\.aws\.privateSubnetIds/);
         assert.match(problems[1]!, /data\.postgres\.proxy\.maxIdleConnectionsPercent \(90\) must be at most maxConnectionsPercent \(80\)/);
@@ -174,7 +234,11 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
             assert.strictEqual(recorder.ofType(T.proxy).length, 1);
             assert.match(await promiseOf(proxied.env.appDatabaseUrl), /@test-data-postgres-app-proxy-proxy\.proxy-abc\./);
             assert.match(await promiseOf(proxied.env.tasksDatabaseDirectUrl), /@test-data-postgres-app-instance\.abc\./);
-            assert.strictEqual(recorder.one(T.secret, "test-data-postgres-app-proxy-credentials").protect, false, "staging protects nothing");
+            assert.strictEqual(
+                recorder.one(T.secret, "test-data-postgres-app-proxy-credentials").protect,
+                false,
+                "staging protects nothing",
+            );
         });
 
         it("targets a point-in-time restore when one serves in place of the app database", async () => {
@@ -192,9 +256,18 @@ describe("pooled URLs carry each process's pool size (connection_limit)", () => 
 
     it("sets connection_limit on the pooled refs only, keeping them secret", async () => {
         assert.strictEqual(withConnectionLimit(direct, 7), `${direct}&connection_limit=7`);
-        assert.strictEqual(withConnectionLimit(`${direct}&connection_limit=3`, 7), `${direct}&connection_limit=7`, "replaces, never repeats");
+        assert.strictEqual(
+            withConnectionLimit(`${direct}&connection_limit=3`, 7),
+            `${direct}&connection_limit=7`,
+            "replaces, never repeats",
+        );
         assert.throws(() => withConnectionLimit(direct, 0), /positive integer/);
-        const env = { appDatabaseUrl: pulumi.secret(direct), tasksDatabaseUrl: pulumi.secret(direct), tasksDatabaseDirectUrl: pulumi.secret(direct), redisUrl: pulumi.secret("rediss://:t@h:6379") };
+        const env = {
+            appDatabaseUrl: pulumi.secret(direct),
+            tasksDatabaseUrl: pulumi.secret(direct),
+            tasksDatabaseDirectUrl: pulumi.secret(direct),
+            redisUrl: pulumi.secret("rediss://:t@h:6379"),
+        };
         const out = pooledEnv(env, 4);
         assert.strictEqual(await promiseOf(out.appDatabaseUrl), `${direct}&connection_limit=4`);
         assert.strictEqual(await promiseOf(out.tasksDatabaseUrl), `${direct}&connection_limit=4`);
@@ -210,7 +283,9 @@ describe("pooled URLs carry each process's pool size (connection_limit)", () => 
         const urls: Record<string, Record<string, string | undefined>> = {};
         for (const spec of processCatalog) {
             // On AWS stacks Secrets Manager holds each URL as its parts, which the ExternalSecret joins (docs/secret-rotation.md).
-            const version = resources.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${spec.name}-version`));
+            const version = resources.find(
+                (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${spec.name}-version`),
+            );
             const parts = version ? (JSON.parse(unwrap<string>(version.inputs.secretString)) as Record<string, string>) : {};
             const data: Record<string, string | undefined> = {};
             for (const key of ["DATABASE_URL", "TASKS_DATABASE_URL", "TASKS_DATABASE_DIRECT_URL"]) {

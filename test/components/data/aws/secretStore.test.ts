@@ -30,7 +30,10 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
             awsProvider: new aws.Provider("test-aws", { region: "eu-west-1" }),
             kmsKey,
             processSecrets: [
-                { process: "web", values: { STRIPE_SECRET_KEY: pulumi.secret(FAKE), DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") } },
+                {
+                    process: "web",
+                    values: { STRIPE_SECRET_KEY: pulumi.secret(FAKE), DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") },
+                },
                 { process: "worker", values: { DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") } },
                 { process: "encryption-rotation", values: { DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") } },
             ],
@@ -39,17 +42,22 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
         return store;
     }
 
-    const policyOf = (process: string) => JSON.parse(recorder.one("aws:iam/rolePolicy:RolePolicy", `test-secrets-${process}-policy`).inputs.policy);
+    const policyOf = (process: string) =>
+        JSON.parse(recorder.one("aws:iam/rolePolicy:RolePolicy", `test-secrets-${process}-policy`).inputs.policy);
 
     describe("production", () => {
         let cfg: PlatformConfig;
-        before(() => { cfg = minimalStackConfig("production"); });
+        before(() => {
+            cfg = minimalStackConfig("production");
+        });
 
         it("keeps one secret per process, named grownext/<stack>/<process>, under the stack key with a 30-day recovery window, protected", async () => {
             await declare(cfg);
             const secrets = recorder.ofType("aws:secretsmanager/secret:Secret");
             assert.deepStrictEqual(secrets.map((s) => s.inputs.name).sort(), [
-                "grownext/production/encryption-rotation", "grownext/production/web", "grownext/production/worker",
+                "grownext/production/encryption-rotation",
+                "grownext/production/web",
+                "grownext/production/worker",
             ]);
             for (const s of secrets) {
                 assert.strictEqual(s.inputs.kmsKeyId, keyArn);
@@ -63,8 +71,13 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
             await declare(cfg);
             const version = recorder.one("aws:secretsmanager/secretVersion:SecretVersion", "test-secrets-web-version").inputs;
             assert.ok(isSecretInput(version.secretString));
-            assert.deepStrictEqual(JSON.parse(unwrap(version.secretString)), { DATABASE_URL: "postgresql://u:pw-db@h/app", STRIPE_SECRET_KEY: FAKE });
-            const worker = JSON.parse(unwrap(recorder.one("aws:secretsmanager/secretVersion:SecretVersion", "test-secrets-worker-version").inputs.secretString));
+            assert.deepStrictEqual(JSON.parse(unwrap(version.secretString)), {
+                DATABASE_URL: "postgresql://u:pw-db@h/app",
+                STRIPE_SECRET_KEY: FAKE,
+            });
+            const worker = JSON.parse(
+                unwrap(recorder.one("aws:secretsmanager/secretVersion:SecretVersion", "test-secrets-worker-version").inputs.secretString),
+            );
             assert.deepStrictEqual(Object.keys(worker), ["DATABASE_URL"], "the worker's secret holds no Stripe key");
             for (const r of recorder.resources) {
                 assert.ok(!JSON.stringify(redactSecrets(r.inputs)).includes(FAKE), `${r.type} ${r.name} holds a secret value in plaintext`);
@@ -76,18 +89,20 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
             const trust = JSON.parse(recorder.one("aws:iam/role:Role", "test-secrets-worker-role").inputs.assumeRolePolicy);
             assert.deepStrictEqual(trust, {
                 Version: "2012-10-17",
-                Statement: [{
-                    Sid: "ServiceAccountOnly",
-                    Effect: "Allow",
-                    Principal: { Federated: oidcProviderArn },
-                    Action: "sts:AssumeRoleWithWebIdentity",
-                    Condition: {
-                        StringEquals: {
-                            [`${oidcIssuerOf}:sub`]: "system:serviceaccount:grownext:worker",
-                            [`${oidcIssuerOf}:aud`]: "sts.amazonaws.com",
+                Statement: [
+                    {
+                        Sid: "ServiceAccountOnly",
+                        Effect: "Allow",
+                        Principal: { Federated: oidcProviderArn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: {
+                            StringEquals: {
+                                [`${oidcIssuerOf}:sub`]: "system:serviceaccount:grownext:worker",
+                                [`${oidcIssuerOf}:aud`]: "sts.amazonaws.com",
+                            },
                         },
                     },
-                }],
+                ],
             });
         });
 
@@ -133,7 +148,10 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
             const store = await declare(cfg);
             const annotations = store.serviceAccountAnnotations("worker");
             assert.deepStrictEqual(Object.keys(annotations), ["eks.amazonaws.com/role-arn"]);
-            assert.strictEqual(await promiseOf(annotations["eks.amazonaws.com/role-arn"]!), "arn:aws:iam::123456789012:role/test-secrets-worker-role");
+            assert.strictEqual(
+                await promiseOf(annotations["eks.amazonaws.com/role-arn"]!),
+                "arn:aws:iam::123456789012:role/test-secrets-worker-role",
+            );
             assert.deepStrictEqual(store.serviceAccountAnnotations("portal"), {});
         });
 
@@ -155,16 +173,37 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
 
     describe("refuses, saying what to change", () => {
         it("the in-cluster stack", () => {
-            assert.throws(() => new SecretStore("bad-local", { config: minimalStackConfig("local"), namespace: "ns", kmsKey, processSecrets: [] }), /data\.provider must be "aws"/);
+            assert.throws(
+                () => new SecretStore("bad-local", { config: minimalStackConfig("local"), namespace: "ns", kmsKey, processSecrets: [] }),
+                /data\.provider must be "aws"/,
+            );
         });
         it("a process listed twice", () => {
-            assert.throws(() => new SecretStore("bad-twice", {
-                config: minimalStackConfig("staging"), namespace: "ns", kmsKey,
-                processSecrets: [{ process: "web", values: {} }, { process: "web", values: {} }],
-            }), /process web is listed twice/);
+            assert.throws(
+                () =>
+                    new SecretStore("bad-twice", {
+                        config: minimalStackConfig("staging"),
+                        namespace: "ns",
+                        kmsKey,
+                        processSecrets: [
+                            { process: "web", values: {} },
+                            { process: "web", values: {} },
+                        ],
+                    }),
+                /process web is listed twice/,
+            );
         });
         it("a process name that cannot name a ServiceAccount", () => {
-            assert.throws(() => new SecretStore("bad-name", { config: minimalStackConfig("staging"), namespace: "ns", kmsKey, processSecrets: [{ process: "Web_1", values: {} }] }), /must be a DNS-1123 label/);
+            assert.throws(
+                () =>
+                    new SecretStore("bad-name", {
+                        config: minimalStackConfig("staging"),
+                        namespace: "ns",
+                        kmsKey,
+                        processSecrets: [{ process: "Web_1", values: {} }],
+                    }),
+                /must be a DNS-1123 label/,
+            );
         });
     });
 
@@ -175,7 +214,10 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
         });
         it("build the names and documents the components use", () => {
             assert.strictEqual(secretName("grownext", "staging", "web"), "grownext/staging/web");
-            assert.strictEqual((irsaTrustPolicy(oidcProviderArn, "apps", "identity") as any).Statement[0].Condition.StringEquals[`${oidcIssuerOf}:sub`], "system:serviceaccount:apps:identity");
+            assert.strictEqual(
+                (irsaTrustPolicy(oidcProviderArn, "apps", "identity") as any).Statement[0].Condition.StringEquals[`${oidcIssuerOf}:sub`],
+                "system:serviceaccount:apps:identity",
+            );
             const p = secretAccessPolicy({ secretArn: "arn:s", keyArn: "arn:k", region: "us-east-2", usesKeyDirectly: false }) as any;
             assert.strictEqual(p.Statement[1].Condition.StringEquals["kms:ViaService"], "secretsmanager.us-east-2.amazonaws.com");
         });

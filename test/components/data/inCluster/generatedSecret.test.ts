@@ -15,7 +15,11 @@ describe("GeneratedSecret (dynamic provider for the in-cluster data stores)", ()
 
     it("keeps the credential unless its length or keepers change, then replaces it", async () => {
         const olds = { length: 32, keepers: { version: "1" }, result: "x" };
-        assert.deepStrictEqual(await provider.diff!("id", olds, { length: 32, keepers: { version: "1" } }), { changes: false, replaces: [], deleteBeforeReplace: false });
+        assert.deepStrictEqual(await provider.diff!("id", olds, { length: 32, keepers: { version: "1" } }), {
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         const rotated = await provider.diff!("id", olds, { length: 32, keepers: { version: "2" } });
         assert.strictEqual(rotated.changes, true);
         assert.ok(rotated.replaces!.length > 0);
