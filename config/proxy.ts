@@ -70,7 +70,7 @@ export function proxyProblems(environment: Environment, data: DataLike): Problem
     const merged = {
         ...rdsProxyByEnvironment[environment],
         ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)),
-    } as ProxySettings;
+    };
     if (environment === "production" && !merged.enabled) {
         out.push(
             problem(

@@ -7,6 +7,20 @@ import { esoTypes } from "../lib/types";
  * read that owner's secret only (components/data/aws/secretStore.ts): a store with static keys, the operator's
  * own identity or an assumed role could sync any secret the operator can reach.
  */
+/** The parts of an ESO SecretStore's spec this rule reads (external-secrets.io/v1). */
+interface SecretStoreSpec {
+    readonly provider?: {
+        readonly aws?: {
+            readonly auth?: {
+                readonly jwt?: { readonly serviceAccountRef?: { readonly name?: string; readonly namespace?: string } };
+                readonly secretRef?: unknown;
+            };
+            readonly role?: unknown;
+        };
+        readonly [other: string]: unknown;
+    };
+}
+
 export const secretStoreOwnServiceAccount: ResourceValidationPolicy = {
     name: "secret-store-own-service-account",
     description:
@@ -16,14 +30,14 @@ export const secretStoreOwnServiceAccount: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: validateTypes(esoTypes.secretStores, (r, _args, report) => {
-        const spec = r.props.spec as Record<string, any> | undefined;
-        const store = (r.props.metadata as Record<string, any> | undefined)?.name;
+        const spec = r.props.spec as SecretStoreSpec | undefined;
+        const store = (r.props.metadata as { name?: string } | undefined)?.name;
         const providers = Object.keys(spec?.provider ?? {});
-        if (providers.length !== 1 || providers[0] !== "aws") {
+        const aws = spec?.provider?.aws;
+        if (providers.length !== 1 || aws === undefined) {
             report(`SecretStore "${store}" must use the aws provider only (Secrets Manager), got ${providers.join(", ") || "none"}.`);
             return;
         }
-        const aws = spec!.provider.aws as Record<string, any>;
         const jwt = aws.auth?.jwt?.serviceAccountRef;
         if (aws.auth?.secretRef !== undefined)
             report(`SecretStore "${store}" authenticates with static keys (auth.secretRef); use auth.jwt.serviceAccountRef.`);
@@ -40,6 +54,8 @@ export const secretStoreOwnServiceAccount: ResourceValidationPolicy = {
         if (jwt.namespace !== undefined)
             report(`SecretStore "${store}" names a ServiceAccount in namespace "${jwt.namespace}"; use the store's own namespace.`);
         if (aws.role !== undefined)
-            report(`SecretStore "${store}" assumes the extra role ${aws.role}; the ServiceAccount's IRSA role is the only identity.`);
+            report(
+                `SecretStore "${store}" assumes the extra role ${JSON.stringify(aws.role)}; the ServiceAccount's IRSA role is the only identity.`,
+            );
     }),
 };

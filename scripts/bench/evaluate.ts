@@ -40,7 +40,7 @@ const calls: Record<string, (inputs: Record<string, any>) => Record<string, unkn
 
 let declared = 0;
 function installMocks(stack: string): void {
-    pulumi.runtime.setMocks(
+    void pulumi.runtime.setMocks(
         {
             newResource(args) {
                 declared++;
@@ -112,7 +112,8 @@ async function main(): Promise<void> {
     const started = process.hrtime.bigint();
     run();
     // The SDK's own drain of pending registrations (exported by the runtime module, not in its typings).
-    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     process.stdout.write(`${JSON.stringify({ mode, scale: Number(scaleText), resources: declared, ms })}\n`);
 }

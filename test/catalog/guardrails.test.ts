@@ -17,7 +17,6 @@ import {
     kmsRotationPeriodDays,
     probeDeadlineBounds,
     rolloutMaxSurge,
-    type Environment,
 } from "../../catalog/guardrails";
 import { dataDefaults } from "../../config/data";
 import { edgeConfig, probesConfig } from "../../config/schema";
@@ -252,7 +251,7 @@ describe("guardrails (catalog/guardrails.ts)", () => {
         // Production is never held to less than another environment.
         const production = environmentFloors.production;
         for (const env of environments) {
-            const floor = environmentFloors[env as Environment];
+            const floor = environmentFloors[env];
             assert.ok(production.postgresBackupRetentionDays >= floor.postgresBackupRetentionDays, env);
             assert.ok(production.redisSnapshotRetentionDays >= floor.redisSnapshotRetentionDays, env);
             assert.ok(production.publicProcessMinReplicas >= floor.publicProcessMinReplicas, env);

@@ -45,7 +45,7 @@ export function fileReferences(markdown: string): Reference[] {
     prose(markdown)
         .split("\n")
         .forEach((text, i) => {
-            for (const m of text.matchAll(/`([A-Za-z0-9_.][A-Za-z0-9_.\-/]*\/[A-Za-z0-9_.\-]+\.(?:ts|cjs|js|sh|json|yaml|yml|md))`/g)) {
+            for (const m of text.matchAll(/`([A-Za-z0-9_.][A-Za-z0-9_./-]*\/[A-Za-z0-9_.-]+\.(?:ts|cjs|js|sh|json|yaml|yml|md))`/g)) {
                 out.push({ target: m[1]!, line: i + 1 });
             }
         });

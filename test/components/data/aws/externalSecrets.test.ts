@@ -194,7 +194,7 @@ describe("ExternalSecrets on the production graph", () => {
             const sa = accounts.find((a) => a.inputs.metadata.name === owner);
             assert.ok(sa, `${owner} has a ServiceAccount`);
             assert.match(
-                sa!.inputs.metadata.annotations["eks.amazonaws.com/role-arn"],
+                sa.inputs.metadata.annotations["eks.amazonaws.com/role-arn"],
                 new RegExp(`secrets-${owner}-role$`),
                 `${owner}'s own IRSA role`,
             );

@@ -141,7 +141,7 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         assert.deepStrictEqual(trust.Statement, [
             { Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" },
         ]);
-        const policy = JSON.parse(inputs(T.rolePolicy).policy) as any;
+        const policy = JSON.parse(inputs(T.rolePolicy).policy);
         assert.deepStrictEqual(
             policy.Statement[0].Resource,
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
