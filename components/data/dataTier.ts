@@ -39,9 +39,12 @@ import { RedisInCluster } from "./inCluster/redisInCluster";
 import { arnPartition, providerList } from "../../wiring/providers";
 import { StackKey, stackKeyAliasName } from "./aws/stackKey";
 
+/** What the data tier reads of the stack config: its tier, names, data settings and migrations; no credential. */
+export type DataTierConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data" | "images" | "migrations">;
+
 export interface DataTierArgs {
-    /** Validated stack config (plain object; never passed to `super`). */
-    readonly config: PlatformConfig;
+    /** The parts of the validated stack config the data tier reads (plain object; never passed to `super`). */
+    readonly config: DataTierConfig;
     /** Namespace of the in-cluster data stores and the migration Jobs. */
     readonly namespace: pulumi.Input<string>;
     /** Provider of the stack's cluster. */

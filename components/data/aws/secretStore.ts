@@ -29,9 +29,12 @@ export interface ProcessSecrets {
     readonly values: Record<string, pulumi.Input<string>>;
 }
 
+/** What the secret store reads of the stack config: its tier, names and AWS data settings. */
+export type SecretStoreConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data">;
+
 export interface SecretStoreArgs {
-    /** Validated stack config (plain object; never passed to `super`). */
-    readonly config: PlatformConfig;
+    /** The parts of the validated stack config the store reads (plain object; never passed to `super`). */
+    readonly config: SecretStoreConfig;
     /** Namespace of the processes' ServiceAccounts. */
     readonly namespace: pulumi.Input<string>;
     /** AWS provider of the stack (otherwise inherited from the parent). */
