@@ -86,8 +86,6 @@ export class Platform extends pulumi.ComponentResource {
             {
                 config: cfg,
                 namespace: this.namespace,
-                kubernetesProvider: kubernetes,
-                awsProvider: aws,
                 migrationSecretsSyncedBy,
             },
             childOpts,
@@ -125,7 +123,6 @@ export class Platform extends pulumi.ComponentResource {
                       {
                           config: cfg,
                           namespace: this.namespace,
-                          awsProvider: aws,
                           kmsKey: data.kmsKey,
                           processSecrets: [
                               ...envs.map(({ service, env }) => ({

@@ -37,12 +37,6 @@ export function awsProvider(name: string, cfg: PlatformConfig, opts: pulumi.Cust
     );
 }
 
-/** Resource options' `providers` as a list (it may be given as a list or a map). */
-export function providerList(providers: pulumi.ComponentResourceOptions["providers"]): pulumi.ProviderResource[] {
-    if (providers === undefined) return [];
-    return Array.isArray(providers) ? [...providers] : Object.values(providers);
-}
-
 /** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`). */
 export function arnPartition(arn: string): string {
     return arn.split(":")[1] ?? "aws";

@@ -11,7 +11,6 @@
  * Either way `env` has every `data` ref of the env matrix, each a secret Output.
  */
 import * as aws from "@pulumi/aws";
-import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveDataSettings } from "../../config/data";
 import { resolveProxySettings } from "../../config/proxy";
@@ -36,7 +35,7 @@ import { PostgresProxy, proxyCredentials } from "./aws/postgresProxy";
 import { PostgresRestore } from "./aws/postgresRestore";
 import { RedisAws } from "./aws/redisAws";
 import { RedisInCluster } from "./inCluster/redisInCluster";
-import { arnPartition, providerList } from "../../wiring/providers";
+import { arnPartition } from "../../wiring/providers";
 import { StackKey, stackKeyAliasName } from "./aws/stackKey";
 
 /** What the data tier reads of the stack config: its tier, names, data settings and migrations; no credential. */
@@ -47,10 +46,6 @@ export interface DataTierArgs {
     readonly config: DataTierConfig;
     /** Namespace of the in-cluster data stores and the migration Jobs. */
     readonly namespace: pulumi.Input<string>;
-    /** Provider of the stack's cluster. */
-    readonly kubernetesProvider: k8s.Provider;
-    /** Provider of the stack's AWS account (AWS stacks; otherwise inherited from the parent). */
-    readonly awsProvider?: aws.Provider;
     /** AWS stacks: the migration Secrets come from the External Secrets Operator once these are ready. */
     readonly migrationSecretsSyncedBy?: pulumi.Input<pulumi.Resource[]>;
 }
@@ -118,16 +113,9 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     readonly stores: Readonly<Record<DataStoreName, StoreEndpoint>>;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
-        // The config holds credentials: it is never passed to super. Children inherit the providers.
-        super(
-            "grownext:data:DataTier",
-            name,
-            {},
-            {
-                ...opts,
-                providers: [...providerList(opts?.providers), args.kubernetesProvider, ...(args.awsProvider ? [args.awsProvider] : [])],
-            },
-        );
+        // Nothing of the config is passed to super. The providers (the cluster's, and the AWS account's
+        // on AWS stacks) come through opts, and every child inherits them.
+        super("grownext:data:DataTier", name, {}, opts);
         const cfg = args.config;
         const settings = resolveDataSettings(cfg.environment, cfg.data);
         const plan = migrationPlan(cfg);

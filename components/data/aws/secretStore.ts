@@ -20,7 +20,6 @@ import { dataProtectionDefaults } from "../../../catalog/guardrails";
 import type { PlatformConfig } from "../../../config/load";
 import { dataResourceOptions, isDnsLabel, type SecretAccessOutputs, type StackKeyOutputs } from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
-import { providerList } from "../../../wiring/providers";
 
 export interface ProcessSecrets {
     /** Catalog process name; also its ServiceAccount's name. */
@@ -37,8 +36,6 @@ export interface SecretStoreArgs {
     readonly config: SecretStoreConfig;
     /** Namespace of the processes' ServiceAccounts. */
     readonly namespace: pulumi.Input<string>;
-    /** AWS provider of the stack (otherwise inherited from the parent). */
-    readonly awsProvider?: aws.Provider;
     /** The stack's KMS key. */
     readonly kmsKey: StackKeyOutputs;
     /** Secret env values per process. */
@@ -135,15 +132,8 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
 
     constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         // The args hold every credential of the stack: never recorded as component inputs.
-        super(
-            "grownext:data:SecretStore",
-            name,
-            {},
-            {
-                ...opts,
-                providers: args.awsProvider ? [...providerList(opts?.providers), args.awsProvider] : opts?.providers,
-            },
-        );
+        // The AWS provider comes through opts (or the parent), like every component's.
+        super("grownext:data:SecretStore", name, {}, opts);
         const cfg = args.config;
         const network = cfg.data.aws;
         if (cfg.data.provider !== "aws" || network === undefined) {

@@ -39,12 +39,8 @@ describe("the cache Redis beside the queue", () => {
 
     async function declare(cfg: PlatformConfig): Promise<DataTierType> {
         const awsProvider = cfg.data.provider === "aws" ? new aws.Provider("test-aws", { region: "eu-west-1" }) : undefined;
-        const tier = new DataTier("test-data", {
-            config: cfg,
-            namespace: "grownext",
-            kubernetesProvider: new k8s.Provider("test-k8s", {}),
-            awsProvider,
-        });
+        const providers = [new k8s.Provider("test-k8s", {}), ...(awsProvider ? [awsProvider] : [])];
+        const tier = new DataTier("test-data", { config: cfg, namespace: "grownext" }, { providers });
         await settle();
         return tier;
     }

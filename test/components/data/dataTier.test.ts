@@ -41,7 +41,11 @@ describe("DataTier", () => {
     async function declare(cfg: PlatformConfig): Promise<DataTierType> {
         const kubernetesProvider = new k8s.Provider("test-k8s", {});
         const awsProvider = cfg.data.provider === "aws" ? new aws.Provider("test-aws", { region: "eu-west-1" }) : undefined;
-        const tier = new DataTier("test-data", { config: cfg, namespace: "grownext", kubernetesProvider, awsProvider });
+        const tier = new DataTier(
+            "test-data",
+            { config: cfg, namespace: "grownext" },
+            { providers: [kubernetesProvider, ...(awsProvider ? [awsProvider] : [])] },
+        );
         await settle();
         return tier;
     }

@@ -25,7 +25,7 @@ describe("Migrations (the release gate)", () => {
     /** The Job names a stack's data tier declares, by database. */
     async function jobNames(cfg: PlatformConfig): Promise<Record<string, string>> {
         recorder.reset();
-        new DataTier("rel-data", { config: cfg, namespace: "grownext", kubernetesProvider: new k8s.Provider("rel-k8s", {}) });
+        new DataTier("rel-data", { config: cfg, namespace: "grownext" }, { providers: [new k8s.Provider("rel-k8s", {})] });
         await settle();
         return Object.fromEntries(
             recorder
@@ -142,11 +142,11 @@ describe("Migrations (the release gate)", () => {
 
     it("preloads pg_stat_statements in the in-cluster Postgres too, so the view answers locally, and runs the extension step with the stack's Postgres image", async () => {
         recorder.reset();
-        new DataTier("ext-data", {
-            config: minimalStackConfig("local"),
-            namespace: "grownext",
-            kubernetesProvider: new k8s.Provider("ext-k8s", {}),
-        });
+        new DataTier(
+            "ext-data",
+            { config: minimalStackConfig("local"), namespace: "grownext" },
+            { providers: [new k8s.Provider("ext-k8s", {})] },
+        );
         await settle();
         const postgres = recorder
             .ofType("kubernetes:apps/v1:StatefulSet")

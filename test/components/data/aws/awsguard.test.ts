@@ -165,22 +165,24 @@ describe("@pulumi/awsguard (all policies mandatory) on the production data tier"
         recorder.reset();
         const cfg = minimalStackConfig("production");
         const awsProvider = new aws.Provider("guard-aws", { region: "eu-west-1" });
-        const tier = new DataTier("guard-data", {
-            config: cfg,
-            namespace: "grownext",
-            kubernetesProvider: new k8s.Provider("guard-k8s", {}),
-            awsProvider,
-        });
-        new SecretStore("guard-secrets", {
-            config: cfg,
-            namespace: "grownext",
-            awsProvider,
-            kmsKey: tier.kmsKey!,
-            processSecrets: cfg.services.map((s) => ({
-                process: s.spec.name,
-                values: { DATABASE_URL: pulumi.secret(tier.env.appDatabaseUrl) },
-            })),
-        });
+        const tier = new DataTier(
+            "guard-data",
+            { config: cfg, namespace: "grownext" },
+            { providers: [new k8s.Provider("guard-k8s", {}), awsProvider] },
+        );
+        new SecretStore(
+            "guard-secrets",
+            {
+                config: cfg,
+                namespace: "grownext",
+                kmsKey: tier.kmsKey!,
+                processSecrets: cfg.services.map((s) => ({
+                    process: s.spec.name,
+                    values: { DATABASE_URL: pulumi.secret(tier.env.appDatabaseUrl) },
+                })),
+            },
+            { providers: [awsProvider] },
+        );
         await settle();
         awsResources = recorder.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
     });

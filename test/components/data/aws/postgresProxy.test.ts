@@ -213,7 +213,7 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         async function tier(cfg: PlatformConfig): Promise<DataTierType> {
             const kubernetesProvider = new k8s.Provider("test-k8s", {});
             const awsProvider = new aws.Provider("test-aws", { region: "eu-west-1" });
-            const t = new DataTier("test-data", { config: cfg, namespace: "grownext", kubernetesProvider, awsProvider });
+            const t = new DataTier("test-data", { config: cfg, namespace: "grownext" }, { providers: [kubernetesProvider, awsProvider] });
             await settle();
             return t;
         }

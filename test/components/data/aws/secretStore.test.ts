@@ -24,20 +24,23 @@ describe("SecretStore (Secrets Manager + IRSA)", () => {
     beforeEach(() => recorder.reset());
 
     async function declare(cfg: PlatformConfig) {
-        const store = new SecretStore("test-secrets", {
-            config: cfg,
-            namespace: "grownext",
-            awsProvider: new aws.Provider("test-aws", { region: "eu-west-1" }),
-            kmsKey,
-            processSecrets: [
-                {
-                    process: "web",
-                    values: { STRIPE_SECRET_KEY: pulumi.secret(FAKE), DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") },
-                },
-                { process: "worker", values: { DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") } },
-                { process: "encryption-rotation", values: { DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") } },
-            ],
-        });
+        const store = new SecretStore(
+            "test-secrets",
+            {
+                config: cfg,
+                namespace: "grownext",
+                kmsKey,
+                processSecrets: [
+                    {
+                        process: "web",
+                        values: { STRIPE_SECRET_KEY: pulumi.secret(FAKE), DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") },
+                    },
+                    { process: "worker", values: { DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") } },
+                    { process: "encryption-rotation", values: { DATABASE_URL: pulumi.secret("postgresql://u:pw-db@h/app") } },
+                ],
+            },
+            { providers: [new aws.Provider("test-aws", { region: "eu-west-1" })] },
+        );
         await settle();
         return store;
     }
