@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { isSecretEnvName } from "../../catalog/envMatrix";
+import { labelKeys } from "../../catalog/labels";
 import { ok, projectWorkspace, repoRoot, runPulumi, toolchainEnv, withBackend, workspace } from "../../sandbox/engine";
 
 /** Test-only values, assembled at run time; they must never show up in plaintext in state or outputs. */
@@ -92,10 +93,14 @@ describe("the real engine on the local stack", function () {
                 }
             }
         }
-        const redis = manifests.find((m) => m.kind === "StatefulSet" && JSON.stringify(m).includes("redis-server"));
-        assert.ok(redis, "an in-cluster Redis");
-        const args = JSON.stringify(redis.spec.template.spec.containers[0]);
-        assert.match(args, /--maxmemory-policy","noeviction"/);
+        // Two in-cluster Redis, told apart by their role label: the BullMQ queue never evicts, the cache does.
+        const redisByRole = (role: string) =>
+            manifests.find((m) => m.kind === "StatefulSet" && m.metadata.labels?.[labelKeys.redisRole] === role);
+        const queue = redisByRole("queue");
+        const cache = redisByRole("cache");
+        assert.ok(queue && cache, "an in-cluster queue Redis and cache Redis");
+        assert.match(JSON.stringify(queue.spec.template.spec.containers[0]), /--maxmemory-policy","noeviction"/);
+        assert.doesNotMatch(JSON.stringify(cache.spec.template.spec.containers[0]), /--maxmemory-policy","noeviction"/);
         for (const m of manifests.filter((x) => x.kind !== "Secret")) {
             const text = JSON.stringify(m);
             assert.ok(
