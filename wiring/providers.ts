@@ -41,3 +41,11 @@ export function awsProvider(name: string, cfg: PlatformConfig, opts: pulumi.Cust
 export function arnPartition(arn: string): string {
     return arn.split(":")[1] ?? "aws";
 }
+
+/** The trust policy of an IAM role that one AWS service assumes on the stack's behalf (RDS, its monitoring, ...). */
+export function serviceAssumeRolePolicy(service: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
+}

@@ -32,6 +32,7 @@ import {
     type PostgresConnection,
 } from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
+import { serviceAssumeRolePolicy } from "../../../wiring/providers";
 
 export interface PostgresAwsArgs {
     /** The stack's environment; production protects the instance and requires the guides' settings. */
@@ -248,10 +249,7 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
                 `${name}-monitoring`,
                 {
                     description: `RDS enhanced monitoring of the ${args.database} database`,
-                    assumeRolePolicy: JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                    }),
+                    assumeRolePolicy: serviceAssumeRolePolicy("monitoring.rds.amazonaws.com"),
                     tags,
                 },
                 { parent: this },

@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsNetworkConfig } from "../../../config/data";
 import type { ProxySettings } from "../../../config/proxy";
 import { componentError } from "../../../config/errors";
+import { serviceAssumeRolePolicy } from "../../../wiring/providers";
 import { dataProtectionDefaults, type Environment } from "../../../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { dataResourceOptions, type DatabaseName, type PostgresConnection, postgresNames, postgresPort } from "../../../wiring/dataContract";
@@ -158,10 +159,7 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
             `${name}-role`,
             {
                 description: `RDS Proxy of the ${args.database} database: reads its credentials secret`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                assumeRolePolicy: serviceAssumeRolePolicy("rds.amazonaws.com"),
                 tags,
             },
             { parent: this },
