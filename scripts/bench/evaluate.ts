@@ -11,6 +11,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { awsLimits } from "../../catalog/guardrails";
 import { parse } from "yaml";
 import { processCatalog, type ProcessSpec } from "../../catalog/processes";
 
@@ -35,6 +36,11 @@ const calls: Record<string, (inputs: Record<string, any>) => Record<string, unkn
     }),
     "aws:index/getRegion:getRegion": (i) => ({ name: i.region ?? "eu-west-1", region: i.region ?? "eu-west-1" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    // The ESO CRD preflight of the AWS stacks (components/data/aws/externalSecrets.ts): a cluster serving both CRDs.
+    "command:local:run": () => ({
+        stdout: "crd secretstores.external-secrets.io 0 v1\ncrd externalsecrets.external-secrets.io 0 v1\n",
+        stderr: "",
+    }),
     "aws:ec2/getSubnet:getSubnet": (i) => ({ id: i.id, cidrBlock: `10.0.${parseInt(String(i.id).slice(-2), 16) || 0}.0/24` }),
 };
 
@@ -98,6 +104,12 @@ async function main(): Promise<void> {
             values.identity = { ...(values.identity as object | undefined), jwtPublicKey: keys.publicKey };
         }
         Object.assign(values, secrets);
+        if (Number(scaleText) > 1) {
+            // Ten copies of every process overrun the default instance's connection budget (config
+            // validation refuses that stack): give the copies a database that admits them all.
+            const monitoring = (values.monitoring ?? {}) as Record<string, unknown>;
+            values.monitoring = { ...monitoring, postgresMaxConnections: awsLimits.rds.maxConnectionsCap };
+        }
         const { Platform } = await import("../../components/platform");
         run = () => {
             const config = validateConfig(values, {
