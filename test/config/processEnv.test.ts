@@ -8,6 +8,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import type { Platform as PlatformType } from "../../components/platform";
 import { processEnv, envValues } from "../../wiring/processEnv";
+import { dataEnvKeys } from "../../wiring/dataContract";
 import { ConfigError } from "../../config/errors";
 import { validateConfig, type PlatformConfig } from "../../config/load";
 import { installMocks, isSecretInput, recorder, settle, unwrap, type RecordedResource } from "../../sandbox/mocks";
@@ -361,17 +362,5 @@ describe("services.<process>.env and .secretEnv", () => {
 
 /** Connection values as the data tier would give them (plain strings are enough for processEnv). */
 function fakeData(): Parameters<typeof envValues>[1] {
-    const keys = [
-        "appDatabaseUrl",
-        "identityDatabaseUrl",
-        "tasksDatabaseUrl",
-        "tasksDatabaseDirectUrl",
-        "redisUrl",
-        "redisHost",
-        "redisPort",
-        "redisPassword",
-        "redisTls",
-        "cacheRedisUrl",
-    ] as const;
-    return Object.fromEntries(keys.map((k) => [k, `${k}-value`])) as Parameters<typeof envValues>[1];
+    return Object.fromEntries(dataEnvKeys.map((k) => [k, `${k}-value`])) as Parameters<typeof envValues>[1];
 }
