@@ -50,7 +50,7 @@ export const externalApis: readonly ExternalApi[] = [
 ];
 
 /** The data stores a process connects to, in `dataStoreNames` order. */
-export function dataStoresOf(spec: ProcessSpec): DataStoreName[] {
+export function dataStoresOf(spec: Pick<ProcessSpec, "envGroups">): DataStoreName[] {
     const used = new Set(spec.envGroups.map((g) => dataStoreOfGroup[g]).filter((s): s is DataStoreName => s !== undefined));
     return dataStoreNames.filter((s) => used.has(s));
 }
