@@ -25,3 +25,10 @@ export const partOf = "grownext";
  * the stack policy finds the probe by it.
  */
 export const smokeProbeMarker = "GROWNEXT_PROBE_SUITE";
+
+/**
+ * The AWS tag that says what a Secrets Manager secret holds. A secret tagged
+ * `secretKindTag: databaseCredentialsKind` holds database credentials and must rotate (policy).
+ */
+export const secretKindTag = "grownext.io/secret-kind";
+export const databaseCredentialsKind = "database-credentials";

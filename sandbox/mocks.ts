@@ -18,6 +18,8 @@ export interface RecordedResource {
     protect?: boolean;
     /** Output names the engine is told to keep secret. */
     additionalSecretOutputs?: string[];
+    /** Input properties whose changes the engine is told to ignore. */
+    ignoreChanges?: string[];
 }
 
 export class ResourceRecorder {
@@ -138,6 +140,10 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     if (args.type === "aws:secretsmanager/secret:Secret") {
         state.arn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${args.inputs.name ?? args.name}-AbCdEf`;
     }
+    if (args.type === "aws:serverlessrepository/cloudFormationStack:CloudFormationStack") {
+        // The rotation application's one output: the function Secrets Manager invokes.
+        state.outputs ??= { RotationLambdaARN: `arn:aws:lambda:eu-west-1:123456789012:function:${args.inputs.name ?? args.name}` };
+    }
     if (args.type === "aws:secretsmanager/secretVersion:SecretVersion") {
         state.versionId ??= `${args.name}-version-1`;
     }
@@ -207,6 +213,7 @@ function recordResourceOptions(): void {
                     rec.dependencies = req.getDependenciesList();
                     rec.protect = req.getProtect() ?? false;
                     rec.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
+                    rec.ignoreChanges = req.getIgnorechangesList();
                 }
             }
             callback(err, res);
