@@ -18,6 +18,7 @@ import type { PlatformConfig } from "../../config/load";
 import {
     dataEnvKeys,
     postgresPort,
+    type CredentialsSecret,
     redisPort,
     type DatabaseName,
     type DataEnvKey,
@@ -312,5 +313,15 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
 
     migrationGate(database: DatabaseName): pulumi.Resource | undefined {
         return this.migrations.job(database);
+    }
+
+    /**
+     * Where a connection URL's user and password come from on AWS (DataTierOutputs). Every URL the
+     * data tier builds still carries its own credentials, so none is read from another secret.
+     */
+    databaseCredentials(owner: string, database: DatabaseName): CredentialsSecret | undefined {
+        void owner;
+        void database;
+        return undefined;
     }
 }
