@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
-import { pooledEnv, type CredentialsSecret, type DatabaseName, type DataTierOutputs } from "../wiring/dataContract";
+import { pooledEnv, postgresNames, type CredentialsSecret, type DatabaseName, type DataTierOutputs } from "../wiring/dataContract";
 import { DataTier } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
@@ -22,6 +22,9 @@ import {
     type SyncedSecret,
 } from "./data/aws/externalSecrets";
 import { migrationLabels, migrationSecretName } from "./workloads/migrations";
+import { DatabaseRoles, rolePasswordEnv, rolesLabels, rolesOwner } from "./workloads/databaseRoles";
+import { databasesOf } from "../catalog/databaseRoles";
+import { resolveDataSettings } from "../config/data";
 import { Operations, watchedDatabases } from "./operations/operations";
 import { PrometheusRules } from "./operations/prometheusRules";
 import { NetworkPolicies } from "./workloads/networkPolicies";
@@ -145,6 +148,24 @@ export class Platform extends pulumi.ComponentResource {
         });
         const migrationCredentials = (database: DatabaseName) =>
             urlCredentials(data, `migrate-${database}`, { DATABASE_URL: database }, ["DATABASE_URL"]);
+        // AWS stacks: each database's roles Job (workloads/databaseRoles.ts) gets the master URL, as the
+        // migrations do, and the first password of every role it creates, through a secret of its own.
+        const roleJobs = data.credentials
+            ? data.migrations
+                  .databases()
+                  .filter((database) => data.roles.some((r) => r.database === database))
+                  .map((database) => {
+                      const roles = data.roles.filter((r) => r.database === database);
+                      const values: Record<string, pulumi.Input<string>> = { DATABASE_URL: data.migrationUrls[database] };
+                      for (const r of roles) values[rolePasswordEnv(r.process)] = data.credentials!.initialPassword(r.process, database)!;
+                      return {
+                          database,
+                          roles,
+                          values,
+                          credentials: urlCredentials(data, rolesOwner(database), { DATABASE_URL: database }, ["DATABASE_URL"]),
+                      };
+                  })
+            : [];
 
         // AWS stacks: Secrets Manager holds each process's (and each migration's) values, connection
         // URLs as their parts; the External Secrets Operator syncs them into the cluster.
@@ -175,17 +196,49 @@ export class Platform extends pulumi.ComponentResource {
                                       credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
                                   };
                               }),
+                              ...roleJobs.map(({ database, values, credentials }) => ({
+                                  process: rolesOwner(database),
+                                  values: remoteSecretValues(values, ["DATABASE_URL"], Object.keys(credentials)),
+                                  credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                              })),
                           ],
                       },
                       childOpts,
                   )
                 : undefined;
         const synced =
-            access && cfg.data.aws ? this.externalSecrets(name, cfg, access, envs, migrated, migrationCredentials, childOpts) : undefined;
+            access && cfg.data.aws
+                ? this.externalSecrets(name, cfg, access, envs, migrated, migrationCredentials, roleJobs, childOpts)
+                : undefined;
         migrationSecretsSynced?.(synced ? migrated.map((db) => synced.externalSecret(`migrate-${db}`)!) : []);
+        // The roles gate: after each database's migrations, before any of its processes rolls.
+        const rolesGate =
+            synced && roleJobs.length > 0
+                ? new DatabaseRoles(
+                      `${name}-roles`,
+                      {
+                          namespace: this.namespace,
+                          psqlImage: resolveDataSettings(cfg.environment, cfg.data).inCluster.postgresImage,
+                          timeoutSeconds: cfg.migrations.timeoutSeconds,
+                          databases: roleJobs.map(({ database, roles }) => ({
+                              database,
+                              databaseName: postgresNames(database).database,
+                              owner: postgresNames(database).user,
+                              roles: roles.map((r) => ({ role: r.role, access: r.access, passwordEnv: rolePasswordEnv(r.process) })),
+                              secretName: rolesOwner(database),
+                              dependsOn: [data.migrationGate(database), synced.externalSecret(rolesOwner(database))].filter(
+                                  (r): r is pulumi.Resource => r !== undefined,
+                              ),
+                          })),
+                      },
+                      childOpts,
+                  )
+                : undefined;
 
         this.processes = envs.map(({ service, env }) => {
             const gate = service.spec.migratesBefore ? data.migrationGate(service.spec.migratesBefore) : undefined;
+            // A process rolls only once its own role exists in every database it connects to.
+            const rolesReady = databasesOf(service.spec).flatMap((database) => rolesGate?.job(database) ?? []);
             return new ServiceProcess(
                 `${name}-${service.spec.name}`,
                 {
@@ -193,7 +246,7 @@ export class Platform extends pulumi.ComponentResource {
                     namespace: this.namespace,
                     env,
                     serviceAccountAnnotations: access?.serviceAccountAnnotations(service.spec.name),
-                    rolloutAfter: gate ? [gate] : undefined,
+                    rolloutAfter: gate || rolesReady.length > 0 ? [...(gate ? [gate] : []), ...rolesReady] : undefined,
                     spread: topologySpreadByEnvironment[cfg.environment],
                     syncedSecret: synced?.externalSecret(service.spec.name)
                         ? { name: `${service.spec.name}-env`, syncedBy: synced.externalSecret(service.spec.name)! }
@@ -289,6 +342,11 @@ export class Platform extends pulumi.ComponentResource {
         }>,
         migrated: readonly DatabaseName[],
         migrationCredentials: (database: DatabaseName) => Readonly<Record<string, CredentialsSecret>>,
+        roleJobs: ReadonlyArray<{
+            database: DatabaseName;
+            values: Readonly<Record<string, unknown>>;
+            credentials: Readonly<Record<string, CredentialsSecret>>;
+        }>,
         childOpts: pulumi.ComponentResourceOptions,
     ): ExternalSecrets {
         const secrets: SyncedSecret[] = [
@@ -314,6 +372,17 @@ export class Platform extends pulumi.ComponentResource {
                 version: access.secretVersionId(`migrate-${database}`),
                 labels: migrationLabels(database),
                 createServiceAccount: access.serviceAccountAnnotations(`migrate-${database}`),
+            })),
+            ...roleJobs.map(({ database, values, credentials }): SyncedSecret => ({
+                owner: rolesOwner(database),
+                remoteName: secretName(cfg.project, cfg.stack, rolesOwner(database)),
+                keys: Object.keys(values).sort(),
+                urlKeys: ["DATABASE_URL"],
+                credentials: credentialNames(credentials),
+                targetName: rolesOwner(database),
+                version: access.secretVersionId(rolesOwner(database)),
+                labels: rolesLabels(database),
+                createServiceAccount: access.serviceAccountAnnotations(rolesOwner(database)),
             })),
         ];
         // Rendering (no cluster) has no CRDs to ask for; a cluster is asked, during preview too.

@@ -17,6 +17,7 @@ import { resolveProxySettings } from "../../config/proxy";
 import type { PlatformConfig } from "../../config/load";
 import {
     dataEnvKeys,
+    postgresNames,
     postgresPort,
     type CredentialsSecret,
     redisPort,
@@ -38,9 +39,13 @@ import { RedisAws } from "./aws/redisAws";
 import { RedisInCluster } from "./inCluster/redisInCluster";
 import { arnPartition } from "../../wiring/providers";
 import { StackKey, stackKeyAliasName } from "./aws/stackKey";
+import { DatabaseCredentials } from "./aws/databaseCredentials";
+import { databaseRoles, type DatabaseRole } from "../../catalog/databaseRoles";
+import { rotationDefaults } from "../../catalog/guardrails";
 
 /** What the data tier reads of the stack config: its tier, names, data settings and migrations; no credential. */
-export type DataTierConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data" | "images" | "migrations">;
+export type DataTierConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data" | "images" | "migrations"> &
+    Partial<Pick<PlatformConfig, "services" | "rotation">>;
 
 export interface DataTierArgs {
     /** The parts of the validated stack config the data tier reads (plain object; never passed to `super`). */
@@ -112,6 +117,10 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     };
     /** Where each store listens, for the NetworkPolicies (components/workloads/networkPolicies.ts). */
     readonly stores: Readonly<Record<DataStoreName, StoreEndpoint>>;
+    /** The stack's processes' own database roles (catalog/databaseRoles.ts); AWS stacks only, empty in-cluster. */
+    readonly roles: readonly DatabaseRole[];
+    /** AWS stacks: each process's own rotating credentials secret per database (databaseCredentials.ts). */
+    readonly credentials?: DatabaseCredentials;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // Nothing of the config is passed to super. The providers (the cluster's, and the AWS account's
@@ -128,6 +137,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
         let cache: RedisConnection;
         const waitFor: Partial<Record<DatabaseName, pulumi.Resource[]>> = {};
         let stores: Record<DataStoreName, StoreEndpoint>;
+        let roles: DatabaseRole[] = [];
 
         if (cfg.data.provider === "aws") {
             const network = cfg.data.aws;
@@ -188,6 +198,32 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             };
             app = serving("app", appDb);
             identity = serving("identity", identityDb);
+            // Each process logs in as its own role, with a rotating secret of its own (never the master user).
+            roles = databaseRoles((cfg.services ?? []).map((s) => s.spec));
+            const servingInstance = (database: DatabaseName) =>
+                (restored[database] ?? { app: appDb, identity: identityDb }[database]).instance;
+            const credentials = new DatabaseCredentials(
+                `${name}-credentials`,
+                {
+                    environment: cfg.environment,
+                    project: cfg.project,
+                    stack: cfg.stack,
+                    network,
+                    kmsKeyArn: key.arn,
+                    roles,
+                    rotationDays: cfg.rotation?.databaseRotationDays ?? rotationDefaults.databaseRotationDays,
+                    databases: (["app", "identity"] as const).map((database) => ({
+                        database,
+                        host: servingInstance(database).address,
+                        dbname: postgresNames(database).database,
+                        // The serving instance's RDS-managed master secret (helper A's masterSecret).
+                        masterSecretArn: servingInstance(database).masterUserSecrets.apply((m) => m?.[0]?.secretArn ?? ""),
+                        instanceSecurityGroupId: { app: appDb, identity: identityDb }[database].securityGroup.id,
+                    })),
+                },
+                child,
+            );
+            this.credentials = credentials;
             // RDS Proxy (data.postgres.proxy): the processes' URL goes through it, migrations' stays direct.
             const proxySettings = resolveProxySettings(cfg.environment, cfg.data);
             if (proxySettings !== undefined) {
@@ -205,6 +241,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                             directUrl: app.directUrl,
                         },
                         credentials: proxyCredentials("app", appDb),
+                        userSecretArns: credentials.secretArns("app"),
                         kmsKeyArn: key.arn,
                     },
                     child,
@@ -292,6 +329,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             };
         }
         this.stores = stores;
+        this.roles = roles;
 
         this.env = dataEnv(app, identity, redis, cache);
         const urls: Record<DatabaseName, pulumi.Output<string>> = { app: app.directUrl, identity: identity.directUrl };
@@ -316,12 +354,12 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     }
 
     /**
-     * Where a connection URL's user and password come from on AWS (DataTierOutputs). Every URL the
-     * data tier builds still carries its own credentials, so none is read from another secret.
+     * Where a connection URL's user and password come from on AWS (DataTierOutputs): a process's URLs
+     * read them from its own rotating credentials secret (databaseCredentials.ts); every other URL
+     * (the migrations', the roles Job's) still carries its own.
      */
     databaseCredentials(owner: string, database: DatabaseName): CredentialsSecret | undefined {
-        void owner;
-        void database;
-        return undefined;
+        // A process's own role; the migrations and the roles Job keep the master user's URL.
+        return this.credentials?.secret(owner, database);
     }
 }

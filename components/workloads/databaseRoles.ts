@@ -29,10 +29,10 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { sequencePrivileges, tablePrivileges, type DatabaseAccess } from "../../catalog/databaseRoles";
-import { labelKeys, partOf } from "../../catalog/labels";
+import { labelKeys } from "../../catalog/labels";
 import { componentError } from "../../config/errors";
 import type { DatabaseName } from "../../wiring/dataContract";
-import { migrationBackoffLimit } from "./migrations";
+import { migrationBackoffLimit, migrationLabels } from "./migrations";
 import { appUserId, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 
 /** One role the script ensures. */
@@ -138,14 +138,13 @@ export function rolesJobName(database: DatabaseName, image: string, script: stri
     return `${rolesOwner(database)}-${digest}`;
 }
 
+/**
+ * The Job's labels: the release phase's (`component: migration`, the database), so the NetworkPolicy
+ * that lets a database's migrations Job reach it (networkPolicies.ts `migrationPodSelector`) admits
+ * the roles Job too; its name tells the two apart.
+ */
 export function rolesLabels(database: DatabaseName): Record<string, string> {
-    return {
-        [labelKeys.name]: rolesOwner(database),
-        [labelKeys.partOf]: partOf,
-        [labelKeys.component]: "database-roles",
-        [labelKeys.managedBy]: "pulumi",
-        "grownext.io/database": database,
-    };
+    return { ...migrationLabels(database), [labelKeys.name]: rolesOwner(database) };
 }
 
 export interface DatabaseRolesSpec {

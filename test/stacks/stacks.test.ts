@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import { isSecretEnvName } from "../../catalog/envMatrix";
 import { processCatalog } from "../../catalog/processes";
+import { databasesOf } from "../../catalog/databaseRoles";
 import { evaluateStack } from "../../sandbox/evaluate";
 import { installMocks, recorder, settle, type RecordedResource } from "../../sandbox/mocks";
 import { stackConfig, stackNames } from "../../sandbox/stacks";
@@ -71,13 +72,23 @@ describe("whole stacks under mocks", () => {
                     assert.match(r.provider ?? "", /pulumi:providers:kubernetes::grownext-kubernetes::/, `${r.type} ${r.name}`);
             });
 
-            it("makes every database user's rollout wait for its migrations Job", () => {
+            it("makes every database user's rollout wait for its migrations Job, and on AWS for its roles Jobs", () => {
                 const jobs = resources.filter((r) => r.type === "kubernetes:batch/v1:Job");
                 const deployments = processDeployments(resources);
                 for (const spec of processCatalog.filter((p) => p.migratesBefore)) {
                     const d = deployments.get(spec.name)!;
                     const gates = jobs.filter((j) => d.dependencies!.includes(j.urn!));
-                    assert.strictEqual(gates.length, 1, `${spec.name} must depend on exactly one migrations Job`);
+                    const migrations = gates.filter((j) => j.inputs.metadata.name.startsWith("migrate-"));
+                    assert.strictEqual(migrations.length, 1, `${spec.name} must depend on exactly one migrations Job`);
+                    assert.strictEqual(migrations[0]!.inputs.metadata.labels["grownext.io/database"], spec.migratesBefore);
+                    // AWS: the roles Job of each database the process connects to (its own role exists before it rolls).
+                    const roles = gates.filter((j) => j.inputs.metadata.name.startsWith("roles-"));
+                    assert.deepStrictEqual(
+                        roles.map((j) => j.inputs.metadata.labels["grownext.io/database"]).sort(),
+                        stack === "local" ? [] : databasesOf(spec),
+                        `${spec.name}'s roles gates`,
+                    );
+                    assert.strictEqual(gates.length, migrations.length + roles.length);
                 }
                 assert.ok(!deployments.get("portal")!.dependencies!.some((u) => jobs.some((j) => j.urn === u)));
             });

@@ -58,6 +58,11 @@ export interface PostgresProxyArgs {
     };
     /** Where the proxy's database credentials come from (`proxyCredentials`). */
     readonly credentials: ProxyCredentials;
+    /**
+     * The processes' own credentials secrets (databaseCredentials.ts): one auth entry each, so a
+     * process logs in through the proxy as its own role, whichever of its alternating users is current.
+     */
+    readonly userSecretArns?: pulumi.Input<string>[];
     /** ARN of the stack's KMS key: the credentials secret is encrypted with it. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Extra tags. */
@@ -78,8 +83,8 @@ export function postgresProxyProblems(args: Pick<PostgresProxyArgs, "settings" |
     return out;
 }
 
-/** The role's permissions: read the one credentials secret, decrypt it only through Secrets Manager. */
-export function proxySecretPolicy(p: { secretArn: string; keyArn: string; region: string }): Record<string, unknown> {
+/** The role's permissions: read its credentials secrets, decrypt them only through Secrets Manager. */
+export function proxySecretPolicy(p: { secretArn: string | string[]; keyArn: string; region: string }): Record<string, unknown> {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -169,8 +174,12 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
             {
                 role: role.id,
                 policy: pulumi
-                    .all([this.credentialsSecretArn, args.kmsKeyArn])
-                    .apply(([secretArn, keyArn]) => JSON.stringify(proxySecretPolicy({ secretArn, keyArn, region }))),
+                    .all([this.credentialsSecretArn, args.kmsKeyArn, pulumi.all(args.userSecretArns ?? [])])
+                    .apply(([secretArn, keyArn, users]) =>
+                        JSON.stringify(
+                            proxySecretPolicy({ secretArn: users.length > 0 ? [secretArn, ...users] : secretArn, keyArn, region }),
+                        ),
+                    ),
             },
             { parent: this },
         );
@@ -236,6 +245,13 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
                         clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
                         description: `Master user of the ${args.database} database`,
                     },
+                    ...(args.userSecretArns ?? []).map((secretArn) => ({
+                        authScheme: "SECRETS",
+                        secretArn,
+                        iamAuth: "DISABLED",
+                        clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+                        description: `A process's own role in the ${args.database} database`,
+                    })),
                 ],
                 region,
                 tags,

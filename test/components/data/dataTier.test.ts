@@ -139,7 +139,7 @@ describe("DataTier", () => {
             }
         });
 
-        it("admits the data ports only from the cluster security group, and the app instance from its RDS Proxy", async () => {
+        it("admits the data ports only from the cluster security group, the app instance from its RDS Proxy, each instance from its credentials rotation", async () => {
             await declare(cfg);
             for (const sg of recorder.ofType(T.sg)) {
                 assert.strictEqual(sg.inputs.vpcId, "vpc-0a1b2c3d4e5f60718");
@@ -163,16 +163,32 @@ describe("DataTier", () => {
                     ["test-data-cache-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
                     ["test-data-postgres-app-proxy-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-app-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
+                    ["test-data-postgres-app-sg-id", "test-data-credentials-app-rotation-sg-id", "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-app-sg-id", "test-data-postgres-app-proxy-sg-id", "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-identity-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
+                    [
+                        "test-data-postgres-identity-sg-id",
+                        "test-data-credentials-identity-rotation-sg-id",
+                        "tcp",
+                        5432,
+                        5432,
+                        undefined,
+                        undefined,
+                    ],
                     ["test-data-redis-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
                 ],
             );
-            // The one egress rule: the proxy to its instance.
+            // The egress rules: the proxy to its instance; each rotation function to its instance and to Secrets Manager (HTTPS).
             const egress = recorder.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => unwrap(r.inputs));
             assert.deepStrictEqual(
-                egress.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4]),
-                [["test-data-postgres-app-proxy-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined]],
+                egress.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4]).sort(),
+                [
+                    ["test-data-credentials-app-rotation-sg-id", undefined, "tcp", 443, 443, "0.0.0.0/0"],
+                    ["test-data-credentials-app-rotation-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined],
+                    ["test-data-credentials-identity-rotation-sg-id", undefined, "tcp", 443, 443, "0.0.0.0/0"],
+                    ["test-data-credentials-identity-rotation-sg-id", "test-data-postgres-identity-sg-id", "tcp", 5432, 5432, undefined],
+                    ["test-data-postgres-app-proxy-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined],
+                ],
             );
             assert.strictEqual(recorder.ofType("aws:ec2/securityGroupRule:SecurityGroupRule").length, 0);
         });

@@ -476,8 +476,9 @@ describe("NetworkPolicies", () => {
                 "production",
             );
             const denied = open.filter((v) => v.policyName === "default-deny" && v.enforcementLevel === "mandatory");
-            // Every product process (the seven Deployments) and the two migrations Jobs running product images.
-            assert.strictEqual(denied.length, 9, denied.map((v) => v.message).join("\n"));
+            // Every product process (the seven Deployments), the two migrations Jobs running product images and
+            // the two roles Jobs (they receive the product's DATABASE_URL).
+            assert.strictEqual(denied.length, 11, denied.map((v) => v.message).join("\n"));
         });
     });
 

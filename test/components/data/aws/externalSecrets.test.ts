@@ -6,6 +6,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import { envMatrix } from "../../../../catalog/envMatrix";
 import { findProcess, processCatalog } from "../../../../catalog/processes";
+import { catalogDatabases, databaseRoles } from "../../../../catalog/databaseRoles";
 import {
     connectionUrlKeys,
     esoApiVersion,
@@ -21,6 +22,7 @@ import {
     urlTemplate,
 } from "../../../../components/data/aws/externalSecrets";
 import { postgresUrl, redisUrl } from "../../../../wiring/dataContract";
+import { databaseOfEnvKeys } from "../../../../wiring/processEnv";
 import { evaluateStack } from "../../../../sandbox/evaluate";
 import { installMocks, localRun, unwrap, type RecordedResource } from "../../../../sandbox/mocks";
 import { stackConfig } from "../../../../sandbox/stacks";
@@ -169,8 +171,10 @@ describe("ExternalSecrets on the production graph", () => {
         );
     });
 
-    it("gives each process with secret env, and each migration, one SecretStore authenticated as its own ServiceAccount", () => {
-        const owners = [...withSecretEnv, "migrate-app", "migrate-identity"].sort();
+    it("gives each process with secret env, each migration and each roles Job one SecretStore authenticated as its own ServiceAccount", () => {
+        const rolesJobs = catalogDatabases.filter((d) => databaseRoles().some((r) => r.database === d)).map((d) => `roles-${d}`);
+        assert.deepStrictEqual(rolesJobs, ["roles-app", "roles-identity"]);
+        const owners = [...withSecretEnv, "migrate-app", "migrate-identity", ...rolesJobs].sort();
         assert.deepStrictEqual(
             stores()
                 .map((s) => s.inputs.metadata.name)
@@ -226,8 +230,20 @@ describe("ExternalSecrets on the production graph", () => {
             assert.strictEqual(spec.target.template.mergePolicy, "Replace");
             assert.strictEqual(spec.refreshInterval, cfg.rotation.refreshInterval);
             assert.deepStrictEqual(spec.secretStoreRef, { name: process, kind: "SecretStore" });
-            for (const d of spec.data)
-                assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret only`);
+            // Its own secret, except a database URL's user and password: its own role's rotating credentials secret.
+            for (const d of spec.data) {
+                const [, urlKey, part] = /^(.+)__(username|password)$/.exec(d.secretKey) ?? [];
+                const database = urlKey === undefined ? undefined : databaseOfEnvKeys(findProcess(process)!)[urlKey];
+                if (database === undefined) {
+                    assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret`);
+                } else {
+                    assert.deepStrictEqual(
+                        d.remoteRef,
+                        { key: `grownext/production/${process}/db-${database}`, property: part },
+                        `${process} ${d.secretKey} from its own credentials secret`,
+                    );
+                }
+            }
             assert.ok(es.inputs.metadata.annotations[forceSyncAnnotation], `${process} syncs at once when its secret's version changes`);
             assert.strictEqual(es.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
         }
@@ -240,7 +256,11 @@ describe("ExternalSecrets on the production graph", () => {
                 (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${owner}-version`),
             )!;
             const stored = JSON.parse(unwrap(version.inputs.secretString));
-            assert.deepStrictEqual(Object.keys(stored).sort(), es.inputs.spec.data.map((d: any) => d.remoteRef.property).sort(), owner);
+            const own = es.inputs.spec.data.filter((d: any) => d.remoteRef.key === `grownext/production/${owner}`);
+            assert.deepStrictEqual(Object.keys(stored).sort(), own.map((d: any) => d.remoteRef.property).sort(), owner);
+            // What comes from a credentials secret is fed as that secret would hold it.
+            for (const d of es.inputs.spec.data.filter((d: any) => d.remoteRef.key !== `grownext/production/${owner}`))
+                stored[d.secretKey] = d.remoteRef.property === "username" ? "grownext_svc_x_clone" : "rotated-Pw";
             // And the template, fed what is stored, yields valid URLs for every URL key.
             for (const [key, tpl] of Object.entries(es.inputs.spec.target.template.data as Record<string, string>)) {
                 const out = render(tpl, stored);
@@ -262,11 +282,13 @@ describe("ExternalSecrets on the production graph", () => {
         }
         for (const job of resources.filter((r) => r.type === "kubernetes:batch/v1:Job")) {
             const database = job.inputs.metadata.labels["grownext.io/database"];
-            const es = externals().find((e) => e.inputs.metadata.name === `migrate-${database}`)!;
+            const owner = `${job.inputs.metadata.labels["app.kubernetes.io/name"].startsWith("roles-") ? "roles" : "migrate"}-${database}`;
+            const es = externals().find((e) => e.inputs.metadata.name === owner)!;
             assert.ok(job.dependencies!.includes(es.urn!), `${job.name} waits for its ExternalSecret`);
-            for (const c of [...job.inputs.spec.template.spec.initContainers, ...job.inputs.spec.template.spec.containers]) {
+            const target = owner.startsWith("roles-") ? owner : `${owner}-database`;
+            for (const c of [...(job.inputs.spec.template.spec.initContainers ?? []), ...job.inputs.spec.template.spec.containers]) {
                 const ref = c.env.find((e: any) => e.name === "DATABASE_URL").valueFrom.secretKeyRef;
-                assert.deepStrictEqual(ref, { name: `migrate-${database}-database`, key: "DATABASE_URL" });
+                assert.deepStrictEqual(ref, { name: target, key: "DATABASE_URL" });
             }
         }
     });
