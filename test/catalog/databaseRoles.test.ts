@@ -9,21 +9,13 @@ import {
     sequencePrivileges,
     tablePrivileges,
 } from "../../catalog/databaseRoles";
-import { envMatrix } from "../../catalog/envMatrix";
 import { processCatalog, type ProcessSpec } from "../../catalog/processes";
 import { postgresNames } from "../../wiring/dataContract";
+import { databaseOfEnvKeys } from "../../wiring/processEnv";
 
-/** The databases a process reaches, read independently from the env matrix: its groups' data refs naming a database. */
+/** The databases a process reaches, read independently: the env matrix's database refs it gets (wiring's databaseOfRef). */
 function databasesFromMatrix(p: ProcessSpec): string[] {
-    const refs = envMatrix
-        .filter((r) => p.envGroups.includes(r.group) && r.source.kind === "data")
-        .map((r) => (r.source as { ref: string }).ref);
-    const out = new Set<string>();
-    for (const ref of refs) {
-        if (/^(app|tasks)Database/.test(ref)) out.add("app");
-        if (/^identityDatabase/.test(ref)) out.add("identity");
-    }
-    return [...out].sort();
+    return [...new Set(Object.values(databaseOfEnvKeys(p)))].sort();
 }
 
 describe("catalog: database roles (least privilege, issue #13)", () => {

@@ -13,7 +13,14 @@ import {
 } from "../../../../components/data/aws/databaseCredentials";
 import { databaseRoles } from "../../../../catalog/databaseRoles";
 import { databaseCredentialsKind, secretKindTag } from "../../../../catalog/labels";
-import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap } from "../../../../sandbox/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import type { PostgresProxy as PostgresProxyType } from "../../../../components/data/aws/postgresProxy";
+import { rolePasswordEnv } from "../../../../components/workloads/databaseRoles";
+import { catalogDatabases } from "../../../../catalog/databaseRoles";
+import { rdsProxyByEnvironment } from "../../../../config/defaults";
+import { evaluateStack } from "../../../../sandbox/evaluate";
+import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap, type RecordedResource } from "../../../../sandbox/mocks";
+import { postgresNames } from "../../../../wiring/dataContract";
 import { awsNetwork } from "../../../fixtures/minimalStacks";
 
 const T = {
@@ -187,5 +194,122 @@ describe("DatabaseCredentials (components/data/aws/databaseCredentials.ts)", () 
             () => new DatabaseCredentials("bad3", { ...base, roles: [], network: { ...awsNetwork, privateSubnetIds: [] } }),
             /data.aws.privateSubnetIds/,
         );
+    });
+});
+
+describe("RDS Proxy with the processes' own credentials", () => {
+    let PostgresProxy: typeof PostgresProxyType;
+
+    before(async () => {
+        installMocks();
+        ({ PostgresProxy } = await import("../../../../components/data/aws/postgresProxy"));
+    });
+    beforeEach(() => recorder.reset());
+
+    it("gives each process secret an auth entry, and its role may read exactly those secrets and the master's", async () => {
+        const users = [
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:worker",
+        ];
+        const masterArn = master("app");
+        const args = {
+            environment: "production",
+            database: "app",
+            settings: {
+                ...rdsProxyByEnvironment.production,
+                maxConnectionsPercent: 80,
+                maxIdleConnectionsPercent: 40,
+                connectionBorrowTimeoutSeconds: 60,
+                idleClientTimeoutSeconds: 900,
+            },
+            network: awsNetwork,
+            target: { instanceIdentifier: "db-1", securityGroupId: "sg-db", directUrl: pulumi.secret("postgresql://u@h:5432/app") },
+            credentials: { secretArn: masterArn },
+            userSecretArns: users,
+            kmsKeyArn: keyArn,
+        } as unknown as ConstructorParameters<typeof PostgresProxyType>[1];
+        new PostgresProxy("pg-proxy", args);
+        await settle();
+        const proxy = unwrap(recorder.ofType("aws:rds/proxy:Proxy")[0]!.inputs);
+        assert.deepStrictEqual(
+            proxy.auths.map((a: any) => a.secretArn),
+            [masterArn, ...users],
+        );
+        for (const a of proxy.auths) {
+            assert.strictEqual(a.iamAuth, "DISABLED");
+            assert.strictEqual(a.clientPasswordAuthType, "POSTGRES_SCRAM_SHA_256");
+        }
+        const policy = JSON.parse(unwrap(recorder.ofType("aws:iam/rolePolicy:RolePolicy")[0]!.inputs).policy);
+        assert.deepStrictEqual(policy.Statement[0].Resource, [masterArn, ...users]);
+    });
+});
+
+describe("database credentials on the production graph", () => {
+    let resources: RecordedResource[];
+
+    before(async () => {
+        installMocks();
+        resources = await evaluateStack("production");
+    });
+
+    const ofType = (type: string) => resources.filter((r) => r.type === type);
+    const stored = (owner: string) =>
+        JSON.parse(unwrap(ofType(T.version).find((v) => v.name === `grownext-secrets-${owner}-version`)!.inputs.secretString)) as Record<
+            string,
+            string
+        >;
+
+    it("connects no process as a master user: its URLs hold no user or password, its credentials secret names its own role", () => {
+        const masters = catalogDatabases.map((d) => postgresNames(d).user);
+        for (const role of databaseRoles()) {
+            const own = stored(role.process);
+            for (const key of Object.keys(own))
+                assert.ok(!/__(username|password)$/.test(key) || !key.includes("DATABASE"), `${role.process} stores no ${key}`);
+            const initial = ofType(T.version).find((v) => v.name === `grownext-data-credentials-${role.process}-${role.database}-initial`)!;
+            const json = JSON.parse(unwrap(initial.inputs.secretString));
+            assert.strictEqual(json.username, role.role);
+            assert.ok(!masters.includes(json.username), `${role.process} logs in as ${json.username}`);
+            // The ExternalSecret reads user and password from that secret, for every database URL of the process.
+            const es = ofType("kubernetes:external-secrets.io/v1:ExternalSecret").find((e) => e.inputs.metadata.name === role.process)!;
+            const credentialRefs = es.inputs.spec.data.filter(
+                (d: any) => /__(username|password)$/.test(d.secretKey) && /DATABASE/.test(d.secretKey),
+            );
+            assert.ok(credentialRefs.length >= 2, role.process);
+            const keys = new Set(credentialRefs.map((d: any) => d.remoteRef.key));
+            assert.ok(
+                keys.has(credentialsSecretName("grownext", "production", role.process, role.database)),
+                `${role.process} reads its ${role.database} credentials`,
+            );
+        }
+    });
+
+    it("feeds each roles Job the master URL and the same first passwords its processes' secrets start with", () => {
+        for (const database of catalogDatabases) {
+            const roles = databaseRoles().filter((r) => r.database === database);
+            const values = stored(`roles-${database}`);
+            assert.deepStrictEqual(
+                Object.keys(values)
+                    .filter((k) => k.startsWith("ROLE_PASSWORD_"))
+                    .sort(),
+                roles.map((r) => rolePasswordEnv(r.process)).sort(),
+            );
+            for (const r of roles) {
+                const initial = ofType(T.version).find((v) => v.name === `grownext-data-credentials-${r.process}-${database}-initial`)!;
+                assert.strictEqual(values[rolePasswordEnv(r.process)], JSON.parse(unwrap(initial.inputs.secretString)).password, r.process);
+            }
+            assert.ok(values["DATABASE_URL__host"], "the master URL's parts");
+            const job = ofType("kubernetes:batch/v1:Job").find((j) => j.inputs.metadata.name.startsWith(`roles-${database}-`))!;
+            const env = job.inputs.spec.template.spec.containers[0].env;
+            assert.deepStrictEqual(
+                env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name),
+                env.filter((e: any) => e.valueFrom).map(() => `roles-${database}`),
+            );
+            const script: string = env.find((e: any) => e.name === "ROLES_SQL").value;
+            for (const r of roles) {
+                assert.ok(script.includes(`rolname = '${r.role}'`), r.role);
+                assert.ok(!script.includes(values[rolePasswordEnv(r.process)]!), "no password in the script");
+            }
+            assert.ok(script.includes(`FOR ROLE "${postgresNames(database).user}"`), "default privileges of the schema's owner");
+        }
     });
 });
