@@ -148,10 +148,10 @@ export function prometheusRuleGroups(processes: readonly ProcessSpec[], namespac
     const release = [
         rule(
             "MigrationsJobFailed",
-            `kube_job_status_failed{${ns}, job_name=~"migrate-.*"} > 0`,
+            `kube_job_status_failed{${ns}, job_name=~"(migrate|roles)-.*"} > 0`,
             "0m",
             "page",
-            "a database migrations Job failed: every rollout behind it is held (release gate)",
+            "a database migrations or roles Job failed: every rollout behind it is held (release gate)",
             "restartInspect",
         ),
     ];

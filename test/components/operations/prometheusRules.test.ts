@@ -42,7 +42,7 @@ describe("PrometheusRules", () => {
             severity: "page",
         });
         assert.deepStrictEqual(a.get("MigrationsJobFailed"), {
-            expr: 'kube_job_status_failed{namespace="grownext", job_name=~"migrate-.*"} > 0',
+            expr: 'kube_job_status_failed{namespace="grownext", job_name=~"(migrate|roles)-.*"} > 0',
             for: "0m",
             severity: "page",
         });
