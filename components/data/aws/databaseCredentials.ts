@@ -260,18 +260,16 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
                     {
                         secretId: secret.id,
                         secretString: pulumi.secret(
-                            pulumi
-                                .all([d.host, d.masterSecretArn, password.result])
-                                .apply(([host, masterarn, pw]) =>
-                                    credentialsJson({
-                                        host,
-                                        port: postgresPort,
-                                        dbname: d.dbname,
-                                        username: r.role,
-                                        password: pw,
-                                        masterarn,
-                                    }),
-                                ),
+                            pulumi.all([d.host, d.masterSecretArn, password.result]).apply(([host, masterarn, pw]) =>
+                                credentialsJson({
+                                    host,
+                                    port: postgresPort,
+                                    dbname: d.dbname,
+                                    username: r.role,
+                                    password: pw,
+                                    masterarn,
+                                }),
+                            ),
                         ),
                         region,
                     },
