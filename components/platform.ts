@@ -22,7 +22,7 @@ import {
     type SyncedSecret,
 } from "./data/aws/externalSecrets";
 import { migrationLabels, migrationSecretName } from "./workloads/migrations";
-import { DatabaseRoles, rolePasswordEnv, rolesLabels, rolesOwner } from "./workloads/databaseRoles";
+import { DatabaseRoles, rolePasswordEnv, rolesJobName, rolesLabels, rolesOwner, rolesScript } from "./workloads/databaseRoles";
 import { databasesOf } from "../catalog/databaseRoles";
 import { resolveDataSettings } from "../config/data";
 import { Operations, watchedDatabases } from "./operations/operations";
@@ -150,6 +150,7 @@ export class Platform extends pulumi.ComponentResource {
             urlCredentials(data, `migrate-${database}`, { DATABASE_URL: database }, ["DATABASE_URL"]);
         // AWS stacks: each database's roles Job (workloads/databaseRoles.ts) gets the master URL, as the
         // migrations do, and the first password of every role it creates, through a secret of its own.
+        const psqlImage = resolveDataSettings(cfg.environment, cfg.data).inCluster.postgresImage;
         const roleJobs = data.credentials
             ? data.migrations
                   .databases()
@@ -158,9 +159,20 @@ export class Platform extends pulumi.ComponentResource {
                       const roles = data.roles.filter((r) => r.database === database);
                       const values: Record<string, pulumi.Input<string>> = { DATABASE_URL: data.migrationUrls[database] };
                       for (const r of roles) values[rolePasswordEnv(r.process)] = data.credentials!.initialPassword(r.process, database)!;
+                      const spec = {
+                          databaseName: postgresNames(database).database,
+                          owner: postgresNames(database).user,
+                          roles: roles.map((r) => ({ role: r.role, access: r.access, passwordEnv: rolePasswordEnv(r.process) })),
+                      };
                       return {
                           database,
-                          roles,
+                          spec,
+                          // The Job about to run: its ExternalSecret re-syncs for it (a rotated master password is read afresh).
+                          jobName: rolesJobName(
+                              database,
+                              psqlImage,
+                              rolesScript({ database: spec.databaseName, owner: spec.owner, roles: spec.roles }),
+                          ),
                           values,
                           credentials: urlCredentials(data, rolesOwner(database), { DATABASE_URL: database }, ["DATABASE_URL"]),
                       };
@@ -218,13 +230,11 @@ export class Platform extends pulumi.ComponentResource {
                       `${name}-roles`,
                       {
                           namespace: this.namespace,
-                          psqlImage: resolveDataSettings(cfg.environment, cfg.data).inCluster.postgresImage,
+                          psqlImage,
                           timeoutSeconds: cfg.migrations.timeoutSeconds,
-                          databases: roleJobs.map(({ database, roles }) => ({
+                          databases: roleJobs.map(({ database, spec }) => ({
                               database,
-                              databaseName: postgresNames(database).database,
-                              owner: postgresNames(database).user,
-                              roles: roles.map((r) => ({ role: r.role, access: r.access, passwordEnv: rolePasswordEnv(r.process) })),
+                              ...spec,
                               secretName: rolesOwner(database),
                               dependsOn: [data.migrationGate(database), synced.externalSecret(rolesOwner(database))].filter(
                                   (r): r is pulumi.Resource => r !== undefined,
@@ -344,6 +354,7 @@ export class Platform extends pulumi.ComponentResource {
         migrationCredentials: (database: DatabaseName) => Readonly<Record<string, CredentialsSecret>>,
         roleJobs: ReadonlyArray<{
             database: DatabaseName;
+            jobName: string;
             values: Readonly<Record<string, unknown>>;
             credentials: Readonly<Record<string, CredentialsSecret>>;
         }>,
@@ -373,14 +384,14 @@ export class Platform extends pulumi.ComponentResource {
                 labels: migrationLabels(database),
                 createServiceAccount: access.serviceAccountAnnotations(`migrate-${database}`),
             })),
-            ...roleJobs.map(({ database, values, credentials }): SyncedSecret => ({
+            ...roleJobs.map(({ database, jobName, values, credentials }): SyncedSecret => ({
                 owner: rolesOwner(database),
                 remoteName: secretName(cfg.project, cfg.stack, rolesOwner(database)),
                 keys: Object.keys(values).sort(),
                 urlKeys: ["DATABASE_URL"],
                 credentials: credentialNames(credentials),
                 targetName: rolesOwner(database),
-                version: access.secretVersionId(rolesOwner(database)),
+                version: pulumi.output(access.secretVersionId(rolesOwner(database)) ?? "").apply((v) => `${v}/${jobName}`),
                 labels: rolesLabels(database),
                 createServiceAccount: access.serviceAccountAnnotations(rolesOwner(database)),
             })),

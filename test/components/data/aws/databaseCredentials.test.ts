@@ -310,6 +310,14 @@ describe("database credentials on the production graph", () => {
                 assert.ok(!script.includes(values[rolePasswordEnv(r.process)]!), "no password in the script");
             }
             assert.ok(script.includes(`FOR ROLE "${postgresNames(database).user}"`), "default privileges of the schema's owner");
+            // Its ExternalSecret re-syncs for every new roles Job, so the Job never gets a master password from before a rotation.
+            const es = ofType("kubernetes:external-secrets.io/v1:ExternalSecret").find(
+                (e) => e.inputs.metadata.name === `roles-${database}`,
+            )!;
+            assert.ok(
+                es.inputs.metadata.annotations["force-sync"].endsWith(`/${job.inputs.metadata.name}`),
+                es.inputs.metadata.annotations["force-sync"],
+            );
         }
     });
 });
