@@ -107,6 +107,16 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.endpoint ??= `${state.address}:5432`;
         // RDS names an instance without an identifier input; alarms and event subscriptions read it.
         state.identifier ??= `${args.name}-abc123`;
+        // RDS creates the master user's secret (`rds!db-...`) when it manages the password.
+        if (args.inputs.manageMasterUserPassword === true) {
+            state.masterUserSecrets ??= [
+                {
+                    secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${args.name}-AbCdEf`,
+                    kmsKeyId: args.inputs.masterUserSecretKmsKeyId,
+                    secretStatus: "active",
+                },
+            ];
+        }
     }
     if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
         state.primaryEndpointAddress ??= `master.${args.name}.abc.euw1.cache.amazonaws.com`;

@@ -29,7 +29,7 @@ import {
 import type { DataStoreName } from "../../catalog/network";
 import { Migrations, type MigrationSpec } from "../workloads/migrations";
 import type { StoreEndpoint } from "../workloads/networkPolicies";
-import { PostgresAws, rdsIdentifier } from "./aws/postgresAws";
+import { PostgresAws, rdsIdentifier, type MasterSecret } from "./aws/postgresAws";
 import { PostgresInCluster } from "./inCluster/postgresInCluster";
 import { PostgresProxy, proxyCredentials } from "./aws/postgresProxy";
 import { PostgresRestore } from "./aws/postgresRestore";
@@ -38,8 +38,8 @@ import { RedisInCluster } from "./inCluster/redisInCluster";
 import { arnPartition } from "../../wiring/providers";
 import { StackKey, stackKeyAliasName } from "./aws/stackKey";
 
-/** What the data tier reads of the stack config: its tier, names, data settings and migrations; no credential. */
-export type DataTierConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data" | "images" | "migrations">;
+/** What the data tier reads of the stack config: its tier, names, data settings, migrations and rotation; no credential. */
+export type DataTierConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data" | "images" | "migrations" | "rotation">;
 
 export interface DataTierArgs {
     /** The parts of the validated stack config the data tier reads (plain object; never passed to `super`). */
@@ -111,6 +111,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     };
     /** Where each store listens, for the NetworkPolicies (components/workloads/networkPolicies.ts). */
     readonly stores: Readonly<Record<DataStoreName, StoreEndpoint>>;
+    /** AWS stacks: the master secret of the instance serving each database (a restore's when one serves). */
+    private readonly masterSecrets?: Readonly<Record<DatabaseName, MasterSecret>>;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // Nothing of the config is passed to super. The providers (the cluster's, and the AWS account's
@@ -159,6 +161,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                         network,
                         kmsKeyArn: key.arn,
                         finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, database, "final"),
+                        rotationDays: cfg.rotation.databaseRotationDays,
                         partition,
                     },
                     child,
@@ -187,6 +190,11 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             };
             app = serving("app", appDb);
             identity = serving("identity", identityDb);
+            const masterSecrets: Record<DatabaseName, MasterSecret> = {
+                app: (restored.app ?? appDb).masterSecret,
+                identity: (restored.identity ?? identityDb).masterSecret,
+            };
+            this.masterSecrets = masterSecrets;
             // RDS Proxy (data.postgres.proxy): the processes' URL goes through it, migrations' stays direct.
             const proxySettings = resolveProxySettings(cfg.environment, cfg.data);
             if (proxySettings !== undefined) {
@@ -194,7 +202,6 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 app = new PostgresProxy(
                     `${name}-postgres-app-proxy`,
                     {
-                        environment: cfg.environment,
                         database: "app",
                         settings: proxySettings,
                         network,
@@ -203,7 +210,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                             securityGroupId: appDb.securityGroup.id,
                             directUrl: app.directUrl,
                         },
-                        credentials: proxyCredentials("app", appDb),
+                        credentials: proxyCredentials({ masterSecret: masterSecrets.app }),
                         kmsKeyArn: key.arn,
                     },
                     child,
@@ -312,5 +319,15 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
 
     migrationGate(database: DatabaseName): pulumi.Resource | undefined {
         return this.migrations.job(database);
+    }
+
+    /**
+     * The secret a connection URL of `owner` (a process, or `migrate-<database>`) takes its user and
+     * password from on AWS: today the serving instance's master secret, for every owner. Undefined
+     * in-cluster, where the URLs carry their credentials.
+     */
+    databaseCredentials(owner: string, database: DatabaseName): MasterSecret | undefined {
+        void owner;
+        return this.masterSecrets?.[database];
     }
 }

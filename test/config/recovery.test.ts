@@ -118,6 +118,21 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         );
     });
 
+    it("gives the restore a master secret of its own under the stack key, rotated on the source's schedule", () => {
+        const r = instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!;
+        assert.strictEqual(r.inputs.manageMasterUserPassword, true);
+        assert.strictEqual(r.inputs.masterUserSecretKmsKeyId, "arn:aws:kms:eu-west-1:123456789012:key/grownext-data-key-key-id");
+        assert.ok(!("password" in r.inputs), "no master password from the program");
+        const rotations = after.filter((x) => x.type === "aws:secretsmanager/secretRotation:SecretRotation");
+        const own = rotations.filter((x) => x.dependencies!.includes(r.urn!));
+        assert.strictEqual(own.length, 1, "one rotation on the restore's own secret");
+        assert.strictEqual(own[0]!.inputs.secretId, `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${r.name}-AbCdEf`);
+        const sourceRotation = rotations.find((x) => x.name === "grownext-data-postgres-app-master-rotation")!;
+        assert.deepStrictEqual(own[0]!.inputs.rotationRules, sourceRotation.inputs.rotationRules);
+        // The source keeps its secret and its rotation: three rotations in all (app, identity, the restore).
+        assert.strictEqual(rotations.length, 3);
+    });
+
     it("leaves the source instances exactly as they were, still protected", () => {
         const sources = (rs: RecordedResource[]) =>
             instances(rs)
