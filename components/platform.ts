@@ -8,11 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
-import { pooledEnv } from "../wiring/dataContract";
+import { pooledEnv, type CredentialsSecret, type DatabaseName, type DataTierOutputs } from "../wiring/dataContract";
 import { DataTier } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
-import { envValues, processEnv } from "../wiring/processEnv";
+import { databaseOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
 import {
     connectionUrlKeys,
     esoApiVersion,
@@ -33,6 +33,30 @@ import { SmokeProbes } from "./probes/smokeProbes";
 export interface PlatformArgs {
     /** Validated config of the stack (config/load.ts). */
     readonly config: PlatformConfig;
+}
+
+/**
+ * The credentials secret each of an owner's connection URLs reads its user and password from (AWS
+ * stacks, DataTierOutputs.databaseCredentials), by env key; keys whose URL carries them are absent.
+ */
+export function urlCredentials(
+    data: Pick<DataTierOutputs, "databaseCredentials">,
+    owner: string,
+    databaseOfKey: Readonly<Record<string, DatabaseName>>,
+    keys: readonly string[],
+): Record<string, CredentialsSecret> {
+    const out: Record<string, CredentialsSecret> = {};
+    for (const key of keys) {
+        const database = databaseOfKey[key];
+        const credentials = database === undefined ? undefined : data.databaseCredentials?.(owner, database);
+        if (credentials !== undefined) out[key] = credentials;
+    }
+    return out;
+}
+
+/** By env key, the name an ExternalSecret reads a credentials secret under. */
+function credentialNames(credentials: Readonly<Record<string, CredentialsSecret>>): Record<string, pulumi.Input<string>> {
+    return Object.fromEntries(Object.entries(credentials).map(([key, c]) => [key, c.name]));
 }
 
 function sha256(text: string): string {
@@ -110,8 +134,17 @@ export class Platform extends pulumi.ComponentResource {
         // Each process's pooled database URLs carry its own pool size (connection_limit), as the budget counts it.
         const envs = cfg.services.map((service) => {
             const values = envValues(cfg, pooledEnv(data.env, service.databasePoolSize), data.secretManagerProvider);
-            return { service, env: processEnv(service.spec, values, cfg) };
+            const env = processEnv(service.spec, values, cfg);
+            const urlKeys = connectionUrlKeys(service.spec).filter((k) => k in env.secret);
+            return {
+                service,
+                env,
+                urlKeys,
+                credentials: urlCredentials(data, service.spec.name, databaseOfEnvKeys(service.spec), urlKeys),
+            };
         });
+        const migrationCredentials = (database: DatabaseName) =>
+            urlCredentials(data, `migrate-${database}`, { DATABASE_URL: database }, ["DATABASE_URL"]);
 
         // AWS stacks: Secrets Manager holds each process's (and each migration's) values, connection
         // URLs as their parts; the External Secrets Operator syncs them into the cluster.
@@ -125,20 +158,30 @@ export class Platform extends pulumi.ComponentResource {
                           namespace: this.namespace,
                           kmsKey: data.kmsKey,
                           processSecrets: [
-                              ...envs.map(({ service, env }) => ({
+                              ...envs.map(({ service, env, urlKeys, credentials }) => ({
                                   process: service.spec.name,
-                                  values: remoteSecretValues(env.secret, connectionUrlKeys(service.spec)),
+                                  values: remoteSecretValues(env.secret, urlKeys, Object.keys(credentials)),
+                                  credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
                               })),
-                              ...migrated.map((database) => ({
-                                  process: `migrate-${database}`,
-                                  values: remoteSecretValues({ DATABASE_URL: data.migrationUrls[database] }, ["DATABASE_URL"]),
-                              })),
+                              ...migrated.map((database) => {
+                                  const credentials = migrationCredentials(database);
+                                  return {
+                                      process: `migrate-${database}`,
+                                      values: remoteSecretValues(
+                                          { DATABASE_URL: data.migrationUrls[database] },
+                                          ["DATABASE_URL"],
+                                          Object.keys(credentials),
+                                      ),
+                                      credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                                  };
+                              }),
                           ],
                       },
                       childOpts,
                   )
                 : undefined;
-        const synced = access && cfg.data.aws ? this.externalSecrets(name, cfg, access, envs, migrated, childOpts) : undefined;
+        const synced =
+            access && cfg.data.aws ? this.externalSecrets(name, cfg, access, envs, migrated, migrationCredentials, childOpts) : undefined;
         migrationSecretsSynced?.(synced ? migrated.map((db) => synced.externalSecret(`migrate-${db}`)!) : []);
 
         this.processes = envs.map(({ service, env }) => {
@@ -238,18 +281,25 @@ export class Platform extends pulumi.ComponentResource {
         name: string,
         cfg: PlatformConfig,
         access: SecretStore,
-        envs: ReadonlyArray<{ service: PlatformConfig["services"][number]; env: { secret: Readonly<Record<string, unknown>> } }>,
-        migrated: readonly ("app" | "identity")[],
+        envs: ReadonlyArray<{
+            service: PlatformConfig["services"][number];
+            env: { secret: Readonly<Record<string, unknown>> };
+            urlKeys: readonly string[];
+            credentials: Readonly<Record<string, CredentialsSecret>>;
+        }>,
+        migrated: readonly DatabaseName[],
+        migrationCredentials: (database: DatabaseName) => Readonly<Record<string, CredentialsSecret>>,
         childOpts: pulumi.ComponentResourceOptions,
     ): ExternalSecrets {
         const secrets: SyncedSecret[] = [
             ...envs
                 .filter(({ env }) => Object.keys(env.secret).length > 0)
-                .map(({ service, env }): SyncedSecret => ({
+                .map(({ service, env, urlKeys, credentials }): SyncedSecret => ({
                     owner: service.spec.name,
                     remoteName: secretName(cfg.project, cfg.stack, service.spec.name),
                     keys: Object.keys(env.secret).sort(),
-                    urlKeys: connectionUrlKeys(service.spec).filter((k) => k in env.secret),
+                    urlKeys,
+                    credentials: credentialNames(credentials),
                     targetName: `${service.spec.name}-env`,
                     version: access.secretVersionId(service.spec.name),
                     labels: processLabels(service.spec),
@@ -259,6 +309,7 @@ export class Platform extends pulumi.ComponentResource {
                 remoteName: secretName(cfg.project, cfg.stack, `migrate-${database}`),
                 keys: ["DATABASE_URL"],
                 urlKeys: ["DATABASE_URL"],
+                credentials: credentialNames(migrationCredentials(database)),
                 targetName: migrationSecretName(database),
                 version: access.secretVersionId(`migrate-${database}`),
                 labels: migrationLabels(database),

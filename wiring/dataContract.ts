@@ -22,6 +22,26 @@ export type DataEnvKey = (typeof dataEnvKeys)[number];
 
 export type DatabaseName = "app" | "identity";
 
+/** The database each Postgres ref connects to (the tasks database is the app database). */
+export const databaseOfRef: Partial<Record<DataEnvKey, DatabaseName>> = {
+    appDatabaseUrl: "app",
+    identityDatabaseUrl: "identity",
+    tasksDatabaseUrl: "app",
+    tasksDatabaseDirectUrl: "app",
+};
+
+/**
+ * A Secrets Manager secret whose JSON has `username` and `password` properties (what RDS keeps for a
+ * managed master password, and what AWS's rotation Lambdas rewrite). A connection URL that takes its
+ * credentials from one is stored without them, and the External Secrets Operator reads them from it,
+ * so a rotation reaches the pods without `pulumi up` (docs/secret-rotation.md).
+ */
+export interface CredentialsSecret {
+    /** Name or ARN: Secrets Manager and ESO accept either as the key. */
+    readonly name: pulumi.Input<string>;
+    readonly arn: pulumi.Input<string>;
+}
+
 /** The stores' ports, the same on AWS and in the cluster (the in-cluster stores mirror the managed ones). */
 export const postgresPort = 5432;
 export const redisPort = 6379;
@@ -38,6 +58,11 @@ export interface DataTierOutputs {
     migrationGate(database: DatabaseName): pulumi.Resource | undefined;
     /** `aws` when a managed secret store holds each group's values; undefined in-cluster. */
     readonly secretManagerProvider?: string;
+    /**
+     * AWS stacks: the secret a connection URL of `owner` (a process, or `migrate-<database>`) takes its
+     * user and password from; undefined when the URL carries them itself (the in-cluster stores).
+     */
+    databaseCredentials?(owner: string, database: DatabaseName): CredentialsSecret | undefined;
 }
 
 /** Outputs of the stack's KMS key (AWS stacks only). */

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { envMatrix, oauthClientSecretPattern, type EnvVarSpec } from "../catalog/envMatrix";
 import type { ProcessSpec } from "../catalog/processes";
 import type { PlatformConfig } from "../config/load";
-import type { DataEnvKey } from "./dataContract";
+import { databaseOfRef, type DatabaseName, type DataEnvKey } from "./dataContract";
 
 /** Every value a matrix `ref` can name, for one stack. Undefined means "not configured". */
 export type EnvValues = Readonly<Record<string, pulumi.Input<string> | undefined>>;
@@ -91,4 +91,15 @@ export function processEnv(process: ProcessSpec, values: EnvValues, cfg: Platfor
         else plain.push({ name, value });
     }
     return { plain, secret };
+}
+
+/** The database each of a process's env keys connects to, for the keys that hold a Postgres URL. */
+export function databaseOfEnvKeys(process: Pick<ProcessSpec, "envGroups">): Record<string, DatabaseName> {
+    const out: Record<string, DatabaseName> = {};
+    for (const row of envMatrix) {
+        if (!process.envGroups.includes(row.group) || row.source.kind !== "data") continue;
+        const database = databaseOfRef[row.source.ref as DataEnvKey];
+        if (database !== undefined) out[row.name] = database;
+    }
+    return out;
 }

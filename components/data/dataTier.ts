@@ -18,6 +18,7 @@ import type { PlatformConfig } from "../../config/load";
 import {
     dataEnvKeys,
     postgresPort,
+    type CredentialsSecret,
     redisPort,
     type DatabaseName,
     type DataEnvKey,
@@ -326,7 +327,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
      * password from on AWS: today the serving instance's master secret, for every owner. Undefined
      * in-cluster, where the URLs carry their credentials.
      */
-    databaseCredentials(owner: string, database: DatabaseName): MasterSecret | undefined {
+    databaseCredentials(owner: string, database: DatabaseName): CredentialsSecret | undefined {
         void owner;
         return this.masterSecrets?.[database];
     }

@@ -133,6 +133,30 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         assert.strictEqual(rotations.length, 3);
     });
 
+    it("has the app database's readers take user and password from the restore's master secret, identity's from its own", () => {
+        const r = instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!;
+        const secretOfInstance = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${name}-AbCdEf`;
+        const credentialKeys = (owner: string) => {
+            const es = after.find(
+                (e) => e.type === "kubernetes:external-secrets.io/v1:ExternalSecret" && e.inputs.metadata.name === owner,
+            )!;
+            return Object.fromEntries(
+                es.inputs.spec.data
+                    .filter((d: any) => /__(username|password)$/.test(d.secretKey))
+                    .map((d: any) => [d.secretKey, d.remoteRef.key]),
+            );
+        };
+        for (const [key, ref] of Object.entries(credentialKeys("migrate-app"))) assert.strictEqual(ref, secretOfInstance(r.name), key);
+        const worker = credentialKeys("worker");
+        assert.strictEqual(worker.TASKS_DATABASE_DIRECT_URL__password, secretOfInstance(r.name));
+        assert.strictEqual(credentialKeys("identity").DATABASE_URL__password, secretOfInstance("grownext-data-postgres-identity-instance"));
+        assert.strictEqual(
+            after.find((x) => x.type === "aws:rds/proxy:Proxy")!.inputs.auths[0].secretArn,
+            secretOfInstance(r.name),
+            "RDS Proxy logs in to the restore with the restore's secret",
+        );
+    });
+
     it("leaves the source instances exactly as they were, still protected", () => {
         const sources = (rs: RecordedResource[]) =>
             instances(rs)

@@ -148,13 +148,20 @@ export function urlTemplate(key: string): string {
     return `{{ ${v("scheme")} }}://{{ ${v("username")} | urlquery }}:{{ ${v("password")} | urlquery }}@{{ ${v("host")} }}{{ ${v("path")} }}`;
 }
 
+/** The URL parts a credentials secret (wiring/dataContract.ts `CredentialsSecret`) supplies, and its property for each. */
+export const credentialParts = { username: "username", password: "password" } as const satisfies Partial<Record<UrlPart, string>>;
+const isCredentialPart = (part: UrlPart): part is keyof typeof credentialParts => part in credentialParts;
+
 /**
  * What a process's Secrets Manager secret holds: every secret value under its env name, except
- * connection URLs, which are held as their parts (a rotation rewrites the password part only).
+ * connection URLs, which are held as their parts (a rotation rewrites the password part only). A URL
+ * whose credentials come from a credentials secret (`credentialKeys`) is held without its user and
+ * password: the program does not know them, and a copy would go stale at the first rotation.
  */
 export function remoteSecretValues(
     secret: Readonly<Record<string, pulumi.Input<string>>>,
     urlKeys: readonly string[],
+    credentialKeys: readonly string[] = [],
 ): Record<string, pulumi.Input<string>> {
     const out: Record<string, pulumi.Input<string>> = {};
     for (const [key, value] of Object.entries(secret)) {
@@ -163,16 +170,23 @@ export function remoteSecretValues(
             continue;
         }
         const parts = pulumi.output(value).apply(splitUrl);
-        for (const part of urlParts) out[urlPartProperty(key, part)] = pulumi.secret(parts.apply((p) => p[part]));
+        for (const part of urlParts) {
+            if (credentialKeys.includes(key) && isCredentialPart(part)) continue;
+            out[urlPartProperty(key, part)] = pulumi.secret(parts.apply((p) => p[part]));
+        }
     }
     return out;
 }
 
-/** The remote properties an ExternalSecret reads, and the template that turns them into env keys. */
+/**
+ * The remote properties an ExternalSecret reads, and the template that turns them into env keys.
+ * `credentials` names, per URL key, the secret its user and password are read from instead.
+ */
 export function externalSecretMapping(
     secretName: string,
     keys: readonly string[],
     urlKeys: readonly string[],
+    credentials: Readonly<Record<string, string>> = {},
 ): {
     data: ExternalSecretData[];
     template: Record<string, string>;
@@ -181,9 +195,14 @@ export function externalSecretMapping(
     const template: Record<string, string> = {};
     for (const key of [...keys].sort()) {
         if (urlKeys.includes(key)) {
+            const from = credentials[key];
             for (const part of urlParts) {
                 const property = urlPartProperty(key, part);
-                data.push({ secretKey: property, remoteRef: { key: secretName, property } });
+                const remoteRef =
+                    from !== undefined && isCredentialPart(part)
+                        ? { key: from, property: credentialParts[part] }
+                        : { key: secretName, property };
+                data.push({ secretKey: property, remoteRef });
             }
             template[key] = urlTemplate(key);
         } else {
@@ -283,6 +302,8 @@ export interface SyncedSecret {
     readonly keys: readonly string[];
     /** Which of them are connection URLs, built from their parts. */
     readonly urlKeys: readonly string[];
+    /** URL keys whose user and password are read from another secret (name or ARN), not the owner's. */
+    readonly credentials?: Readonly<Record<string, pulumi.Input<string>>>;
     /** The Kubernetes Secret ESO writes. */
     readonly targetName: string;
     /** The remote secret's current version id: a change syncs at once (force-sync). */
@@ -323,6 +344,11 @@ export class ExternalSecrets extends pulumi.ComponentResource {
             const stray = s.urlKeys.filter((k) => !s.keys.includes(k));
             if (stray.length > 0)
                 throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}'s URL keys ${stray.join(", ")} are not among its keys`);
+            const notUrls = Object.keys(s.credentials ?? {}).filter((k) => !s.urlKeys.includes(k));
+            if (notUrls.length > 0)
+                throw new pulumi.RunError(
+                    `ExternalSecrets ${name}: ${s.owner}'s credentials name ${notUrls.join(", ")}, which are not among its URL keys`,
+                );
         }
         // The preflight's result gates every object: with ESO missing, none reaches the cluster.
         const gated = <T>(value: T) => pulumi.output(args.apiVersion).apply(() => value);
@@ -359,7 +385,6 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                 { parent: this },
             );
 
-            const mapping = externalSecretMapping("", s.keys, s.urlKeys);
             const external = new ExternalSecret(
                 `${name}-${s.owner}`,
                 {
@@ -372,26 +397,28 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                             ...(version ? { [forceSyncAnnotation]: version } : {}),
                         },
                     })),
-                    spec: pulumi.all([store.metadata.name, s.remoteName]).apply(([storeName, remoteName]): ExternalSecretSpec => ({
-                        refreshInterval: args.refreshInterval,
-                        secretStoreRef: { name: storeName, kind: "SecretStore" },
-                        target: {
-                            name: s.targetName,
-                            creationPolicy: "Owner",
-                            deletionPolicy: "Retain",
-                            template: {
-                                engineVersion: "v2",
-                                type: "Opaque",
-                                mergePolicy: "Replace",
-                                metadata: { labels },
-                                data: mapping.template,
-                            },
-                        },
-                        data: mapping.data.map((d) => ({
-                            secretKey: d.secretKey,
-                            remoteRef: { key: remoteName, property: d.remoteRef.property },
-                        })),
-                    })),
+                    spec: pulumi
+                        .all([store.metadata.name, s.remoteName, s.credentials ?? {}])
+                        .apply(([storeName, remoteName, credentials]) => {
+                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, credentials);
+                            return {
+                                refreshInterval: args.refreshInterval,
+                                secretStoreRef: { name: storeName, kind: "SecretStore" },
+                                target: {
+                                    name: s.targetName,
+                                    creationPolicy: "Owner",
+                                    deletionPolicy: "Retain",
+                                    template: {
+                                        engineVersion: "v2",
+                                        type: "Opaque",
+                                        mergePolicy: "Replace",
+                                        metadata: { labels },
+                                        data: mapping.template,
+                                    },
+                                },
+                                data: mapping.data,
+                            } satisfies ExternalSecretSpec;
+                        }),
                 },
                 { parent: this, dependsOn: [store] },
             );

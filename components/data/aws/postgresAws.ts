@@ -31,6 +31,7 @@ import {
     postgresNames,
     postgresPort,
     postgresUrl,
+    type CredentialsSecret,
     type DatabaseName,
     type PostgresConnection,
 } from "../../../wiring/dataContract";
@@ -179,7 +180,7 @@ export function protectedInstanceArgs(p: PostgresPlacement): aws.rds.InstanceArg
  * The secret RDS keeps the master user's `username` and `password` in (`manageMasterUserPassword`).
  * Its name is its ARN: Secrets Manager, IAM and the External Secrets Operator all take the ARN as a key.
  */
-export interface MasterSecret {
+export interface MasterSecret extends CredentialsSecret {
     readonly name: pulumi.Output<string>;
     readonly arn: pulumi.Output<string>;
 }

@@ -26,6 +26,8 @@ export interface ProcessSecrets {
     readonly process: string;
     /** The process's secret env values (name → value). */
     readonly values: Record<string, pulumi.Input<string>>;
+    /** Credentials secrets its connection URLs read their user and password from (wiring/dataContract.ts `CredentialsSecret`). */
+    readonly credentialsSecretArns?: readonly pulumi.Input<string>[];
 }
 
 /** What the secret store reads of the stack config: its tier, names and AWS data settings. */
@@ -82,12 +84,17 @@ export function irsaTrustPolicy(providerArn: string, namespace: string, serviceA
     };
 }
 
-/** Permissions of a process's role: its own secret, and the key only as the guides require. */
+/**
+ * Permissions of a process's role: its own secret, the credentials secrets its connection URLs read
+ * (each encrypted with the stack key, so the one Decrypt statement covers them), and the key only as
+ * the guides require.
+ */
 export function secretAccessPolicy(p: {
     secretArn: string;
     keyArn: string;
     region: string;
     usesKeyDirectly: boolean;
+    credentialsSecretArns?: readonly string[];
 }): Record<string, unknown> {
     const statements: Record<string, unknown>[] = [
         {
@@ -96,14 +103,23 @@ export function secretAccessPolicy(p: {
             Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
             Resource: p.secretArn,
         },
-        {
-            Sid: "DecryptThroughSecretsManager",
-            Effect: "Allow",
-            Action: "kms:Decrypt",
-            Resource: p.keyArn,
-            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${p.region}.amazonaws.com` } },
-        },
     ];
+    const credentials = [...new Set(p.credentialsSecretArns ?? [])].sort();
+    if (credentials.length > 0) {
+        statements.push({
+            Sid: "ReadDatabaseCredentials",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            Resource: credentials,
+        });
+    }
+    statements.push({
+        Sid: "DecryptThroughSecretsManager",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: p.keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${p.region}.amazonaws.com` } },
+    });
     if (p.usesKeyDirectly) {
         statements.push({
             Sid: "UseStackKeyForDataEncryption",
@@ -202,16 +218,19 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
                 `${name}-${p.process}-policy`,
                 {
                     role: role.id,
-                    policy: pulumi.all([secret.arn, args.kmsKey.arn]).apply(([secretArn, keyArn]) =>
-                        JSON.stringify(
-                            secretAccessPolicy({
-                                secretArn,
-                                keyArn,
-                                region,
-                                usesKeyDirectly: stackKeyUserProcesses.includes(p.process),
-                            }),
+                    policy: pulumi
+                        .all([secret.arn, args.kmsKey.arn, pulumi.all([...(p.credentialsSecretArns ?? [])])])
+                        .apply(([secretArn, keyArn, credentialsSecretArns]) =>
+                            JSON.stringify(
+                                secretAccessPolicy({
+                                    secretArn,
+                                    keyArn,
+                                    region,
+                                    usesKeyDirectly: stackKeyUserProcesses.includes(p.process),
+                                    credentialsSecretArns,
+                                }),
+                            ),
                         ),
-                    ),
                 },
                 { parent: this },
             );

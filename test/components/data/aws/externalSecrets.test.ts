@@ -226,8 +226,12 @@ describe("ExternalSecrets on the production graph", () => {
             assert.strictEqual(spec.target.template.mergePolicy, "Replace");
             assert.strictEqual(spec.refreshInterval, cfg.rotation.refreshInterval);
             assert.deepStrictEqual(spec.secretStoreRef, { name: process, kind: "SecretStore" });
-            for (const d of spec.data)
-                assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret only`);
+            // Its own secret, except a database URL's user and password: those come from the RDS-managed master secret.
+            for (const d of spec.data) {
+                const credential = /DATABASE(_DIRECT)?_URL__(username|password)$/.test(d.secretKey);
+                if (credential) assert.match(d.remoteRef.key, /:secret:rds!grownext-data-postgres-(app|identity)-instance-/, d.secretKey);
+                else assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret`);
+            }
             assert.ok(es.inputs.metadata.annotations[forceSyncAnnotation], `${process} syncs at once when its secret's version changes`);
             assert.strictEqual(es.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
         }
@@ -240,10 +244,15 @@ describe("ExternalSecrets on the production graph", () => {
                 (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${owner}-version`),
             )!;
             const stored = JSON.parse(unwrap(version.inputs.secretString));
-            assert.deepStrictEqual(Object.keys(stored).sort(), es.inputs.spec.data.map((d: any) => d.remoteRef.property).sort(), owner);
-            // And the template, fed what is stored, yields valid URLs for every URL key.
+            const own = es.inputs.spec.data.filter((d: any) => d.remoteRef.key === `grownext/production/${owner}`);
+            assert.deepStrictEqual(Object.keys(stored).sort(), own.map((d: any) => d.remoteRef.property).sort(), owner);
+            // And the template, fed what is stored and what the master secrets hold, yields valid URLs for every URL key.
+            const master: Record<string, string> = { username: "grownext_app", password: "pw-FAKE" };
+            const fed: Record<string, string> = { ...stored };
+            for (const d of es.inputs.spec.data)
+                if (d.remoteRef.key !== `grownext/production/${owner}`) fed[d.secretKey] = master[d.remoteRef.property]!;
             for (const [key, tpl] of Object.entries(es.inputs.spec.target.template.data as Record<string, string>)) {
-                const out = render(tpl, stored);
+                const out = render(tpl, fed);
                 if (/_URL$/.test(key)) assert.match(out, /^(postgresql|rediss?):\/\/[^@]*:[^@]+@[^/]+/, `${owner} ${key}`);
             }
         }
