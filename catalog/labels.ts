@@ -25,3 +25,12 @@ export const partOf = "grownext";
  * the stack policy finds the probe by it.
  */
 export const smokeProbeMarker = "GROWNEXT_PROBE_SUITE";
+
+/**
+ * The AWS tag that says what a Secrets Manager secret holds. A secret tagged
+ * `secretKindTag: databaseCredentialsKind` holds database `username`/`password`, and the
+ * database-credentials-rotate policy requires it to rotate (the RDS-managed master secrets are
+ * recognised by their instance instead: RDS names and tags them itself).
+ */
+export const secretKindTag = "grownext.io/secret-kind";
+export const databaseCredentialsKind = "database-credentials";

@@ -15,6 +15,8 @@ export interface RecordedResource {
     parent?: string;
     /** URNs this resource depends on (dependsOn plus the resources its inputs came from). */
     dependencies?: string[];
+    /** By input property, the URNs of the resources its value came from (what the engine hands stack policies). */
+    propertyDependencies?: Record<string, string[]>;
     protect?: boolean;
     /** Output names the engine is told to keep secret. */
     additionalSecretOutputs?: string[];
@@ -215,6 +217,11 @@ function recordResourceOptions(): void {
                     rec.urn = res.getUrn();
                     rec.parent = req.getParent() || undefined;
                     rec.dependencies = req.getDependenciesList();
+                    const byProperty: Record<string, string[]> = {};
+                    req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+                        byProperty[key] = deps.getUrnsList();
+                    });
+                    rec.propertyDependencies = byProperty;
                     rec.protect = req.getProtect() ?? false;
                     rec.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
                 }

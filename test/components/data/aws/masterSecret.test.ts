@@ -55,7 +55,8 @@ describe("RDS-managed master secrets on the production graph", () => {
             assert.strictEqual(r.inputs.secretId, masterArn(database));
             assert.deepStrictEqual(r.inputs.rotationRules, { automaticallyAfterDays: rotationDefaults.databaseRotationDays });
             assert.strictEqual(r.inputs.rotationLambdaArn, undefined);
-            assert.ok(r.dependencies!.includes(named(T.rds, `grownext-data-postgres-${database}-instance`).urn!));
+            // Its secretId comes from the instance: what database-credentials-rotate looks for in the graph.
+            assert.deepStrictEqual(r.propertyDependencies!.secretId, [named(T.rds, `grownext-data-postgres-${database}-instance`).urn!]);
         }
     });
 
