@@ -11,6 +11,9 @@ import { databaseCredentialsRotate } from "../../policies/secrets/database-crede
 import { assertClean, assertReports, run } from "./assertions";
 import { mutate, rdsInstanceProps, secretRotationFor, smSecretProps, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
+import { evaluateStack } from "../../sandbox/evaluate";
+import { installMocks, type RecordedResource } from "../../sandbox/mocks";
+import { stackValues } from "../../sandbox/stacks";
 
 const max = rotationFloors.maxDatabaseRotationDays;
 const instance = (name = "app-db", stack = "production") => resource(types.rdsInstance, name, rdsInstanceProps(), { stack });
@@ -135,5 +138,41 @@ describe("database-credentials-rotate", () => {
         const result = await run(databaseCredentialsRotate, bare);
         assert.deepEqual(result.messages, []);
         assert.match(result.notApplicable ?? "", /Only stacks production must rotate their database credentials/);
+    });
+});
+
+describe("database-credentials-rotate on the production graph with a point-in-time restore", () => {
+    const asPolicy = (rs: RecordedResource[]): PolicyResourceLike[] =>
+        rs
+            .filter((r) => r.urn !== undefined)
+            .map((r) => ({
+                type: r.type,
+                name: r.name,
+                urn: r.urn!,
+                props: r.inputs,
+                dependencies: r.dependencies ?? [],
+                propertyDependencies: r.propertyDependencies,
+                parent: r.parent,
+            }));
+    let graph: PolicyResourceLike[];
+    before(async () => {
+        // The stack's name is in every URN, and the policy applies to production only.
+        installMocks({ stack: "production" });
+        const data = stackValues("production").values.data as Record<string, unknown>;
+        graph = asPolicy(await evaluateStack("production", { data: { ...data, restore: { app: { useLatestRestorableTime: true } } } }));
+    });
+
+    it("passes: the restore rotates its own master secret", async () => {
+        assert.strictEqual(graph.filter((r) => r.type === types.rdsInstance).length, 3);
+        const result = await assertClean(databaseCredentialsRotate, graph);
+        assert.strictEqual(result.notApplicable, undefined, "the production stack is in scope");
+    });
+
+    it("reports the restore when its rotation is missing", async () => {
+        await assertReports(
+            databaseCredentialsRotate,
+            graph.filter((r) => r.name !== "grownext-data-postgres-app-restore-master-rotation"),
+            /the master secret of RDS instance "grownext-data-postgres-app-restore-instance" has no SecretRotation/,
+        );
     });
 });
