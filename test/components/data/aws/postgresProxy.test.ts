@@ -82,7 +82,7 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         return proxy;
     }
 
-    it("requires TLS, logs in with the credentials secret and no IAM auth, in the private subnets and its own security group", async () => {
+    it("requires TLS, logs in with the instance's master secret and no IAM auth, in the private subnets and its own security group", async () => {
         await declare();
         const p = inputs(T.proxy);
         assert.strictEqual(p.requireTls, true);
