@@ -74,6 +74,28 @@ describe("RDS-managed master secrets on the production graph", () => {
         }
     });
 
+    it("re-syncs a migration's Secret before each new migration Job, which may run after a rotation", async () => {
+        const job = (rs: RecordedResource[], database: string) =>
+            rs.find((r) => r.type === "kubernetes:batch/v1:Job" && r.inputs.metadata.labels["grownext.io/database"] === database)!;
+        const forceSync = (rs: RecordedResource[], owner: string) =>
+            rs.find((e) => e.type === T.external && e.inputs.metadata.name === owner)!.inputs.metadata.annotations["force-sync"] as string;
+        for (const database of ["app", "identity"]) {
+            const annotation = forceSync(resources, `migrate-${database}`);
+            assert.ok(annotation.endsWith(`/${job(resources, database).inputs.metadata.name}`), annotation);
+            assert.match(
+                annotation,
+                new RegExp(`^grownext-secrets-migrate-${database}-version-version-1/`),
+                "and the secret's own version",
+            );
+        }
+        // A new migration command means a new Job: its ExternalSecret syncs again; the other one and the processes' do not.
+        const changed = await evaluateStack("production", { migrations: { app: ["npm", "run", "migrate:v2"] } });
+        assert.notStrictEqual(forceSync(changed, "migrate-app"), forceSync(resources, "migrate-app"));
+        assert.ok(forceSync(changed, "migrate-app").endsWith(`/${job(changed, "app").inputs.metadata.name}`));
+        assert.strictEqual(forceSync(changed, "migrate-identity"), forceSync(resources, "migrate-identity"));
+        assert.strictEqual(forceSync(changed, "web"), forceSync(resources, "web"));
+    });
+
     it("lets each migration's IRSA role read its database's master secret, and no other", () => {
         for (const database of ["app", "identity"]) {
             const policy = JSON.parse(named(T.rolePolicy, `grownext-secrets-migrate-${database}-policy`).inputs.policy);
