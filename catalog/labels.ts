@@ -28,7 +28,9 @@ export const smokeProbeMarker = "GROWNEXT_PROBE_SUITE";
 
 /**
  * The AWS tag that says what a Secrets Manager secret holds. A secret tagged
- * `secretKindTag: databaseCredentialsKind` holds database credentials and must rotate (policy).
+ * `secretKindTag: databaseCredentialsKind` holds database `username`/`password`, and the
+ * database-credentials-rotate policy requires it to rotate (the RDS-managed master secrets are
+ * recognised by their instance instead: RDS names and tags them itself).
  */
 export const secretKindTag = "grownext.io/secret-kind";
 export const databaseCredentialsKind = "database-credentials";

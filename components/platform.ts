@@ -9,7 +9,7 @@ import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
 import { pooledEnv, postgresNames, type CredentialsSecret, type DatabaseName, type DataTierOutputs } from "../wiring/dataContract";
-import { DataTier } from "./data/dataTier";
+import { DataTier, migrationPlan } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
 import { databaseOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
@@ -21,7 +21,7 @@ import {
     remoteSecretValues,
     type SyncedSecret,
 } from "./data/aws/externalSecrets";
-import { migrationLabels, migrationSecretName } from "./workloads/migrations";
+import { migrationJobName, migrationLabels, migrationSecretName } from "./workloads/migrations";
 import { DatabaseRoles, rolePasswordEnv, rolesJobName, rolesLabels, rolesOwner, rolesScript } from "./workloads/databaseRoles";
 import { databasesOf } from "../catalog/databaseRoles";
 import { resolveDataSettings } from "../config/data";
@@ -60,6 +60,22 @@ export function urlCredentials(
 /** By env key, the name an ExternalSecret reads a credentials secret under. */
 function credentialNames(credentials: Readonly<Record<string, CredentialsSecret>>): Record<string, pulumi.Input<string>> {
     return Object.fromEntries(Object.entries(credentials).map(([key, c]) => [key, c.name]));
+}
+
+/**
+ * What forces a migration's ExternalSecret to sync: its own secret's version, and the name of the Job
+ * about to run (migrationJobName: image, command, extensions). The master secret it reads its user and
+ * password from rotates without `pulumi up`, so ESO re-reads it before every new migration instead of
+ * leaving the Job the password from before a rotation until the next refresh.
+ */
+export function migrationSyncVersion(
+    secretVersion: pulumi.Input<string> | undefined,
+    database: DatabaseName,
+    cfg: Pick<PlatformConfig, "images" | "migrations">,
+): pulumi.Output<string> {
+    const plan = migrationPlan(cfg).find((m) => m.database === database);
+    const job = plan === undefined ? "" : migrationJobName(database, plan.image, plan.command);
+    return pulumi.output(secretVersion ?? "").apply((version) => `${version}/${job}`);
 }
 
 function sha256(text: string): string {
@@ -380,7 +396,7 @@ export class Platform extends pulumi.ComponentResource {
                 urlKeys: ["DATABASE_URL"],
                 credentials: credentialNames(migrationCredentials(database)),
                 targetName: migrationSecretName(database),
-                version: access.secretVersionId(`migrate-${database}`),
+                version: migrationSyncVersion(access.secretVersionId(`migrate-${database}`), database, cfg),
                 labels: migrationLabels(database),
                 createServiceAccount: access.serviceAccountAnnotations(`migrate-${database}`),
             })),

@@ -31,6 +31,11 @@ export const awsNetworkConfig = z
 
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Mi|Gi|Ti)$/, { message: "must be a Kubernetes storage quantity such as 2Gi" });
 
+/** Why `data.postgres.passwordVersion` is refused, and what to do instead. */
+export const retiredPasswordVersion =
+    "is no longer a setting: RDS now generates each master password, keeps it in Secrets Manager under the stack key and " +
+    "rotates it every rotation.databaseRotationDays days (docs/secret-rotation.md); remove it: pulumi config rm --path data.postgres.passwordVersion";
+
 /** RDS PostgreSQL (aws stacks). */
 export const postgresConfig = z
     .object({
@@ -66,8 +71,14 @@ export const postgresConfig = z
         iamDatabaseAuthentication: z.boolean().optional(),
         /** Enhanced monitoring interval; 0 turns it off. */
         monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).optional(),
-        /** Raise it to rotate the master passwords (a random.RandomPassword keeper); pods roll with the new URLs. */
-        passwordVersion: z.number().int().min(1).optional(),
+        /**
+         * Retired: the program generated the master passwords and this keeper rotated them by hand. RDS
+         * now manages and rotates them (postgresAws.ts), so any value is refused with the fix.
+         */
+        passwordVersion: z
+            .unknown()
+            .refine(() => false, { message: retiredPasswordVersion })
+            .optional(),
         /** RDS Proxy in front of the app database (config/proxy.ts, docs/rds-proxy.md). */
         proxy: postgresProxyConfig.optional(),
     })
@@ -162,7 +173,6 @@ export interface PostgresSettings {
     readonly performanceInsights: boolean;
     readonly iamDatabaseAuthentication: boolean;
     readonly monitoringIntervalSeconds: number;
-    readonly passwordVersion: number;
 }
 
 export interface RedisSettings {
@@ -216,7 +226,6 @@ export function dataDefaults(environment: Environment): DataSettings {
             performanceInsights: true,
             iamDatabaseAuthentication: false,
             monitoringIntervalSeconds: production ? 60 : 0,
-            passwordVersion: 1,
         },
         redis: {
             nodeType: production ? "cache.m7g.large" : "cache.t4g.small",

@@ -87,7 +87,6 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["data.postgres.performanceInsights", "true"],
     ["data.postgres.iamDatabaseAuthentication", "false"],
     ["data.postgres.monitoringIntervalSeconds", "60"],
-    ["data.postgres.passwordVersion", "2"],
     ["data.redis.nodeType", "cache.m7g.large"],
     ["data.redis.engine", "valkey"],
     ["data.redis.engineVersion", '"7.2"'],

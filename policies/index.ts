@@ -20,6 +20,7 @@ import { alertRouteSubscribed } from "./monitoring/alert-route-subscribed";
 import { postgresMonitored } from "./monitoring/postgres-monitored";
 import { redisMemoryAlarm } from "./monitoring/redis-memory-alarm";
 import { ingressTls } from "./edge/ingress-tls";
+import { databaseCredentialsRotate } from "./secrets/database-credentials-rotate";
 import { noLiteralSecretEnv } from "./secrets/no-literal-secret-env";
 import { noLiteralK8sSecretsOnAws } from "./secrets/no-literal-k8s-secrets-on-aws";
 import { noSecretNextPublic } from "./secrets/no-secret-next-public";
@@ -63,6 +64,7 @@ new PolicyPack("grownext-guides", {
         secretsNotInConfigMaps,
         noLiteralK8sSecretsOnAws,
         secretStoreOwnServiceAccount,
+        databaseCredentialsRotate,
         // Workloads
         nodeEnvProduction,
         identityTrustProxy,

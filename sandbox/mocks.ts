@@ -15,6 +15,8 @@ export interface RecordedResource {
     parent?: string;
     /** URNs this resource depends on (dependsOn plus the resources its inputs came from). */
     dependencies?: string[];
+    /** By input property, the URNs of the resources its value came from (what the engine hands stack policies). */
+    propertyDependencies?: Record<string, string[]>;
     protect?: boolean;
     /** Output names the engine is told to keep secret. */
     additionalSecretOutputs?: string[];
@@ -109,6 +111,16 @@ function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.endpoint ??= `${state.address}:5432`;
         // RDS names an instance without an identifier input; alarms and event subscriptions read it.
         state.identifier ??= `${args.name}-abc123`;
+        // RDS creates the master user's secret (`rds!db-...`) when it manages the password.
+        if (args.inputs.manageMasterUserPassword === true) {
+            state.masterUserSecrets ??= [
+                {
+                    secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${args.name}-AbCdEf`,
+                    kmsKeyId: args.inputs.masterUserSecretKmsKeyId,
+                    secretStatus: "active",
+                },
+            ];
+        }
     }
     if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
         state.primaryEndpointAddress ??= `master.${args.name}.abc.euw1.cache.amazonaws.com`;
@@ -211,6 +223,11 @@ function recordResourceOptions(): void {
                     rec.urn = res.getUrn();
                     rec.parent = req.getParent() || undefined;
                     rec.dependencies = req.getDependenciesList();
+                    const byProperty: Record<string, string[]> = {};
+                    req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+                        byProperty[key] = deps.getUrnsList();
+                    });
+                    rec.propertyDependencies = byProperty;
                     rec.protect = req.getProtect() ?? false;
                     rec.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
                     rec.ignoreChanges = req.getIgnorechangesList();

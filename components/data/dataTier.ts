@@ -30,8 +30,9 @@ import {
 } from "../../wiring/dataContract";
 import type { DataStoreName } from "../../catalog/network";
 import { Migrations, type MigrationSpec } from "../workloads/migrations";
+import { rolesOwner } from "../workloads/databaseRoles";
 import type { StoreEndpoint } from "../workloads/networkPolicies";
-import { PostgresAws, rdsIdentifier } from "./aws/postgresAws";
+import { PostgresAws, rdsIdentifier, type MasterSecret } from "./aws/postgresAws";
 import { PostgresInCluster } from "./inCluster/postgresInCluster";
 import { PostgresProxy, proxyCredentials } from "./aws/postgresProxy";
 import { PostgresRestore } from "./aws/postgresRestore";
@@ -41,11 +42,10 @@ import { arnPartition } from "../../wiring/providers";
 import { StackKey, stackKeyAliasName } from "./aws/stackKey";
 import { DatabaseCredentials } from "./aws/databaseCredentials";
 import { databaseRoles, type DatabaseRole } from "../../catalog/databaseRoles";
-import { rotationDefaults } from "../../catalog/guardrails";
 
-/** What the data tier reads of the stack config: its tier, names, data settings and migrations; no credential. */
-export type DataTierConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data" | "images" | "migrations"> &
-    Partial<Pick<PlatformConfig, "services" | "rotation">>;
+/** What the data tier reads of the stack config: its tier, names, data settings, migrations, rotation and processes; no credential. */
+export type DataTierConfig = Pick<PlatformConfig, "environment" | "project" | "stack" | "data" | "images" | "migrations" | "rotation"> &
+    Partial<Pick<PlatformConfig, "services">>;
 
 export interface DataTierArgs {
     /** The parts of the validated stack config the data tier reads (plain object; never passed to `super`). */
@@ -117,6 +117,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     };
     /** Where each store listens, for the NetworkPolicies (components/workloads/networkPolicies.ts). */
     readonly stores: Readonly<Record<DataStoreName, StoreEndpoint>>;
+    /** AWS stacks: the master secret of the instance serving each database (a restore's when one serves). */
+    private readonly masterSecrets?: Readonly<Record<DatabaseName, MasterSecret>>;
     /** The stack's processes' own database roles (catalog/databaseRoles.ts); AWS stacks only, empty in-cluster. */
     readonly roles: readonly DatabaseRole[];
     /** AWS stacks: each process's own rotating credentials secret per database (databaseCredentials.ts). */
@@ -170,6 +172,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                         network,
                         kmsKeyArn: key.arn,
                         finalSnapshotIdentifier: rdsIdentifier(cfg.project, cfg.stack, database, "final"),
+                        rotationDays: cfg.rotation.databaseRotationDays,
                         partition,
                     },
                     child,
@@ -198,6 +201,11 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
             };
             app = serving("app", appDb);
             identity = serving("identity", identityDb);
+            const masterSecrets: Record<DatabaseName, MasterSecret> = {
+                app: (restored.app ?? appDb).masterSecret,
+                identity: (restored.identity ?? identityDb).masterSecret,
+            };
+            this.masterSecrets = masterSecrets;
             // Each process logs in as its own role, with a rotating secret of its own (never the master user).
             roles = databaseRoles((cfg.services ?? []).map((s) => s.spec));
             const servingInstance = (database: DatabaseName) =>
@@ -211,13 +219,13 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                     network,
                     kmsKeyArn: key.arn,
                     roles,
-                    rotationDays: cfg.rotation?.databaseRotationDays ?? rotationDefaults.databaseRotationDays,
+                    rotationDays: cfg.rotation.databaseRotationDays,
                     databases: (["app", "identity"] as const).map((database) => ({
                         database,
                         host: servingInstance(database).address,
                         dbname: postgresNames(database).database,
-                        // The serving instance's RDS-managed master secret (helper A's masterSecret).
-                        masterSecretArn: servingInstance(database).masterUserSecrets.apply((m) => m?.[0]?.secretArn ?? ""),
+                        // The serving instance's RDS-managed master secret: the function creates the clone users with it.
+                        masterSecretArn: masterSecrets[database].arn,
                         instanceSecurityGroupId: { app: appDb, identity: identityDb }[database].securityGroup.id,
                     })),
                 },
@@ -231,7 +239,6 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 app = new PostgresProxy(
                     `${name}-postgres-app-proxy`,
                     {
-                        environment: cfg.environment,
                         database: "app",
                         settings: proxySettings,
                         network,
@@ -240,7 +247,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                             securityGroupId: appDb.securityGroup.id,
                             directUrl: app.directUrl,
                         },
-                        credentials: proxyCredentials("app", appDb),
+                        credentials: proxyCredentials({ masterSecret: masterSecrets.app }),
                         userSecretArns: credentials.secretArns("app"),
                         kmsKeyArn: key.arn,
                     },
@@ -354,12 +361,14 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     }
 
     /**
-     * Where a connection URL's user and password come from on AWS (DataTierOutputs): a process's URLs
-     * read them from its own rotating credentials secret (databaseCredentials.ts); every other URL
-     * (the migrations', the roles Job's) still carries its own.
+     * The secret a connection URL of `owner` (a process, or `migrate-<database>`/`roles-<database>`)
+     * takes its user and password from on AWS: a process's own rotating credentials secret
+     * (databaseCredentials.ts), else (the migrations, the roles Job) the serving instance's master
+     * secret. Undefined in-cluster, where the URLs carry their credentials.
      */
     databaseCredentials(owner: string, database: DatabaseName): CredentialsSecret | undefined {
-        // A process's own role; the migrations and the roles Job keep the master user's URL.
+        // Only the schema's owners get the master secret; a process gets its own role's, or none.
+        if (owner === `migrate-${database}` || owner === rolesOwner(database)) return this.masterSecrets?.[database];
         return this.credentials?.secret(owner, database);
     }
 }

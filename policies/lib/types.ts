@@ -12,6 +12,7 @@ export const awsTypes = {
     elasticacheReplicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
     kmsKey: "aws:kms/key:Key",
     secretsManagerSecret: "aws:secretsmanager/secret:Secret",
+    secretsManagerSecretRotation: "aws:secretsmanager/secretRotation:SecretRotation",
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",

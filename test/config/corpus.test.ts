@@ -414,6 +414,18 @@ function semanticCases(): Case[] {
             refused: "rotation.refreshInterval",
         },
         {
+            why: "the retired master-password keeper: RDS manages and rotates the master password now",
+            stack: "production",
+            set: { "data.postgres.passwordVersion": 2 },
+            refused: "data.postgres.passwordVersion",
+        },
+        {
+            why: "the retired master-password keeper on staging, at its old default",
+            stack: "staging",
+            set: { "data.postgres.passwordVersion": 1 },
+            refused: "data.postgres.passwordVersion",
+        },
+        {
             why: "database rotation less often than every 90 days",
             stack: "production",
             set: { "rotation.databaseRotationDays": 120 },
@@ -1442,7 +1454,6 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
         { key: "data.postgres.allocatedStorage", stack: "staging", min: 20, max: 65536 },
         { key: "data.postgres.maxAllocatedStorage", stack: "staging", min: 20, max: 65536 },
         { key: "data.postgres.backupRetentionDays", stack: "staging", min: 1, max: 35 },
-        { key: "data.postgres.passwordVersion", stack: "staging", min: 1 },
         { key: "data.postgres.proxy.maxConnectionsPercent", stack: "staging", min: 1, max: 100 },
         { key: "data.postgres.proxy.maxIdleConnectionsPercent", stack: "staging", min: 0, max: 100 },
         { key: "data.postgres.proxy.connectionBorrowTimeoutSeconds", stack: "staging", min: 0, max: 3600 },
@@ -1615,6 +1626,21 @@ describe("bad-config corpus", () => {
         assert.ok(all.length >= 200, `corpus size ${all.length}`);
         // The figures for the issue's closing note (printed, not asserted).
         process.stdout.write(`      corpus: ${all.length} cases, ${refused.length} refused, ${all.length - refused.length} accepted\n`);
+    });
+
+    it("the retired data.postgres.passwordVersion names the fix: RDS rotates, rotation.databaseRotationDays sets how often", () => {
+        const o = run({
+            why: "retired",
+            stack: "staging",
+            set: { "data.postgres.passwordVersion": 3 },
+            refused: "data.postgres.passwordVersion",
+        });
+        const line = o.output.split("\n").find((l) => l.startsWith("  - data.postgres.passwordVersion ")) ?? "";
+        assert.match(line, /RDS now generates each master password/, o.output);
+        assert.match(line, /rotation\.databaseRotationDays/, o.output);
+        assert.match(line, /pulumi config rm --path data\.postgres\.passwordVersion/, o.output);
+        const absent = run({ why: "absent", stack: "staging", set: {}, accepted: "unset" });
+        assert.ok(absent.accepted, absent.output);
     });
 
     it("numbers beyond 2^53 report the key's numeric bound", () => {

@@ -118,6 +118,55 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         );
     });
 
+    it("gives the restore a master secret of its own under the stack key, rotated on the source's schedule", () => {
+        const r = instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!;
+        assert.strictEqual(r.inputs.manageMasterUserPassword, true);
+        assert.strictEqual(r.inputs.masterUserSecretKmsKeyId, "arn:aws:kms:eu-west-1:123456789012:key/grownext-data-key-key-id");
+        assert.ok(!("password" in r.inputs), "no master password from the program");
+        const rotations = after.filter(
+            (x) => x.type === "aws:secretsmanager/secretRotation:SecretRotation" && x.name.endsWith("-master-rotation"),
+        );
+        const own = rotations.filter((x) => x.dependencies!.includes(r.urn!));
+        assert.strictEqual(own.length, 1, "one rotation on the restore's own secret");
+        assert.strictEqual(own[0]!.inputs.secretId, `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${r.name}-AbCdEf`);
+        const sourceRotation = rotations.find((x) => x.name === "grownext-data-postgres-app-master-rotation")!;
+        assert.deepStrictEqual(own[0]!.inputs.rotationRules, sourceRotation.inputs.rotationRules);
+        // The source keeps its secret and its rotation: three rotations in all (app, identity, the restore).
+        assert.strictEqual(rotations.length, 3);
+    });
+
+    it("has the app database's readers take user and password from the restore's master secret, identity's from its own", () => {
+        const r = instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!;
+        const secretOfInstance = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${name}-AbCdEf`;
+        const credentialKeys = (owner: string) => {
+            const es = after.find(
+                (e) => e.type === "kubernetes:external-secrets.io/v1:ExternalSecret" && e.inputs.metadata.name === owner,
+            )!;
+            return Object.fromEntries(
+                es.inputs.spec.data
+                    .filter((d: any) => /__(username|password)$/.test(d.secretKey))
+                    .map((d: any) => [d.secretKey, d.remoteRef.key]),
+            );
+        };
+        for (const [key, ref] of Object.entries(credentialKeys("migrate-app"))) assert.strictEqual(ref, secretOfInstance(r.name), key);
+        for (const [key, ref] of Object.entries(credentialKeys("roles-app"))) assert.strictEqual(ref, secretOfInstance(r.name), key);
+        // The processes log in as their own roles (databaseCredentials.ts), whose secrets name the serving instance.
+        const worker = credentialKeys("worker");
+        assert.strictEqual(worker.TASKS_DATABASE_DIRECT_URL__password, "grownext/production/worker/db-app");
+        assert.strictEqual(credentialKeys("identity").DATABASE_URL__password, "grownext/production/identity/db-identity");
+        const workerSecret = after.find(
+            (x) => x.type === "aws:secretsmanager/secretVersion:SecretVersion" && x.name === "grownext-data-credentials-worker-app-initial",
+        )!;
+        const rotationStack = after.find((x) => x.name === "grownext-data-credentials-app-rotation")!;
+        assert.strictEqual(JSON.parse(unwrap(workerSecret.inputs.secretString)).masterarn, secretOfInstance(r.name));
+        assert.strictEqual(rotationStack.inputs.parameters.masterSecretArn, secretOfInstance(r.name));
+        assert.strictEqual(
+            after.find((x) => x.type === "aws:rds/proxy:Proxy")!.inputs.auths[0].secretArn,
+            secretOfInstance(r.name),
+            "RDS Proxy logs in to the restore with the restore's secret",
+        );
+    });
+
     it("leaves the source instances exactly as they were, still protected", () => {
         const sources = (rs: RecordedResource[]) =>
             instances(rs)

@@ -37,6 +37,7 @@ const mandatory = [
     "redis-memory-alarm",
     "postgres-monitored",
     "postgres-proxy-tls",
+    "database-credentials-rotate",
 ];
 
 function policyFiles(): { file: string; exports: Record<string, unknown> }[] {

@@ -20,6 +20,7 @@ function asPolicyResources(resources: RecordedResource[]): PolicyResourceLike[] 
             props: r.inputs,
             opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies },
             dependencies: r.dependencies ?? [],
+            propertyDependencies: r.propertyDependencies,
             parent: r.parent,
         }));
 }
@@ -44,19 +45,24 @@ describe("the project's stacks through the whole policy pack", () => {
         });
     }
 
-    it("production with a weakened Redis and a literal secret is rejected (the check can fail)", async () => {
+    it("production with a weakened Redis, a literal secret and an unrotated master password is rejected (the check can fail)", async () => {
         const resources = asPolicyResources(await evaluateStack("production"));
         const group = resources.find((r) => r.type === "aws:elasticache/parameterGroup:ParameterGroup")!;
         group.props = { ...group.props, parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }] };
         const web = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.props as any).metadata.name === "web")!;
         const container = (web.props as any).spec.template.spec.containers[0];
         container.env = [...container.env, { name: "STRIPE_SECRET_KEY", value: "literal" }];
+        // Without its SecretRotation, the app database's master password would never rotate.
+        const appRotation = resources.findIndex((r) => r.name === "grownext-data-postgres-app-master-rotation");
+        assert.ok(appRotation >= 0, "the production graph rotates the app database's master secret");
+        resources.splice(appRotation, 1);
         const names = new Set(
             (await runPackOnResources(resources, "production", policyConfig("production")))
                 .filter((v) => v.enforcementLevel === "mandatory")
                 .map((v) => v.policyName),
         );
         assert.ok(names.has("redis-noeviction"), [...names].join(", "));
+        assert.ok(names.has("database-credentials-rotate"), [...names].join(", "));
         assert.ok(names.has("no-literal-secret-env"), [...names].join(", "));
     });
 });

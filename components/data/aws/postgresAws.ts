@@ -13,21 +13,25 @@
  * The cost is a second instance (a second standby in production); one shared instance is the
  * cheaper option if that ever matters more than the points above.
  *
- * Each process connects as its instance's master user, which owns only that one database. Narrower
- * roles (read-only, migration-only) need SQL inside the database: a later step.
+ * The master password is RDS's, not the program's (`manageMasterUserPassword`): RDS generates it,
+ * keeps it in a Secrets Manager secret of its own under the stack key (`masterSecret`) and rotates it
+ * every `rotation.databaseRotationDays` (`rotateMasterSecret`, no Lambda). The program never knows
+ * it, so it is in neither the state nor any URL the data tier builds: on AWS the connection URLs carry
+ * no password, and the External Secrets Operator fills user and password in from the master secret
+ * (docs/secret-rotation.md).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { AwsNetworkConfig, PostgresSettings } from "../../../config/data";
 import { postgresMajor, postgresParameterFamily } from "../../../config/data";
-import { awsLimits, environmentFloors, type Environment } from "../../../catalog/guardrails";
+import { awsLimits, environmentFloors, rotationFloors, type Environment } from "../../../catalog/guardrails";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import {
     dataResourceOptions,
     postgresNames,
     postgresPort,
     postgresUrl,
+    type CredentialsSecret,
     type DatabaseName,
     type PostgresConnection,
 } from "../../../wiring/dataContract";
@@ -43,8 +47,10 @@ export interface PostgresAwsArgs {
     readonly settings: PostgresSettings;
     /** VPC, private subnets, the cluster's security group and the region (`data.aws`). */
     readonly network: Pick<AwsNetworkConfig, "region" | "vpcId" | "privateSubnetIds" | "clusterSecurityGroupId">;
-    /** ARN of the stack's KMS key: storage and Performance Insights are encrypted with it. */
+    /** ARN of the stack's KMS key: storage, Performance Insights and the master secret are encrypted with it. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /** Days between rotations of the RDS-managed master password (`rotation.databaseRotationDays`). */
+    readonly rotationDays: number;
     /** Name of the snapshot RDS takes when the instance is deleted (required unless skipFinalSnapshot). */
     readonly finalSnapshotIdentifier: string;
     /** AWS partition for managed policy ARNs (`aws`, `aws-us-gov`, `aws-cn`). */
@@ -73,7 +79,7 @@ export function rdsIdentifier(...parts: string[]): string {
 
 /** Problems with the settings, naming the config key and the fix. */
 export function postgresAwsProblems(
-    args: Pick<PostgresAwsArgs, "environment" | "settings" | "network" | "finalSnapshotIdentifier">,
+    args: Pick<PostgresAwsArgs, "environment" | "settings" | "network" | "finalSnapshotIdentifier" | "rotationDays">,
 ): string[] {
     const out: string[] = [];
     const s = args.settings;
@@ -101,7 +107,16 @@ export function postgresAwsProblems(
     if (floor.postgresMultiAz && !s.multiAz) out.push(`data.postgres.multiAz must be true in ${env}`);
     if (floor.postgresDeletionProtection && !s.deletionProtection) out.push(`data.postgres.deletionProtection must be true in ${env}`);
     if (floor.postgresFinalSnapshot && s.skipFinalSnapshot) out.push(`data.postgres.skipFinalSnapshot must be false in ${env}`);
+    out.push(...rotationDaysProblems(args.rotationDays));
     return out;
+}
+
+/** Problems with the master password's rotation period (`rotation.databaseRotationDays`), naming the key and the bound. */
+export function rotationDaysProblems(days: number): string[] {
+    const max = rotationFloors.maxDatabaseRotationDays;
+    return Number.isInteger(days) && days >= 1 && days <= max
+        ? []
+        : [`rotation.databaseRotationDays must be a whole number of days from 1 to ${max} (SecretsManager.4), got ${days}`];
 }
 
 /** Where an instance lives and what protects it: the same for the source and for a restore of it. */
@@ -111,7 +126,6 @@ export interface PostgresPlacement {
     readonly subnetGroupName: pulumi.Input<string>;
     readonly securityGroupId: pulumi.Input<string>;
     readonly parameterGroupName: pulumi.Input<string>;
-    readonly password: pulumi.Input<string>;
     readonly kmsKeyArn: pulumi.Input<string>;
     readonly finalSnapshotIdentifier: string;
     readonly monitoringRoleArn?: pulumi.Input<string>;
@@ -120,7 +134,8 @@ export interface PostgresPlacement {
 
 /**
  * The instance settings every Postgres of ours carries, source or point-in-time restore alike:
- * network, encryption, backups, protections, logs and monitoring. One function, so a restored
+ * network, encryption, backups, protections, logs, monitoring, and a master password RDS keeps in
+ * Secrets Manager under the stack key (no password input: the program never knows it). One function, so a restored
  * instance can never come up with weaker settings than the instance it replaces.
  */
 export function protectedInstanceArgs(p: PostgresPlacement): aws.rds.InstanceArgs & { instanceClass: pulumi.Input<string> } {
@@ -130,7 +145,8 @@ export function protectedInstanceArgs(p: PostgresPlacement): aws.rds.InstanceArg
         instanceClass: s.instanceClass,
         storageType: "gp3",
         maxAllocatedStorage: s.maxAllocatedStorage,
-        password: p.password,
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: p.kmsKeyArn,
         port: postgresPort,
         iamDatabaseAuthenticationEnabled: s.iamDatabaseAuthentication,
         dbSubnetGroupName: p.subnetGroupName,
@@ -160,6 +176,51 @@ export function protectedInstanceArgs(p: PostgresPlacement): aws.rds.InstanceArg
     };
 }
 
+/**
+ * The secret RDS keeps the master user's `username` and `password` in (`manageMasterUserPassword`).
+ * Its name is its ARN: Secrets Manager, IAM and the External Secrets Operator all take the ARN as a key.
+ */
+export interface MasterSecret extends CredentialsSecret {
+    readonly name: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+}
+
+/** The master secret of an instance declared with `protectedInstanceArgs`. */
+export function masterSecretOf(instance: aws.rds.Instance, what: string): MasterSecret {
+    const arn = instance.masterUserSecrets.apply((secrets) => {
+        const found = secrets?.[0]?.secretArn;
+        if (found === undefined) {
+            throw new pulumi.RunError(
+                `RDS reported no master user secret for ${what}: the instance must be declared with manageMasterUserPassword: true (postgresAws.ts protectedInstanceArgs)`,
+            );
+        }
+        return found;
+    });
+    return { name: arn, arn };
+}
+
+/**
+ * The master secret's rotation schedule. RDS rotates its own secrets without a Lambda; this sets how
+ * often (RDS's default is every 7 days). `rotateImmediately: false`: the new schedule starts from now,
+ * instead of changing the password (and rolling every pod) on the update that declares it.
+ */
+export function rotateMasterSecret(
+    name: string,
+    args: { readonly secret: MasterSecret; readonly days: number; readonly region: string },
+    parent: pulumi.Resource,
+): aws.secretsmanager.SecretRotation {
+    return new aws.secretsmanager.SecretRotation(
+        `${name}-master-rotation`,
+        {
+            secretId: args.secret.arn,
+            rotationRules: { automaticallyAfterDays: args.days },
+            rotateImmediately: false,
+            region: args.region,
+        },
+        { parent },
+    );
+}
+
 export class PostgresAws extends pulumi.ComponentResource implements PostgresConnection {
     readonly url: pulumi.Output<string>;
     readonly directUrl: pulumi.Output<string>;
@@ -167,10 +228,14 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
     readonly securityGroup: aws.ec2.SecurityGroup;
     /** The resolved settings the instance was declared with (alarms size their thresholds from them). */
     readonly settings: PostgresSettings;
-    /** Subnet group, parameter group and master password: a point-in-time restore reuses them. */
+    /** Subnet group and parameter group: a point-in-time restore reuses them. */
     readonly subnetGroupName: pulumi.Output<string>;
     readonly parameterGroupName: pulumi.Output<string>;
-    readonly password: pulumi.Output<string>;
+    /** The secret RDS keeps the master user's credentials in, rotating every `rotationDays`. */
+    readonly masterSecret: MasterSecret;
+    readonly masterSecretRotation: aws.secretsmanager.SecretRotation;
+    /** `rotation.databaseRotationDays`: a restore of this instance rotates its own master secret as often. */
+    readonly rotationDays: number;
     /** The enhanced-monitoring role, when monitoring is on: a restore of this instance reuses it. */
     readonly monitoringRoleArn?: pulumi.Output<string>;
 
@@ -185,22 +250,6 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
         const region = args.network.region;
         const tags = { "grownext.io/database": args.database, ...args.tags };
         const names = postgresNames(args.database);
-
-        // URL-safe specials only (RDS also refuses / @ " and spaces), so the password needs no encoding.
-        const password = new random.RandomPassword(
-            `${name}-password`,
-            {
-                length: 40,
-                special: true,
-                overrideSpecial: "-_.~",
-                minLower: 2,
-                minUpper: 2,
-                minNumeric: 2,
-                keepers: { version: String(s.passwordVersion) },
-            },
-            { parent: this },
-        );
-        const secretPassword = pulumi.secret(password.result);
 
         const subnets = new aws.rds.SubnetGroup(
             `${name}-subnets`,
@@ -241,7 +290,7 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
 
         this.subnetGroupName = subnets.name;
         this.parameterGroupName = parameters.name;
-        this.password = secretPassword;
+        this.rotationDays = args.rotationDays;
 
         let monitoringRoleArn: pulumi.Output<string> | undefined;
         if (s.monitoringIntervalSeconds > 0) {
@@ -275,7 +324,6 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
                     subnetGroupName: subnets.name,
                     securityGroupId: this.securityGroup.id,
                     parameterGroupName: parameters.name,
-                    password: secretPassword,
                     kmsKeyArn: args.kmsKeyArn,
                     finalSnapshotIdentifier: args.finalSnapshotIdentifier,
                     monitoringRoleArn,
@@ -295,11 +343,15 @@ export class PostgresAws extends pulumi.ComponentResource implements PostgresCon
             { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) },
         );
 
+        this.masterSecret = masterSecretOf(this.instance, `the ${args.database} database`);
+        this.masterSecretRotation = rotateMasterSecret(name, { secret: this.masterSecret, days: args.rotationDays, region }, this);
+
+        // No password: the External Secrets Operator fills user and password in from the master secret.
         this.url = pulumi.secret(
             pulumi
-                .all([this.instance.address, this.instance.port, secretPassword])
-                .apply(([host, port, pw]) =>
-                    postgresUrl({ user: names.user, password: pw, host, port, database: names.database, sslmode: "require" }),
+                .all([this.instance.address, this.instance.port])
+                .apply(([host, port]) =>
+                    postgresUrl({ user: names.user, password: "", host, port, database: names.database, sslmode: "require" }),
                 ),
         );
         // No pooler in front of RDS: the direct URL is the same URL (docs/data-tier.md).

@@ -8,6 +8,11 @@
  *
  * The restored instance is protected in production like the source: restoring again to another time
  * means first deciding what becomes of this one (docs/operations.md: the restore runbook).
+ *
+ * It has a master secret of its own: RDS creates a new managed secret (new password, same master user)
+ * for the restored instance under the stack key, rotated on the source's schedule. The data tier hands
+ * that secret to whatever reads the serving instance's credentials (the External Secrets Operator, RDS
+ * Proxy), so the processes connect with it; the source's secret keeps rotating for the source.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,7 +27,7 @@ import {
     type DatabaseName,
     type PostgresConnection,
 } from "../../../wiring/dataContract";
-import { protectedInstanceArgs, rdsIdentifier } from "./postgresAws";
+import { masterSecretOf, protectedInstanceArgs, rdsIdentifier, rotateMasterSecret, type MasterSecret } from "./postgresAws";
 
 /** What the restore needs of the source: its instance and what it was declared with. */
 export interface RestoreSource {
@@ -31,8 +36,9 @@ export interface RestoreSource {
     readonly subnetGroupName: pulumi.Input<string>;
     readonly parameterGroupName: pulumi.Input<string>;
     readonly securityGroupId: pulumi.Input<string>;
-    readonly password: pulumi.Input<string>;
     readonly monitoringRoleArn?: pulumi.Input<string>;
+    /** `rotation.databaseRotationDays`: the restore's master secret rotates as often as the source's. */
+    readonly rotationDays: number;
 }
 
 export interface PostgresRestoreArgs {
@@ -81,6 +87,9 @@ export class PostgresRestore extends pulumi.ComponentResource implements Postgre
     readonly directUrl: pulumi.Output<string>;
     readonly instance: aws.rds.Instance;
     readonly settings: PostgresSettings;
+    /** The restored instance's own master secret (not the source's), rotating on the source's schedule. */
+    readonly masterSecret: MasterSecret;
+    readonly masterSecretRotation: aws.secretsmanager.SecretRotation;
 
     constructor(name: string, args: PostgresRestoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresRestore", name, {}, opts);
@@ -98,8 +107,6 @@ export class PostgresRestore extends pulumi.ComponentResource implements Postgre
                     subnetGroupName: args.source.subnetGroupName,
                     securityGroupId: args.source.securityGroupId,
                     parameterGroupName: args.source.parameterGroupName,
-                    // Applied after the restore, so the processes keep using the password they have.
-                    password: args.source.password,
                     kmsKeyArn: args.kmsKeyArn,
                     finalSnapshotIdentifier: plan.finalSnapshotIdentifier,
                     monitoringRoleArn: args.source.monitoringRoleArn,
@@ -118,11 +125,19 @@ export class PostgresRestore extends pulumi.ComponentResource implements Postgre
             { parent: this, ...dataResourceOptions(args.environment) },
         );
 
+        this.masterSecret = masterSecretOf(this.instance, `the ${args.database} database's restore`);
+        this.masterSecretRotation = rotateMasterSecret(
+            name,
+            { secret: this.masterSecret, days: args.source.rotationDays, region: args.region },
+            this,
+        );
+
+        // No password, as for the source: the External Secrets Operator fills it in from the restore's master secret.
         this.url = pulumi.secret(
-            pulumi.all([this.instance.address, this.instance.port, args.source.password]).apply(([host, port, pw]) =>
+            pulumi.all([this.instance.address, this.instance.port]).apply(([host, port]) =>
                 postgresUrl({
                     user: names.user,
-                    password: pw,
+                    password: "",
                     host,
                     port: port ?? postgresPort,
                     database: names.database,

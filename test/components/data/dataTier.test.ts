@@ -2,6 +2,7 @@ import * as assert from "assert";
 import type * as awsTypes from "@pulumi/aws";
 import type * as k8sTypes from "@pulumi/kubernetes";
 import type { DataTier as DataTierType } from "../../../components/data/dataTier";
+import { rotationDefaults } from "../../../catalog/guardrails";
 import { dataEnvKeys } from "../../../wiring/dataContract";
 import type { PlatformConfig } from "../../../config/load";
 import { installMocks, isSecret, isSecretInput, promiseOf, recorder, settle, unwrap, type RecordedResource } from "../../../sandbox/mocks";
@@ -19,6 +20,7 @@ const T = {
     cacheSubnets: "aws:elasticache/subnetGroup:SubnetGroup",
     redis: "aws:elasticache/replicationGroup:ReplicationGroup",
     password: "random:index/randomPassword:RandomPassword",
+    rotation: "aws:secretsmanager/secretRotation:SecretRotation",
     sts: "kubernetes:apps/v1:StatefulSet",
     job: "kubernetes:batch/v1:Job",
     secret: "kubernetes:core/v1:Secret",
@@ -100,7 +102,10 @@ describe("DataTier", () => {
                 assert.strictEqual(i.engineVersion, "16");
                 assert.strictEqual(i.dbName, db);
                 assert.strictEqual(i.username, `grownext_${db}`);
-                assert.ok(isSecretInput(i.password), "the master password is a secret input");
+                // RDS generates the master password and keeps it in Secrets Manager under the stack key.
+                assert.strictEqual(i.manageMasterUserPassword, true);
+                assert.strictEqual(i.masterUserSecretKmsKeyId, keyArn);
+                assert.ok(!("password" in i), "the program gives no master password");
                 assert.strictEqual(i.backupRetentionPeriod, 30);
                 assert.strictEqual(i.multiAz, true);
                 assert.strictEqual(i.deletionProtection, true);
@@ -125,6 +130,47 @@ describe("DataTier", () => {
                     "subnet-1a2b3c4d5e6f70819",
                 ]);
             }
+        });
+
+        it("rotates each master secret every rotation.databaseRotationDays, without a Lambda, from the instance's own secret", async () => {
+            const tier = await declare(minimalStackConfig("production", {}, { rotation: { databaseRotationDays: 45 } }));
+            assert.strictEqual(
+                recorder.ofType(T.password).filter((r) => r.name.includes("postgres")).length,
+                0,
+                "no generated master password",
+            );
+            assert.strictEqual(recorder.ofType(T.rotation).filter((r) => r.name.endsWith("-master-rotation")).length, 2);
+            for (const db of ["app", "identity"] as const) {
+                const instance = recorder.one(T.rds, `test-data-postgres-${db}-instance`);
+                const rotation = recorder.one(T.rotation, `test-data-postgres-${db}-master-rotation`);
+                const secretArn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!test-data-postgres-${db}-instance-AbCdEf`;
+                assert.deepStrictEqual(unwrap(rotation.inputs), {
+                    secretId: secretArn,
+                    rotationRules: { automaticallyAfterDays: 45 },
+                    rotateImmediately: false,
+                    region: "eu-west-1",
+                });
+                assert.strictEqual(rotation.inputs.rotationLambdaArn, undefined, "RDS rotates its own secrets");
+                assert.ok(rotation.dependencies?.includes(instance.urn!), "the rotation waits for the instance that owns the secret");
+                assert.strictEqual(rotation.parent, recorder.one("grownext:data:PostgresAws", `test-data-postgres-${db}`).urn);
+                // The schema's owners (the migrations, the roles Job) read this database's credentials from that secret;
+                // a process reads its own role's (databaseCredentials.ts), never the master's.
+                const credentials = tier.databaseCredentials(`migrate-${db}`, db)!;
+                assert.strictEqual(await promiseOf(credentials.arn), secretArn);
+                assert.strictEqual(await promiseOf(credentials.name), secretArn);
+                assert.strictEqual(await promiseOf(tier.databaseCredentials(`roles-${db}`, db)!.arn), secretArn);
+                const process = db === "app" ? "web" : "identity";
+                assert.strictEqual(await promiseOf(tier.databaseCredentials(process, db)!.name), `grownext/production/${process}/db-${db}`);
+                assert.strictEqual(tier.databaseCredentials("portal", db), undefined);
+            }
+        });
+
+        it("rotates on the default schedule when the stack sets none", async () => {
+            await declare(cfg);
+            for (const r of recorder.ofType(T.rotation)) {
+                assert.strictEqual(unwrap(r.inputs).rotationRules.automaticallyAfterDays, rotationDefaults.databaseRotationDays);
+            }
+            assert.strictEqual(recorder.ofType(T.rotation).filter((r) => r.name.endsWith("-master-rotation")).length, 2);
         });
 
         it("loads pg_stat_statements and forces TLS in the postgres16 parameter groups", async () => {
@@ -221,8 +267,10 @@ describe("DataTier", () => {
 
         it("protects the databases, the cache and the key, and nothing that holds no data", async () => {
             await declare(cfg);
-            // The proxy's copy of the app database's credentials is a secret holding data, protected too.
+            // RDS keeps the master secrets; the data tier's own secrets are the processes' credentials (databaseCredentials.ts).
             const protectedTypes = [T.rds, T.redis, T.kmsKey, "aws:secretsmanager/secret:Secret"];
+            for (const s of recorder.ofType("aws:secretsmanager/secret:Secret"))
+                assert.strictEqual(unwrap(s.inputs).tags["grownext.io/secret-kind"], "database-credentials", s.name);
             for (const r of custom()) {
                 const expected = protectedTypes.includes(r.type);
                 assert.strictEqual(r.protect, expected, `${r.type} ${r.name} protect`);
@@ -238,21 +286,29 @@ describe("DataTier", () => {
             }
         });
 
-        it("gives every data ref as a secret: TLS URLs, the app database for tasks through its RDS Proxy, the direct URL to the instance", async () => {
+        it("gives every data ref as a secret: TLS URLs without a database password, the app database for tasks through its RDS Proxy, the direct URL to the instance", async () => {
             const tier = await declare(cfg);
             assert.deepStrictEqual(Object.keys(tier.env).sort(), [...dataEnvKeys].sort());
             for (const key of dataEnvKeys) assert.ok(await isSecret(tier.env[key]), `${key} is secret`);
             const app = await promiseOf(tier.env.appDatabaseUrl);
             assert.match(
                 app,
-                /^postgresql:\/\/grownext_app:pw-test-data-postgres-app-password-x*@test-data-postgres-app-proxy-proxy\.proxy-abc\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/,
+                /^postgresql:\/\/grownext_app@test-data-postgres-app-proxy-proxy\.proxy-abc\.eu-west-1\.rds\.amazonaws\.com:5432\/app\?sslmode=require$/,
             );
             assert.strictEqual(await promiseOf(tier.env.tasksDatabaseUrl), app);
             const direct = await promiseOf(tier.env.tasksDatabaseDirectUrl);
-            assert.strictEqual(direct, app.replace("test-data-postgres-app-proxy-proxy.proxy-abc", "test-data-postgres-app-instance.abc"));
+            assert.strictEqual(
+                direct,
+                "postgresql://grownext_app:@test-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require",
+            );
             // Migrations bypass the proxy: the app Job's URL is the direct one.
             assert.notStrictEqual(direct, app);
-            assert.match(await promiseOf(tier.env.identityDatabaseUrl), /^postgresql:\/\/grownext_identity:.+\/identity\?sslmode=require$/);
+            // The External Secrets Operator fills the password in from the master secret (databaseCredentials).
+            assert.strictEqual(
+                await promiseOf(tier.env.identityDatabaseUrl),
+                "postgresql://grownext_identity:@test-data-postgres-identity-instance.abc.eu-west-1.rds.amazonaws.com:5432/identity?sslmode=require",
+            );
+            assert.strictEqual(new URL(direct).password, "");
             assert.match(
                 await promiseOf(tier.env.redisUrl),
                 /^rediss:\/\/:pw-test-data-redis-auth-token-x*@master\.test-data-redis-group\..+:6379$/,

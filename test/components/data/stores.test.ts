@@ -6,6 +6,7 @@ import { postgresAwsProblems, rdsIdentifier } from "../../../components/data/aws
 import { redisAwsProblems, redisTopology } from "../../../components/data/aws/redisAws";
 import { redisServerArgs } from "../../../components/data/inCluster/redisInCluster";
 import { stackKeyAliasName, stackKeyPolicy, stackKeyProblems } from "../../../components/data/aws/stackKey";
+import { rotationDefaults, rotationFloors } from "../../../catalog/guardrails";
 import { dataDefaults } from "../../../config/data";
 import { installMocks, isSecret, promiseOf, recorder } from "../../../sandbox/mocks";
 import { awsNetwork, minimalStackConfig } from "../../fixtures/minimalStacks";
@@ -113,6 +114,7 @@ describe("data-tier building blocks", () => {
                 settings: { ...prodPg, backupRetentionDays: 7, multiAz: false, skipFinalSnapshot: true },
                 network: awsNetwork,
                 finalSnapshotIdentifier: "x-final",
+                rotationDays: rotationDefaults.databaseRotationDays,
             });
             assert.deepStrictEqual(problems, [
                 "data.postgres.backupRetentionDays must be at least 30 in production, got 7",
@@ -126,8 +128,23 @@ describe("data-tier building blocks", () => {
                 settings: { ...dataDefaults("staging").postgres, engineVersion: "15", skipFinalSnapshot: false },
                 network: { ...awsNetwork, privateSubnetIds: ["subnet-0a1b2c3d4e5f60718"] },
                 finalSnapshotIdentifier: "1-bad--name",
+                rotationDays: rotationDefaults.databaseRotationDays,
             });
             assert.strictEqual(problems.length, 3, JSON.stringify(problems));
+        });
+        it("a master password rotated less often than the floor allows, or never", () => {
+            const base = {
+                environment: "production" as const,
+                settings: dataDefaults("production").postgres,
+                network: awsNetwork,
+                finalSnapshotIdentifier: "x-final",
+            };
+            const max = rotationFloors.maxDatabaseRotationDays;
+            assert.deepStrictEqual(postgresAwsProblems({ ...base, rotationDays: max + 1 }), [
+                `rotation.databaseRotationDays must be a whole number of days from 1 to ${max} (SecretsManager.4), got ${max + 1}`,
+            ]);
+            assert.strictEqual(postgresAwsProblems({ ...base, rotationDays: 0 }).length, 1);
+            assert.deepStrictEqual(postgresAwsProblems({ ...base, rotationDays: max }), []);
         });
         it("a production cache without multi-AZ or with a day of snapshots", () => {
             assert.deepStrictEqual(

@@ -258,12 +258,13 @@ describe("ExternalSecrets on the production graph", () => {
             const stored = JSON.parse(unwrap(version.inputs.secretString));
             const own = es.inputs.spec.data.filter((d: any) => d.remoteRef.key === `grownext/production/${owner}`);
             assert.deepStrictEqual(Object.keys(stored).sort(), own.map((d: any) => d.remoteRef.property).sort(), owner);
-            // What comes from a credentials secret is fed as that secret would hold it.
-            for (const d of es.inputs.spec.data.filter((d: any) => d.remoteRef.key !== `grownext/production/${owner}`))
-                stored[d.secretKey] = d.remoteRef.property === "username" ? "grownext_svc_x_clone" : "rotated-Pw";
-            // And the template, fed what is stored, yields valid URLs for every URL key.
+            // And the template, fed what is stored and what the master secrets hold, yields valid URLs for every URL key.
+            const master: Record<string, string> = { username: "grownext_app", password: "pw-FAKE" };
+            const fed: Record<string, string> = { ...stored };
+            for (const d of es.inputs.spec.data)
+                if (d.remoteRef.key !== `grownext/production/${owner}`) fed[d.secretKey] = master[d.remoteRef.property]!;
             for (const [key, tpl] of Object.entries(es.inputs.spec.target.template.data as Record<string, string>)) {
-                const out = render(tpl, stored);
+                const out = render(tpl, fed);
                 if (/_URL$/.test(key)) assert.match(out, /^(postgresql|rediss?):\/\/[^@]*:[^@]+@[^/]+/, `${owner} ${key}`);
             }
         }

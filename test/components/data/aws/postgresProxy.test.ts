@@ -1,7 +1,7 @@
 /**
  * RDS Proxy in front of the app database (components/data/aws/postgresProxy.ts): the inputs of what it declares
- * (TLS required, its own cluster-only security group, the private subnets, the credentials secret and
- * the role that may read it), where the data tier puts it (production by default, staging on request,
+ * (TLS required, its own cluster-only security group, the private subnets, the instance's RDS-managed
+ * master secret and the role that may read it), where the data tier puts it (production by default, staging on request,
  * in front of a restore when one serves), and the URL split each process sees: pooled URLs through the
  * proxy carrying the process's pool size, the direct URL straight to the instance without one.
  */
@@ -19,7 +19,7 @@ import { poolSizeFor } from "../../../../config/connectionBudget";
 import { rdsProxyByEnvironment } from "../../../../config/defaults";
 import type { PlatformConfig } from "../../../../config/load";
 import { evaluateStack } from "../../../../sandbox/evaluate";
-import { installMocks, isSecret, isSecretInput, promiseOf, recorder, settle, unwrap } from "../../../../sandbox/mocks";
+import { installMocks, isSecret, promiseOf, recorder, settle, unwrap } from "../../../../sandbox/mocks";
 import { awsNetwork, clusterSg, minimalStackConfig } from "../../../fixtures/minimalStacks";
 
 const T = {
@@ -36,7 +36,9 @@ const T = {
     k8sSecret: "kubernetes:core/v1:Secret",
 };
 const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/stack";
-const direct = "postgresql://grownext_app:Ab-_.~9@db-1.abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require";
+const direct = "postgresql://grownext_app@db-1.abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require";
+/** The master secret RDS keeps for the target instance (`manageMasterUserPassword`). */
+const masterSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1-AbCdEf";
 
 describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
     let PostgresProxy: typeof PostgresProxyType;
@@ -67,12 +69,8 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         return unwrap(found[0]!.inputs);
     };
 
-    async function declare(
-        credentials: ConstructorParameters<typeof PostgresProxy>[1]["credentials"],
-        environment: "staging" | "production" = "production",
-    ) {
+    async function declare(credentials: ConstructorParameters<typeof PostgresProxy>[1]["credentials"] = { secretArn: masterSecretArn }) {
         const proxy = new PostgresProxy("pg-proxy", {
-            environment,
             database: "app",
             settings,
             network: awsNetwork,
@@ -84,8 +82,8 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         return proxy;
     }
 
-    it("requires TLS, logs in with the credentials secret and no IAM auth, in the private subnets and its own security group", async () => {
-        await declare({ username: "grownext_app", password: pulumi.secret("pw-FAKE") });
+    it("requires TLS, logs in with the instance's master secret and no IAM auth, in the private subnets and its own security group", async () => {
+        await declare();
         const p = inputs(T.proxy);
         assert.strictEqual(p.requireTls, true);
         assert.strictEqual(p.engineFamily, "POSTGRESQL");
@@ -97,7 +95,7 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         assert.deepStrictEqual(p.auths, [
             {
                 authScheme: "SECRETS",
-                secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
+                secretArn: masterSecretArn,
                 iamAuth: "DISABLED",
                 clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
                 description: "Master user of the app database",
@@ -107,7 +105,7 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
     });
 
     it("admits 5432 only from the cluster, reaches only its instance, and opens the instance to itself alone", async () => {
-        await declare({ username: "grownext_app", password: pulumi.secret("pw-FAKE") });
+        await declare();
         const sg = inputs(T.sg);
         assert.strictEqual(sg.vpcId, awsNetwork.vpcId);
         assert.strictEqual(sg.ingress, undefined);
@@ -128,50 +126,33 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         );
     });
 
-    it("stores the credentials as a secret under the stack key, readable by its role only through Secrets Manager", async () => {
-        await declare({ username: "grownext_app", password: pulumi.secret("pw-FAKE") });
-        const secret = recorder.one(T.secret, "pg-proxy-credentials");
-        assert.strictEqual(secret.inputs.kmsKeyId, keyArn);
-        assert.strictEqual(secret.inputs.recoveryWindowInDays, 30);
-        assert.strictEqual(secret.protect, true, "production protects the credentials secret");
-        const version = recorder.one(T.secretVersion, "pg-proxy-credentials-version");
-        assert.ok(isSecretInput(version.inputs.secretString), "the secret string is a Pulumi secret");
-        assert.deepStrictEqual(JSON.parse(unwrap<string>(version.inputs.secretString)), { username: "grownext_app", password: "pw-FAKE" });
+    it("reads the master secret RDS keeps, creating no secret of its own, through a role that may read only it and decrypt only through Secrets Manager", async () => {
+        const proxy = await declare();
+        assert.strictEqual(recorder.ofType(T.secret).length, 0, "no copy of the credentials");
+        assert.strictEqual(recorder.ofType(T.secretVersion).length, 0);
+        assert.strictEqual(await promiseOf(proxy.credentialsSecretArn), masterSecretArn);
         const trust = JSON.parse(inputs(T.role).assumeRolePolicy);
         assert.deepStrictEqual(trust.Statement, [
             { Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" },
         ]);
         const policy = JSON.parse(inputs(T.rolePolicy).policy);
-        assert.deepStrictEqual(
-            policy.Statement[0].Resource,
-            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
-        );
-        assert.deepStrictEqual(policy.Statement[1].Condition, {
-            StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" },
+        assert.deepStrictEqual(policy.Statement[0].Resource, masterSecretArn);
+        assert.deepStrictEqual(policy.Statement[0].Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
+        assert.deepStrictEqual(policy.Statement[1], {
+            Sid: "DecryptThroughSecretsManager",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: keyArn,
+            Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
         });
-        assert.deepStrictEqual(
-            policy,
-            proxySecretPolicy({
-                secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-proxy-credentials-AbCdEf",
-                keyArn,
-                region: "eu-west-1",
-            }),
-        );
-    });
-
-    it("takes an existing secret (RDS-managed master password) as it is, creating none", async () => {
-        const proxy = await declare({ secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1" }, "staging");
-        assert.strictEqual(recorder.ofType(T.secret).length, 0);
-        assert.strictEqual(inputs(T.proxy).auths[0].secretArn, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1");
-        assert.strictEqual(
-            JSON.parse(inputs(T.rolePolicy).policy).Statement[0].Resource,
-            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1",
-        );
-        assert.strictEqual(await promiseOf(proxy.credentialsSecretArn), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1");
+        assert.deepStrictEqual(policy, proxySecretPolicy({ secretArn: masterSecretArn, keyArn, region: "eu-west-1" }));
+        // The proxy waits for its role's permission: without it, its first login would fail.
+        const rolePolicy = recorder.one(T.rolePolicy, "pg-proxy-secret-access");
+        assert.ok(recorder.one(T.proxy, "pg-proxy").dependencies?.includes(rolePolicy.urn!));
     });
 
     it("registers the instance in the default target group with the configured pool shares", async () => {
-        await declare({ username: "grownext_app", password: pulumi.secret("pw-FAKE") });
+        await declare();
         const tg = inputs(T.targetGroup);
         assert.strictEqual(tg.dbProxyName, "pg-proxy-proxy");
         assert.deepStrictEqual(tg.connectionPoolConfig, {
@@ -184,11 +165,11 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
     });
 
     it("hands out the proxy's endpoint as the URL and the instance's as the direct URL, both secret", async () => {
-        const proxy = await declare({ username: "grownext_app", password: pulumi.secret("pw-FAKE") });
+        const proxy = await declare();
         assert.ok(await isSecret(proxy.url));
         assert.strictEqual(
             await promiseOf(proxy.url),
-            "postgresql://grownext_app:Ab-_.~9@pg-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require",
+            "postgresql://grownext_app@pg-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require",
         );
         assert.strictEqual(await promiseOf(proxy.directUrl), direct);
         assert.strictEqual(
@@ -235,9 +216,9 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
             assert.match(await promiseOf(proxied.env.appDatabaseUrl), /@test-data-postgres-app-proxy-proxy\.proxy-abc\./);
             assert.match(await promiseOf(proxied.env.tasksDatabaseDirectUrl), /@test-data-postgres-app-instance\.abc\./);
             assert.strictEqual(
-                recorder.one(T.secret, "test-data-postgres-app-proxy-credentials").protect,
-                false,
-                "staging protects nothing",
+                inputs(T.proxy).auths[0].secretArn,
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!test-data-postgres-app-instance-AbCdEf",
+                "the proxy logs in with the app instance's master secret",
             );
         });
 
@@ -247,6 +228,10 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
             const restore = recorder.ofType("aws:rds/instance:Instance").find((r) => r.name.includes("restore"));
             assert.ok(restore, "the restore instance is declared");
             assert.strictEqual(identifier, unwrap(restore.inputs).identifier);
+            // The restore has a master secret of its own, and the proxy logs in with it, not with the source's.
+            const restoreSecret = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${restore.name}-AbCdEf`;
+            assert.strictEqual(inputs(T.proxy).auths[0].secretArn, restoreSecret);
+            assert.strictEqual([JSON.parse(inputs(T.rolePolicy).policy).Statement[0].Resource].flat()[0], restoreSecret);
         });
     });
 });
