@@ -319,7 +319,13 @@ export const rdsProxyByEnvironment: Record<Environment, RdsProxyDefaults> = {
 export const rotationDefaults = {
     /** ESO refresh: a rotated value reaches the cluster within this long (a Go duration). */
     refreshInterval: "1h",
-    /** Days between automatic rotations of each database's master password. */
+    /**
+     * ESO refresh of the Secrets that hold database credentials AWS rotates: RDS Proxy knows only a
+     * secret's current user, so a pod still on the previous user opens no new connection through it
+     * until this refresh and Reloader's rollout have replaced the pod (docs/secret-rotation.md).
+     */
+    credentialsRefreshInterval: "1m",
+    /** Days between automatic rotations of each database's master password and of each process's credentials. */
     databaseRotationDays: 30,
 } as const;
 

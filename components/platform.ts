@@ -385,6 +385,8 @@ export class Platform extends pulumi.ComponentResource {
                     keys: Object.keys(env.secret).sort(),
                     urlKeys,
                     credentials: credentialNames(credentials),
+                    // Credentials AWS rotates reach a running process on the short refresh (RDS Proxy knows one user at a time).
+                    refreshInterval: Object.keys(credentials).length > 0 ? cfg.rotation.credentialsRefreshInterval : undefined,
                     targetName: `${service.spec.name}-env`,
                     version: access.secretVersionId(service.spec.name),
                     labels: processLabels(service.spec),

@@ -175,16 +175,20 @@ export const probesConfig = z
     })
     .strict();
 
-/** Secret rotation on AWS stacks (docs/secret-rotation.md); defaults in config/defaults.ts. */
+/** A Go duration as ESO reads it (30s, 15m, 1h, 1h30m), never zero. */
+const esoDuration = z
+    .string()
+    .regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/, { message: "must be a duration such as 15m, 1h or 1h30m" })
+    .refine((d) => /[1-9]/.test(d), { message: "must be a non-zero duration such as 15m or 1h" });
+
+/** Secret rotation on AWS stacks (docs/secret-rotation.md); defaults in catalog/guardrails.ts. */
 export const rotationConfig = z
     .object({
         /** How often the External Secrets Operator re-reads Secrets Manager (Go duration: 30m, 1h, 1h30m). */
-        refreshInterval: z
-            .string()
-            .regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/, { message: "must be a duration such as 15m, 1h or 1h30m" })
-            .refine((d) => /[1-9]/.test(d), { message: "must be a non-zero duration such as 15m or 1h" })
-            .default(rotationDefaults.refreshInterval),
-        /** Days between automatic rotations of the RDS-managed master passwords. */
+        refreshInterval: esoDuration.default(rotationDefaults.refreshInterval),
+        /** How often it re-reads the Secrets holding database credentials that AWS rotates (short: see guardrails). */
+        credentialsRefreshInterval: esoDuration.default(rotationDefaults.credentialsRefreshInterval),
+        /** Days between automatic rotations of the RDS-managed master passwords and of each process's credentials. */
         databaseRotationDays: z
             .number()
             .int()

@@ -414,6 +414,12 @@ function semanticCases(): Case[] {
             refused: "rotation.refreshInterval",
         },
         {
+            why: "a zero refresh of the rotated database credentials",
+            stack: "production",
+            set: { "rotation.credentialsRefreshInterval": "0m" },
+            refused: "rotation.credentialsRefreshInterval",
+        },
+        {
             why: "the retired master-password keeper: RDS manages and rotates the master password now",
             stack: "production",
             set: { "data.postgres.passwordVersion": 2 },

@@ -302,6 +302,8 @@ export interface SyncedSecret {
     readonly keys: readonly string[];
     /** Which of them are connection URLs, built from their parts. */
     readonly urlKeys: readonly string[];
+    /** ESO refresh of this Secret, when it differs from the component's (`rotation.credentialsRefreshInterval`). */
+    readonly refreshInterval?: string;
     /** URL keys whose user and password are read from another secret (name or ARN), not the owner's. */
     readonly credentials?: Readonly<Record<string, pulumi.Input<string>>>;
     /** The Kubernetes Secret ESO writes. */
@@ -402,7 +404,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                         .apply(([storeName, remoteName, credentials]) => {
                             const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, credentials);
                             return {
-                                refreshInterval: args.refreshInterval,
+                                refreshInterval: s.refreshInterval ?? args.refreshInterval,
                                 secretStoreRef: { name: storeName, kind: "SecretStore" },
                                 target: {
                                     name: s.targetName,

@@ -8,6 +8,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsTypes from "@pulumi/aws";
 import { envMatrix } from "../../../../catalog/envMatrix";
+import { rotationDefaults } from "../../../../catalog/guardrails";
 import { processCatalog } from "../../../../catalog/processes";
 import type { ExternalSecrets as ExternalSecretsType } from "../../../../components/data/aws/externalSecrets";
 import {
@@ -221,5 +222,38 @@ describe("URL credentials from another secret: the components", () => {
             policy("web").Statement.find((s) => s.Sid === "ReadDatabaseCredentials"),
             undefined,
         );
+    });
+});
+
+describe("URL credentials on the production graph: how soon a rotation reaches the pods", () => {
+    let externals: Array<{ name: string; refreshInterval: string; readsCredentials: boolean }>;
+    before(async () => {
+        installMocks();
+        const { evaluateStack } = await import("../../../../sandbox/evaluate");
+        const resources = await evaluateStack("production");
+        externals = resources
+            .filter((r) => r.type === esoExternal)
+            .map((r) => {
+                const spec = unwrap(r.inputs.spec);
+                const own = unwrap(r.inputs.metadata).name as string;
+                const data = spec.data as Array<{ remoteRef: { key: string } }>;
+                return {
+                    name: own,
+                    refreshInterval: spec.refreshInterval as string,
+                    // Reads a property of a secret other than its own (`.../<owner>`): a credentials secret.
+                    readsCredentials: data.some((d) => !d.remoteRef.key.endsWith(`/${own}`)),
+                };
+            });
+    });
+
+    it("re-reads rotated credentials on the short refresh for processes, and the rest on the long one", () => {
+        const processes = new Set(processCatalog.map((p) => p.name));
+        const short = externals.filter((e) => processes.has(e.name) && e.readsCredentials);
+        assert.ok(short.length >= 3, `processes reading credentials: ${short.map((e) => e.name).join(", ")}`);
+        for (const e of short) assert.strictEqual(e.refreshInterval, rotationDefaults.credentialsRefreshInterval, e.name);
+        const long = externals.filter((e) => !short.includes(e));
+        assert.ok(long.length > 0);
+        for (const e of long) assert.strictEqual(e.refreshInterval, rotationDefaults.refreshInterval, e.name);
+        assert.notStrictEqual(rotationDefaults.credentialsRefreshInterval, rotationDefaults.refreshInterval);
     });
 });
