@@ -228,7 +228,12 @@ describe("ExternalSecrets on the production graph", () => {
             for (const k of inEnv) assert.ok(expected.includes(k), `${process}: ${k} is a matrix key of the process`);
             assert.strictEqual(spec.target.name, `${process}-env`);
             assert.strictEqual(spec.target.template.mergePolicy, "Replace");
-            assert.strictEqual(spec.refreshInterval, cfg.rotation.refreshInterval);
+            // A process that logs in with a rotating credentials secret re-reads on the short refresh.
+            const readsCredentials = Object.keys(databaseOfEnvKeys(findProcess(process)!)).some((k) => k in spec.target.template.data);
+            assert.strictEqual(
+                spec.refreshInterval,
+                readsCredentials ? cfg.rotation.credentialsRefreshInterval : cfg.rotation.refreshInterval,
+            );
             assert.deepStrictEqual(spec.secretStoreRef, { name: process, kind: "SecretStore" });
             // Its own secret, except a database URL's user and password: its own role's rotating credentials secret.
             for (const d of spec.data) {
