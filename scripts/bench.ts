@@ -12,6 +12,7 @@
  * pairs take minutes. Timings on a shared machine are noisy: quote the median of the pairwise ratios.
  */
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -37,6 +38,15 @@ async function evaluateSection(): Promise<void> {
     // Beside the compiled copy, as in a checkout: node_modules to resolve from, package.json to find the root by.
     for (const entry of ["node_modules", "package.json"]) fs.symlinkSync(path.join(repoRoot, entry), path.join(path.dirname(out), entry));
     const script = path.join(out, "scripts", "bench", "evaluate.js");
+    // The operator's key pair, made once for every run (scripts/bench/evaluate.ts operatorKeyPair), kept beside the build.
+    const keys = path.join(path.dirname(out), "operator-keys.json");
+    const pair = crypto.generateKeyPairSync("rsa", {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: "spki", format: "pem" },
+        privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+    fs.writeFileSync(keys, JSON.stringify(pair), { mode: 0o600 });
+    process.on("exit", () => fs.rmSync(keys, { force: true }));
     let last: Evaluation | undefined;
     const evaluate =
         (mode: string, scale = 1) =>
@@ -44,7 +54,7 @@ async function evaluateSection(): Promise<void> {
             const r = spawnSync(process.execPath, [script, mode, String(scale)], {
                 cwd: repoRoot,
                 encoding: "utf8",
-                env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot },
+                env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot, BENCH_OPERATOR_KEYS: keys },
             });
             if (r.status !== 0) throw new Error(`evaluate ${mode} exited ${r.status}: ${r.stderr}`);
             last = JSON.parse(r.stdout.trim().split("\n").pop()!) as Evaluation;
