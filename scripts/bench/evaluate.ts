@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsLimits } from "../../catalog/guardrails";
 import { parse } from "yaml";
 import { processCatalog, type ProcessSpec } from "../../catalog/processes";
+import { declareWithShallowStacks } from "../../wiring/shallowStacks";
 
 /** Where the stack files are: the bench runs a compiled copy of this file from a folder of its own. */
 const repoRoot = process.env.GROWNEXT_REPO_ROOT ?? path.resolve(__dirname, "..", "..");
@@ -131,7 +132,9 @@ async function main(): Promise<void> {
                 isPlaintext: (k) => !(k in secrets),
                 catalog: scaledCatalog(Number(scaleText)),
             });
-            new Platform("grownext", { config });
+            // As index.ts declares it.
+            const declarePlatform = () => new Platform("grownext", { config });
+            declareWithShallowStacks(declarePlatform);
         };
     }
     const started = process.hrtime.bigint();
