@@ -41,7 +41,9 @@ export function declareWithShallowStacks<T>(declare: () => T, fullStacks = fullS
         return declare();
     } catch (err) {
         // RunErrors are printed as their message alone; anything else is a bug, printed with its stack.
-        if (err instanceof Error && !pulumi.RunError.isInstance(err)) err.stack = `${err.stack ?? String(err)}\n    ${noFramesHint}`;
+        // (A boolean first: RunError's type guard would narrow a plain Error, the same shape, to never.)
+        const runError: boolean = pulumi.RunError.isInstance(err);
+        if (err instanceof Error && !runError) err.stack = `${err.stack ?? String(err)}\n    ${noFramesHint}`;
         throw err;
     } finally {
         Error.stackTraceLimit = limit;

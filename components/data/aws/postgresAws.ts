@@ -16,7 +16,7 @@
  * Each process connects as its instance's master user, which owns only that one database. Narrower
  * roles (read-only, migration-only) need SQL inside the database: a later step.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AwsNetworkConfig, PostgresSettings } from "../../../config/data";

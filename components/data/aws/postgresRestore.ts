@@ -9,7 +9,7 @@
  * The restored instance is protected in production like the source: restoring again to another time
  * means first deciding what becomes of this one (docs/operations.md: the restore runbook).
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "../../../config/data";
 import type { RestoreConfig } from "../../../config/recovery";
