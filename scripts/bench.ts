@@ -49,12 +49,12 @@ async function evaluateSection(): Promise<void> {
     process.on("exit", () => fs.rmSync(keys, { force: true }));
     let last: Evaluation | undefined;
     const evaluate =
-        (mode: string, scale = 1) =>
+        (mode: string, scale: number | string = 1, extraEnv: NodeJS.ProcessEnv = {}) =>
         () => {
             const r = spawnSync(process.execPath, [script, mode, String(scale)], {
                 cwd: repoRoot,
                 encoding: "utf8",
-                env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot, BENCH_OPERATOR_KEYS: keys },
+                env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot, BENCH_OPERATOR_KEYS: keys, ...extraEnv },
             });
             if (r.status !== 0) throw new Error(`evaluate ${mode} exited ${r.status}: ${r.stderr}`);
             last = JSON.parse(r.stdout.trim().split("\n").pop()!) as Evaluation;
@@ -67,6 +67,15 @@ async function evaluateSection(): Promise<void> {
         console.log(`${stack} (${evaluate(stack)().resources} resources)`);
         for (const line of formatPaired(stack, "empty", p, goal)) console.log(line);
     }
+    // The SDK's share of production: its registrations, recorded once, declared bare (scripts/bench/evaluate.ts `bare`).
+    const recording = path.join(path.dirname(out), "production-registrations.json");
+    process.on("exit", () => fs.rmSync(recording, { force: true }));
+    const recorded = evaluate("production", 1, { BENCH_RECORD: recording })();
+    const bare = await pairedRuns(pairs, evaluate("bare", recording), evaluate("empty"));
+    console.log(
+        `production's ${last!.resources} registrations declared bare: the SDK's own cost, without our components, config or modules`,
+    );
+    for (const line of formatPaired("bare", "empty", bare)) console.log(line);
     // Growth: declaring time (in the process, after start-up) of a catalog ten times larger, paired with the catalog as it is.
     const ten: Sample[] = [],
         one: Sample[] = [];
