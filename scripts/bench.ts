@@ -73,7 +73,7 @@ async function evaluateSection(): Promise<void> {
     const recorded = evaluate("production", 1, { BENCH_RECORD: recording })();
     const bare = await pairedRuns(pairs, evaluate("bare", recording), evaluate("empty"));
     console.log(
-        `production's ${last!.resources} registrations declared bare: the SDK's own cost, without our components, config or modules`,
+        `production's ${recorded.resources} registrations declared bare: the SDK's own cost, without our components, config or modules`,
     );
     for (const line of formatPaired("bare", "empty", bare)) console.log(line);
     // Growth: declaring time (in the process, after start-up) of a catalog ten times larger, paired with the catalog as it is.
