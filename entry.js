@@ -54,19 +54,27 @@ function staleSource() {
 
 /**
  * Packages a stack may never touch, loaded on first use instead of at `import`: the local stack
- * declares nothing from @pulumi/aws, whose index alone is some 300 modules, yet every component that
- * can declare AWS resources imports it at the top (TypeScript emits that as an eager require). The
- * stand-in answers `__esModule` (what the emitted `import * as` asks first) and loads the real module
- * on any other access, so AWS stacks behave exactly as before.
+ * declares nothing from @pulumi/aws, yet every component that can declare AWS resources imports its
+ * service modules at the top (through wiring/aws.ts; TypeScript emits that as an eager require). The
+ * stand-in, for the package and each of its modules, answers `__esModule` (what the emitted
+ * `import * as` asks first) and loads the real module on any other access, so AWS stacks behave
+ * exactly as before.
  */
 const lazyPackages = new Set(["@pulumi/aws"]);
+
+/** Whether a require names a lazy package or one of its modules (`@pulumi/aws`, `@pulumi/aws/rds`). */
+function isLazy(request) {
+    if (lazyPackages.has(request)) return true;
+    const slash = request.indexOf("/", request.startsWith("@") ? request.indexOf("/") + 1 : 0);
+    return slash > 0 && lazyPackages.has(request.slice(0, slash));
+}
 
 function installLazyPackages() {
     const Module = require("module");
     const load = Module._load;
     const standIns = new Map();
     Module._load = function (request, parent, isMain) {
-        if (!lazyPackages.has(request)) return load.apply(this, arguments);
+        if (!isLazy(request)) return load.apply(this, arguments);
         if (!standIns.has(request)) {
             let real;
             const module = () => (real ??= load.call(this, request, parent, isMain));

@@ -4,9 +4,13 @@
  */
 import { loadConfig } from "./config/load";
 import { Platform } from "./components/platform";
+import { declareWithShallowStacks } from "./wiring/shallowStacks";
 
 const config = loadConfig();
-const platform = new Platform("grownext", { config });
+// Without the SDK's per-promise stack traces while declaring (wiring/shallowStacks.ts says what is kept).
+// A named function: the SDK reads the Platform's source position from this frame, and none from an anonymous one.
+const declarePlatform = () => new Platform("grownext", { config });
+const platform = declareWithShallowStacks(declarePlatform);
 
 export const environment = config.environment;
 export const namespace = platform.namespace;

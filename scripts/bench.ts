@@ -12,6 +12,7 @@
  * pairs take minutes. Timings on a shared machine are noisy: quote the median of the pairwise ratios.
  */
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -37,14 +38,23 @@ async function evaluateSection(): Promise<void> {
     // Beside the compiled copy, as in a checkout: node_modules to resolve from, package.json to find the root by.
     for (const entry of ["node_modules", "package.json"]) fs.symlinkSync(path.join(repoRoot, entry), path.join(path.dirname(out), entry));
     const script = path.join(out, "scripts", "bench", "evaluate.js");
+    // The operator's key pair, made once for every run (scripts/bench/evaluate.ts operatorKeyPair), kept beside the build.
+    const keys = path.join(path.dirname(out), "operator-keys.json");
+    const pair = crypto.generateKeyPairSync("rsa", {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: "spki", format: "pem" },
+        privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+    fs.writeFileSync(keys, JSON.stringify(pair), { mode: 0o600 });
+    process.on("exit", () => fs.rmSync(keys, { force: true }));
     let last: Evaluation | undefined;
     const evaluate =
-        (mode: string, scale = 1) =>
+        (mode: string, scale: number | string = 1, extraEnv: NodeJS.ProcessEnv = {}) =>
         () => {
             const r = spawnSync(process.execPath, [script, mode, String(scale)], {
                 cwd: repoRoot,
                 encoding: "utf8",
-                env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot },
+                env: { ...process.env, GROWNEXT_REPO_ROOT: repoRoot, BENCH_OPERATOR_KEYS: keys, ...extraEnv },
             });
             if (r.status !== 0) throw new Error(`evaluate ${mode} exited ${r.status}: ${r.stderr}`);
             last = JSON.parse(r.stdout.trim().split("\n").pop()!) as Evaluation;
@@ -57,6 +67,15 @@ async function evaluateSection(): Promise<void> {
         console.log(`${stack} (${evaluate(stack)().resources} resources)`);
         for (const line of formatPaired(stack, "empty", p, goal)) console.log(line);
     }
+    // The SDK's share of production: its registrations, recorded once, declared bare (scripts/bench/evaluate.ts `bare`).
+    const recording = path.join(path.dirname(out), "production-registrations.json");
+    process.on("exit", () => fs.rmSync(recording, { force: true }));
+    const recorded = evaluate("production", 1, { BENCH_RECORD: recording })();
+    const bare = await pairedRuns(pairs, evaluate("bare", recording), evaluate("empty"));
+    console.log(
+        `production's ${recorded.resources} registrations declared bare: the SDK's own cost, without our components, config or modules`,
+    );
+    for (const line of formatPaired("bare", "empty", bare)) console.log(line);
     // Growth: declaring time (in the process, after start-up) of a catalog ten times larger, paired with the catalog as it is.
     const ten: Sample[] = [],
         one: Sample[] = [];

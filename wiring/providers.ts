@@ -2,7 +2,7 @@
  * Explicit providers built from validated config: nothing in the program uses the ambient default
  * provider, so a stack can never deploy to whatever cluster or account the shell happens to point at.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/load";

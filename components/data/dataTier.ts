@@ -10,7 +10,7 @@
  *    so the local stack needs neither an AWS account nor the AWS plugin.
  * Either way `env` has every `data` ref of the env matrix, each a secret Output.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveDataSettings } from "../../config/data";
 import { resolveProxySettings } from "../../config/proxy";

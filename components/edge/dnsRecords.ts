@@ -8,7 +8,7 @@
  * `external-dns.alpha.kubernetes.io/hostname` annotation and the cluster's external-dns writes the
  * records. With `none` the records are a manual step (docs/edge-and-network.md: "DNS").
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { componentError } from "../../config/errors";

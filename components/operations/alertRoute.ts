@@ -8,7 +8,7 @@
  * resources only as secrets, never a resource name, an output or a log line; subscriptions are named
  * by the config key (`pagerduty`), not by the URL.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { componentError } from "../../config/errors";
 

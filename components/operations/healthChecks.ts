@@ -7,7 +7,7 @@
  * Route 53 publishes health-check metrics only in us-east-1: the alarms (and the topic they notify,
  * which must be in the alarm's region) are declared with an explicit us-east-1 provider.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProcessSpec } from "../../catalog/processes";
 import { queueHeartbeat, type AlarmThresholds } from "../../config/monitoring";

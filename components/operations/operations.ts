@@ -4,7 +4,7 @@
  * dashboard of the same signals. Everything routes to the alert route; every number comes from
  * config/monitoring.ts.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "../../config/data";
 import type { PlatformConfig } from "../../config/load";

@@ -3,7 +3,7 @@
  * from: a graph per signal with its threshold as a line, grouped by store, and the health checks'
  * status from us-east-1 (where Route 53 publishes them).
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlarmSpec } from "./alarms";
 import { componentError } from "../../config/errors";

@@ -4,7 +4,7 @@
  * queue depth, plus an RDS event subscription (failover, failure, low storage, backup, recovery),
  * all to the stack's alert route. Thresholds come from config/monitoring.ts.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceClassMemoryGiB, rdsMaxConnections, type AlarmThresholds } from "../../config/monitoring";
 import { metricAlarmArgs, window, type AlarmSpec } from "./alarms";

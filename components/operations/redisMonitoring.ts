@@ -7,7 +7,7 @@
  *  - the cache: its hit rate (the guide's "cache miss > 40%"), and neither memory nor evictions:
  *    it runs full by design and evicting is how it makes room, so either alarm would only cry wolf.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisRole } from "../../catalog/network";
 import type { AlarmThresholds } from "../../config/monitoring";

@@ -3,7 +3,7 @@
  * group and from nowhere else (and, having no egress rule, lets the store initiate nothing).
  * Postgres and Redis on AWS both take their network boundary from here.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface ClusterOnlySecurityGroupArgs {

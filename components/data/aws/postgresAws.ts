@@ -20,7 +20,7 @@
  * no password, and the External Secrets Operator fills user and password in from the master secret
  * (docs/secret-rotation.md).
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsNetworkConfig, PostgresSettings } from "../../../config/data";
 import { postgresMajor, postgresParameterFamily } from "../../../config/data";

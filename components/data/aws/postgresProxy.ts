@@ -15,7 +15,7 @@
  *  - `url` is the instance's own URL with the proxy's endpoint for host, so the credentials and the
  *    TLS mode are built in one place (the instance component); `directUrl` stays the instance's.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsNetworkConfig } from "../../../config/data";
 import type { ProxySettings } from "../../../config/proxy";

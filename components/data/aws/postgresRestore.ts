@@ -14,7 +14,7 @@
  * that secret to whatever reads the serving instance's credentials (the External Secrets Operator, RDS
  * Proxy), so the processes connect with it; the source's secret keeps rotating for the source.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "../../../config/data";
 import type { RestoreConfig } from "../../../config/recovery";

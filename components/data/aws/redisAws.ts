@@ -7,7 +7,7 @@
  * which the redis-noeviction policy reads); production runs a replica in a second AZ with automatic
  * failover.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { labelKeys } from "../../../catalog/labels";

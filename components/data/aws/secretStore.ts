@@ -14,7 +14,7 @@
  * `sts.amazonaws.com` from the cluster's OIDC provider. The platform names ServiceAccounts after
  * their process, so `serviceAccountAnnotations(process)` is all it needs.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataProtectionDefaults } from "../../../catalog/guardrails";
 import type { PlatformConfig } from "../../../config/load";

@@ -7,7 +7,7 @@
  * of it through their own IAM policies (secretStore.ts), so access stays least-privilege and visible
  * in one place per role.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsLimits, dataProtectionDefaults, environmentFloors, kmsRotationPeriodDays, type Environment } from "../../../catalog/guardrails";
 import { dataResourceOptions, type StackKeyOutputs } from "../../../wiring/dataContract";
