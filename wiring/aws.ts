@@ -17,6 +17,7 @@ export * as kms from "@pulumi/aws/kms";
 export * as rds from "@pulumi/aws/rds";
 export * as route53 from "@pulumi/aws/route53";
 export * as secretsmanager from "@pulumi/aws/secretsmanager";
+export * as serverlessrepository from "@pulumi/aws/serverlessrepository";
 export * as sns from "@pulumi/aws/sns";
 export * as vpc from "@pulumi/aws/vpc";
 export type * as types from "@pulumi/aws/types";

@@ -24,7 +24,7 @@
  * Production protects the secrets (dataResourceOptions); the function, its security group and the
  * rotation schedule hold no data and stay replaceable.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseRole } from "../../../catalog/databaseRoles";
