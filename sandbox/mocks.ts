@@ -93,8 +93,8 @@ export function ingressLoadBalancerHostname(name: string): string {
     return `${name}-0123456789abcdef.elb.eu-west-1.amazonaws.com`;
 }
 
-/** Fake state for resources whose outputs the program reads. */
-function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+/** Fake state for resources whose outputs the program reads (the tests' mocks and the bench's alike). */
+export function fakeState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
     if (args.type.startsWith("aws:")) {
         state.arn ??= `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:eu-west-1:123456789012:${args.name}`;

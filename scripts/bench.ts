@@ -34,7 +34,7 @@ interface Evaluation {
 
 async function evaluateSection(): Promise<void> {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "grownext-bench-")), "bin");
-    buildProgram(out, ["scripts/bench/evaluate.ts"]);
+    buildProgram(out, ["scripts/bench/evaluate.ts", "sandbox/mocks.ts"]);
     // Beside the compiled copy, as in a checkout: node_modules to resolve from, package.json to find the root by.
     for (const entry of ["node_modules", "package.json"]) fs.symlinkSync(path.join(repoRoot, entry), path.join(path.dirname(out), entry));
     const script = path.join(out, "scripts", "bench", "evaluate.js");

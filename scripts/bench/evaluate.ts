@@ -17,6 +17,7 @@ import { awsLimits } from "../../catalog/guardrails";
 import { parse } from "yaml";
 import { processCatalog, type ProcessSpec } from "../../catalog/processes";
 import { declareWithShallowStacks } from "../../wiring/shallowStacks";
+import { fakeState } from "../../sandbox/mocks";
 
 /** Where the stack files are: the bench runs a compiled copy of this file from a folder of its own. */
 const repoRoot = process.env.GROWNEXT_REPO_ROOT ?? path.resolve(__dirname, "..", "..");
@@ -63,12 +64,8 @@ function installMocks(stack: string): void {
                 declared++;
                 if (process.env.BENCH_RECORD)
                     recorded.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs });
-                const state: Record<string, unknown> = { ...args.inputs };
-                if (args.type.startsWith("aws:"))
-                    state.arn ??= `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:eu-west-1:123456789012:${args.name}`;
-                if (args.type === "kubernetes:networking.k8s.io/v1:Ingress")
-                    state.status = { loadBalancer: { ingress: [{ hostname: `${args.name}.elb.amazonaws.com` }] } };
-                return { id: `${args.name}-id`, state };
+                // The tests' fake provider answers (RDS's master secret, ARNs, endpoints): one home for them.
+                return { id: `${args.name}-id`, state: fakeState(args) };
             },
             call(args) {
                 const answer = calls[args.token];
