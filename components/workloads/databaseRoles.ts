@@ -32,8 +32,7 @@ import { sequencePrivileges, tablePrivileges, type DatabaseAccess } from "../../
 import { labelKeys } from "../../catalog/labels";
 import { componentError } from "../../config/errors";
 import type { DatabaseName } from "../../wiring/dataContract";
-import { migrationBackoffLimit, migrationLabels } from "./migrations";
-import { appUserId, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
+import { gateContainer, migrationLabels, releaseGateJobSpec } from "./migrations";
 
 /** One role the script ensures. */
 export interface RoleGrant {
@@ -212,38 +211,24 @@ export class DatabaseRoles extends pulumi.ComponentResource {
                         namespace: args.namespace,
                         labels,
                     },
-                    spec: {
-                        backoffLimit: migrationBackoffLimit,
-                        activeDeadlineSeconds: args.timeoutSeconds,
-                        completions: 1,
-                        parallelism: 1,
-                        template: {
-                            metadata: { labels },
-                            spec: {
-                                restartPolicy: "Never",
-                                automountServiceAccountToken: false,
-                                enableServiceLinks: false,
-                                securityContext: restrictedPodSecurityContext(appUserId),
-                                containers: [
-                                    {
-                                        name: "roles",
-                                        image: args.psqlImage,
-                                        command: [...rolesCommand],
-                                        env: [
-                                            fromSecret("DATABASE_URL", "DATABASE_URL"),
-                                            ...d.roles.map((r) => fromSecret(r.passwordEnv, r.passwordEnv)),
-                                            { name: "ROLES_SQL", value: script },
-                                            { name: "HOME", value: "/tmp" },
-                                        ],
-                                        securityContext: restrictedContainerSecurityContext(),
-                                        resources,
-                                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                                    },
+                    spec: releaseGateJobSpec({
+                        labels,
+                        timeoutSeconds: args.timeoutSeconds,
+                        containers: [
+                            gateContainer({
+                                name: "roles",
+                                image: args.psqlImage,
+                                command: [...rolesCommand],
+                                env: [
+                                    fromSecret("DATABASE_URL", "DATABASE_URL"),
+                                    ...d.roles.map((r) => fromSecret(r.passwordEnv, r.passwordEnv)),
+                                    { name: "ROLES_SQL", value: script },
+                                    { name: "HOME", value: "/tmp" },
                                 ],
-                                volumes: [{ name: "tmp", emptyDir: {} }],
-                            },
-                        },
-                    },
+                                resources,
+                            }),
+                        ],
+                    }),
                 },
                 {
                     parent: this,

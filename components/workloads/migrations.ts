@@ -85,6 +85,42 @@ export function createExtensionsCommand(extensions: readonly string[] = database
 /** Retries of a failed migration pod; migrations are not meant to be hammered. */
 export const migrationBackoffLimit = 1;
 
+/** A release-gate container: restricted, with HOME on the pod's writable /tmp (the root filesystem is read-only). */
+export function gateContainer(c: k8s.types.input.core.v1.Container): k8s.types.input.core.v1.Container {
+    return { ...c, securityContext: restrictedContainerSecurityContext(), volumeMounts: [{ name: "tmp", mountPath: "/tmp" }] };
+}
+
+/**
+ * The spec of a release-gate Job (the migrations, the database roles): one run at a time, retried
+ * `migrationBackoffLimit` times within the deadline, a restricted pod without a service-account token
+ * or service links, and an empty /tmp for its gateContainer()s.
+ */
+export function releaseGateJobSpec(p: {
+    readonly labels: Record<string, string>;
+    readonly timeoutSeconds: number;
+    readonly initContainers?: k8s.types.input.core.v1.Container[];
+    readonly containers: k8s.types.input.core.v1.Container[];
+}): k8s.types.input.batch.v1.JobSpec {
+    return {
+        backoffLimit: migrationBackoffLimit,
+        activeDeadlineSeconds: p.timeoutSeconds,
+        completions: 1,
+        parallelism: 1,
+        template: {
+            metadata: { labels: p.labels },
+            spec: {
+                restartPolicy: "Never",
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                securityContext: restrictedPodSecurityContext(appUserId),
+                ...(p.initContainers ? { initContainers: p.initContainers } : {}),
+                containers: p.containers,
+                volumes: [{ name: "tmp", emptyDir: {} }],
+            },
+        },
+    };
+}
+
 const resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };
 const extensionResources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } };
 
@@ -169,58 +205,36 @@ export class Migrations extends pulumi.ComponentResource {
                         labels,
                         annotations: { "grownext.io/image": m.image },
                     },
-                    spec: {
-                        backoffLimit: migrationBackoffLimit,
-                        activeDeadlineSeconds: args.timeoutSeconds,
-                        completions: 1,
-                        parallelism: 1,
-                        template: {
-                            metadata: { labels },
-                            spec: {
-                                restartPolicy: "Never",
-                                automountServiceAccountToken: false,
-                                enableServiceLinks: false,
-                                securityContext: restrictedPodSecurityContext(appUserId),
-                                initContainers: [
-                                    {
-                                        name: "extensions",
-                                        image: args.psqlImage,
-                                        command: createExtensionsCommand(),
-                                        env: [
-                                            {
-                                                name: "DATABASE_URL",
-                                                valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } },
-                                            },
-                                            { name: "HOME", value: "/tmp" },
-                                        ],
-                                        securityContext: restrictedContainerSecurityContext(),
-                                        resources: extensionResources,
-                                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                                    },
+                    spec: releaseGateJobSpec({
+                        labels,
+                        timeoutSeconds: args.timeoutSeconds,
+                        initContainers: [
+                            gateContainer({
+                                name: "extensions",
+                                image: args.psqlImage,
+                                command: createExtensionsCommand(),
+                                env: [
+                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } } },
+                                    { name: "HOME", value: "/tmp" },
                                 ],
-                                containers: [
-                                    {
-                                        name: "migrate",
-                                        image: m.image,
-                                        command: [...m.command],
-                                        env: [
-                                            { name: "NODE_ENV", value: "production" },
-                                            {
-                                                name: "DATABASE_URL",
-                                                valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } },
-                                            },
-                                            // npm/pnpm write caches and logs under HOME; the root filesystem is read-only.
-                                            { name: "HOME", value: "/tmp" },
-                                        ],
-                                        securityContext: restrictedContainerSecurityContext(),
-                                        resources,
-                                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                                    },
+                                resources: extensionResources,
+                            }),
+                        ],
+                        containers: [
+                            gateContainer({
+                                name: "migrate",
+                                image: m.image,
+                                command: [...m.command],
+                                env: [
+                                    { name: "NODE_ENV", value: "production" },
+                                    { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: secretName, key: "DATABASE_URL" } } },
+                                    // npm/pnpm write caches and logs under HOME; the root filesystem is read-only.
+                                    { name: "HOME", value: "/tmp" },
                                 ],
-                                volumes: [{ name: "tmp", emptyDir: {} }],
-                            },
-                        },
-                    },
+                                resources,
+                            }),
+                        ],
+                    }),
                 },
                 {
                     parent: this,
