@@ -10,9 +10,9 @@ import { databaseCredentialsKind, secretKindTag } from "../../catalog/labels";
 import { databaseCredentialsRotate } from "../../policies/secrets/database-credentials-rotate";
 import { assertClean, assertReports, run } from "./assertions";
 import { mutate, rdsInstanceProps, secretRotationFor, smSecretProps, types } from "../fixtures/policyResources";
-import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
+import { recordedAsPolicyResources, resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 import { evaluateStack } from "../../sandbox/evaluate";
-import { installMocks, type RecordedResource } from "../../sandbox/mocks";
+import { installMocks } from "../../sandbox/mocks";
 import { stackValues } from "../../sandbox/stacks";
 
 const max = rotationFloors.maxDatabaseRotationDays;
@@ -142,24 +142,14 @@ describe("database-credentials-rotate", () => {
 });
 
 describe("database-credentials-rotate on the production graph with a point-in-time restore", () => {
-    const asPolicy = (rs: RecordedResource[]): PolicyResourceLike[] =>
-        rs
-            .filter((r) => r.urn !== undefined)
-            .map((r) => ({
-                type: r.type,
-                name: r.name,
-                urn: r.urn!,
-                props: r.inputs,
-                dependencies: r.dependencies ?? [],
-                propertyDependencies: r.propertyDependencies,
-                parent: r.parent,
-            }));
     let graph: PolicyResourceLike[];
     before(async () => {
         // The stack's name is in every URN, and the policy applies to production only.
         installMocks({ stack: "production" });
         const data = stackValues("production").values.data as Record<string, unknown>;
-        graph = asPolicy(await evaluateStack("production", { data: { ...data, restore: { app: { useLatestRestorableTime: true } } } }));
+        graph = recordedAsPolicyResources(
+            await evaluateStack("production", { data: { ...data, restore: { app: { useLatestRestorableTime: true } } } }),
+        );
     });
 
     it("passes: the restore rotates its own master secret", async () => {

@@ -2,10 +2,10 @@ import { strict as assert } from "assert";
 import { dnsCoversTls } from "../../policies/edge/dns-covers-tls";
 import { awsTypes } from "../../policies/lib/types";
 import { evaluateStack } from "../../sandbox/evaluate";
-import { installMocks, type RecordedResource } from "../../sandbox/mocks";
+import { installMocks } from "../../sandbox/mocks";
 import { assertClean, assertReports } from "./assertions";
 import { ingressProps, mutate, types } from "../fixtures/policyResources";
-import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
+import { recordedAsPolicyResources, resource, UNKNOWN_VALUE } from "./harness";
 
 const ingress = () => resource(types.ingress, "grownext", ingressProps());
 const hosts = (): string[] => ingressProps().spec.tls[0].hosts;
@@ -61,22 +61,8 @@ describe("dns-covers-tls", () => {
 describe("dns-covers-tls over the evaluated production stack", () => {
     before(() => installMocks());
 
-    function asPolicyResources(resources: RecordedResource[]): PolicyResourceLike[] {
-        return resources
-            .filter((r) => r.urn !== undefined)
-            .map((r) => ({
-                type: r.type,
-                name: r.name,
-                urn: r.urn!,
-                props: r.inputs,
-                opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies },
-                dependencies: r.dependencies ?? [],
-                parent: r.parent,
-            }));
-    }
-
     it("passes as declared, and reports the host whose record is dropped", async () => {
-        const resources = asPolicyResources(await evaluateStack("production"));
+        const resources = recordedAsPolicyResources(await evaluateStack("production"));
         assert.ok(resources.filter((r) => r.type === awsTypes.route53Record).length >= 3);
         await assertClean(dnsCoversTls, resources);
         const dropped = resources.find((r) => r.type === awsTypes.route53Record)!;

@@ -16,6 +16,7 @@
  * - `runPackOnResources` runs the whole pack over a resource list (the lead's stack tests).
  */
 import * as path from "path";
+import type { RecordedResource } from "../../sandbox/mocks";
 import type {
     EnforcementLevel,
     Policy,
@@ -70,6 +71,22 @@ export interface PolicyResourceLike {
     parent?: string;
     /** URNs each property depends on. */
     propertyDependencies?: Record<string, string[]>;
+}
+
+/** Resources recorded under mocks (sandbox/mocks.ts) as the pack sees them: inputs, options, dependencies. */
+export function recordedAsPolicyResources(resources: readonly RecordedResource[]): PolicyResourceLike[] {
+    return resources
+        .filter((r) => r.urn !== undefined)
+        .map((r) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn!,
+            props: r.inputs,
+            opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies },
+            dependencies: r.dependencies ?? [],
+            propertyDependencies: r.propertyDependencies,
+            parent: r.parent,
+        }));
 }
 
 export interface Violation {

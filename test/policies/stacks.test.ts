@@ -6,24 +6,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { evaluateStack } from "../../sandbox/evaluate";
-import { installMocks, type RecordedResource } from "../../sandbox/mocks";
+import { installMocks } from "../../sandbox/mocks";
 import { repoRoot, stackNames } from "../../sandbox/stacks";
-import { runPackOnResources, type PolicyResourceLike } from "./harness";
-
-function asPolicyResources(resources: RecordedResource[]): PolicyResourceLike[] {
-    return resources
-        .filter((r) => r.urn !== undefined)
-        .map((r) => ({
-            type: r.type,
-            name: r.name,
-            urn: r.urn!,
-            props: r.inputs,
-            opts: { protect: r.protect, parent: r.parent, dependsOn: r.dependencies },
-            dependencies: r.dependencies ?? [],
-            propertyDependencies: r.propertyDependencies,
-            parent: r.parent,
-        }));
-}
+import { recordedAsPolicyResources, runPackOnResources } from "./harness";
 
 function policyConfig(stack: string): Record<string, unknown> {
     return JSON.parse(fs.readFileSync(path.join(repoRoot, "policies", "config", `${stack}.json`), "utf8"));
@@ -34,7 +19,7 @@ describe("the project's stacks through the whole policy pack", () => {
 
     for (const stack of stackNames) {
         it(`${stack}: no mandatory violation`, async () => {
-            const resources = asPolicyResources(await evaluateStack(stack));
+            const resources = recordedAsPolicyResources(await evaluateStack(stack));
             assert.ok(resources.length > 40, `expected the whole topology, got ${resources.length} resources`);
             const violations = await runPackOnResources(resources, stack, policyConfig(stack));
             const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
@@ -46,7 +31,7 @@ describe("the project's stacks through the whole policy pack", () => {
     }
 
     it("production with a weakened Redis, a literal secret and an unrotated master password is rejected (the check can fail)", async () => {
-        const resources = asPolicyResources(await evaluateStack("production"));
+        const resources = recordedAsPolicyResources(await evaluateStack("production"));
         const group = resources.find((r) => r.type === "aws:elasticache/parameterGroup:ParameterGroup")!;
         group.props = { ...group.props, parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }] };
         const web = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.props as any).metadata.name === "web")!;
