@@ -28,9 +28,17 @@ export const smokeProbeMarker = "GROWNEXT_PROBE_SUITE";
 
 /**
  * The AWS tag that says what a Secrets Manager secret holds. A secret tagged
- * `secretKindTag: databaseCredentialsKind` holds database `username`/`password`, and the
- * database-credentials-rotate policy requires it to rotate (the RDS-managed master secrets are
- * recognised by their instance instead: RDS names and tags them itself).
+ * `secretKindTag: databaseCredentialsKind` holds database `username`/`password` that AWS's
+ * alternating-users function rotates. The secrets-rotate policy requires every secret the program
+ * declares to rotate, except one tagged `issuedKind` (the RDS-managed master secrets are
+ * database-credentials-rotate's: RDS names and tags them itself).
  */
 export const secretKindTag = "grownext.io/secret-kind";
 export const databaseCredentialsKind = "database-credentials";
+/**
+ * Values a third party issues and only it can replace (Stripe's keys and webhook secret, Supabase's
+ * service-role key, the OAuth providers' client secrets): they rotate at the issuer, by the runbooks
+ * in docs/secret-rotation.md, and reach Secrets Manager through `pulumi up`. The one kind of secret
+ * without an automatic rotation, and the only one AWS FSBP SecretsManager.1 flags.
+ */
+export const issuedKind = "issued";

@@ -24,6 +24,7 @@ import { databaseCredentialsRotate } from "./secrets/database-credentials-rotate
 import { noLiteralSecretEnv } from "./secrets/no-literal-secret-env";
 import { noLiteralK8sSecretsOnAws } from "./secrets/no-literal-k8s-secrets-on-aws";
 import { noSecretNextPublic } from "./secrets/no-secret-next-public";
+import { secretsRotate } from "./secrets/secrets-rotate";
 import { secretStoreOwnServiceAccount } from "./secrets/secret-store-own-service-account";
 import { secretsNotInConfigMaps } from "./secrets/secrets-not-in-configmaps";
 import { serviceRoleKeyTrustedOnly } from "./secrets/service-role-key-trusted-only";
@@ -65,6 +66,7 @@ new PolicyPack("grownext-guides", {
         noLiteralK8sSecretsOnAws,
         secretStoreOwnServiceAccount,
         databaseCredentialsRotate,
+        secretsRotate,
         // Workloads
         nodeEnvProduction,
         identityTrustProxy,

@@ -1,8 +1,8 @@
 /**
  * database-credentials-rotate (policies/secrets/database-credentials-rotate.ts), both ways: RDS-managed
- * master passwords with a SecretRotation on their secret pass, and so do tagged credentials secrets
- * with one; a program-held password, a missing or stale rotation, a rotation on another resource, a
- * rotation turned off, and an untagged secret's absence of one are told apart; staging is out of scope.
+ * master passwords with a SecretRotation on their secret pass; a program-held password, a missing or
+ * stale rotation, a rotation on another resource and a rotation turned off are told apart; secrets the
+ * program declares are left to secrets-rotate; staging is out of scope.
  */
 import { strict as assert } from "assert";
 import { rotationFloors } from "../../catalog/guardrails";
@@ -20,25 +20,17 @@ const instance = (name = "app-db", stack = "production") => resource(types.rdsIn
 const credentialsSecret = (name = "web-db-credentials", stack = "production") =>
     resource(types.smSecret, name, { ...smSecretProps(), name, tags: { [secretKindTag]: databaseCredentialsKind } }, { stack });
 
-/** Two instances (the source and identity) and a tagged credentials secret, each with its rotation. */
+/** Two instances (the source and identity), each with its rotation. */
 function rotated(stack = "production"): PolicyResourceLike[] {
     const app = instance("app-db", stack);
     const identity = instance("identity-db", stack);
-    const secret = credentialsSecret("web-db-credentials", stack);
-    return [
-        app,
-        secretRotationFor(app, 30, stack),
-        identity,
-        secretRotationFor(identity, max, stack),
-        secret,
-        secretRotationFor(secret, 7, stack),
-    ];
+    return [app, secretRotationFor(app, 30, stack), identity, secretRotationFor(identity, max, stack)];
 }
 const editRotation = (list: PolicyResourceLike[], name: string, edit: (p: Record<string, any>) => void) =>
     list.map((r) => (r.name === name ? mutate(r, edit) : r));
 
 describe("database-credentials-rotate", () => {
-    it("passes RDS-managed master passwords and tagged credentials secrets that rotate within the limit", async () => {
+    it("passes RDS-managed master passwords that rotate within the limit", async () => {
         await assertClean(databaseCredentialsRotate, rotated());
     });
 
@@ -121,16 +113,8 @@ describe("database-credentials-rotate", () => {
         await assertReports(databaseCredentialsRotate, rotated(), /rotates every 30 days; .*at most 14/, { maximumRotationDays: 14 });
     });
 
-    it("reports a tagged credentials secret without a rotation, and ignores untagged secrets", async () => {
-        await assertReports(
-            databaseCredentialsRotate,
-            rotated().filter((r) => r.name !== "web-db-credentials-rotation"),
-            new RegExp(
-                `Secrets Manager secret "web-db-credentials" \\(${secretKindTag}: ${databaseCredentialsKind}\\) has no SecretRotation`,
-            ),
-        );
-        const untagged = resource(types.smSecret, "web-env", smSecretProps(), { stack: "production" });
-        await assertClean(databaseCredentialsRotate, [...rotated(), untagged]);
+    it("leaves the secrets the program declares to secrets-rotate, rotated or not", async () => {
+        await assertClean(databaseCredentialsRotate, [...rotated(), credentialsSecret("web-db-credentials")]);
     });
 
     it("does not apply outside the configured stacks", async () => {

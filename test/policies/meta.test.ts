@@ -38,6 +38,7 @@ const mandatory = [
     "postgres-monitored",
     "postgres-proxy-tls",
     "database-credentials-rotate",
+    "secrets-rotate",
 ];
 
 function policyFiles(): { file: string; exports: Record<string, unknown> }[] {
