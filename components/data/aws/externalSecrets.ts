@@ -1,12 +1,14 @@
 /**
  * Secrets Manager is the truth on AWS stacks; the cluster holds a copy kept in sync by the External
- * Secrets Operator (ESO). For every process (and every migration Job) this declares:
- *  - one ESO `SecretStore`, authenticated as that process's own ServiceAccount (`auth.jwt`), whose
- *    IRSA role (components/data/aws/secretStore.ts) may read that process's secret and nothing else, so a
- *    store can sync only its own process's secret;
+ * Secrets Operator (ESO). For every process (and every migrations and roles Job) this declares:
+ *  - one ESO `SecretStore`, authenticated as that owner's own ServiceAccount (`auth.jwt`), whose
+ *    IRSA role (components/data/aws/secretStore.ts) may read that owner's secret (the Jobs have none)
+ *    and the credentials secrets it reads, and nothing else, so a store can sync only what its owner may;
  *  - one `ExternalSecret` whose target template yields exactly the secret keys the env matrix gives
  *    the process (catalog/envMatrix.ts), building each connection URL from its parts (user,
- *    password, host, path), so a password rotated in Secrets Manager rebuilds the URL.
+ *    password, host, path), so a password rotated in Secrets Manager rebuilds the URL. A database
+ *    URL reads only its user and password (from a credentials secret); its scheme, host and path are
+ *    literals of the template, so no owner's secret holds them.
  * Pulumi never writes the Kubernetes Secrets on AWS stacks, so their values never enter its state.
  * The local stack has no Secrets Manager and keeps writing its Secrets directly (serviceProcess.ts).
  *
@@ -344,7 +346,7 @@ export function esoPreflight(
 type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
 export interface SyncedSecret {
-    /** Catalog process (or `migrate-<database>`): names its SecretStore, and the ServiceAccount it authenticates as. */
+    /** Catalog process (or `migrate-<database>`, `roles-<database>`): names its SecretStore, and the ServiceAccount it authenticates as. */
     readonly owner: string;
     /** Name of the owner's Secrets Manager secret (`grownext/<stack>/<owner>`); absent when it has none (every key read elsewhere). */
     readonly remoteName?: pulumi.Input<string>;
