@@ -284,6 +284,27 @@ describe("ExternalSecrets on the production graph", () => {
         }
     });
 
+    it("lets each owner's IRSA role read exactly the secrets its ExternalSecret reads", () => {
+        // The mocks' ARN of a secret the program names (a master secret is named by its ARN already).
+        const arnOf = (key: string) =>
+            key.startsWith("arn:") ? key : `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${key}-AbCdEf`;
+        for (const es of externals()) {
+            const owner = es.inputs.metadata.name;
+            const read = [...new Set(unwrap(es.inputs.spec).data.map((d: any) => arnOf(d.remoteRef.key)))].sort();
+            const policy = JSON.parse(
+                resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === `grownext-secrets-${owner}-policy`)!.inputs
+                    .policy,
+            );
+            const may = policy.Statement.filter((x: any) => /^Read/.test(x.Sid))
+                .flatMap((x: any) => [x.Resource].flat())
+                .sort();
+            assert.deepStrictEqual(may, read, owner);
+            // The Jobs read no secret of their own: their roles have no statement for one.
+            if (/^(migrate|roles)-/.test(owner))
+                assert.ok(!policy.Statement.some((x: any) => x.Sid === "ReadOwnSecret"), `${owner} has no secret of its own`);
+        }
+    });
+
     it("points every Deployment and migration Job at the synced Secret, waiting for it, with Reloader rolling on change", () => {
         for (const process of withSecretEnv) {
             const d = resources.find((r) => r.type === deploymentType && r.inputs.metadata.name === process)!;

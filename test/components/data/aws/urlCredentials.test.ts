@@ -297,7 +297,7 @@ describe("URL credentials from another secret: the components", () => {
     });
 
     it("lets the owner's IRSA role read its credentials secrets", async () => {
-        new SecretStore(
+        const store = new SecretStore(
             "cred",
             {
                 config: minimalStackConfig("production"),
@@ -330,6 +330,10 @@ describe("URL credentials from another secret: the components", () => {
             ["cred-web-version"],
         );
         recorder.one("aws:iam/role:Role", "cred-migrate-app-role");
+        assert.strictEqual(store.hasOwnSecret("migrate-app"), false);
+        assert.strictEqual(store.secretVersionId("migrate-app"), undefined, "nothing to force a sync with");
+        assert.ok(store.hasOwnSecret("web"));
+        assert.deepStrictEqual(Object.keys(store.serviceAccountAnnotations("migrate-app")), ["eks.amazonaws.com/role-arn"]);
         assert.strictEqual(
             policy("web").Statement.find((s) => s.Sid === "ReadDatabaseCredentials"),
             undefined,
