@@ -15,9 +15,11 @@ import { Edge } from "./edge/edge";
 import { databaseOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
 import {
     connectionUrlKeys,
+    credentialParts,
     esoApiVersion,
     esoPreflight,
     ExternalSecrets,
+    literalUrlParts,
     remoteSecretValues,
     type SyncedSecret,
 } from "./data/aws/externalSecrets";
@@ -57,25 +59,28 @@ export function urlCredentials(
     return out;
 }
 
-/** By env key, the name an ExternalSecret reads a credentials secret under. */
-function credentialNames(credentials: Readonly<Record<string, CredentialsSecret>>): Record<string, pulumi.Input<string>> {
-    return Object.fromEntries(Object.entries(credentials).map(([key, c]) => [key, c.name]));
+/**
+ * By env key, what an ExternalSecret needs of a URL whose user and password come from a credentials
+ * secret: that secret's name, and the URL's scheme, host and path, written into its template as
+ * literals (secret: they come from the URL). A restore that moves the host changes the spec.
+ */
+function urlCredentialsSync(
+    credentials: Readonly<Record<string, CredentialsSecret>>,
+    urls: Readonly<Record<string, pulumi.Input<string>>>,
+): NonNullable<SyncedSecret["credentials"]> {
+    return Object.fromEntries(Object.entries(credentials).map(([key, c]) => [key, { secret: c.name, parts: literalUrlParts(urls[key]!) }]));
 }
 
 /**
- * What forces a migration's ExternalSecret to sync: its own secret's version, and the name of the Job
- * about to run (migrationJobName: image, command, extensions). The master secret it reads its user and
- * password from rotates without `pulumi up`, so ESO re-reads it before every new migration instead of
- * leaving the Job the password from before a rotation until the next refresh.
+ * What forces a migration's ExternalSecret to sync: the name of the Job about to run
+ * (migrationJobName: image, command, extensions); a migration has no secret of its own to version.
+ * The master secret it reads its user and password from rotates without `pulumi up`, so ESO re-reads
+ * it before every new migration instead of leaving the Job the password from before a rotation until
+ * the next refresh.
  */
-export function migrationSyncVersion(
-    secretVersion: pulumi.Input<string> | undefined,
-    database: DatabaseName,
-    cfg: Pick<PlatformConfig, "images" | "migrations">,
-): pulumi.Output<string> {
+export function migrationSyncVersion(database: DatabaseName, cfg: Pick<PlatformConfig, "images" | "migrations">): string {
     const plan = migrationPlan(cfg).find((m) => m.database === database);
-    const job = plan === undefined ? "" : migrationJobName(database, plan.image, plan.command);
-    return pulumi.output(secretVersion ?? "").apply((version) => `${version}/${job}`);
+    return plan === undefined ? "" : migrationJobName(database, plan.image, plan.command);
 }
 
 function sha256(text: string): string {
@@ -165,7 +170,16 @@ export class Platform extends pulumi.ComponentResource {
         const migrationCredentials = (database: DatabaseName) =>
             urlCredentials(data, `migrate-${database}`, { DATABASE_URL: database }, ["DATABASE_URL"]);
         // AWS stacks: each database's roles Job (workloads/databaseRoles.ts) gets the master URL, as the
-        // migrations do, and the first password of every role it creates, through a secret of its own.
+        // migrations do, and the password of every role it may create, read from that process's own
+        // credentials secret (databaseCredentials.ts). Its current version is the right one to read:
+        //  - first run: the role does not exist yet, nothing has rotated (rotateImmediately: false, and a
+        //    rotation before the role exists fails at its first step), so the current version IS the
+        //    first password, which the script sets as it creates the role;
+        //  - later runs: the role exists and the script sets no password, so whatever the secret holds
+        //    after a rotation is read and unused;
+        //  - the rotation function creates `<role>_clone` itself (with the master secret), never this Job.
+        // So the Job holds no value of its own, and no Secrets Manager secret of its own (only an IRSA
+        // role that reads the master secret and those credentials secrets).
         const psqlImage = resolveDataSettings(cfg.environment, cfg.data).inCluster.postgresImage;
         const roleJobs = data.credentials
             ? data.migrations
@@ -173,8 +187,14 @@ export class Platform extends pulumi.ComponentResource {
                   .filter((database) => data.roles.some((r) => r.database === database))
                   .map((database) => {
                       const roles = data.roles.filter((r) => r.database === database);
-                      const values: Record<string, pulumi.Input<string>> = { DATABASE_URL: data.migrationUrls[database] };
-                      for (const r of roles) values[rolePasswordEnv(r.process)] = data.credentials!.initialPassword(r.process, database)!;
+                      const passwords = Object.fromEntries(
+                          roles.map((r) => {
+                              const c = data.databaseCredentials?.(r.process, database);
+                              if (c === undefined)
+                                  throw new pulumi.RunError(`${r.process} has a role in ${database} but no credentials secret there`);
+                              return [rolePasswordEnv(r.process), c];
+                          }),
+                      );
                       const spec = {
                           databaseName: postgresNames(database).database,
                           owner: postgresNames(database).user,
@@ -189,14 +209,15 @@ export class Platform extends pulumi.ComponentResource {
                               psqlImage,
                               rolesScript({ database: spec.databaseName, owner: spec.owner, roles: spec.roles }),
                           ),
-                          values,
+                          passwords,
                           credentials: urlCredentials(data, rolesOwner(database), { DATABASE_URL: database }, ["DATABASE_URL"]),
                       };
                   })
             : [];
 
-        // AWS stacks: Secrets Manager holds each process's (and each migration's) values, connection
-        // URLs as their parts; the External Secrets Operator syncs them into the cluster.
+        // AWS stacks: Secrets Manager holds each process's values, connection URLs as their parts (but for
+        // a database URL's, which its ExternalSecret's template holds); the External Secrets Operator syncs
+        // them into the cluster. The migrations and roles Jobs hold no value of their own: an IRSA role each.
         const migrated = data.migrations.databases();
         const access =
             aws && data.kmsKey
@@ -224,10 +245,14 @@ export class Platform extends pulumi.ComponentResource {
                                       credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
                                   };
                               }),
-                              ...roleJobs.map(({ database, values, credentials }) => ({
+                              ...roleJobs.map(({ database, passwords, credentials }) => ({
                                   process: rolesOwner(database),
-                                  values: remoteSecretValues(values, ["DATABASE_URL"], Object.keys(credentials)),
-                                  credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                                  values: remoteSecretValues(
+                                      { DATABASE_URL: data.migrationUrls[database] },
+                                      ["DATABASE_URL"],
+                                      Object.keys(credentials),
+                                  ),
+                                  credentialsSecretArns: [...Object.values(credentials), ...Object.values(passwords)].map((c) => c.arn),
                               })),
                           ],
                       },
@@ -236,7 +261,7 @@ export class Platform extends pulumi.ComponentResource {
                 : undefined;
         const synced =
             access && cfg.data.aws
-                ? this.externalSecrets(name, cfg, access, envs, migrated, migrationCredentials, roleJobs, childOpts)
+                ? this.externalSecrets(name, cfg, access, envs, migrated, data.migrationUrls, migrationCredentials, roleJobs, childOpts)
                 : undefined;
         migrationSecretsSynced?.(synced ? migrated.map((db) => synced.externalSecret(`migrate-${db}`)!) : []);
         // The roles gate: after each database's migrations, before any of its processes rolls.
@@ -362,16 +387,17 @@ export class Platform extends pulumi.ComponentResource {
         access: SecretStore,
         envs: ReadonlyArray<{
             service: PlatformConfig["services"][number];
-            env: { secret: Readonly<Record<string, unknown>> };
+            env: { secret: Readonly<Record<string, pulumi.Input<string>>> };
             urlKeys: readonly string[];
             credentials: Readonly<Record<string, CredentialsSecret>>;
         }>,
         migrated: readonly DatabaseName[],
+        migrationUrls: Readonly<Record<DatabaseName, pulumi.Input<string>>>,
         migrationCredentials: (database: DatabaseName) => Readonly<Record<string, CredentialsSecret>>,
         roleJobs: ReadonlyArray<{
             database: DatabaseName;
             jobName: string;
-            values: Readonly<Record<string, unknown>>;
+            passwords: Readonly<Record<string, CredentialsSecret>>;
             credentials: Readonly<Record<string, CredentialsSecret>>;
         }>,
         childOpts: pulumi.ComponentResourceOptions,
@@ -381,10 +407,10 @@ export class Platform extends pulumi.ComponentResource {
                 .filter(({ env }) => Object.keys(env.secret).length > 0)
                 .map(({ service, env, urlKeys, credentials }): SyncedSecret => ({
                     owner: service.spec.name,
-                    remoteName: secretName(cfg.project, cfg.stack, service.spec.name),
+                    remoteName: access.hasOwnSecret(service.spec.name) ? secretName(cfg.project, cfg.stack, service.spec.name) : undefined,
                     keys: Object.keys(env.secret).sort(),
                     urlKeys,
-                    credentials: credentialNames(credentials),
+                    credentials: urlCredentialsSync(credentials, env.secret),
                     // Credentials AWS rotates reach a running process on the short refresh (RDS Proxy knows one user at a time).
                     refreshInterval: Object.keys(credentials).length > 0 ? cfg.rotation.credentialsRefreshInterval : undefined,
                     targetName: `${service.spec.name}-env`,
@@ -393,23 +419,26 @@ export class Platform extends pulumi.ComponentResource {
                 })),
             ...migrated.map((database): SyncedSecret => ({
                 owner: `migrate-${database}`,
-                remoteName: secretName(cfg.project, cfg.stack, `migrate-${database}`),
                 keys: ["DATABASE_URL"],
                 urlKeys: ["DATABASE_URL"],
-                credentials: credentialNames(migrationCredentials(database)),
+                credentials: urlCredentialsSync(migrationCredentials(database), { DATABASE_URL: migrationUrls[database] }),
                 targetName: migrationSecretName(database),
-                version: migrationSyncVersion(access.secretVersionId(`migrate-${database}`), database, cfg),
+                version: migrationSyncVersion(database, cfg),
                 labels: migrationLabels(database),
                 createServiceAccount: access.serviceAccountAnnotations(`migrate-${database}`),
             })),
-            ...roleJobs.map(({ database, jobName, values, credentials }): SyncedSecret => ({
+            ...roleJobs.map(({ database, jobName, passwords, credentials }): SyncedSecret => ({
                 owner: rolesOwner(database),
-                remoteName: secretName(cfg.project, cfg.stack, rolesOwner(database)),
-                keys: Object.keys(values).sort(),
+                keys: ["DATABASE_URL", ...Object.keys(passwords)].sort(),
                 urlKeys: ["DATABASE_URL"],
-                credentials: credentialNames(credentials),
+                credentials: urlCredentialsSync(credentials, { DATABASE_URL: migrationUrls[database] }),
+                // Each role's password, from its process's credentials secret (why the current one: see roleJobs).
+                references: Object.fromEntries(
+                    Object.entries(passwords).map(([key, c]) => [key, { secret: c.name, property: credentialParts.password }]),
+                ),
                 targetName: rolesOwner(database),
-                version: pulumi.output(access.secretVersionId(rolesOwner(database)) ?? "").apply((v) => `${v}/${jobName}`),
+                // The Job about to run: it has no secret of its own to version.
+                version: jobName,
                 labels: rolesLabels(database),
                 createServiceAccount: access.serviceAccountAnnotations(rolesOwner(database)),
             })),

@@ -14,9 +14,11 @@
  *  - `REVOKE CREATE ON SCHEMA public FROM PUBLIC`: no role but the owner creates objects.
  * A failure fails the Job; Pulumi awaits it, so the processes keep their old pods (the gate stays shut).
  *
- * Secrets: the master URL and each role's initial password reach the pod only as env from the
- * Kubernetes Secret `roles-<database>` that ESO syncs from Secrets Manager (owner `roles-<database>`,
- * its own ServiceAccount and IRSA role, like the migrations). psql reads a password with `\getenv`
+ * Secrets: the master URL and each role's password reach the pod only as env from the Kubernetes
+ * Secret `roles-<database>` that ESO syncs (owner `roles-<database>`, its own ServiceAccount and IRSA
+ * role, like the migrations, and no Secrets Manager secret of its own): the URL's user and password
+ * from the master secret, each role's password from its process's credentials secret, whose current
+ * version is the first password when the role is created (platform.ts). psql reads a password with `\getenv`
  * into a variable and hands it to the server with `set_config(..., is_local => true)` under
  * `\o /dev/null`, so no password is in the script, the pod spec, psql's output or a `DO` statement
  * the server might log (`log_statement`).
@@ -39,11 +41,11 @@ export interface RoleGrant {
     /** Postgres role name (`roleName(process)`). */
     readonly role: string;
     readonly access: DatabaseAccess;
-    /** The env variable holding its initial password (`rolePasswordEnv(process)`). */
+    /** The env variable holding the password it is created with (`rolePasswordEnv(process)`). */
     readonly passwordEnv: string;
 }
 
-/** `ROLE_PASSWORD_<PROCESS>`: the env name (and Secrets Manager property) of a role's initial password. */
+/** `ROLE_PASSWORD_<PROCESS>`: the env name (and Secret key) of the password a role is created with. */
 export function rolePasswordEnv(process: string): string {
     return `ROLE_PASSWORD_${process.replace(/-/g, "_").toUpperCase()}`;
 }

@@ -88,14 +88,11 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
         after = await evaluateStack("production", { data: { ...data, restore: { app: { restoreTime } } } });
     });
     const instances = (rs: RecordedResource[]) => rs.filter((r) => r.type === rds);
-    const secretOf = (rs: RecordedResource[], process: string) =>
-        JSON.parse(
-            unwrap(
-                rs.find(
-                    (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${process}-version`),
-                )!.inputs.secretString,
-            ),
-        );
+    /** The templates of an owner's ExternalSecret: a database URL's host is a literal of its template. */
+    const templatesOf = (rs: RecordedResource[], owner: string) =>
+        unwrap(
+            rs.find((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret" && r.inputs.metadata.name === owner)!.inputs.spec,
+        ).target.template.data as Record<string, string>;
 
     it("declares a new, protected instance restored from the source to the given time", () => {
         const restored = instances(after).filter((r) => r.inputs.restoreToPointInTime !== undefined);
@@ -143,8 +140,8 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
                 (e) => e.type === "kubernetes:external-secrets.io/v1:ExternalSecret" && e.inputs.metadata.name === owner,
             )!;
             return Object.fromEntries(
-                es.inputs.spec.data
-                    .filter((d: any) => /__(username|password)$/.test(d.secretKey))
+                unwrap(es.inputs.spec)
+                    .data.filter((d: any) => /__(username|password)$/.test(d.secretKey))
                     .map((d: any) => [d.secretKey, d.remoteRef.key]),
             );
         };
@@ -177,30 +174,30 @@ describe("restore as a config change (data.restore.app) under mocks", () => {
     });
 
     it("points the app database's processes at the restored instance, and identity's stay", () => {
-        const host = (parts: Record<string, string>, key: string) => parts[`${key}__host`];
+        const host = (rs: RecordedResource[], owner: string, key: string) => /@([^/]+)\//.exec(templatesOf(rs, owner)[key]!)?.[1];
         // Production's processes reach the app database through RDS Proxy (docs/rds-proxy.md): the restore moves the
-        // proxy's target and the direct URL, and the pooled URL keeps the proxy's endpoint. Secrets Manager holds each
-        // connection URL as its parts (components/data/aws/externalSecrets.ts).
+        // proxy's target and the direct URL, and the pooled URL keeps the proxy's endpoint. A database URL's host is a
+        // literal of its ExternalSecret's template (components/data/aws/externalSecrets.ts), so the restore changes that spec.
         const proxy = "grownext-data-postgres-app-proxy-proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432";
-        assert.strictEqual(host(secretOf(before_, "web"), "DATABASE_URL"), proxy);
-        assert.strictEqual(host(secretOf(after, "web"), "DATABASE_URL"), proxy);
-        assert.strictEqual(
-            host(secretOf(before_, "worker"), "TASKS_DATABASE_DIRECT_URL"),
-            "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432",
-        );
-        assert.strictEqual(
-            host(secretOf(after, "worker"), "TASKS_DATABASE_DIRECT_URL"),
-            "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432",
-        );
+        const source = "grownext-data-postgres-app-instance.abc.eu-west-1.rds.amazonaws.com:5432";
+        const restored = "grownext-data-postgres-app-restore-instance.abc.eu-west-1.rds.amazonaws.com:5432";
+        assert.strictEqual(host(before_, "web", "DATABASE_URL"), proxy);
+        assert.strictEqual(host(after, "web", "DATABASE_URL"), proxy);
+        assert.strictEqual(host(before_, "worker", "TASKS_DATABASE_DIRECT_URL"), source);
+        assert.strictEqual(host(after, "worker", "TASKS_DATABASE_DIRECT_URL"), restored);
+        // The migrations and roles Jobs, which have no secret of their own, follow through their templates too.
+        for (const owner of ["migrate-app", "roles-app"]) {
+            assert.strictEqual(host(before_, owner, "DATABASE_URL"), source, owner);
+            assert.strictEqual(host(after, owner, "DATABASE_URL"), restored, owner);
+        }
         const target = (list: RecordedResource[]) =>
             list.find((r) => r.type === "aws:rds/proxyTarget:ProxyTarget")!.inputs.dbInstanceIdentifier;
         assert.strictEqual(target(before_), "grownext-data-postgres-app-instance-abc123");
         assert.strictEqual(target(after), instances(after).find((i) => i.inputs.restoreToPointInTime !== undefined)!.inputs.identifier);
         // identity's own database stays where it was (its tasks URLs follow the app database, like the worker's).
-        const identityDb = (list: RecordedResource[]) =>
-            Object.entries(secretOf(list, "identity")).filter(([k]) => k.startsWith("DATABASE_URL__"));
-        assert.deepStrictEqual(identityDb(after), identityDb(before_));
-        assert.strictEqual(host(secretOf(after, "identity"), "DATABASE_URL"), host(secretOf(before_, "identity"), "DATABASE_URL"));
+        assert.strictEqual(templatesOf(after, "identity").DATABASE_URL, templatesOf(before_, "identity").DATABASE_URL);
+        assert.strictEqual(templatesOf(after, "migrate-identity").DATABASE_URL, templatesOf(before_, "migrate-identity").DATABASE_URL);
+        assert.match(host(after, "identity", "DATABASE_URL")!, /^grownext-data-postgres-identity-instance\./);
     });
 
     it("watches the restored instance like its source", () => {

@@ -5,6 +5,7 @@ import { serviceRoleKeyTrustedOnly } from "../../policies/secrets/service-role-k
 import { assertClean, assertReports } from "./assertions";
 import {
     container,
+    externalSecretFor,
     fromSecret,
     handWrittenDeployment,
     literal,
@@ -160,6 +161,24 @@ describe("service-role-key-trusted-only", () => {
     it("reports unknown Secret keys for an untrusted process", async () => {
         const res = [workload("web"), mutate(processSecret("web"), (p) => (p.stringData = UNKNOWN_VALUE))];
         await assertReports(serviceRoleKeyTrustedOnly, res, /keys of Secret "web-env"/);
+    });
+    it("reads the keys of an ESO-written Secret from a secret ExternalSecret spec whose URL templates hold literal parts", async () => {
+        // As the program declares them on AWS stacks: a database URL's scheme, host and path are literals of its
+        // template, so the whole spec arrives secret (Pulumi's wire form), and the Secret itself is not declared.
+        const wrapped = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+        const synced = (process: string, extraKeys: string[]) =>
+            mutate(externalSecretFor(processSecret(process)), (p) => {
+                for (const k of extraKeys) p.spec.target.template.data[k] = `{{ .${k} }}`;
+                p.spec.target.template.data.DATABASE_URL =
+                    "postgresql://{{ .DATABASE_URL__username | urlquery }}:{{ .DATABASE_URL__password | urlquery }}@db.internal:5432/app?sslmode=require";
+                p.spec = wrapped(p.spec);
+            });
+        await assertClean(serviceRoleKeyTrustedOnly, [workload("web"), synced("web", []), workload("worker"), synced("worker", [])]);
+        await assertReports(
+            serviceRoleKeyTrustedOnly,
+            [workload("web"), synced("web", ["SUPABASE_SERVICE_ROLE_KEY"])],
+            /"web".*envFrom Secret "web-env"/,
+        );
     });
     it("honours a configured trusted list", async () => {
         const res = [

@@ -7,7 +7,7 @@ import { isSecretEnvName } from "../../catalog/envMatrix";
 import { processCatalog } from "../../catalog/processes";
 import { databasesOf } from "../../catalog/databaseRoles";
 import { evaluateStack } from "../../sandbox/evaluate";
-import { installMocks, recorder, settle, type RecordedResource } from "../../sandbox/mocks";
+import { installMocks, recorder, settle, unwrap, type RecordedResource } from "../../sandbox/mocks";
 import { stackConfig, stackNames } from "../../sandbox/stacks";
 
 const deploymentType = "kubernetes:apps/v1:Deployment";
@@ -91,6 +91,34 @@ describe("whole stacks under mocks", () => {
                     assert.strictEqual(gates.length, migrations.length + roles.length);
                 }
                 assert.ok(!deployments.get("portal")!.dependencies!.some((u) => jobs.some((j) => j.urn === u)));
+            });
+
+            it("gives the release-gate Jobs no Secrets Manager secret: each secret holds a value of its owner's own", () => {
+                const secrets = resources.filter((r) => r.type === "aws:secretsmanager/secret:Secret").map((r) => r.inputs.name as string);
+                const versions = resources.filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion").map((r) => r.name);
+                if (stack === "local") {
+                    assert.deepStrictEqual([...secrets, ...versions], []);
+                    return;
+                }
+                // The migrations and roles Jobs read only the master and credentials secrets (docs/secret-rotation.md).
+                assert.ok(secrets.length > 0);
+                assert.deepStrictEqual(
+                    secrets.filter((n) => /\/(migrate|roles)-[a-z]+$/.test(n)),
+                    [],
+                );
+                assert.deepStrictEqual(
+                    versions.filter((n) => /-secrets-(migrate|roles)-/.test(n)),
+                    [],
+                );
+                // Their IRSA roles stay: ESO authenticates as their ServiceAccounts.
+                const roles = resources.filter((r) => r.type === "aws:iam/role:Role").map((r) => r.name);
+                for (const owner of ["migrate-app", "migrate-identity", "roles-app", "roles-identity"])
+                    assert.ok(roles.includes(`grownext-secrets-${owner}-role`), owner);
+                // An owner's own secret holds at least one value (no empty secret to rotate).
+                for (const v of resources.filter(
+                    (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && /-secrets-/.test(r.name),
+                ))
+                    assert.ok(Object.keys(JSON.parse(unwrap(v.inputs.secretString))).length > 0, v.name);
             });
 
             it("runs the smoke probes after every workload when it deploys to a cluster", () => {

@@ -9,7 +9,8 @@
  *    `{engine, host, port, dbname, username, password, masterarn}`;
  *  - its first version, with a password from `random.RandomPassword` (a secret in state). After that
  *    the rotation function owns the value: the version ignores changes to `secretString` (and its
- *    stages), so `pulumi up` never writes the initial password back over a rotated one;
+ *    stages), so `pulumi up` never writes the initial password back over a rotated one. The roles Job
+ *    reads the secret's current password to create the role (platform.ts says why the current one);
  *  - an `aws.secretsmanager.SecretRotation` every `rotation.databaseRotationDays`, not rotated on
  *    creation (`rotateImmediately: false`): the role is created by the roles Job later in the same
  *    update, and a rotation before it exists would fail its first step (logging in as the current user).
@@ -103,7 +104,6 @@ export interface DatabaseCredentialsArgs {
 
 export class DatabaseCredentials extends pulumi.ComponentResource {
     private readonly secrets = new Map<string, aws.secretsmanager.Secret>();
-    private readonly passwords = new Map<string, random.RandomPassword>();
     /** The rotation function's stack of each database, for tests and dependents. */
     readonly rotationStacks: Readonly<Partial<Record<DatabaseName, aws.serverlessrepository.CloudFormationStack>>>;
 
@@ -289,7 +289,6 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
                     { parent: this, dependsOn: [version] },
                 );
                 this.secrets.set(key(r.process, d.database), secret);
-                this.passwords.set(key(r.process, d.database), password);
             }
         }
         this.rotationStacks = stacks;
@@ -308,12 +307,6 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
     /** ARNs of every credentials secret in a database (RDS Proxy's auth list). */
     secretArns(database: DatabaseName): pulumi.Output<string>[] {
         return [...this.secrets.entries()].filter(([k]) => k.endsWith(`@${database}`)).map(([, s]) => s.arn);
-    }
-
-    /** The role's first password (secret), which the roles Job sets when it creates the role. */
-    initialPassword(process: string, database: DatabaseName): pulumi.Output<string> | undefined {
-        const p = this.passwords.get(key(process, database));
-        return p ? pulumi.secret(p.result) : undefined;
     }
 }
 

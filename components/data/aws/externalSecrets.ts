@@ -1,12 +1,14 @@
 /**
  * Secrets Manager is the truth on AWS stacks; the cluster holds a copy kept in sync by the External
- * Secrets Operator (ESO). For every process (and every migration Job) this declares:
- *  - one ESO `SecretStore`, authenticated as that process's own ServiceAccount (`auth.jwt`), whose
- *    IRSA role (components/data/aws/secretStore.ts) may read that process's secret and nothing else, so a
- *    store can sync only its own process's secret;
+ * Secrets Operator (ESO). For every process (and every migrations and roles Job) this declares:
+ *  - one ESO `SecretStore`, authenticated as that owner's own ServiceAccount (`auth.jwt`), whose
+ *    IRSA role (components/data/aws/secretStore.ts) may read that owner's secret (the Jobs have none)
+ *    and the credentials secrets it reads, and nothing else, so a store can sync only what its owner may;
  *  - one `ExternalSecret` whose target template yields exactly the secret keys the env matrix gives
  *    the process (catalog/envMatrix.ts), building each connection URL from its parts (user,
- *    password, host, path), so a password rotated in Secrets Manager rebuilds the URL.
+ *    password, host, path), so a password rotated in Secrets Manager rebuilds the URL. A database
+ *    URL reads only its user and password (from a credentials secret); its scheme, host and path are
+ *    literals of the template, so no owner's secret holds them.
  * Pulumi never writes the Kubernetes Secrets on AWS stacks, so their values never enter its state.
  * The local stack has no Secrets Manager and keeps writing its Secrets directly (serviceProcess.ts).
  *
@@ -142,10 +144,32 @@ export function splitUrl(url: string): Record<UrlPart, string> {
     };
 }
 
-/** The ESO (Go template, engine v2) expression that joins a URL's parts again. */
-export function urlTemplate(key: string): string {
+/** The parts of a URL that are no credential: what the template of a URL with credentials held elsewhere writes as literals. */
+export type LiteralUrlParts = Readonly<Pick<Record<UrlPart, string>, "scheme" | "host" | "path">>;
+
+/** A URL's scheme, host and path, secret like the URL they come from (they end up in the ExternalSecret's spec). */
+export function literalUrlParts(url: pulumi.Input<string>): pulumi.Output<LiteralUrlParts> {
+    return pulumi.secret(
+        pulumi.output(url).apply((u) => {
+            const { scheme, host, path } = splitUrl(u);
+            return { scheme, host, path };
+        }),
+    );
+}
+
+/**
+ * The ESO (Go template, engine v2) expression that joins a URL's parts again. With `literal`, the
+ * scheme, host and path are written into the template as they are, and only the user and password
+ * are read (from a credentials secret): the owner's own secret then holds nothing of the URL.
+ */
+export function urlTemplate(key: string, literal?: LiteralUrlParts): string {
     const v = (part: UrlPart) => `.${urlPartProperty(key, part)}`;
-    return `{{ ${v("scheme")} }}://{{ ${v("username")} | urlquery }}:{{ ${v("password")} | urlquery }}@{{ ${v("host")} }}{{ ${v("path")} }}`;
+    const credentials = `{{ ${v("username")} | urlquery }}:{{ ${v("password")} | urlquery }}`;
+    if (literal === undefined) return `{{ ${v("scheme")} }}://${credentials}@{{ ${v("host")} }}{{ ${v("path")} }}`;
+    // Go's template parser would read a `{{` inside a part as an action; no URL of the data tier has one.
+    if (Object.values(literal).some((text) => text.includes("{{") || text.includes("}}")))
+        throw new pulumi.RunError(`${key}: a connection URL part holds "{{" or "}}", which an ESO template cannot hold as literal text`);
+    return `${literal.scheme}://${credentials}@${literal.host}${literal.path}`;
 }
 
 /** The URL parts a credentials secret (wiring/dataContract.ts `CredentialsSecret`) supplies, and its property for each. */
@@ -155,8 +179,9 @@ const isCredentialPart = (part: UrlPart): part is keyof typeof credentialParts =
 /**
  * What a process's Secrets Manager secret holds: every secret value under its env name, except
  * connection URLs, which are held as their parts (a rotation rewrites the password part only). A URL
- * whose credentials come from a credentials secret (`credentialKeys`) is held without its user and
- * password: the program does not know them, and a copy would go stale at the first rotation.
+ * whose credentials come from a credentials secret (`credentialKeys`) is not held at all: the program
+ * does not know its user and password (a copy would go stale at the first rotation), and its scheme,
+ * host and path are literals of the ExternalSecret's template (`urlTemplate`).
  */
 export function remoteSecretValues(
     secret: Readonly<Record<string, pulumi.Input<string>>>,
@@ -169,44 +194,68 @@ export function remoteSecretValues(
             out[key] = value;
             continue;
         }
+        if (credentialKeys.includes(key)) continue;
         const parts = pulumi.output(value).apply(splitUrl);
-        for (const part of urlParts) {
-            if (credentialKeys.includes(key) && isCredentialPart(part)) continue;
-            out[urlPartProperty(key, part)] = pulumi.secret(parts.apply((p) => p[part]));
-        }
+        for (const part of urlParts) out[urlPartProperty(key, part)] = pulumi.secret(parts.apply((p) => p[part]));
     }
     return out;
 }
 
+/** A URL key whose user and password are read from a credentials secret (wiring/dataContract.ts `CredentialsSecret`). */
+export interface UrlCredentials {
+    /** Name or ARN of the credentials secret. */
+    readonly secret: string;
+    /** The URL's scheme, host and path (`literalUrlParts`): literals of the template. */
+    readonly parts: LiteralUrlParts;
+}
+
+/** A key read whole from a property of a secret that is not the owner's. */
+export interface ReferencedValue {
+    /** Name or ARN of that secret. */
+    readonly secret: string;
+    /** Its JSON property. */
+    readonly property: string;
+}
+
 /**
  * The remote properties an ExternalSecret reads, and the template that turns them into env keys.
- * `credentials` names, per URL key, the secret its user and password are read from instead.
+ * `credentials` names, per URL key, the secret its user and password are read from and the literal
+ * rest of the URL; `references`, per key, the other secret and property it is read from whole. Every
+ * other key is read from the owner's own secret, `secretName`; an owner with none has no such keys.
  */
 export function externalSecretMapping(
-    secretName: string,
+    secretName: string | undefined,
     keys: readonly string[],
     urlKeys: readonly string[],
-    credentials: Readonly<Record<string, string>> = {},
+    credentials: Readonly<Record<string, UrlCredentials>> = {},
+    references: Readonly<Record<string, ReferencedValue>> = {},
 ): {
     data: ExternalSecretData[];
     template: Record<string, string>;
 } {
     const data: ExternalSecretData[] = [];
     const template: Record<string, string> = {};
+    const own = (property: string) => {
+        if (secretName === undefined)
+            throw new pulumi.RunError(`${property} would be read from the owner's own secret, and the owner has none`);
+        return { key: secretName, property };
+    };
     for (const key of [...keys].sort()) {
-        if (urlKeys.includes(key)) {
-            const from = credentials[key];
-            for (const part of urlParts) {
-                const property = urlPartProperty(key, part);
-                const remoteRef =
-                    from !== undefined && isCredentialPart(part)
-                        ? { key: from, property: credentialParts[part] }
-                        : { key: secretName, property };
-                data.push({ secretKey: property, remoteRef });
+        const from = credentials[key];
+        const referenced = references[key];
+        if (referenced !== undefined) {
+            data.push({ secretKey: key, remoteRef: { key: referenced.secret, property: referenced.property } });
+            template[key] = `{{ .${key} }}`;
+        } else if (urlKeys.includes(key) && from !== undefined) {
+            for (const part of urlParts.filter(isCredentialPart)) {
+                data.push({ secretKey: urlPartProperty(key, part), remoteRef: { key: from.secret, property: credentialParts[part] } });
             }
+            template[key] = urlTemplate(key, from.parts);
+        } else if (urlKeys.includes(key)) {
+            for (const part of urlParts) data.push({ secretKey: urlPartProperty(key, part), remoteRef: own(urlPartProperty(key, part)) });
             template[key] = urlTemplate(key);
         } else {
-            data.push({ secretKey: key, remoteRef: { key: secretName, property: key } });
+            data.push({ secretKey: key, remoteRef: own(key) });
             template[key] = `{{ .${key} }}`;
         }
     }
@@ -293,19 +342,24 @@ export function esoPreflight(
 
 // ---- The component ------------------------------------------------------------------------------
 
+/** An object whose fields may each be an Output. */
+type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
+
 export interface SyncedSecret {
-    /** Catalog process (or `migrate-<database>`): names its SecretStore, and the ServiceAccount it authenticates as. */
+    /** Catalog process (or `migrate-<database>`, `roles-<database>`): names its SecretStore, and the ServiceAccount it authenticates as. */
     readonly owner: string;
-    /** Name of the owner's Secrets Manager secret (`grownext/<stack>/<owner>`). */
-    readonly remoteName: pulumi.Input<string>;
+    /** Name of the owner's Secrets Manager secret (`grownext/<stack>/<owner>`); absent when it has none (every key read elsewhere). */
+    readonly remoteName?: pulumi.Input<string>;
     /** The env keys the owner's Secret must hold: exactly the matrix's secret keys for it. */
     readonly keys: readonly string[];
     /** Which of them are connection URLs, built from their parts. */
     readonly urlKeys: readonly string[];
     /** ESO refresh of this Secret, when it differs from the component's (`rotation.credentialsRefreshInterval`). */
     readonly refreshInterval?: string;
-    /** URL keys whose user and password are read from another secret (name or ARN), not the owner's. */
-    readonly credentials?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** URL keys whose user and password are read from a credentials secret, the rest of the URL written as literals. */
+    readonly credentials?: Readonly<Record<string, Inputs<UrlCredentials>>>;
+    /** Keys read whole from a property of another secret (name or ARN), not the owner's. */
+    readonly references?: Readonly<Record<string, Inputs<ReferencedValue>>>;
     /** The Kubernetes Secret ESO writes. */
     readonly targetName: string;
     /** The remote secret's current version id: a change syncs at once (force-sync). */
@@ -350,6 +404,16 @@ export class ExternalSecrets extends pulumi.ComponentResource {
             if (notUrls.length > 0)
                 throw new pulumi.RunError(
                     `ExternalSecrets ${name}: ${s.owner}'s credentials name ${notUrls.join(", ")}, which are not among its URL keys`,
+                );
+            const notKeys = Object.keys(s.references ?? {}).filter((k) => !s.keys.includes(k) || s.urlKeys.includes(k));
+            if (notKeys.length > 0)
+                throw new pulumi.RunError(
+                    `ExternalSecrets ${name}: ${s.owner}'s references name ${notKeys.join(", ")}, which are not among its keys or are URL keys`,
+                );
+            const own = s.keys.filter((k) => !(k in (s.references ?? {})) && !(k in (s.credentials ?? {})));
+            if (s.remoteName === undefined && own.length > 0)
+                throw new pulumi.RunError(
+                    `ExternalSecrets ${name}: ${s.owner} has no secret of its own (remoteName), yet ${own.join(", ")} would be read from it`,
                 );
         }
         // The preflight's result gates every object: with ESO missing, none reaches the cluster.
@@ -399,10 +463,11 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                             ...(version ? { [forceSyncAnnotation]: version } : {}),
                         },
                     })),
+                    // Literal URL parts are secret: Pulumi then keeps the whole spec as a secret in state.
                     spec: pulumi
-                        .all([store.metadata.name, s.remoteName, s.credentials ?? {}])
-                        .apply(([storeName, remoteName, credentials]) => {
-                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, credentials);
+                        .all([store.metadata.name, s.remoteName, pulumi.output(s.credentials ?? {}), pulumi.output(s.references ?? {})])
+                        .apply(([storeName, remoteName, credentials, references]) => {
+                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, credentials, references);
                             return {
                                 refreshInterval: s.refreshInterval ?? args.refreshInterval,
                                 secretStoreRef: { name: storeName, kind: "SecretStore" },

@@ -2,10 +2,12 @@
  * AWS Secrets Manager for the AWS stacks: one secret per process (service group) named
  * `grownext/<stack>/<process>`, encrypted with the stack's rotating KMS key, holding that process's
  * secret env values as JSON; and one IAM role per process for its Kubernetes ServiceAccount (IRSA)
- * that may read its own secret and nothing else.
+ * that may read its own secret and nothing else. An owner with no value of its own (the migrations
+ * and roles Jobs, which read only credentials secrets) gets the role and no secret.
  *
  * Least privilege, per role:
- *  - `secretsmanager:GetSecretValue` and `DescribeSecret` on its own secret's ARN only;
+ *  - `secretsmanager:GetSecretValue` and `DescribeSecret` on its own secret's ARN only, and on the
+ *    credentials secrets its connection URLs (or the roles Job's passwords) are read from;
  *  - `kms:Decrypt` on the stack key only when called through Secrets Manager in the stack's region
  *    (`kms:ViaService`), so the role cannot decrypt anything else with the key;
  *  - encryption-rotation, whose job is re-encrypting application data under the key, additionally
@@ -24,7 +26,7 @@ import { componentError } from "../../../config/errors";
 export interface ProcessSecrets {
     /** Catalog process name; also its ServiceAccount's name. */
     readonly process: string;
-    /** The process's secret env values (name → value). */
+    /** The process's secret env values (name → value); none: no secret of its own, only its role. */
     readonly values: Record<string, pulumi.Input<string>>;
     /** Credentials secrets its connection URLs read their user and password from (wiring/dataContract.ts `CredentialsSecret`). */
     readonly credentialsSecretArns?: readonly pulumi.Input<string>[];
@@ -85,25 +87,26 @@ export function irsaTrustPolicy(providerArn: string, namespace: string, serviceA
 }
 
 /**
- * Permissions of a process's role: its own secret, the credentials secrets its connection URLs read
+ * Permissions of a process's role: its own secret (when it has one), the credentials secrets it reads
  * (each encrypted with the stack key, so the one Decrypt statement covers them), and the key only as
  * the guides require.
  */
 export function secretAccessPolicy(p: {
-    secretArn: string;
+    secretArn?: string;
     keyArn: string;
     region: string;
     usesKeyDirectly: boolean;
     credentialsSecretArns?: readonly string[];
 }): Record<string, unknown> {
-    const statements: Record<string, unknown>[] = [
-        {
+    const statements: Record<string, unknown>[] = [];
+    if (p.secretArn !== undefined) {
+        statements.push({
             Sid: "ReadOwnSecret",
             Effect: "Allow",
             Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
             Resource: p.secretArn,
-        },
-    ];
+        });
+    }
     const credentials = [...new Set(p.credentialsSecretArns ?? [])].sort();
     if (credentials.length > 0) {
         statements.push({
@@ -179,33 +182,12 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
 
         for (const p of args.processSecrets) {
             const tags = { "grownext.io/process": p.process };
-            const secret = new aws.secretsmanager.Secret(
-                `${name}-${p.process}`,
-                {
-                    name: secretName(cfg.project, cfg.stack, p.process),
-                    description: `Secret environment of the ${p.process} process (${cfg.stack})`,
-                    kmsKeyId: args.kmsKey.arn,
-                    recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,
-                    region,
-                    tags,
-                },
-                { parent: this, ...dataResourceOptions(cfg.environment) },
-            );
-
-            const version = new aws.secretsmanager.SecretVersion(
-                `${name}-${p.process}-version`,
-                {
-                    secretId: secret.id,
-                    secretString: pulumi.secret(pulumi.output(p.values).apply((v) => secretJson(v as Record<string, string>))),
-                    region,
-                },
-                { parent: this },
-            );
+            const secret = Object.keys(p.values).length === 0 ? undefined : this.ownSecret(name, args, p, tags);
 
             const role = new aws.iam.Role(
                 `${name}-${p.process}-role`,
                 {
-                    description: `IRSA role of the ${p.process} ServiceAccount (${cfg.stack}): reads its own secret`,
+                    description: `IRSA role of the ${p.process} ServiceAccount (${cfg.stack}): reads ${secret ? "its own secret" : "the credentials secrets it names"}`,
                     assumeRolePolicy: pulumi
                         .output(args.namespace)
                         .apply((ns) => JSON.stringify(irsaTrustPolicy(providerArn, ns, p.process))),
@@ -219,7 +201,7 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
                 {
                     role: role.id,
                     policy: pulumi
-                        .all([secret.arn, args.kmsKey.arn, pulumi.all([...(p.credentialsSecretArns ?? [])])])
+                        .all([secret?.arn, args.kmsKey.arn, pulumi.all([...(p.credentialsSecretArns ?? [])])])
                         .apply(([secretArn, keyArn, credentialsSecretArns]) =>
                             JSON.stringify(
                                 secretAccessPolicy({
@@ -236,18 +218,52 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
             );
 
             this.roles.set(p.process, role);
-            this.versions.set(p.process, version);
         }
         this.registerOutputs({});
     }
 
-    /** `eks.amazonaws.com/role-arn` of the process's role; empty for a process without a secret. */
+    /** The owner's own secret and the version holding its values. */
+    private ownSecret(name: string, args: SecretStoreArgs, p: ProcessSecrets, tags: Record<string, string>): aws.secretsmanager.Secret {
+        const cfg = args.config;
+        const region = cfg.data.aws!.region;
+        const secret = new aws.secretsmanager.Secret(
+            `${name}-${p.process}`,
+            {
+                name: secretName(cfg.project, cfg.stack, p.process),
+                description: `Secret environment of the ${p.process} process (${cfg.stack})`,
+                kmsKeyId: args.kmsKey.arn,
+                recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,
+                region,
+                tags,
+            },
+            { parent: this, ...dataResourceOptions(cfg.environment) },
+        );
+
+        const version = new aws.secretsmanager.SecretVersion(
+            `${name}-${p.process}-version`,
+            {
+                secretId: secret.id,
+                secretString: pulumi.secret(pulumi.output(p.values).apply((v) => secretJson(v as Record<string, string>))),
+                region,
+            },
+            { parent: this },
+        );
+        this.versions.set(p.process, version);
+        return secret;
+    }
+
+    /** `eks.amazonaws.com/role-arn` of the process's role; empty for a process the store was not given. */
     serviceAccountAnnotations(process: string): Record<string, pulumi.Input<string>> {
         const role = this.roles.get(process);
         return role ? { "eks.amazonaws.com/role-arn": role.arn } : {};
     }
 
-    /** Version id of the process's secret as this update wrote it (the External Secrets Operator syncs on a change). */
+    /** Whether the owner has a secret of its own (it has values); an owner without one reads only credentials secrets. */
+    hasOwnSecret(process: string): boolean {
+        return this.versions.has(process);
+    }
+
+    /** Version id of the process's secret as this update wrote it (the External Secrets Operator syncs on a change); undefined without one. */
     secretVersionId(process: string): pulumi.Output<string> | undefined {
         return this.versions.get(process)?.versionId;
     }

@@ -99,7 +99,7 @@ describe("DatabaseCredentials (components/data/aws/databaseCredentials.ts)", () 
     });
 
     it("writes the rotation function's JSON once, secret, and never writes it back over a rotation", async () => {
-        const c = await declare();
+        await declare();
         const version = recorder.one(T.version, "creds-identity-app-initial");
         assert.ok(isSecretInput(version.inputs.secretString), "the secret string is secret in state");
         const json = JSON.parse(unwrap<string>(version.inputs.secretString));
@@ -112,11 +112,8 @@ describe("DatabaseCredentials (components/data/aws/databaseCredentials.ts)", () 
         assert.strictEqual(json.port, 5432);
         assert.strictEqual(json.dbname, "app");
         assert.strictEqual(json.masterarn, master("app"));
-        assert.strictEqual(
-            json.password,
-            await promiseOf(c.initialPassword("identity", "app")!),
-            "the roles Job gets the same first password",
-        );
+        // The generated password (the mocks answer `pw-<resource name>-x...`): the roles Job reads it from this version.
+        assert.match(json.password, /^pw-creds-identity-app-password-x+$/);
         for (const v of recorder.ofType(T.version)) assert.deepStrictEqual(v.ignoreChanges, ["secretString", "versionStages"], v.name);
         assert.strictEqual(
             credentialsJson({ host: "h", port: 5432, dbname: "d", username: "u", password: "p", masterarn: "m" }),
@@ -271,7 +268,7 @@ describe("database credentials on the production graph", () => {
             assert.ok(!masters.includes(json.username), `${role.process} logs in as ${json.username}`);
             // The ExternalSecret reads user and password from that secret, for every database URL of the process.
             const es = ofType("kubernetes:external-secrets.io/v1:ExternalSecret").find((e) => e.inputs.metadata.name === role.process)!;
-            const credentialRefs = es.inputs.spec.data.filter(
+            const credentialRefs = unwrap(es.inputs.spec).data.filter(
                 (d: any) => /__(username|password)$/.test(d.secretKey) && /DATABASE/.test(d.secretKey),
             );
             assert.ok(credentialRefs.length >= 2, role.process);
@@ -283,41 +280,81 @@ describe("database credentials on the production graph", () => {
         }
     });
 
-    it("feeds each roles Job the master URL and the same first passwords its processes' secrets start with", () => {
+    it("feeds each roles Job the master URL and each role's password from its process's credentials secret, with no secret of its own", () => {
         for (const database of catalogDatabases) {
             const roles = databaseRoles().filter((r) => r.database === database);
-            const values = stored(`roles-${database}`);
-            assert.deepStrictEqual(
-                Object.keys(values)
-                    .filter((k) => k.startsWith("ROLE_PASSWORD_"))
-                    .sort(),
-                roles.map((r) => rolePasswordEnv(r.process)).sort(),
+            const owner = `roles-${database}`;
+            assert.strictEqual(
+                ofType(T.secret).find((x) => x.inputs.name === `grownext/production/${owner}`),
+                undefined,
+                `${owner} has no Secrets Manager secret`,
             );
+            assert.strictEqual(
+                ofType(T.version).find((v) => v.name === `grownext-secrets-${owner}-version`),
+                undefined,
+                `${owner} has no secret version`,
+            );
+            const es = ofType("kubernetes:external-secrets.io/v1:ExternalSecret").find((e) => e.inputs.metadata.name === owner)!;
+            const spec = unwrap(es.inputs.spec);
+            // The keys it held before: the master URL and each role's password.
+            assert.deepStrictEqual(
+                Object.keys(spec.target.template.data).sort(),
+                ["DATABASE_URL", ...roles.map((r) => rolePasswordEnv(r.process))].sort(),
+            );
+            const byKey = Object.fromEntries(spec.data.map((d: any) => [d.secretKey, d.remoteRef]));
             for (const r of roles) {
-                const initial = ofType(T.version).find((v) => v.name === `grownext-data-credentials-${r.process}-${database}-initial`)!;
-                assert.strictEqual(values[rolePasswordEnv(r.process)], JSON.parse(unwrap(initial.inputs.secretString)).password, r.process);
+                const env = rolePasswordEnv(r.process);
+                // The current version of the process's own credentials secret: the first password when the role is created.
+                assert.deepStrictEqual(
+                    byKey[env],
+                    { key: credentialsSecretName("grownext", "production", r.process, database), property: "password" },
+                    env,
+                );
+                assert.strictEqual(spec.target.template.data[env], `{{ .${env} }}`);
             }
-            assert.ok(values["DATABASE_URL__host"], "the master URL's parts");
-            const job = ofType("kubernetes:batch/v1:Job").find((j) => j.inputs.metadata.name.startsWith(`roles-${database}-`))!;
+            const masterArn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!grownext-data-postgres-${database}-instance-AbCdEf`;
+            assert.deepStrictEqual(byKey.DATABASE_URL__username, { key: masterArn, property: "username" });
+            assert.deepStrictEqual(byKey.DATABASE_URL__password, { key: masterArn, property: "password" });
+            assert.strictEqual(spec.data.length, roles.length + 2, "nothing else is read");
+            assert.match(
+                spec.target.template.data.DATABASE_URL,
+                new RegExp(
+                    `^postgresql://\\{\\{ \\.DATABASE_URL__username \\| urlquery \\}\\}:\\{\\{ \\.DATABASE_URL__password \\| urlquery \\}\\}@grownext-data-postgres-${database}-instance\\.abc\\.eu-west-1\\.rds\\.amazonaws\\.com:5432/${database}\\?sslmode=require$`,
+                ),
+            );
+            // Its IRSA role reads exactly the master secret and those credentials secrets, and no secret of its own.
+            const policy = JSON.parse(
+                ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `grownext-secrets-${owner}-policy`)!.inputs.policy,
+            );
+            assert.deepStrictEqual(
+                policy.Statement.map((x: any) => x.Sid),
+                ["ReadDatabaseCredentials", "DecryptThroughSecretsManager"],
+            );
+            const credentialArns = roles.map((r) =>
+                ofType(T.secret).find((x) => x.inputs.name === credentialsSecretName("grownext", "production", r.process, database))!,
+            );
+            assert.deepStrictEqual(
+                policy.Statement[0].Resource,
+                [
+                    masterArn,
+                    ...credentialArns.map((x) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${x.inputs.name}-AbCdEf`),
+                ].sort(),
+            );
+            const job = ofType("kubernetes:batch/v1:Job").find((j) => j.inputs.metadata.name.startsWith(`${owner}-`))!;
             const env = job.inputs.spec.template.spec.containers[0].env;
             assert.deepStrictEqual(
-                env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name),
-                env.filter((e: any) => e.valueFrom).map(() => `roles-${database}`),
+                env.filter((e: any) => e.valueFrom).map((e: any) => [e.name, e.valueFrom.secretKeyRef]),
+                ["DATABASE_URL", ...roles.map((r) => rolePasswordEnv(r.process))].map((k) => [k, { name: owner, key: k }]),
             );
             const script: string = env.find((e: any) => e.name === "ROLES_SQL").value;
             for (const r of roles) {
                 assert.ok(script.includes(`rolname = '${r.role}'`), r.role);
-                assert.ok(!script.includes(values[rolePasswordEnv(r.process)]!), "no password in the script");
+                const initial = ofType(T.version).find((v) => v.name === `grownext-data-credentials-${r.process}-${database}-initial`)!;
+                assert.ok(!script.includes(JSON.parse(unwrap(initial.inputs.secretString)).password), "no password in the script");
             }
             assert.ok(script.includes(`FOR ROLE "${postgresNames(database).user}"`), "default privileges of the schema's owner");
-            // Its ExternalSecret re-syncs for every new roles Job, so the Job never gets a master password from before a rotation.
-            const es = ofType("kubernetes:external-secrets.io/v1:ExternalSecret").find(
-                (e) => e.inputs.metadata.name === `roles-${database}`,
-            )!;
-            assert.ok(
-                es.inputs.metadata.annotations["force-sync"].endsWith(`/${job.inputs.metadata.name}`),
-                es.inputs.metadata.annotations["force-sync"],
-            );
+            // Its ExternalSecret re-syncs for every new roles Job (the Job's name alone), so the Job never gets a master password from before a rotation.
+            assert.strictEqual(es.inputs.metadata.annotations["force-sync"], job.inputs.metadata.name);
         }
     });
 });

@@ -210,7 +210,7 @@ describe("ExternalSecrets on the production graph", () => {
         for (const process of withSecretEnv) {
             const es = externals().find((e) => e.inputs.metadata.name === process)!;
             assert.ok(es, `${process} has an ExternalSecret`);
-            const spec = es.inputs.spec;
+            const spec = unwrap(es.inputs.spec);
             let expected = matrixSecretKeys(process);
             if (findProcess(process)!.envGroups.includes("oauth"))
                 expected = [...expected, ...Object.keys(cfg.secrets.oauthClientSecrets)].sort();
@@ -249,6 +249,12 @@ describe("ExternalSecrets on the production graph", () => {
                     );
                 }
             }
+            // A database URL's scheme, host and path are the template's literals, read from no secret.
+            for (const urlKey of Object.keys(databaseOfEnvKeys(findProcess(process)!)).filter((k) => k in spec.target.template.data)) {
+                const read = spec.data.filter((d: any) => d.secretKey.startsWith(`${urlKey}__`)).map((d: any) => d.secretKey);
+                assert.deepStrictEqual(read, [`${urlKey}__username`, `${urlKey}__password`], `${process} ${urlKey}`);
+                assert.match(spec.target.template.data[urlKey], /^postgresql:\/\/\{\{ [^}]+ \}\}:\{\{ [^}]+ \}\}@[a-z0-9.-]+:5432\/\w+\?/);
+            }
             assert.ok(es.inputs.metadata.annotations[forceSyncAnnotation], `${process} syncs at once when its secret's version changes`);
             assert.strictEqual(es.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
         }
@@ -257,21 +263,45 @@ describe("ExternalSecrets on the production graph", () => {
     it("stores in Secrets Manager exactly the properties the ExternalSecret reads", () => {
         for (const es of externals()) {
             const owner = es.inputs.metadata.name;
+            const spec = unwrap(es.inputs.spec);
             const version = resources.find(
                 (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${owner}-version`),
-            )!;
-            const stored = JSON.parse(unwrap(version.inputs.secretString));
-            const own = es.inputs.spec.data.filter((d: any) => d.remoteRef.key === `grownext/production/${owner}`);
+            );
+            const own = spec.data.filter((d: any) => d.remoteRef.key === `grownext/production/${owner}`);
+            // An owner that reads nothing of its own (the migrations and roles Jobs) has no secret of its own.
+            assert.strictEqual(version === undefined, own.length === 0, `${owner}: a secret of its own exactly when it reads one`);
+            const stored = version ? JSON.parse(unwrap(version.inputs.secretString)) : {};
             assert.deepStrictEqual(Object.keys(stored).sort(), own.map((d: any) => d.remoteRef.property).sort(), owner);
             // And the template, fed what is stored and what the master secrets hold, yields valid URLs for every URL key.
             const master: Record<string, string> = { username: "grownext_app", password: "pw-FAKE" };
             const fed: Record<string, string> = { ...stored };
-            for (const d of es.inputs.spec.data)
+            for (const d of spec.data)
                 if (d.remoteRef.key !== `grownext/production/${owner}`) fed[d.secretKey] = master[d.remoteRef.property]!;
-            for (const [key, tpl] of Object.entries(es.inputs.spec.target.template.data as Record<string, string>)) {
+            for (const [key, tpl] of Object.entries(spec.target.template.data as Record<string, string>)) {
                 const out = render(tpl, fed);
                 if (/_URL$/.test(key)) assert.match(out, /^(postgresql|rediss?):\/\/[^@]*:[^@]+@[^/]+/, `${owner} ${key}`);
             }
+        }
+    });
+
+    it("lets each owner's IRSA role read exactly the secrets its ExternalSecret reads", () => {
+        // The mocks' ARN of a secret the program names (a master secret is named by its ARN already).
+        const arnOf = (key: string) =>
+            key.startsWith("arn:") ? key : `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${key}-AbCdEf`;
+        for (const es of externals()) {
+            const owner = es.inputs.metadata.name;
+            const read = [...new Set(unwrap(es.inputs.spec).data.map((d: any) => arnOf(d.remoteRef.key)))].sort();
+            const policy = JSON.parse(
+                resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === `grownext-secrets-${owner}-policy`)!.inputs
+                    .policy,
+            );
+            const may = policy.Statement.filter((x: any) => /^Read/.test(x.Sid))
+                .flatMap((x: any) => [x.Resource].flat())
+                .sort();
+            assert.deepStrictEqual(may, read, owner);
+            // The Jobs read no secret of their own: their roles have no statement for one.
+            if (/^(migrate|roles)-/.test(owner))
+                assert.ok(!policy.Statement.some((x: any) => x.Sid === "ReadOwnSecret"), `${owner} has no secret of its own`);
         }
     });
 

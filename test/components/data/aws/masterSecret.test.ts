@@ -8,7 +8,7 @@
 import * as assert from "assert";
 import { rotationDefaults } from "../../../../catalog/guardrails";
 import { evaluateStack } from "../../../../sandbox/evaluate";
-import { installMocks, unwrap, type RecordedResource } from "../../../../sandbox/mocks";
+import { installMocks, isSecretInput, unwrap, type RecordedResource } from "../../../../sandbox/mocks";
 
 const T = {
     rds: "aws:rds/instance:Instance",
@@ -61,38 +61,46 @@ describe("RDS-managed master secrets on the production graph", () => {
         }
     });
 
-    it("has each migration's ExternalSecret read DATABASE_URL's user and password from its database's master secret", () => {
+    it("has each migration's ExternalSecret read DATABASE_URL's user and password from its database's master secret, the rest literal", () => {
         for (const database of ["app", "identity"]) {
             const es = ofType(T.external).find((e) => e.inputs.metadata.name === `migrate-${database}`)!;
             assert.ok(es, `migrate-${database} has an ExternalSecret`);
-            const byKey = Object.fromEntries(es.inputs.spec.data.map((d: any) => [d.secretKey, d.remoteRef]));
-            assert.deepStrictEqual(byKey.DATABASE_URL__username, { key: masterArn(database), property: "username" });
-            assert.deepStrictEqual(byKey.DATABASE_URL__password, { key: masterArn(database), property: "password" });
-            assert.deepStrictEqual(byKey.DATABASE_URL__host, {
-                key: `grownext/production/migrate-${database}`,
-                property: "DATABASE_URL__host",
+            // The spec holds the URL's host: it is secret in state.
+            assert.ok(isSecretInput(es.inputs.spec), `migrate-${database}: the spec is secret`);
+            const spec = unwrap(es.inputs.spec);
+            // Exactly these two entries: nothing is read from a secret of the migration's own.
+            assert.deepStrictEqual(
+                spec.data.map((d: any) => [d.secretKey, d.remoteRef]),
+                [
+                    ["DATABASE_URL__username", { key: masterArn(database), property: "username" }],
+                    ["DATABASE_URL__password", { key: masterArn(database), property: "password" }],
+                ],
+            );
+            const host = `grownext-data-postgres-${database}-instance.abc.eu-west-1.rds.amazonaws.com:5432`;
+            assert.deepStrictEqual(spec.target.template.data, {
+                DATABASE_URL: `postgresql://{{ .DATABASE_URL__username | urlquery }}:{{ .DATABASE_URL__password | urlquery }}@${host}/${database}?sslmode=require`,
             });
         }
     });
 
     it("re-syncs a migration's Secret before each new migration Job, which may run after a rotation", async () => {
         const job = (rs: RecordedResource[], database: string) =>
-            rs.find((r) => r.type === "kubernetes:batch/v1:Job" && r.inputs.metadata.labels["grownext.io/database"] === database)!;
+            rs.find(
+                (r) =>
+                    r.type === "kubernetes:batch/v1:Job" &&
+                    r.inputs.metadata.labels["grownext.io/database"] === database &&
+                    r.inputs.metadata.name.startsWith(`migrate-${database}-`),
+            )!;
         const forceSync = (rs: RecordedResource[], owner: string) =>
             rs.find((e) => e.type === T.external && e.inputs.metadata.name === owner)!.inputs.metadata.annotations["force-sync"] as string;
         for (const database of ["app", "identity"]) {
-            const annotation = forceSync(resources, `migrate-${database}`);
-            assert.ok(annotation.endsWith(`/${job(resources, database).inputs.metadata.name}`), annotation);
-            assert.match(
-                annotation,
-                new RegExp(`^grownext-secrets-migrate-${database}-version-version-1/`),
-                "and the secret's own version",
-            );
+            // The Job's name alone: the migration has no secret of its own to version.
+            assert.strictEqual(forceSync(resources, `migrate-${database}`), job(resources, database).inputs.metadata.name);
         }
         // A new migration command means a new Job: its ExternalSecret syncs again; the other one and the processes' do not.
         const changed = await evaluateStack("production", { migrations: { app: ["npm", "run", "migrate:v2"] } });
         assert.notStrictEqual(forceSync(changed, "migrate-app"), forceSync(resources, "migrate-app"));
-        assert.ok(forceSync(changed, "migrate-app").endsWith(`/${job(changed, "app").inputs.metadata.name}`));
+        assert.strictEqual(forceSync(changed, "migrate-app"), job(changed, "app").inputs.metadata.name);
         assert.strictEqual(forceSync(changed, "migrate-identity"), forceSync(resources, "migrate-identity"));
         assert.strictEqual(forceSync(changed, "web"), forceSync(resources, "web"));
     });
@@ -102,6 +110,11 @@ describe("RDS-managed master secrets on the production graph", () => {
             const policy = JSON.parse(named(T.rolePolicy, `grownext-secrets-migrate-${database}-policy`).inputs.policy);
             const read = policy.Statement.find((s: any) => s.Sid === "ReadDatabaseCredentials");
             assert.ok(read, `migrate-${database} may read database credentials`);
+            // It has no secret of its own to read.
+            assert.deepStrictEqual(
+                policy.Statement.map((s: any) => s.Sid),
+                ["ReadDatabaseCredentials", "DecryptThroughSecretsManager"],
+            );
             assert.deepStrictEqual(read.Resource, [masterArn(database)]);
             assert.deepStrictEqual(read.Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
             // The master secret is under the stack key: the role decrypts it through Secrets Manager only.

@@ -14,7 +14,7 @@ import { pooledEnv, withConnectionLimit } from "../../../../wiring/dataContract"
 import type { DataTier as DataTierType } from "../../../../components/data/dataTier";
 import type { PostgresProxy as PostgresProxyType } from "../../../../components/data/aws/postgresProxy";
 import { postgresProxyProblems, proxySecretPolicy, viaProxy } from "../../../../components/data/aws/postgresProxy";
-import { urlPartProperty, type UrlPart } from "../../../../components/data/aws/externalSecrets";
+import { urlPartProperty } from "../../../../components/data/aws/externalSecrets";
 import { poolSizeFor } from "../../../../config/connectionBudget";
 import { rdsProxyByEnvironment } from "../../../../config/defaults";
 import type { PlatformConfig } from "../../../../config/load";
@@ -261,21 +261,25 @@ describe("pooled URLs carry each process's pool size (connection_limit)", () => 
         for (const v of Object.values(out)) assert.ok(await isSecret(v));
     });
 
-    it("production: each process's Secrets Manager secret holds its pooled URLs through the proxy with its own pool, and the direct URL to the instance", async () => {
+    it("production: each process's ExternalSecret template holds its pooled URLs through the proxy with its own pool, and the direct URL to the instance", async () => {
         const resources = await evaluateStack("production", { services: { worker: { replicas: 2, databasePoolSize: 7 } } });
         const cfg = { environment: "production" as const, services: { worker: { databasePoolSize: 7 } } };
         const checked: string[] = [];
         const urls: Record<string, Record<string, string | undefined>> = {};
         for (const spec of processCatalog) {
-            // On AWS stacks Secrets Manager holds each URL as its parts, which the ExternalSecret joins (docs/secret-rotation.md).
-            const version = resources.find(
-                (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.endsWith(`-secrets-${spec.name}-version`),
+            // On AWS stacks a database URL's scheme, host and path are literals of its ExternalSecret's template, which
+            // joins them with the credentials secret's user and password (docs/secret-rotation.md).
+            const es = resources.find(
+                (r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret" && r.inputs.metadata.name === spec.name,
             );
-            const parts = version ? (JSON.parse(unwrap<string>(version.inputs.secretString)) as Record<string, string>) : {};
+            const templates = es ? (unwrap(es.inputs.spec).target.template.data as Record<string, string>) : {};
             const data: Record<string, string | undefined> = {};
             for (const key of ["DATABASE_URL", "TASKS_DATABASE_URL", "TASKS_DATABASE_DIRECT_URL"]) {
-                const part = (p: UrlPart) => parts[urlPartProperty(key, p)];
-                if (part("host") !== undefined) data[key] = `${part("scheme")}://user:pass@${part("host")}${part("path")}`;
+                const template = templates[key];
+                if (template !== undefined)
+                    data[key] = template
+                        .replace(`{{ .${urlPartProperty(key, "username")} | urlquery }}`, "user")
+                        .replace(`{{ .${urlPartProperty(key, "password")} | urlquery }}`, "pass");
             }
             urls[spec.name] = data;
             const pool = poolSizeFor(cfg as unknown as Parameters<typeof poolSizeFor>[0], spec);

@@ -14,39 +14,96 @@ import type { ExternalSecrets as ExternalSecretsType } from "../../../../compone
 import {
     credentialParts,
     externalSecretMapping,
+    literalUrlParts,
     remoteSecretValues,
     urlParts,
     urlPartProperty,
+    urlTemplate,
 } from "../../../../components/data/aws/externalSecrets";
 import type { SecretStore as SecretStoreType } from "../../../../components/data/aws/secretStore";
 import { secretAccessPolicy } from "../../../../components/data/aws/secretStore";
 import { urlCredentials } from "../../../../components/platform";
 import { databaseOfRef, postgresUrl, type DatabaseName, type DataEnvKey } from "../../../../wiring/dataContract";
 import { databaseOfEnvKeys } from "../../../../wiring/processEnv";
-import { installMocks, recorder, settle, unwrap } from "../../../../sandbox/mocks";
+import { installMocks, isSecret, isSecretInput, promiseOf, recorder, settle, unwrap } from "../../../../sandbox/mocks";
 import { minimalStackConfig } from "../../../fixtures/minimalStacks";
 
 const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const masterArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf";
 const esoExternal = "kubernetes:external-secrets.io/v1:ExternalSecret";
 
+/** The Go template forms the templates use (`{{ .k }}`, `{{ .k | urlquery }}`), read apart from the code under test. */
+function render(template: string, values: Record<string, string>): string {
+    return template.replace(/\{\{ \.([A-Za-z0-9_]+)( \| urlquery)? \}\}/g, (_m, key: string, q?: string) => {
+        const v = values[key];
+        if (v === undefined) throw new Error(`template reads ${key}, which no data entry provides`);
+        return q ? encodeURIComponent(v) : v;
+    });
+}
+
 describe("URL credentials from another secret: the pure parts", () => {
-    it("reads a URL's user and password from the credentials secret, and its other parts from the owner's", () => {
+    const parts = { scheme: "postgresql", host: "db.internal:5432", path: "/app?sslmode=require" };
+
+    it("reads a URL's user and password from the credentials secret and writes its other parts into the template", () => {
         const mapping = externalSecretMapping("grownext/production/web", ["DATABASE_URL", "STRIPE_SECRET_KEY"], ["DATABASE_URL"], {
-            DATABASE_URL: masterArn,
+            DATABASE_URL: { secret: masterArn, parts },
         });
-        const byKey = Object.fromEntries(mapping.data.map((d) => [d.secretKey, d.remoteRef]));
-        for (const part of urlParts) {
-            const ref = byKey[urlPartProperty("DATABASE_URL", part)];
-            if (part === "username" || part === "password") assert.deepStrictEqual(ref, { key: masterArn, property: part });
-            else assert.deepStrictEqual(ref, { key: "grownext/production/web", property: urlPartProperty("DATABASE_URL", part) });
-        }
-        assert.deepStrictEqual(byKey.STRIPE_SECRET_KEY, { key: "grownext/production/web", property: "STRIPE_SECRET_KEY" });
-        // The template is the same either way: only where the parts come from differs.
         assert.deepStrictEqual(
-            mapping.template,
-            externalSecretMapping("grownext/production/web", ["DATABASE_URL", "STRIPE_SECRET_KEY"], ["DATABASE_URL"]).template,
+            mapping.data.map((d) => [d.secretKey, d.remoteRef]),
+            [
+                ["DATABASE_URL__username", { key: masterArn, property: "username" }],
+                ["DATABASE_URL__password", { key: masterArn, property: "password" }],
+                ["STRIPE_SECRET_KEY", { key: "grownext/production/web", property: "STRIPE_SECRET_KEY" }],
+            ],
         );
+        // Joined with the master secret's user and password, the template yields the URL.
+        const pw = crypto.randomBytes(9).toString("base64url");
+        assert.strictEqual(
+            render(mapping.template.DATABASE_URL!, { DATABASE_URL__username: "grownext_app", DATABASE_URL__password: pw }),
+            `postgresql://grownext_app:${pw}@db.internal:5432/app?sslmode=require`,
+        );
+        // Without credentials elsewhere, every part is read from the owner's secret, as before.
+        const own = externalSecretMapping("grownext/production/web", ["DATABASE_URL"], ["DATABASE_URL"]);
+        assert.deepStrictEqual(
+            own.data.map((d) => d.remoteRef),
+            urlParts.map((p) => ({ key: "grownext/production/web", property: urlPartProperty("DATABASE_URL", p) })),
+        );
+        assert.strictEqual(own.template.DATABASE_URL, urlTemplate("DATABASE_URL"));
+    });
+
+    it("reads a referenced key whole from another secret's property, and needs no secret of the owner's when nothing else is read", () => {
+        const mapping = externalSecretMapping(
+            undefined,
+            ["DATABASE_URL", "ROLE_PASSWORD_WEB"],
+            ["DATABASE_URL"],
+            { DATABASE_URL: { secret: masterArn, parts } },
+            { ROLE_PASSWORD_WEB: { secret: "grownext/production/web/db-app", property: "password" } },
+        );
+        assert.deepStrictEqual(
+            mapping.data.find((d) => d.secretKey === "ROLE_PASSWORD_WEB"),
+            { secretKey: "ROLE_PASSWORD_WEB", remoteRef: { key: "grownext/production/web/db-app", property: "password" } },
+        );
+        assert.strictEqual(mapping.template.ROLE_PASSWORD_WEB, "{{ .ROLE_PASSWORD_WEB }}");
+        assert.throws(
+            () => externalSecretMapping(undefined, ["STRIPE_SECRET_KEY"], []),
+            /STRIPE_SECRET_KEY would be read from the owner's own secret, and the owner has none/,
+        );
+    });
+
+    it("refuses a literal part a Go template would read as an action, without printing it", () => {
+        assert.throws(
+            () => urlTemplate("DATABASE_URL", { ...parts, host: "{{ .x }}" }),
+            (e: Error) => /DATABASE_URL: a connection URL part holds/.test(e.message) && !e.message.includes(".x"),
+        );
+    });
+
+    it("splits a URL into its literal parts, secret, leaving out the user and password", async () => {
+        const pw = crypto.randomBytes(12).toString("base64url");
+        const out = literalUrlParts(
+            postgresUrl({ user: "grownext_app", password: pw, host: "db.internal", port: 5432, database: "app", sslmode: "require" }),
+        );
+        assert.ok(await isSecret(out));
+        assert.deepStrictEqual(await promiseOf(out), parts);
     });
 
     it("names the credentials secret's properties as RDS and AWS's rotation Lambdas write them", () => {
@@ -70,21 +127,18 @@ describe("URL credentials from another secret: the pure parts", () => {
         );
         const resolved: Record<string, string> = {};
         for (const [k, v] of Object.entries(values)) resolved[k] = await new Promise<string>((r) => pulumi.output(v).apply(r));
+        // DATABASE_URL's scheme, host and path are literals of its template: the owner's secret holds nothing of it.
         assert.deepStrictEqual(
             Object.keys(resolved).sort(),
-            [
-                "DATABASE_URL__host",
-                "DATABASE_URL__path",
-                "DATABASE_URL__scheme",
-                "STRIPE",
-                ...urlParts.map((p) => urlPartProperty("TASKS_DATABASE_URL", p)),
-            ].sort(),
+            ["STRIPE", ...urlParts.map((p) => urlPartProperty("TASKS_DATABASE_URL", p))].sort(),
         );
         assert.deepStrictEqual(
             Object.keys(resolved).filter((k) => resolved[k]!.includes(pw)),
             ["TASKS_DATABASE_URL__password"],
         );
-        assert.strictEqual(resolved.DATABASE_URL__host, "db.internal:5432");
+        assert.strictEqual(resolved.TASKS_DATABASE_URL__host, "db.internal:5432");
+        // An owner whose only values are such URLs has nothing to store (the migrations, the roles Jobs).
+        assert.deepStrictEqual(remoteSecretValues({ DATABASE_URL: url }, ["DATABASE_URL"], ["DATABASE_URL"]), {});
     });
 
     it("lets a role read its credentials secrets (deduplicated), and adds nothing when there are none", () => {
@@ -97,6 +151,12 @@ describe("URL credentials from another secret: the pure parts", () => {
         );
         assert.deepStrictEqual(read?.Resource, ["arn:a", "arn:b"]);
         assert.deepStrictEqual(read?.Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
+        // An owner without a secret of its own reads only its credentials secrets.
+        const { secretArn: _none, ...roleOnly } = base;
+        assert.deepStrictEqual(sids(secretAccessPolicy({ ...roleOnly, credentialsSecretArns: ["arn:a"] })), [
+            "ReadDatabaseCredentials",
+            "DecryptThroughSecretsManager",
+        ]);
     });
 
     it("knows the database of each of a process's Postgres keys, from the matrix's data refs", () => {
@@ -146,7 +206,9 @@ describe("URL credentials from another secret: the components", () => {
     });
     beforeEach(() => recorder.reset());
 
-    it("points the ExternalSecret's user and password entries at the credentials secret, resolved from an Output", async () => {
+    it("points the ExternalSecret's user and password entries at the credentials secret and writes the rest as literals, secret", async () => {
+        const host = "db-FAKE.internal";
+        const url = postgresUrl({ user: "grownext_app", password: "pw", host, port: 5432, database: "app", sslmode: "require" });
         new ExternalSecrets("t", {
             namespace: "grownext",
             region: "eu-west-1",
@@ -155,23 +217,57 @@ describe("URL credentials from another secret: the components", () => {
             secrets: [
                 {
                     owner: "migrate-app",
-                    remoteName: "grownext/production/migrate-app",
                     keys: ["DATABASE_URL"],
                     urlKeys: ["DATABASE_URL"],
-                    credentials: { DATABASE_URL: pulumi.output(masterArn) },
+                    credentials: { DATABASE_URL: { secret: pulumi.output(masterArn), parts: literalUrlParts(pulumi.secret(url)) } },
                     targetName: "migrate-app-database",
                     labels: {},
                 },
             ],
         });
         await settle();
-        const spec = unwrap(recorder.one(esoExternal, "t-migrate-app").inputs.spec);
-        const refs = Object.fromEntries(
+        const recorded = recorder.one(esoExternal, "t-migrate-app").inputs.spec;
+        // The spec holds the host: Pulumi keeps it secret in state.
+        assert.ok(isSecretInput(recorded), "the spec is secret");
+        const spec = unwrap(recorded);
+        assert.deepStrictEqual(
             (spec.data as Array<{ secretKey: string; remoteRef: unknown }>).map((d) => [d.secretKey, d.remoteRef]),
+            [
+                ["DATABASE_URL__username", { key: masterArn, property: "username" }],
+                ["DATABASE_URL__password", { key: masterArn, property: "password" }],
+            ],
         );
-        assert.deepStrictEqual(refs.DATABASE_URL__password, { key: masterArn, property: "password" });
-        assert.deepStrictEqual(refs.DATABASE_URL__username, { key: masterArn, property: "username" });
-        assert.deepStrictEqual(refs.DATABASE_URL__host, { key: "grownext/production/migrate-app", property: "DATABASE_URL__host" });
+        assert.strictEqual(
+            spec.target.template.data.DATABASE_URL,
+            `postgresql://{{ .DATABASE_URL__username | urlquery }}:{{ .DATABASE_URL__password | urlquery }}@${host}:5432/app?sslmode=require`,
+        );
+    });
+
+    it("refuses an owner without a secret of its own whose keys would be read from one, and a reference that is not a key", () => {
+        const base = {
+            owner: "roles-app",
+            keys: ["DATABASE_URL", "ROLE_PASSWORD_WEB"],
+            urlKeys: ["DATABASE_URL"],
+            credentials: { DATABASE_URL: { secret: masterArn, parts: { scheme: "postgresql", host: "h:5432", path: "/app" } } },
+            targetName: "roles-app",
+            labels: {},
+        };
+        const declare = (name: string, s: Record<string, unknown>) =>
+            new ExternalSecrets(name, {
+                namespace: "grownext",
+                region: "eu-west-1",
+                refreshInterval: "1h",
+                apiVersion: "external-secrets.io/v1",
+                secrets: [{ ...base, ...s }],
+            });
+        assert.throws(
+            () => declare("own", {}),
+            /roles-app has no secret of its own \(remoteName\), yet ROLE_PASSWORD_WEB would be read from it/,
+        );
+        assert.throws(
+            () => declare("ref", { references: { ROLE_PASSWORD_X: { secret: "s", property: "password" } } }),
+            /roles-app's references name ROLE_PASSWORD_X, which are not among its keys or are URL keys/,
+        );
     });
 
     it("refuses credentials for a key that is not one of the owner's URLs", () => {
@@ -188,7 +284,9 @@ describe("URL credentials from another secret: the components", () => {
                             remoteName: "grownext/production/web",
                             keys: ["DATABASE_URL", "STRIPE_SECRET_KEY"],
                             urlKeys: ["DATABASE_URL"],
-                            credentials: { STRIPE_SECRET_KEY: masterArn },
+                            credentials: {
+                                STRIPE_SECRET_KEY: { secret: masterArn, parts: { scheme: "postgresql", host: "h:5432", path: "/app" } },
+                            },
                             targetName: "web-env",
                             labels: {},
                         },
@@ -199,14 +297,14 @@ describe("URL credentials from another secret: the components", () => {
     });
 
     it("lets the owner's IRSA role read its credentials secrets", async () => {
-        new SecretStore(
+        const store = new SecretStore(
             "cred",
             {
                 config: minimalStackConfig("production"),
                 namespace: "grownext",
                 kmsKey: { arn: pulumi.output(keyArn), id: pulumi.output("1234abcd") },
                 processSecrets: [
-                    { process: "migrate-app", values: { DATABASE_URL__host: "h" }, credentialsSecretArns: [pulumi.output(masterArn)] },
+                    { process: "migrate-app", values: {}, credentialsSecretArns: [pulumi.output(masterArn)] },
                     { process: "web", values: { STRIPE_SECRET_KEY: "FAKE" } },
                 ],
             },
@@ -218,6 +316,24 @@ describe("URL credentials from another secret: the components", () => {
                 Statement: Array<{ Sid: string; Resource: unknown }>;
             };
         assert.deepStrictEqual(policy("migrate-app").Statement.find((s) => s.Sid === "ReadDatabaseCredentials")?.Resource, [masterArn]);
+        // No values: the role and its policy, no secret and no version, and no statement on a secret of its own.
+        assert.deepStrictEqual(
+            policy("migrate-app").Statement.map((s) => s.Sid),
+            ["ReadDatabaseCredentials", "DecryptThroughSecretsManager"],
+        );
+        assert.deepStrictEqual(
+            recorder.ofType("aws:secretsmanager/secret:Secret").map((s) => s.name),
+            ["cred-web"],
+        );
+        assert.deepStrictEqual(
+            recorder.ofType("aws:secretsmanager/secretVersion:SecretVersion").map((s) => s.name),
+            ["cred-web-version"],
+        );
+        recorder.one("aws:iam/role:Role", "cred-migrate-app-role");
+        assert.strictEqual(store.hasOwnSecret("migrate-app"), false);
+        assert.strictEqual(store.secretVersionId("migrate-app"), undefined, "nothing to force a sync with");
+        assert.ok(store.hasOwnSecret("web"));
+        assert.deepStrictEqual(Object.keys(store.serviceAccountAnnotations("migrate-app")), ["eks.amazonaws.com/role-arn"]);
         assert.strictEqual(
             policy("web").Statement.find((s) => s.Sid === "ReadDatabaseCredentials"),
             undefined,
