@@ -332,10 +332,15 @@ export const rotationDefaults = {
      * published one period before it signs and stays published one period after (docs/secret-rotation.md).
      */
     jwtRotationDays: 90,
+    /**
+     * Days between automatic rotations of each ElastiCache auth token (queue and cache). ROTATE keeps the
+     * previous token valid until the next rotation, so this is also how long a token outlives its successor.
+     */
+    redisRotationDays: 30,
 } as const;
 
 /** The longest rotation period a stack may configure (SecretsManager.4: rotated within 90 days). */
-export const rotationFloors = { maxDatabaseRotationDays: 90, maxJwtRotationDays: 90 } as const;
+export const rotationFloors = { maxDatabaseRotationDays: 90, maxJwtRotationDays: 90, maxRedisRotationDays: 90 } as const;
 
 /**
  * The Lambda rotation functions of our own (components/data/aws/rotationFunction.ts): runtime, size,

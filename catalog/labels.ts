@@ -34,3 +34,5 @@ export const smokeProbeMarker = "GROWNEXT_PROBE_SUITE";
  */
 export const secretKindTag = "grownext.io/secret-kind";
 export const databaseCredentialsKind = "database-credentials";
+/** A secret holding an ElastiCache group's auth token (`password`), rotated by our own function (components/data/aws/redisAuthToken.ts). */
+export const redisAuthTokenKind = "redis-auth-token";

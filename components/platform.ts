@@ -20,7 +20,8 @@ import {
 import { DataTier, migrationPlan } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
-import { databaseOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
+import { databaseOfEnvKeys, dataRefOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
+import type { ProcessSpec } from "../catalog/processes";
 import {
     connectionUrlKeys,
     esoApiVersion,
@@ -63,6 +64,27 @@ export function urlCredentials(
         if (credentials !== undefined) out[key] = borrowedCredentials(credentials);
     }
     return out;
+}
+
+/**
+ * Every env key of a process whose value (or URL password/user) is borrowed from another secret on AWS
+ * stacks: the refs a rotation owns for all processes (DataTierOutputs.borrowedRef: the Redis auth
+ * tokens), then the process's own database credentials (`urlCredentials`), by env key.
+ */
+export function borrowedEnv(
+    data: Pick<DataTierOutputs, "databaseCredentials" | "borrowedRef">,
+    process: ProcessSpec,
+    keys: readonly string[],
+    urlKeys: readonly string[],
+): Record<string, BorrowedValue> {
+    const refs = dataRefOfEnvKeys(process);
+    const out: Record<string, BorrowedValue> = {};
+    for (const key of keys) {
+        const ref = refs[key];
+        const borrowed = ref === undefined ? undefined : data.borrowedRef?.(ref);
+        if (borrowed !== undefined) out[key] = borrowed;
+    }
+    return { ...out, ...urlCredentials(data, process.name, databaseOfEnvKeys(process), urlKeys) };
 }
 
 /**
@@ -162,7 +184,7 @@ export class Platform extends pulumi.ComponentResource {
                 service,
                 env,
                 urlKeys,
-                borrowed: urlCredentials(data, service.spec.name, databaseOfEnvKeys(service.spec), urlKeys),
+                borrowed: borrowedEnv(data, service.spec, Object.keys(env.secret), urlKeys),
             };
         });
         const migrationCredentials = (database: DatabaseName) =>

@@ -98,6 +98,11 @@ export interface DataTierOutputs {
      * user and password from; undefined when the URL carries them itself (the in-cluster stores).
      */
     databaseCredentials?(owner: string, database: DatabaseName): CredentialsSecret | undefined;
+    /**
+     * AWS stacks: where a ref's value (or a URL ref's password) is read from when a rotation owns it,
+     * the same for every process (the Redis auth tokens); undefined when the ref's value is the program's.
+     */
+    borrowedRef?(ref: DataEnvKey): BorrowedValue | undefined;
 }
 
 /** Outputs of the stack's KMS key (AWS stacks only). */
