@@ -27,6 +27,20 @@ import { FakeSecretsPort } from "./fakeSecretsPort";
 
 const groupId = "grownext-production-queue";
 
+/** What the code under test logs (CloudWatch keeps it in Lambda), captured instead of printed. */
+let logged: string[] = [];
+/** Captures console.log around each test of the calling describe. */
+function captureLogs(): void {
+    const realLog = console.log;
+    beforeEach(() => {
+        logged = [];
+        console.log = (...a: unknown[]) => void logged.push(a.map(String).join(" "));
+    });
+    afterEach(() => {
+        console.log = realLog;
+    });
+}
+
 /** ElastiCache as the rotation sees it: tokens accepted, status, and every ModifyReplicationGroup. */
 class FakeElastiCache implements ElastiCachePort {
     status = "available";
@@ -74,6 +88,7 @@ const current = (password: string): RedisAuthToken => ({
 });
 
 describe("Redis auth token rotation: the strategy", () => {
+    captureLogs();
     it("makes 64-character alphanumeric tokens, a new one each time, and keeps the group and endpoint", async () => {
         const first = newRedisToken();
         assert.strictEqual(redisTokenLength, 64);
@@ -147,6 +162,7 @@ describe("Redis auth token rotation: the strategy", () => {
 });
 
 describe("Redis auth token rotation: whole rotations through the protocol", () => {
+    captureLogs();
     const secretId = "grownext/production/redis-queue";
 
     async function rotation(secrets: FakeSecretsPort, ec: FakeElastiCache): Promise<void> {
@@ -180,6 +196,9 @@ describe("Redis auth token rotation: whole rotations through the protocol", () =
         assert.deepStrictEqual(ec.accepted, [second, third]);
         assert.strictEqual(parseRedisAuthToken(secrets.valueOf("AWSPREVIOUS")!).password, second);
         assert.strictEqual(ec.modifications.length, 2);
+        // Identifiers only: no token of either rotation reaches the logs.
+        assert.ok(logged.length > 0);
+        for (const t of [first, second, third]) assert.ok(!logged.some((l) => l.includes(t)), "no token is logged");
     });
 });
 
@@ -220,6 +239,7 @@ async function startRespServer(
 }
 
 describe("Redis auth token rotation: AUTH over real TLS on loopback", () => {
+    captureLogs();
     let certs: LoopbackCertificates;
     const token = crypto.randomBytes(24).toString("base64url").replace(/[-_]/g, "x");
 
