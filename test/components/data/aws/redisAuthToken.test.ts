@@ -8,7 +8,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsTypes from "@pulumi/aws";
 import { envMatrix } from "../../../../catalog/envMatrix";
-import { rotationDefaults, rotationFloors } from "../../../../catalog/guardrails";
+import { dataProtectionDefaults, rotationDefaults, rotationFloors } from "../../../../catalog/guardrails";
 import { labelKeys, redisAuthTokenKind, secretKindTag } from "../../../../catalog/labels";
 import { findProcess, processCatalog } from "../../../../catalog/processes";
 import type { RedisAuthToken as RedisAuthTokenType } from "../../../../components/data/aws/redisAuthToken";
@@ -80,7 +80,7 @@ describe("RedisAuthToken (components/data/aws/redisAuthToken.ts)", () => {
         assert.strictEqual(s.inputs.kmsKeyId, keyArn);
         assert.deepStrictEqual(s.inputs.tags, { [labelKeys.redisRole]: "queue", [secretKindTag]: redisAuthTokenKind });
         assert.strictEqual(redisAuthTokenKind, "redis-auth-token");
-        assert.strictEqual(s.inputs.recoveryWindowInDays, 30);
+        assert.strictEqual(s.inputs.recoveryWindowInDays, dataProtectionDefaults.production.secretRecoveryWindowDays);
         assert.strictEqual(s.protect, true);
         recorder.reset();
         await declare("staging");
