@@ -327,7 +327,29 @@ export const rotationDefaults = {
     credentialsRefreshInterval: "1m",
     /** Days between automatic rotations of each database's master password and of each process's credentials. */
     databaseRotationDays: 30,
+    /**
+     * Days between automatic rotations of identity's JWT signing key: the guides' quarter. Each key is
+     * published one period before it signs and stays published one period after (docs/secret-rotation.md).
+     */
+    jwtRotationDays: 90,
+    /**
+     * Days between automatic rotations of each ElastiCache auth token (queue and cache). ROTATE keeps the
+     * previous token valid until the next rotation, so this is also how long a token outlives its successor.
+     */
+    redisRotationDays: 30,
 } as const;
 
 /** The longest rotation period a stack may configure (SecretsManager.4: rotated within 90 days). */
-export const rotationFloors = { maxDatabaseRotationDays: 90 } as const;
+export const rotationFloors = { maxDatabaseRotationDays: 90, maxJwtRotationDays: 90, maxRedisRotationDays: 90 } as const;
+
+/**
+ * The Lambda rotation functions of our own (components/data/aws/rotationFunction.ts): runtime, size,
+ * time limit of one step, and how long their CloudWatch logs are kept (a year: FSBP CloudWatch.16).
+ */
+export const rotationFunctionDefaults = {
+    runtime: "nodejs22.x",
+    /** One step at most; generating a 4096-bit RSA key takes a few seconds on Lambda's smallest CPU share. */
+    timeoutSeconds: 60,
+    memorySizeMb: 256,
+    logRetentionDays: 365,
+} as const;

@@ -42,3 +42,5 @@ export const databaseCredentialsKind = "database-credentials";
  * without an automatic rotation, and the only one AWS FSBP SecretsManager.1 flags.
  */
 export const issuedKind = "issued";
+/** A secret holding an ElastiCache group's auth token (`password`), rotated by our own function (components/data/aws/redisAuthToken.ts). */
+export const redisAuthTokenKind = "redis-auth-token";

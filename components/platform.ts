@@ -8,18 +8,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
-import { pooledEnv, postgresNames, type CredentialsSecret, type DatabaseName, type DataTierOutputs } from "../wiring/dataContract";
+import {
+    borrowedCredentials,
+    borrowedSecretArns,
+    pooledEnv,
+    postgresNames,
+    type BorrowedValue,
+    type DatabaseName,
+    type DataTierOutputs,
+} from "../wiring/dataContract";
 import { DataTier, migrationPlan } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
-import { databaseOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
+import { databaseOfEnvKeys, dataRefOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
+import type { ProcessSpec } from "../catalog/processes";
 import {
     connectionUrlKeys,
-    credentialParts,
     esoApiVersion,
     esoPreflight,
     ExternalSecrets,
     literalUrlParts,
+    type LiteralUrlParts,
     remoteSecretValues,
     type SyncedSecret,
 } from "./data/aws/externalSecrets";
@@ -41,7 +50,7 @@ export interface PlatformArgs {
 }
 
 /**
- * The credentials secret each of an owner's connection URLs reads its user and password from (AWS
+ * The user and password each of an owner's Postgres URLs borrows from a credentials secret (AWS
  * stacks, DataTierOutputs.databaseCredentials), by env key; keys whose URL carries them are absent.
  */
 export function urlCredentials(
@@ -49,26 +58,56 @@ export function urlCredentials(
     owner: string,
     databaseOfKey: Readonly<Record<string, DatabaseName>>,
     keys: readonly string[],
-): Record<string, CredentialsSecret> {
-    const out: Record<string, CredentialsSecret> = {};
+): Record<string, BorrowedValue> {
+    const out: Record<string, BorrowedValue> = {};
     for (const key of keys) {
         const database = databaseOfKey[key];
         const credentials = database === undefined ? undefined : data.databaseCredentials?.(owner, database);
-        if (credentials !== undefined) out[key] = credentials;
+        if (credentials !== undefined) out[key] = borrowedCredentials(credentials);
     }
     return out;
 }
 
 /**
- * By env key, what an ExternalSecret needs of a URL whose user and password come from a credentials
- * secret: that secret's name, and the URL's scheme, host and path, written into its template as
- * literals (secret: they come from the URL). A restore that moves the host changes the spec.
+ * Every env key of a process whose value (or URL password/user) is borrowed from another secret on AWS
+ * stacks: the refs a rotation owns for all processes (DataTierOutputs.borrowedRef: the Redis auth
+ * tokens), then the process's own database credentials (`urlCredentials`), by env key.
  */
-function urlCredentialsSync(
-    credentials: Readonly<Record<string, CredentialsSecret>>,
-    urls: Readonly<Record<string, pulumi.Input<string>>>,
-): NonNullable<SyncedSecret["credentials"]> {
-    return Object.fromEntries(Object.entries(credentials).map(([key, c]) => [key, { secret: c.name, parts: literalUrlParts(urls[key]!) }]));
+export function borrowedEnv(
+    data: Pick<DataTierOutputs, "databaseCredentials" | "borrowedRef">,
+    process: ProcessSpec,
+    keys: readonly string[],
+    urlKeys: readonly string[],
+): Record<string, BorrowedValue> {
+    const refs = dataRefOfEnvKeys(process);
+    const out: Record<string, BorrowedValue> = {};
+    for (const key of keys) {
+        const ref = refs[key];
+        const borrowed = ref === undefined ? undefined : data.borrowedRef?.(ref);
+        if (borrowed !== undefined) out[key] = borrowed;
+    }
+    return { ...out, ...urlCredentials(data, process.name, databaseOfEnvKeys(process), urlKeys) };
+}
+
+/**
+ * Per URL key that borrows its credentials, the rest of the URL (scheme, host, path, and a user it
+ * does not borrow), written into its ExternalSecret's template as text: secret, since it comes from
+ * the URL's value. A restore that moves the host changes the spec.
+ */
+function urlLiterals(
+    borrowed: Readonly<Record<string, BorrowedValue>>,
+    urlKeys: readonly string[],
+    values: Readonly<Record<string, pulumi.Input<string>>>,
+): Record<string, pulumi.Output<LiteralUrlParts>> {
+    return Object.fromEntries(
+        Object.entries(borrowed)
+            .filter(([key]) => urlKeys.includes(key))
+            .map(([key, b]) => {
+                const url = values[key];
+                if (url === undefined) throw new pulumi.RunError(`${key} borrows its credentials but has no URL to take the rest from`);
+                return [key, literalUrlParts(key, url, b)];
+            }),
+    );
 }
 
 /**
@@ -164,7 +203,7 @@ export class Platform extends pulumi.ComponentResource {
                 service,
                 env,
                 urlKeys,
-                credentials: urlCredentials(data, service.spec.name, databaseOfEnvKeys(service.spec), urlKeys),
+                borrowed: borrowedEnv(data, service.spec, Object.keys(env.secret), urlKeys),
             };
         });
         const migrationCredentials = (database: DatabaseName) =>
@@ -187,12 +226,12 @@ export class Platform extends pulumi.ComponentResource {
                   .filter((database) => data.roles.some((r) => r.database === database))
                   .map((database) => {
                       const roles = data.roles.filter((r) => r.database === database);
-                      const passwords = Object.fromEntries(
+                      const passwords: Record<string, BorrowedValue> = Object.fromEntries(
                           roles.map((r) => {
                               const c = data.databaseCredentials?.(r.process, database);
                               if (c === undefined)
                                   throw new pulumi.RunError(`${r.process} has a role in ${database} but no credentials secret there`);
-                              return [rolePasswordEnv(r.process), c];
+                              return [rolePasswordEnv(r.process), { value: { secret: c, property: "password" } }];
                           }),
                       );
                       const spec = {
@@ -209,8 +248,10 @@ export class Platform extends pulumi.ComponentResource {
                               psqlImage,
                               rolesScript({ database: spec.databaseName, owner: spec.owner, roles: spec.roles }),
                           ),
-                          passwords,
-                          credentials: urlCredentials(data, rolesOwner(database), { DATABASE_URL: database }, ["DATABASE_URL"]),
+                          borrowed: {
+                              ...urlCredentials(data, rolesOwner(database), { DATABASE_URL: database }, ["DATABASE_URL"]),
+                              ...passwords,
+                          },
                       };
                   })
             : [];
@@ -228,10 +269,10 @@ export class Platform extends pulumi.ComponentResource {
                           namespace: this.namespace,
                           kmsKey: data.kmsKey,
                           processSecrets: [
-                              ...envs.map(({ service, env, urlKeys, credentials }) => ({
+                              ...envs.map(({ service, env, urlKeys, borrowed }) => ({
                                   process: service.spec.name,
-                                  values: remoteSecretValues(env.secret, urlKeys, Object.keys(credentials)),
-                                  credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                                  values: remoteSecretValues(env.secret, urlKeys, borrowed),
+                                  sharedSecretArns: borrowedSecretArns(borrowed),
                               })),
                               ...migrated.map((database) => {
                                   const credentials = migrationCredentials(database);
@@ -240,19 +281,15 @@ export class Platform extends pulumi.ComponentResource {
                                       values: remoteSecretValues(
                                           { DATABASE_URL: data.migrationUrls[database] },
                                           ["DATABASE_URL"],
-                                          Object.keys(credentials),
+                                          credentials,
                                       ),
-                                      credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                                      sharedSecretArns: borrowedSecretArns(credentials),
                                   };
                               }),
-                              ...roleJobs.map(({ database, passwords, credentials }) => ({
+                              ...roleJobs.map(({ database, borrowed }) => ({
                                   process: rolesOwner(database),
-                                  values: remoteSecretValues(
-                                      { DATABASE_URL: data.migrationUrls[database] },
-                                      ["DATABASE_URL"],
-                                      Object.keys(credentials),
-                                  ),
-                                  credentialsSecretArns: [...Object.values(credentials), ...Object.values(passwords)].map((c) => c.arn),
+                                  values: {},
+                                  sharedSecretArns: borrowedSecretArns(borrowed),
                               })),
                           ],
                       },
@@ -389,30 +426,30 @@ export class Platform extends pulumi.ComponentResource {
             service: PlatformConfig["services"][number];
             env: { secret: Readonly<Record<string, pulumi.Input<string>>> };
             urlKeys: readonly string[];
-            credentials: Readonly<Record<string, CredentialsSecret>>;
+            borrowed: Readonly<Record<string, BorrowedValue>>;
         }>,
         migrated: readonly DatabaseName[],
         migrationUrls: Readonly<Record<DatabaseName, pulumi.Input<string>>>,
-        migrationCredentials: (database: DatabaseName) => Readonly<Record<string, CredentialsSecret>>,
+        migrationCredentials: (database: DatabaseName) => Readonly<Record<string, BorrowedValue>>,
         roleJobs: ReadonlyArray<{
             database: DatabaseName;
             jobName: string;
-            passwords: Readonly<Record<string, CredentialsSecret>>;
-            credentials: Readonly<Record<string, CredentialsSecret>>;
+            borrowed: Readonly<Record<string, BorrowedValue>>;
         }>,
         childOpts: pulumi.ComponentResourceOptions,
     ): ExternalSecrets {
         const secrets: SyncedSecret[] = [
             ...envs
                 .filter(({ env }) => Object.keys(env.secret).length > 0)
-                .map(({ service, env, urlKeys, credentials }): SyncedSecret => ({
+                .map(({ service, env, urlKeys, borrowed }): SyncedSecret => ({
                     owner: service.spec.name,
                     remoteName: access.hasOwnSecret(service.spec.name) ? secretName(cfg.project, cfg.stack, service.spec.name) : undefined,
                     keys: Object.keys(env.secret).sort(),
                     urlKeys,
-                    credentials: urlCredentialsSync(credentials, env.secret),
-                    // Credentials AWS rotates reach a running process on the short refresh (RDS Proxy knows one user at a time).
-                    refreshInterval: Object.keys(credentials).length > 0 ? cfg.rotation.credentialsRefreshInterval : undefined,
+                    borrowed,
+                    literals: urlLiterals(borrowed, urlKeys, env.secret),
+                    // Values a rotation owns reach a running process on the short refresh (RDS Proxy knows one user at a time).
+                    refreshInterval: Object.keys(borrowed).length > 0 ? cfg.rotation.credentialsRefreshInterval : undefined,
                     targetName: `${service.spec.name}-env`,
                     version: access.secretVersionId(service.spec.name),
                     labels: processLabels(service.spec),
@@ -421,21 +458,20 @@ export class Platform extends pulumi.ComponentResource {
                 owner: `migrate-${database}`,
                 keys: ["DATABASE_URL"],
                 urlKeys: ["DATABASE_URL"],
-                credentials: urlCredentialsSync(migrationCredentials(database), { DATABASE_URL: migrationUrls[database] }),
+                borrowed: migrationCredentials(database),
+                literals: urlLiterals(migrationCredentials(database), ["DATABASE_URL"], { DATABASE_URL: migrationUrls[database] }),
                 targetName: migrationSecretName(database),
                 version: migrationSyncVersion(database, cfg),
                 labels: migrationLabels(database),
                 createServiceAccount: access.serviceAccountAnnotations(`migrate-${database}`),
             })),
-            ...roleJobs.map(({ database, jobName, passwords, credentials }): SyncedSecret => ({
+            ...roleJobs.map(({ database, jobName, borrowed }): SyncedSecret => ({
                 owner: rolesOwner(database),
-                keys: ["DATABASE_URL", ...Object.keys(passwords)].sort(),
+                keys: Object.keys(borrowed).sort(),
                 urlKeys: ["DATABASE_URL"],
-                credentials: urlCredentialsSync(credentials, { DATABASE_URL: migrationUrls[database] }),
-                // Each role's password, from its process's credentials secret (why the current one: see roleJobs).
-                references: Object.fromEntries(
-                    Object.entries(passwords).map(([key, c]) => [key, { secret: c.name, property: credentialParts.password }]),
-                ),
+                // The master URL's credentials and each role's password (why the current one: see roleJobs).
+                borrowed,
+                literals: urlLiterals(borrowed, ["DATABASE_URL"], { DATABASE_URL: migrationUrls[database] }),
                 targetName: rolesOwner(database),
                 // The Job about to run: it has no secret of its own to version.
                 version: jobName,

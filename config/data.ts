@@ -36,6 +36,12 @@ export const retiredPasswordVersion =
     "is no longer a setting: RDS now generates each master password, keeps it in Secrets Manager under the stack key and " +
     "rotates it every rotation.databaseRotationDays days (docs/secret-rotation.md); remove it: pulumi config rm --path data.postgres.passwordVersion";
 
+/** Why `data.redis.authTokenVersion` is refused on AWS stacks, and what to do instead. */
+export const retiredAuthTokenVersion =
+    "no longer applies on AWS stacks: each ElastiCache auth token rotates by itself every rotation.redisRotationDays days " +
+    "(docs/secret-rotation.md#redis-auth-tokens); remove it (pulumi config rm --path data.redis.authTokenVersion), and to rotate now: " +
+    "aws secretsmanager rotate-secret --secret-id <project>/<stack>/redis-queue (or redis-cache)";
+
 /** RDS PostgreSQL (aws stacks). */
 export const postgresConfig = z
     .object({
@@ -111,7 +117,10 @@ export const redisConfig = z
             .string()
             .regex(/^[1-9]\d*(kb|mb|gb)$/, { message: "must be a size such as 256mb" })
             .optional(),
-        /** Raise it to rotate the Redis auth token / password (a random.RandomPassword keeper). */
+        /**
+         * The local stack: raise it to change the in-cluster Redis password (a random.RandomPassword keeper).
+         * Refused on AWS stacks, where the auth tokens rotate by themselves (`retiredAuthTokenVersion`).
+         */
         authTokenVersion: z.number().int().min(1).optional(),
     })
     .strict();
@@ -293,6 +302,9 @@ export function dataProblems(environment: Environment, data: DataConfig): Proble
     const aws = data.provider === "aws";
 
     if (aws) {
+        if (data.redis?.authTokenVersion !== undefined) {
+            out.push(problem("data.redis.authTokenVersion", retiredAuthTokenVersion, { got: data.redis.authTokenVersion }));
+        }
         const minBackup = environmentFloors[environment].postgresBackupRetentionDays;
         if (pg.backupRetentionDays < minBackup) {
             out.push(

@@ -195,6 +195,8 @@ export const rotationConfig = z
             .min(1)
             .max(rotationFloors.maxDatabaseRotationDays)
             .default(rotationDefaults.databaseRotationDays),
+        /** Days between automatic rotations of the ElastiCache auth tokens (queue and cache). */
+        redisRotationDays: z.number().int().min(1).max(rotationFloors.maxRedisRotationDays).default(rotationDefaults.redisRotationDays),
     })
     .strict();
 

@@ -14,6 +14,7 @@ export * as ec2 from "@pulumi/aws/ec2";
 export * as elasticache from "@pulumi/aws/elasticache";
 export * as iam from "@pulumi/aws/iam";
 export * as kms from "@pulumi/aws/kms";
+export * as lambda from "@pulumi/aws/lambda";
 export * as rds from "@pulumi/aws/rds";
 export * as route53 from "@pulumi/aws/route53";
 export * as secretsmanager from "@pulumi/aws/secretsmanager";

@@ -93,6 +93,15 @@ export function processEnv(process: ProcessSpec, values: EnvValues, cfg: Platfor
     return { plain, secret };
 }
 
+/** The data ref (catalog/envMatrix.ts `data(...)`) each of a process's env keys takes its value from. */
+export function dataRefOfEnvKeys(process: Pick<ProcessSpec, "envGroups">): Record<string, DataEnvKey> {
+    const out: Record<string, DataEnvKey> = {};
+    for (const row of envMatrix) {
+        if (process.envGroups.includes(row.group) && row.source.kind === "data") out[row.name] = row.source.ref as DataEnvKey;
+    }
+    return out;
+}
+
 /** The database each of a process's env keys connects to, for the keys that hold a Postgres URL. */
 export function databaseOfEnvKeys(process: Pick<ProcessSpec, "envGroups">): Record<string, DatabaseName> {
     const out: Record<string, DatabaseName> = {};

@@ -19,6 +19,7 @@ import {
     dataEnvKeys,
     postgresNames,
     postgresPort,
+    type BorrowedValue,
     type CredentialsSecret,
     redisPort,
     type DatabaseName,
@@ -123,6 +124,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     readonly roles: readonly DatabaseRole[];
     /** AWS stacks: each process's own rotating credentials secret per database (databaseCredentials.ts). */
     readonly credentials?: DatabaseCredentials;
+    /** AWS stacks: the refs read from the Redis auth tokens' secrets (redisAuthToken.ts), which rotate by themselves. */
+    private readonly borrowedRefs: Partial<Record<DataEnvKey, BorrowedValue>> = {};
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // Nothing of the config is passed to super. The providers (the cluster's, and the AWS account's
@@ -254,11 +257,13 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                     child,
                 );
             }
+            const tokenRotation = { project: cfg.project, stack: cfg.stack, rotationDays: cfg.rotation.redisRotationDays };
             const redisAws = new RedisAws(
                 `${name}-redis`,
                 {
                     role: "queue",
                     environment: cfg.environment,
+                    tokenRotation,
                     settings: settings.redis,
                     network,
                     kmsKeyArn: key.arn,
@@ -273,6 +278,7 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 {
                     role: "cache",
                     environment: cfg.environment,
+                    tokenRotation,
                     settings: settings.redis,
                     network,
                     kmsKeyArn: key.arn,
@@ -280,6 +286,12 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 child,
             );
             cache = cacheAws;
+            const password = (r: RedisAws) => ({ secret: r.tokenSecret, property: "password" });
+            this.borrowedRefs = {
+                redisUrl: { url: { password: password(redisAws) } },
+                redisPassword: { value: password(redisAws) },
+                cacheRedisUrl: { url: { password: password(cacheAws) } },
+            };
             this.aws = { key, postgres: { app: appDb, identity: identityDb }, restored, redis: redisAws, cache: cacheAws };
             // RDS and ElastiCache live in the private subnets: pods reach them by those subnets' CIDRs.
             const cidrs = network.privateSubnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).cidrBlock);
@@ -366,6 +378,10 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
      * (databaseCredentials.ts), else (the migrations, the roles Job) the serving instance's master
      * secret. Undefined in-cluster, where the URLs carry their credentials.
      */
+    borrowedRef(ref: DataEnvKey): BorrowedValue | undefined {
+        return this.borrowedRefs[ref];
+    }
+
     databaseCredentials(owner: string, database: DatabaseName): CredentialsSecret | undefined {
         // Only the schema's owners get the master secret; a process gets its own role's, or none.
         if (owner === `migrate-${database}` || owner === rolesOwner(database)) return this.masterSecrets?.[database];

@@ -438,6 +438,24 @@ function semanticCases(): Case[] {
             refused: "rotation.databaseRotationDays",
         },
         {
+            why: "Redis auth token rotation less often than every 90 days",
+            stack: "production",
+            set: { "rotation.redisRotationDays": 120 },
+            refused: "rotation.redisRotationDays",
+        },
+        {
+            why: "the Redis token keeper on an AWS stack: the auth tokens rotate by themselves there",
+            stack: "production",
+            set: { "data.redis.authTokenVersion": 2 },
+            refused: "data.redis.authTokenVersion",
+        },
+        {
+            why: "the Redis token keeper on staging, at its old default",
+            stack: "staging",
+            set: { "data.redis.authTokenVersion": 1 },
+            refused: "data.redis.authTokenVersion",
+        },
+        {
             why: "a cache node type that is not one",
             stack: "staging",
             set: { "data.redis.nodeType": "t4g.small@M" },
@@ -1216,6 +1234,12 @@ function acceptedCases(): Case[] {
     const k = keys();
     return [
         {
+            why: "the in-cluster Redis password keeper on the local stack",
+            stack: "local",
+            set: { "data.redis.authTokenVersion": 2 },
+            accepted: "the in-cluster Redis keeps its keeper; only the ElastiCache tokens rotate by themselves",
+        },
+        {
             why: "an image pinned by digest",
             stack: "local",
             set: { "images.app": `ghcr.io/grownext/app@sha256:${"a".repeat(64)}` },
@@ -1465,7 +1489,7 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
         { key: "data.postgres.proxy.connectionBorrowTimeoutSeconds", stack: "staging", min: 0, max: 3600 },
         { key: "data.postgres.proxy.idleClientTimeoutSeconds", stack: "staging", min: 1, max: 28800 },
         { key: "data.redis.snapshotRetentionLimit", stack: "staging", min: 0, max: 35 },
-        { key: "data.redis.authTokenVersion", stack: "staging", min: 1 },
+        { key: "data.redis.authTokenVersion", stack: "local", min: 1 },
         { key: "data.kms.rotationPeriodDays", stack: "staging", ...awsLimits.kms.rotationPeriodDays },
         { key: "data.kms.deletionWindowDays", stack: "staging", ...awsLimits.kms.deletionWindowDays },
         { key: "services.worker.replicas", stack: "local", min: 1, max: 100 },
@@ -1490,6 +1514,7 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
         { key: "probes.deadlineSeconds", stack: "local", min: probeDeadlineBounds.min, max: probeDeadlineBounds.max },
         { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
         { key: "rotation.databaseRotationDays", stack: "staging", min: 1, max: 90 },
+        { key: "rotation.redisRotationDays", stack: "staging", min: 1, max: 90 },
     ];
 
 function numericCases(): Case[] {
@@ -1632,6 +1657,21 @@ describe("bad-config corpus", () => {
         assert.ok(all.length >= 200, `corpus size ${all.length}`);
         // The figures for the issue's closing note (printed, not asserted).
         process.stdout.write(`      corpus: ${all.length} cases, ${refused.length} refused, ${all.length - refused.length} accepted\n`);
+    });
+
+    it("data.redis.authTokenVersion on an AWS stack names the fix: the tokens rotate, rotate-secret rotates now", () => {
+        const o = run({
+            why: "retired on aws",
+            stack: "production",
+            set: { "data.redis.authTokenVersion": 3 },
+            refused: "data.redis.authTokenVersion",
+        });
+        const line = o.output.split("\n").find((l) => l.startsWith("  - data.redis.authTokenVersion ")) ?? "";
+        assert.match(line, /rotation\.redisRotationDays/, o.output);
+        assert.match(line, /pulumi config rm --path data\.redis\.authTokenVersion/, o.output);
+        assert.match(line, /aws secretsmanager rotate-secret --secret-id <project>\/<stack>\/redis-queue/, o.output);
+        const local = run({ why: "local keeps it", stack: "local", set: { "data.redis.authTokenVersion": 3 }, accepted: "set" });
+        assert.ok(local.accepted, local.output);
     });
 
     it("the retired data.postgres.passwordVersion names the fix: RDS rotates, rotation.databaseRotationDays sets how often", () => {

@@ -6,9 +6,9 @@
  *    and the credentials secrets it reads, and nothing else, so a store can sync only what its owner may;
  *  - one `ExternalSecret` whose target template yields exactly the secret keys the env matrix gives
  *    the process (catalog/envMatrix.ts), building each connection URL from its parts (user,
- *    password, host, path), so a password rotated in Secrets Manager rebuilds the URL. A database
- *    URL reads only its user and password (from a credentials secret); its scheme, host and path are
- *    literals of the template, so no owner's secret holds them.
+ *    password, host, path), so a password rotated in Secrets Manager rebuilds the URL. A URL whose
+ *    credentials are borrowed from another secret (a database role's, a Redis auth token's) reads
+ *    only those; its scheme, host and path are literals of the template, so no owner's secret holds them.
  * Pulumi never writes the Kubernetes Secrets on AWS stacks, so their values never enter its state.
  * The local stack has no Secrets Manager and keeps writing its Secrets directly (serviceProcess.ts).
  *
@@ -25,7 +25,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { envMatrix } from "../../../catalog/envMatrix";
 import type { ProcessSpec } from "../../../catalog/processes";
-import { isDnsLabel } from "../../../wiring/dataContract";
+import { isDnsLabel, type BorrowedValue } from "../../../wiring/dataContract";
 
 /** The ESO API group and the version this program writes: v1, served since ESO 0.17 (v1beta1 is deprecated). */
 export const esoGroup = "external-secrets.io";
@@ -144,119 +144,145 @@ export function splitUrl(url: string): Record<UrlPart, string> {
     };
 }
 
-/** The parts of a URL that are no credential: what the template of a URL with credentials held elsewhere writes as literals. */
-export type LiteralUrlParts = Readonly<Pick<Record<UrlPart, string>, "scheme" | "host" | "path">>;
+/**
+ * The parts of a URL that borrows its user and/or password from another secret and that are written
+ * into its template as text (scheme, host, path, and a user it does not borrow, such as Redis's empty
+ * one): its owner's own secret then holds nothing of the URL.
+ */
+export type LiteralUrlParts = Readonly<Partial<Record<UrlPart, string>>>;
 
-/** A URL's scheme, host and path, secret like the URL they come from (they end up in the ExternalSecret's spec). */
-export function literalUrlParts(url: pulumi.Input<string>): pulumi.Output<LiteralUrlParts> {
+/**
+ * The parts a URL does not borrow, from its value, secret like the URL (they end up in the
+ * ExternalSecret's spec, which Pulumi then keeps as a secret in state). The password is never among
+ * them: a URL that borrows parts must borrow its password (`borrowedProperties` refuses it otherwise).
+ */
+export function literalUrlParts(key: string, url: pulumi.Input<string>, borrowed: BorrowedValue): pulumi.Output<LiteralUrlParts> {
+    const read = Object.keys(borrowedProperties(key, true, borrowed));
     return pulumi.secret(
         pulumi.output(url).apply((u) => {
-            const { scheme, host, path } = splitUrl(u);
-            return { scheme, host, path };
+            const all = splitUrl(u);
+            return Object.fromEntries(
+                urlParts.filter((part) => !read.includes(urlPartProperty(key, part))).map((part) => [part, all[part]]),
+            );
         }),
     );
 }
 
 /**
- * The ESO (Go template, engine v2) expression that joins a URL's parts again. With `literal`, the
- * scheme, host and path are written into the template as they are, and only the user and password
- * are read (from a credentials secret): the owner's own secret then holds nothing of the URL.
+ * The ESO (Go template, engine v2) expression that joins a URL's parts again. A part in `literal` is
+ * written as it is (a user URL-encoded); the others are read from the ExternalSecret's data.
  */
-export function urlTemplate(key: string, literal?: LiteralUrlParts): string {
-    const v = (part: UrlPart) => `.${urlPartProperty(key, part)}`;
-    const credentials = `{{ ${v("username")} | urlquery }}:{{ ${v("password")} | urlquery }}`;
-    if (literal === undefined) return `{{ ${v("scheme")} }}://${credentials}@{{ ${v("host")} }}{{ ${v("path")} }}`;
+export function urlTemplate(key: string, literal: LiteralUrlParts = {}): string {
     // Go's template parser would read a `{{` inside a part as an action; no URL of the data tier has one.
-    if (Object.values(literal).some((text) => text.includes("{{") || text.includes("}}")))
+    if (Object.values(literal).some((text) => text !== undefined && (text.includes("{{") || text.includes("}}"))))
         throw new pulumi.RunError(`${key}: a connection URL part holds "{{" or "}}", which an ESO template cannot hold as literal text`);
-    return `${literal.scheme}://${credentials}@${literal.host}${literal.path}`;
+    const part = (p: UrlPart, encode: boolean): string => {
+        const text = literal[p];
+        if (text !== undefined) return encode ? encodeURIComponent(text) : text;
+        return encode ? `{{ .${urlPartProperty(key, p)} | urlquery }}` : `{{ .${urlPartProperty(key, p)} }}`;
+    };
+    return `${part("scheme", false)}://${part("username", true)}:${part("password", true)}@${part("host", false)}${part("path", false)}`;
 }
 
-/** The URL parts a credentials secret (wiring/dataContract.ts `CredentialsSecret`) supplies, and its property for each. */
-export const credentialParts = { username: "username", password: "password" } as const satisfies Partial<Record<UrlPart, string>>;
-const isCredentialPart = (part: UrlPart): part is keyof typeof credentialParts => part in credentialParts;
+/**
+ * The properties of the owner's secret that a borrowed value (wiring/dataContract.ts `BorrowedValue`)
+ * replaces, each with where it is read from instead: the key itself for a whole value, its
+ * `<KEY>__username`/`__password` parts for a URL. A whole value on a URL key, URL parts on a plain
+ * key, or a URL that borrows no password, is refused: the template would read a property nothing
+ * provides, or write a password as text.
+ */
+export function borrowedProperties<P extends { readonly property: string }>(
+    key: string,
+    isUrl: boolean,
+    borrowed: { readonly value: P } | { readonly url: { readonly username?: P; readonly password?: P } },
+): Record<string, P> {
+    if ("value" in borrowed) {
+        if (isUrl)
+            throw new pulumi.RunError(
+                `${key} is a connection URL: borrow its user and password ({ url: ... }), not its whole value, so the URL is still built from its parts`,
+            );
+        return { [key]: borrowed.value };
+    }
+    if (!isUrl) throw new pulumi.RunError(`${key} is not a connection URL: borrow its whole value ({ value: ... }), not URL parts`);
+    if (borrowed.url.password === undefined)
+        throw new pulumi.RunError(`${key} borrows URL parts but not its password: a URL's password is never written into a template`);
+    const out: Record<string, P> = {};
+    for (const part of ["username", "password"] as const) {
+        const from = borrowed.url[part];
+        if (from !== undefined) out[urlPartProperty(key, part)] = from;
+    }
+    return out;
+}
 
 /**
  * What a process's Secrets Manager secret holds: every secret value under its env name, except
- * connection URLs, which are held as their parts (a rotation rewrites the password part only). A URL
- * whose credentials come from a credentials secret (`credentialKeys`) is not held at all: the program
- * does not know its user and password (a copy would go stale at the first rotation), and its scheme,
- * host and path are literals of the ExternalSecret's template (`urlTemplate`).
+ * connection URLs, which are held as their parts (a rotation would rewrite the password part only),
+ * and except what it borrows from other secrets (`borrowed`): the program does not own those values,
+ * and a copy would go stale at the first rotation. A URL that borrows its credentials is not held at
+ * all: its other parts are literals of the ExternalSecret's template (`urlTemplate`).
  */
 export function remoteSecretValues(
     secret: Readonly<Record<string, pulumi.Input<string>>>,
     urlKeys: readonly string[],
-    credentialKeys: readonly string[] = [],
+    borrowed: Readonly<Record<string, BorrowedValue>> = {},
 ): Record<string, pulumi.Input<string>> {
     const out: Record<string, pulumi.Input<string>> = {};
     for (const [key, value] of Object.entries(secret)) {
+        if (key in borrowed) continue;
         if (!urlKeys.includes(key)) {
             out[key] = value;
             continue;
         }
-        if (credentialKeys.includes(key)) continue;
         const parts = pulumi.output(value).apply(splitUrl);
         for (const part of urlParts) out[urlPartProperty(key, part)] = pulumi.secret(parts.apply((p) => p[part]));
     }
     return out;
 }
 
-/** A URL key whose user and password are read from a credentials secret (wiring/dataContract.ts `CredentialsSecret`). */
-export interface UrlCredentials {
-    /** Name or ARN of the credentials secret. */
-    readonly secret: string;
-    /** The URL's scheme, host and path (`literalUrlParts`): literals of the template. */
-    readonly parts: LiteralUrlParts;
-}
-
-/** A key read whole from a property of a secret that is not the owner's. */
-export interface ReferencedValue {
-    /** Name or ARN of that secret. */
-    readonly secret: string;
-    /** Its JSON property. */
-    readonly property: string;
-}
-
 /**
  * The remote properties an ExternalSecret reads, and the template that turns them into env keys.
- * `credentials` names, per URL key, the secret its user and password are read from and the literal
- * rest of the URL; `references`, per key, the other secret and property it is read from whole. Every
- * other key is read from the owner's own secret, `secretName`; an owner with none has no such keys.
+ * `borrowed` (its secrets' names resolved) says, per env key, which of them come from another secret;
+ * `literals`, per URL key that borrows, the parts written into the template as text. Every other
+ * property is read from the owner's own secret, `secretName`; an owner without one has none.
  */
 export function externalSecretMapping(
     secretName: string | undefined,
     keys: readonly string[],
     urlKeys: readonly string[],
-    credentials: Readonly<Record<string, UrlCredentials>> = {},
-    references: Readonly<Record<string, ReferencedValue>> = {},
+    borrowed: Readonly<Record<string, pulumi.Unwrap<BorrowedValue>>> = {},
+    literals: Readonly<Record<string, LiteralUrlParts>> = {},
 ): {
     data: ExternalSecretData[];
     template: Record<string, string>;
 } {
     const data: ExternalSecretData[] = [];
     const template: Record<string, string> = {};
-    const own = (property: string) => {
+    const own = (property: string): ExternalSecretData => {
         if (secretName === undefined)
             throw new pulumi.RunError(`${property} would be read from the owner's own secret, and the owner has none`);
-        return { key: secretName, property };
+        return { secretKey: property, remoteRef: { key: secretName, property } };
     };
     for (const key of [...keys].sort()) {
-        const from = credentials[key];
-        const referenced = references[key];
-        if (referenced !== undefined) {
-            data.push({ secretKey: key, remoteRef: { key: referenced.secret, property: referenced.property } });
+        const b = borrowed[key];
+        const isUrl = urlKeys.includes(key);
+        const elsewhere = b === undefined ? {} : borrowedProperties(key, isUrl, b);
+        for (const [property, from] of Object.entries(elsewhere)) {
+            data.push({ secretKey: property, remoteRef: { key: from.secret.name, property: from.property } });
+        }
+        if (!isUrl) {
+            if (b === undefined) data.push(own(key));
             template[key] = `{{ .${key} }}`;
-        } else if (urlKeys.includes(key) && from !== undefined) {
-            for (const part of urlParts.filter(isCredentialPart)) {
-                data.push({ secretKey: urlPartProperty(key, part), remoteRef: { key: from.secret, property: credentialParts[part] } });
-            }
-            template[key] = urlTemplate(key, from.parts);
-        } else if (urlKeys.includes(key)) {
-            for (const part of urlParts) data.push({ secretKey: urlPartProperty(key, part), remoteRef: own(urlPartProperty(key, part)) });
+        } else if (b === undefined) {
+            for (const part of urlParts) data.push(own(urlPartProperty(key, part)));
             template[key] = urlTemplate(key);
         } else {
-            data.push({ secretKey: key, remoteRef: own(key) });
-            template[key] = `{{ .${key} }}`;
+            const literal = literals[key];
+            const missing = urlParts.filter((part) => !(urlPartProperty(key, part) in elsewhere) && literal?.[part] === undefined);
+            if (missing.length > 0)
+                throw new pulumi.RunError(
+                    `${key} borrows its credentials, and its ${missing.join(", ")} must be given as literals (literalUrlParts)`,
+                );
+            template[key] = urlTemplate(key, literal);
         }
     }
     return { data, template };
@@ -342,9 +368,6 @@ export function esoPreflight(
 
 // ---- The component ------------------------------------------------------------------------------
 
-/** An object whose fields may each be an Output. */
-type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
-
 export interface SyncedSecret {
     /** Catalog process (or `migrate-<database>`, `roles-<database>`): names its SecretStore, and the ServiceAccount it authenticates as. */
     readonly owner: string;
@@ -356,10 +379,10 @@ export interface SyncedSecret {
     readonly urlKeys: readonly string[];
     /** ESO refresh of this Secret, when it differs from the component's (`rotation.credentialsRefreshInterval`). */
     readonly refreshInterval?: string;
-    /** URL keys whose user and password are read from a credentials secret, the rest of the URL written as literals. */
-    readonly credentials?: Readonly<Record<string, Inputs<UrlCredentials>>>;
-    /** Keys read whole from a property of another secret (name or ARN), not the owner's. */
-    readonly references?: Readonly<Record<string, Inputs<ReferencedValue>>>;
+    /** Keys (whole values, or URLs' user and password) read from other secrets, not the owner's. */
+    readonly borrowed?: Readonly<Record<string, BorrowedValue>>;
+    /** Per URL key that borrows, the parts its template writes as text (`literalUrlParts`). */
+    readonly literals?: Readonly<Record<string, pulumi.Input<LiteralUrlParts>>>;
     /** The Kubernetes Secret ESO writes. */
     readonly targetName: string;
     /** The remote secret's current version id: a change syncs at once (force-sync). */
@@ -400,17 +423,19 @@ export class ExternalSecrets extends pulumi.ComponentResource {
             const stray = s.urlKeys.filter((k) => !s.keys.includes(k));
             if (stray.length > 0)
                 throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}'s URL keys ${stray.join(", ")} are not among its keys`);
-            const notUrls = Object.keys(s.credentials ?? {}).filter((k) => !s.urlKeys.includes(k));
-            if (notUrls.length > 0)
+            const strayBorrowed = Object.keys(s.borrowed ?? {}).filter((k) => !s.keys.includes(k));
+            if (strayBorrowed.length > 0)
                 throw new pulumi.RunError(
-                    `ExternalSecrets ${name}: ${s.owner}'s credentials name ${notUrls.join(", ")}, which are not among its URL keys`,
+                    `ExternalSecrets ${name}: ${s.owner} borrows ${strayBorrowed.join(", ")}, which are not among its keys`,
                 );
-            const notKeys = Object.keys(s.references ?? {}).filter((k) => !s.keys.includes(k) || s.urlKeys.includes(k));
-            if (notKeys.length > 0)
-                throw new pulumi.RunError(
-                    `ExternalSecrets ${name}: ${s.owner}'s references name ${notKeys.join(", ")}, which are not among its keys or are URL keys`,
-                );
-            const own = s.keys.filter((k) => !(k in (s.references ?? {})) && !(k in (s.credentials ?? {})));
+            for (const [key, b] of Object.entries(s.borrowed ?? {})) {
+                try {
+                    borrowedProperties(key, s.urlKeys.includes(key), b);
+                } catch (e) {
+                    throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}: ${(e as Error).message}`);
+                }
+            }
+            const own = s.keys.filter((k) => !(k in (s.borrowed ?? {})));
             if (s.remoteName === undefined && own.length > 0)
                 throw new pulumi.RunError(
                     `ExternalSecrets ${name}: ${s.owner} has no secret of its own (remoteName), yet ${own.join(", ")} would be read from it`,
@@ -465,9 +490,9 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                     })),
                     // Literal URL parts are secret: Pulumi then keeps the whole spec as a secret in state.
                     spec: pulumi
-                        .all([store.metadata.name, s.remoteName, pulumi.output(s.credentials ?? {}), pulumi.output(s.references ?? {})])
-                        .apply(([storeName, remoteName, credentials, references]) => {
-                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, credentials, references);
+                        .all([store.metadata.name, s.remoteName, pulumi.output(s.borrowed ?? {}), pulumi.output(s.literals ?? {})])
+                        .apply(([storeName, remoteName, borrowed, literals]) => {
+                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, borrowed, literals);
                             return {
                                 refreshInterval: s.refreshInterval ?? args.refreshInterval,
                                 secretStoreRef: { name: storeName, kind: "SecretStore" },

@@ -6,6 +6,10 @@
  * cluster through a security group of their own, tagged with their role (`grownext.io/redis-role`,
  * which the redis-noeviction policy reads); production runs a replica in a second AZ with automatic
  * failover.
+ *
+ * The auth token rotates by itself (redisAuthToken.ts, a child): the group is created with a generated
+ * token, which becomes the first version of its Secrets Manager secret; after that the rotation
+ * function changes it, and the group ignores `authToken` so `pulumi up` never sets an old one back.
  */
 import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,14 +20,17 @@ import { elasticacheParameterFamily, type AwsNetworkConfig, type RedisSettings }
 import { awsLimits, environmentFloors, type Environment } from "../../../catalog/guardrails";
 import { redisMaxmemoryPolicy, redisPersistent } from "../../../config/defaults";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
-import { dataResourceOptions, redisPort, redisUrl, type RedisConnection } from "../../../wiring/dataContract";
+import { dataResourceOptions, redisPort, redisUrl, type CredentialsSecret, type RedisConnection } from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
+import { RedisAuthToken } from "./redisAuthToken";
 
 export interface RedisAwsArgs {
     /** What it is for: `queue` (noeviction, snapshots) or `cache` (evicting, no snapshots). */
     readonly role: RedisRole;
     /** The stack's environment; production protects the group and requires failover and multi-AZ. */
     readonly environment: Environment;
+    /** `project` and `stack` (the token's secret and rotation function are named after them) and `rotation.redisRotationDays`. */
+    readonly tokenRotation: { readonly project: string; readonly stack: string; readonly rotationDays: number };
     /** Resolved `data.redis` settings (config/data.ts `resolveDataSettings`). */
     readonly settings: RedisSettings;
     /** VPC, private subnets, the cluster's security group and the region (`data.aws`). */
@@ -94,6 +101,8 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
     /** Whether the group runs a replica with automatic failover (`data.redis.multiAz`). */
     readonly multiAz: boolean;
     readonly securityGroup: aws.ec2.SecurityGroup;
+    /** The secret holding the current token (`password`), which the processes read it from. */
+    readonly tokenSecret: CredentialsSecret;
 
     constructor(name: string, args: RedisAwsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:RedisAws", name, {}, opts);
@@ -186,8 +195,32 @@ export class RedisAws extends pulumi.ComponentResource implements RedisConnectio
                 region,
                 tags,
             },
-            { parent: this, dependsOn: [ingress], ...dataResourceOptions(args.environment) },
+            // The rotation function owns the token after the first rotation: never set it back.
+            { parent: this, dependsOn: [ingress], ignoreChanges: ["authToken"], ...dataResourceOptions(args.environment) },
         );
+
+        const rotating = new RedisAuthToken(
+            `${name}-token`,
+            {
+                environment: args.environment,
+                project: args.tokenRotation.project,
+                stack: args.tokenRotation.stack,
+                role,
+                network: args.network,
+                kmsKeyArn: args.kmsKeyArn,
+                replicationGroup: {
+                    id: this.replicationGroup.id,
+                    arn: this.replicationGroup.arn,
+                    host: this.replicationGroup.primaryEndpointAddress,
+                    port: redisPort,
+                    securityGroupId: this.securityGroup.id,
+                },
+                initialToken: this.password,
+                rotationDays: args.tokenRotation.rotationDays,
+            },
+            { parent: this },
+        );
+        this.tokenSecret = rotating.secret;
 
         this.host = pulumi.secret(this.replicationGroup.primaryEndpointAddress);
         this.port = pulumi.secret(this.replicationGroup.port.apply((p) => String(p ?? redisPort)));

@@ -185,7 +185,7 @@ describe("DataTier", () => {
             }
         });
 
-        it("admits the data ports only from the cluster security group, the app instance from its RDS Proxy, each instance from its credentials rotation", async () => {
+        it("admits the data ports only from the cluster security group, the app instance from its RDS Proxy, each store from its credentials or token rotation", async () => {
             await declare(cfg);
             for (const sg of recorder.ofType(T.sg)) {
                 assert.strictEqual(sg.inputs.vpcId, "vpc-0a1b2c3d4e5f60718");
@@ -207,6 +207,7 @@ describe("DataTier", () => {
                     .sort(),
                 [
                     ["test-data-cache-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
+                    ["test-data-cache-sg-id", "test-data-cache-token-rotation-fn-sg-id", "tcp", 6379, 6379, undefined, undefined],
                     ["test-data-postgres-app-proxy-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-app-sg-id", clusterSg, "tcp", 5432, 5432, undefined, undefined],
                     ["test-data-postgres-app-sg-id", "test-data-credentials-app-rotation-sg-id", "tcp", 5432, 5432, undefined, undefined],
@@ -222,18 +223,23 @@ describe("DataTier", () => {
                         undefined,
                     ],
                     ["test-data-redis-sg-id", clusterSg, "tcp", 6379, 6379, undefined, undefined],
+                    ["test-data-redis-sg-id", "test-data-redis-token-rotation-fn-sg-id", "tcp", 6379, 6379, undefined, undefined],
                 ],
             );
-            // The egress rules: the proxy to its instance; each rotation function to its instance and to Secrets Manager (HTTPS).
+            // The egress rules: the proxy to its instance; each rotation function to its store and to the AWS endpoints (HTTPS).
             const egress = recorder.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => unwrap(r.inputs));
             assert.deepStrictEqual(
                 egress.map((r) => [r.securityGroupId, r.referencedSecurityGroupId, r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4]).sort(),
                 [
+                    ["test-data-cache-token-rotation-fn-sg-id", undefined, "tcp", 443, 443, "0.0.0.0/0"],
+                    ["test-data-cache-token-rotation-fn-sg-id", "test-data-cache-sg-id", "tcp", 6379, 6379, undefined],
                     ["test-data-credentials-app-rotation-sg-id", undefined, "tcp", 443, 443, "0.0.0.0/0"],
                     ["test-data-credentials-app-rotation-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined],
                     ["test-data-credentials-identity-rotation-sg-id", undefined, "tcp", 443, 443, "0.0.0.0/0"],
                     ["test-data-credentials-identity-rotation-sg-id", "test-data-postgres-identity-sg-id", "tcp", 5432, 5432, undefined],
                     ["test-data-postgres-app-proxy-sg-id", "test-data-postgres-app-sg-id", "tcp", 5432, 5432, undefined],
+                    ["test-data-redis-token-rotation-fn-sg-id", undefined, "tcp", 443, 443, "0.0.0.0/0"],
+                    ["test-data-redis-token-rotation-fn-sg-id", "test-data-redis-sg-id", "tcp", 6379, 6379, undefined],
                 ],
             );
             assert.strictEqual(recorder.ofType("aws:ec2/securityGroupRule:SecurityGroupRule").length, 0);
@@ -267,10 +273,12 @@ describe("DataTier", () => {
 
         it("protects the databases, the cache and the key, and nothing that holds no data", async () => {
             await declare(cfg);
-            // RDS keeps the master secrets; the data tier's own secrets are the processes' credentials (databaseCredentials.ts).
+            // RDS keeps the master secrets; the data tier's own secrets are the processes' credentials
+            // (databaseCredentials.ts) and the two Redis auth tokens (redisAuthToken.ts).
             const protectedTypes = [T.rds, T.redis, T.kmsKey, "aws:secretsmanager/secret:Secret"];
-            for (const s of recorder.ofType("aws:secretsmanager/secret:Secret"))
-                assert.strictEqual(unwrap(s.inputs).tags["grownext.io/secret-kind"], "database-credentials", s.name);
+            const kinds = recorder.ofType("aws:secretsmanager/secret:Secret").map((s) => unwrap(s.inputs).tags["grownext.io/secret-kind"]);
+            assert.deepStrictEqual([...new Set(kinds)].sort(), ["database-credentials", "redis-auth-token"]);
+            assert.strictEqual(kinds.filter((k) => k === "redis-auth-token").length, 2);
             for (const r of custom()) {
                 const expected = protectedTypes.includes(r.type);
                 assert.strictEqual(r.protect, expected, `${r.type} ${r.name} protect`);
@@ -371,7 +379,15 @@ describe("DataTier", () => {
                 assert.strictEqual(i.publiclyAccessible, false);
                 assert.strictEqual(i.monitoringInterval, 0);
             }
-            assert.strictEqual(recorder.ofType("aws:iam/role:Role").length, 0, "no enhanced-monitoring role when monitoring is off");
+            // The only roles are the Redis token rotation functions' (queue and cache).
+            assert.deepStrictEqual(
+                recorder
+                    .ofType("aws:iam/role:Role")
+                    .map((r) => r.name)
+                    .sort(),
+                ["test-data-cache-token-rotation-fn-role", "test-data-redis-token-rotation-fn-role"],
+                "no enhanced-monitoring role when monitoring is off",
+            );
         });
 
         it("runs one encrypted, authenticated cache node with a day of snapshots and a 7-day key deletion window", async () => {

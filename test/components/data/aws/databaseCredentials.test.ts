@@ -328,7 +328,7 @@ describe("database credentials on the production graph", () => {
             );
             assert.deepStrictEqual(
                 policy.Statement.map((x: any) => x.Sid),
-                ["ReadDatabaseCredentials", "DecryptThroughSecretsManager"],
+                ["ReadSharedSecrets", "DecryptThroughSecretsManager"],
             );
             const credentialArns = roles.map((r) =>
                 ofType(T.secret).find((x) => x.inputs.name === credentialsSecretName("grownext", "production", r.process, database))!,

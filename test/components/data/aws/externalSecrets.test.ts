@@ -48,6 +48,13 @@ function render(template: string, values: Record<string, string>): string {
     });
 }
 
+/** The properties of a process's ExternalSecret read from a Redis token's secret, and which Redis. */
+const redisTokenKeys: Readonly<Record<string, "queue" | "cache">> = {
+    REDIS_URL__password: "queue",
+    QUEUE_REDIS_PASSWORD: "queue",
+    CACHE_REDIS_URL__password: "cache",
+};
+
 /** The matrix's secret env names for a process (its groups' secret rows). */
 function matrixSecretKeys(process: string): string[] {
     const spec = findProcess(process)!;
@@ -228,18 +235,28 @@ describe("ExternalSecrets on the production graph", () => {
             for (const k of inEnv) assert.ok(expected.includes(k), `${process}: ${k} is a matrix key of the process`);
             assert.strictEqual(spec.target.name, `${process}-env`);
             assert.strictEqual(spec.target.template.mergePolicy, "Replace");
-            // A process that logs in with a rotating credentials secret re-reads on the short refresh.
-            const readsCredentials = Object.keys(databaseOfEnvKeys(findProcess(process)!)).some((k) => k in spec.target.template.data);
+            // A process that reads a value a rotation owns (its database login, a Redis token) re-reads on the short refresh.
+            const readsCredentials = [...Object.keys(databaseOfEnvKeys(findProcess(process)!)), ...Object.keys(redisTokenKeys)].some(
+                (k) => k in spec.target.template.data,
+            );
             assert.strictEqual(
                 spec.refreshInterval,
                 readsCredentials ? cfg.rotation.credentialsRefreshInterval : cfg.rotation.refreshInterval,
             );
             assert.deepStrictEqual(spec.secretStoreRef, { name: process, kind: "SecretStore" });
-            // Its own secret, except a database URL's user and password: its own role's rotating credentials secret.
+            // Its own secret, except a database URL's user and password (its own role's rotating credentials
+            // secret) and the Redis tokens (each Redis's token secret).
             for (const d of spec.data) {
                 const [, urlKey, part] = /^(.+)__(username|password)$/.exec(d.secretKey) ?? [];
                 const database = urlKey === undefined ? undefined : databaseOfEnvKeys(findProcess(process)!)[urlKey];
-                if (database === undefined) {
+                const redis = redisTokenKeys[d.secretKey];
+                if (redis !== undefined) {
+                    assert.deepStrictEqual(
+                        d.remoteRef,
+                        { key: `grownext/production/redis-${redis}`, property: "password" },
+                        `${process} ${d.secretKey} from the ${redis} Redis's token secret`,
+                    );
+                } else if (database === undefined) {
                     assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret`);
                 } else {
                     assert.deepStrictEqual(

@@ -108,12 +108,12 @@ describe("RDS-managed master secrets on the production graph", () => {
     it("lets each migration's IRSA role read its database's master secret, and no other", () => {
         for (const database of ["app", "identity"]) {
             const policy = JSON.parse(named(T.rolePolicy, `grownext-secrets-migrate-${database}-policy`).inputs.policy);
-            const read = policy.Statement.find((s: any) => s.Sid === "ReadDatabaseCredentials");
+            const read = policy.Statement.find((s: any) => s.Sid === "ReadSharedSecrets");
             assert.ok(read, `migrate-${database} may read database credentials`);
             // It has no secret of its own to read.
             assert.deepStrictEqual(
                 policy.Statement.map((s: any) => s.Sid),
-                ["ReadDatabaseCredentials", "DecryptThroughSecretsManager"],
+                ["ReadSharedSecrets", "DecryptThroughSecretsManager"],
             );
             assert.deepStrictEqual(read.Resource, [masterArn(database)]);
             assert.deepStrictEqual(read.Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);

@@ -12,7 +12,6 @@ import { rotationDefaults } from "../../../../catalog/guardrails";
 import { processCatalog } from "../../../../catalog/processes";
 import type { ExternalSecrets as ExternalSecretsType } from "../../../../components/data/aws/externalSecrets";
 import {
-    credentialParts,
     externalSecretMapping,
     literalUrlParts,
     remoteSecretValues,
@@ -23,7 +22,7 @@ import {
 import type { SecretStore as SecretStoreType } from "../../../../components/data/aws/secretStore";
 import { secretAccessPolicy } from "../../../../components/data/aws/secretStore";
 import { urlCredentials } from "../../../../components/platform";
-import { databaseOfRef, postgresUrl, type DatabaseName, type DataEnvKey } from "../../../../wiring/dataContract";
+import { borrowedCredentials, databaseOfRef, postgresUrl, type DatabaseName, type DataEnvKey } from "../../../../wiring/dataContract";
 import { databaseOfEnvKeys } from "../../../../wiring/processEnv";
 import { installMocks, isSecret, isSecretInput, promiseOf, recorder, settle, unwrap } from "../../../../sandbox/mocks";
 import { minimalStackConfig } from "../../../fixtures/minimalStacks";
@@ -45,9 +44,13 @@ describe("URL credentials from another secret: the pure parts", () => {
     const parts = { scheme: "postgresql", host: "db.internal:5432", path: "/app?sslmode=require" };
 
     it("reads a URL's user and password from the credentials secret and writes its other parts into the template", () => {
-        const mapping = externalSecretMapping("grownext/production/web", ["DATABASE_URL", "STRIPE_SECRET_KEY"], ["DATABASE_URL"], {
-            DATABASE_URL: { secret: masterArn, parts },
-        });
+        const mapping = externalSecretMapping(
+            "grownext/production/web",
+            ["DATABASE_URL", "STRIPE_SECRET_KEY"],
+            ["DATABASE_URL"],
+            { DATABASE_URL: borrowedCredentials({ name: masterArn, arn: masterArn }) },
+            { DATABASE_URL: parts },
+        );
         assert.deepStrictEqual(
             mapping.data.map((d) => [d.secretKey, d.remoteRef]),
             [
@@ -76,8 +79,13 @@ describe("URL credentials from another secret: the pure parts", () => {
             undefined,
             ["DATABASE_URL", "ROLE_PASSWORD_WEB"],
             ["DATABASE_URL"],
-            { DATABASE_URL: { secret: masterArn, parts } },
-            { ROLE_PASSWORD_WEB: { secret: "grownext/production/web/db-app", property: "password" } },
+            {
+                DATABASE_URL: borrowedCredentials({ name: masterArn, arn: masterArn }),
+                ROLE_PASSWORD_WEB: {
+                    value: { secret: { name: "grownext/production/web/db-app", arn: "arn:db-app" }, property: "password" },
+                },
+            },
+            { DATABASE_URL: parts },
         );
         assert.deepStrictEqual(
             mapping.data.find((d) => d.secretKey === "ROLE_PASSWORD_WEB"),
@@ -97,17 +105,47 @@ describe("URL credentials from another secret: the pure parts", () => {
         );
     });
 
+    it("writes a user it does not borrow as a URL-encoded literal (Redis's empty one), and never a password", () => {
+        const token = { secret: { name: "grownext/production/redis-queue", arn: "arn:redis" }, property: "password" };
+        const mapping = externalSecretMapping(
+            undefined,
+            ["REDIS_URL"],
+            ["REDIS_URL"],
+            { REDIS_URL: { url: { password: token } } },
+            { REDIS_URL: { scheme: "rediss", username: "", host: "cache.internal:6379", path: "" } },
+        );
+        assert.deepStrictEqual(
+            mapping.data.map((d) => [d.secretKey, d.remoteRef]),
+            [["REDIS_URL__password", { key: "grownext/production/redis-queue", property: "password" }]],
+        );
+        const t = crypto.randomBytes(9).toString("base64url");
+        assert.strictEqual(render(mapping.template.REDIS_URL!, { REDIS_URL__password: t }), `rediss://:${t}@cache.internal:6379`);
+        assert.throws(
+            () => externalSecretMapping(undefined, ["REDIS_URL"], ["REDIS_URL"], { REDIS_URL: { url: { password: token } } }, {}),
+            /REDIS_URL borrows its credentials, and its scheme, username, host, path must be given as literals/,
+        );
+        assert.throws(
+            () => externalSecretMapping(undefined, ["REDIS_URL"], ["REDIS_URL"], { REDIS_URL: { url: { username: token } } }, {}),
+            /REDIS_URL borrows URL parts but not its password/,
+        );
+    });
+
     it("splits a URL into its literal parts, secret, leaving out the user and password", async () => {
         const pw = crypto.randomBytes(12).toString("base64url");
         const out = literalUrlParts(
+            "DATABASE_URL",
             postgresUrl({ user: "grownext_app", password: pw, host: "db.internal", port: 5432, database: "app", sslmode: "require" }),
+            borrowedCredentials({ name: masterArn, arn: masterArn }),
         );
         assert.ok(await isSecret(out));
         assert.deepStrictEqual(await promiseOf(out), parts);
     });
 
     it("names the credentials secret's properties as RDS and AWS's rotation Lambdas write them", () => {
-        assert.deepStrictEqual(credentialParts, { username: "username", password: "password" });
+        const secret = { name: "n", arn: "a" };
+        assert.deepStrictEqual(borrowedCredentials(secret), {
+            url: { username: { secret, property: "username" }, password: { secret, property: "password" } },
+        });
     });
 
     it("stores no user or password for a URL whose credentials live elsewhere, and every part of the others", async () => {
@@ -123,7 +161,7 @@ describe("URL credentials from another secret: the pure parts", () => {
         const values = remoteSecretValues(
             { DATABASE_URL: url, TASKS_DATABASE_URL: url, STRIPE: "FAKE" },
             ["DATABASE_URL", "TASKS_DATABASE_URL"],
-            ["DATABASE_URL"],
+            { DATABASE_URL: borrowedCredentials({ name: masterArn, arn: masterArn }) },
         );
         const resolved: Record<string, string> = {};
         for (const [k, v] of Object.entries(values)) resolved[k] = await new Promise<string>((r) => pulumi.output(v).apply(r));
@@ -138,23 +176,28 @@ describe("URL credentials from another secret: the pure parts", () => {
         );
         assert.strictEqual(resolved.TASKS_DATABASE_URL__host, "db.internal:5432");
         // An owner whose only values are such URLs has nothing to store (the migrations, the roles Jobs).
-        assert.deepStrictEqual(remoteSecretValues({ DATABASE_URL: url }, ["DATABASE_URL"], ["DATABASE_URL"]), {});
+        assert.deepStrictEqual(
+            remoteSecretValues({ DATABASE_URL: url }, ["DATABASE_URL"], {
+                DATABASE_URL: borrowedCredentials({ name: masterArn, arn: masterArn }),
+            }),
+            {},
+        );
     });
 
-    it("lets a role read its credentials secrets (deduplicated), and adds nothing when there are none", () => {
+    it("lets a role read its shared secrets (deduplicated), and adds nothing when there are none", () => {
         const base = { secretArn: "arn:own", keyArn, region: "eu-west-1", usesKeyDirectly: false };
         const sids = (p: Record<string, unknown>) => (p.Statement as Array<{ Sid: string }>).map((s) => s.Sid);
         assert.deepStrictEqual(sids(secretAccessPolicy(base)), ["ReadOwnSecret", "DecryptThroughSecretsManager"]);
-        const withCredentials = secretAccessPolicy({ ...base, credentialsSecretArns: ["arn:b", "arn:a", "arn:b"] });
+        const withCredentials = secretAccessPolicy({ ...base, sharedSecretArns: ["arn:b", "arn:a", "arn:b"] });
         const read = (withCredentials.Statement as Array<{ Sid: string; Resource: unknown; Action: unknown }>).find(
-            (s) => s.Sid === "ReadDatabaseCredentials",
+            (s) => s.Sid === "ReadSharedSecrets",
         );
         assert.deepStrictEqual(read?.Resource, ["arn:a", "arn:b"]);
         assert.deepStrictEqual(read?.Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
         // An owner without a secret of its own reads only its credentials secrets.
         const { secretArn: _none, ...roleOnly } = base;
-        assert.deepStrictEqual(sids(secretAccessPolicy({ ...roleOnly, credentialsSecretArns: ["arn:a"] })), [
-            "ReadDatabaseCredentials",
+        assert.deepStrictEqual(sids(secretAccessPolicy({ ...roleOnly, sharedSecretArns: ["arn:a"] })), [
+            "ReadSharedSecrets",
             "DecryptThroughSecretsManager",
         ]);
     });
@@ -187,7 +230,7 @@ describe("URL credentials from another secret: the pure parts", () => {
             "IDENTITY_DATABASE_URL",
             "REDIS_URL",
         ]);
-        assert.deepStrictEqual(out, { DATABASE_URL: { name: "worker-app", arn: "arn:worker-app" } });
+        assert.deepStrictEqual(out, { DATABASE_URL: borrowedCredentials({ name: "worker-app", arn: "arn:worker-app" }) });
         assert.deepStrictEqual(asked, ["worker/app", "worker/identity"]);
         assert.deepStrictEqual(urlCredentials({}, "worker", { DATABASE_URL: "app" }, ["DATABASE_URL"]), {});
     });
@@ -219,7 +262,14 @@ describe("URL credentials from another secret: the components", () => {
                     owner: "migrate-app",
                     keys: ["DATABASE_URL"],
                     urlKeys: ["DATABASE_URL"],
-                    credentials: { DATABASE_URL: { secret: pulumi.output(masterArn), parts: literalUrlParts(pulumi.secret(url)) } },
+                    borrowed: { DATABASE_URL: borrowedCredentials({ name: pulumi.output(masterArn), arn: masterArn }) },
+                    literals: {
+                        DATABASE_URL: literalUrlParts(
+                            "DATABASE_URL",
+                            pulumi.secret(url),
+                            borrowedCredentials({ name: masterArn, arn: masterArn }),
+                        ),
+                    },
                     targetName: "migrate-app-database",
                     labels: {},
                 },
@@ -248,7 +298,8 @@ describe("URL credentials from another secret: the components", () => {
             owner: "roles-app",
             keys: ["DATABASE_URL", "ROLE_PASSWORD_WEB"],
             urlKeys: ["DATABASE_URL"],
-            credentials: { DATABASE_URL: { secret: masterArn, parts: { scheme: "postgresql", host: "h:5432", path: "/app" } } },
+            borrowed: { DATABASE_URL: borrowedCredentials({ name: masterArn, arn: masterArn }) },
+            literals: { DATABASE_URL: { scheme: "postgresql", host: "h:5432", path: "/app" } },
             targetName: "roles-app",
             labels: {},
         };
@@ -264,13 +315,18 @@ describe("URL credentials from another secret: the components", () => {
             () => declare("own", {}),
             /roles-app has no secret of its own \(remoteName\), yet ROLE_PASSWORD_WEB would be read from it/,
         );
+        const password = { value: { secret: { name: "s", arn: "arn:s" }, property: "password" } };
         assert.throws(
-            () => declare("ref", { references: { ROLE_PASSWORD_X: { secret: "s", property: "password" } } }),
-            /roles-app's references name ROLE_PASSWORD_X, which are not among its keys or are URL keys/,
+            () => declare("ref", { borrowed: { ...base.borrowed, ROLE_PASSWORD_WEB: password, ROLE_PASSWORD_X: password } }),
+            /roles-app borrows ROLE_PASSWORD_X, which are not among its keys/,
+        );
+        assert.throws(
+            () => declare("url", { borrowed: { DATABASE_URL: password.value && { value: password.value }, ROLE_PASSWORD_WEB: password } }),
+            /DATABASE_URL is a connection URL: borrow its user and password/,
         );
     });
 
-    it("refuses credentials for a key that is not one of the owner's URLs", () => {
+    it("refuses URL credentials for a key that is not one of the owner's URLs", () => {
         assert.throws(
             () =>
                 new ExternalSecrets("bad", {
@@ -284,15 +340,13 @@ describe("URL credentials from another secret: the components", () => {
                             remoteName: "grownext/production/web",
                             keys: ["DATABASE_URL", "STRIPE_SECRET_KEY"],
                             urlKeys: ["DATABASE_URL"],
-                            credentials: {
-                                STRIPE_SECRET_KEY: { secret: masterArn, parts: { scheme: "postgresql", host: "h:5432", path: "/app" } },
-                            },
+                            borrowed: { STRIPE_SECRET_KEY: borrowedCredentials({ name: masterArn, arn: masterArn }) },
                             targetName: "web-env",
                             labels: {},
                         },
                     ],
                 }),
-            /web's credentials name STRIPE_SECRET_KEY, which are not among its URL keys/,
+            /web: STRIPE_SECRET_KEY is not a connection URL: borrow its whole value/,
         );
     });
 
@@ -304,7 +358,7 @@ describe("URL credentials from another secret: the components", () => {
                 namespace: "grownext",
                 kmsKey: { arn: pulumi.output(keyArn), id: pulumi.output("1234abcd") },
                 processSecrets: [
-                    { process: "migrate-app", values: {}, credentialsSecretArns: [pulumi.output(masterArn)] },
+                    { process: "migrate-app", values: {}, sharedSecretArns: [pulumi.output(masterArn)] },
                     { process: "web", values: { STRIPE_SECRET_KEY: "FAKE" } },
                 ],
             },
@@ -315,11 +369,11 @@ describe("URL credentials from another secret: the components", () => {
             JSON.parse(recorder.one("aws:iam/rolePolicy:RolePolicy", `cred-${process}-policy`).inputs.policy) as {
                 Statement: Array<{ Sid: string; Resource: unknown }>;
             };
-        assert.deepStrictEqual(policy("migrate-app").Statement.find((s) => s.Sid === "ReadDatabaseCredentials")?.Resource, [masterArn]);
+        assert.deepStrictEqual(policy("migrate-app").Statement.find((s) => s.Sid === "ReadSharedSecrets")?.Resource, [masterArn]);
         // No values: the role and its policy, no secret and no version, and no statement on a secret of its own.
         assert.deepStrictEqual(
             policy("migrate-app").Statement.map((s) => s.Sid),
-            ["ReadDatabaseCredentials", "DecryptThroughSecretsManager"],
+            ["ReadSharedSecrets", "DecryptThroughSecretsManager"],
         );
         assert.deepStrictEqual(
             recorder.ofType("aws:secretsmanager/secret:Secret").map((s) => s.name),
@@ -335,7 +389,7 @@ describe("URL credentials from another secret: the components", () => {
         assert.ok(store.hasOwnSecret("web"));
         assert.deepStrictEqual(Object.keys(store.serviceAccountAnnotations("migrate-app")), ["eks.amazonaws.com/role-arn"]);
         assert.strictEqual(
-            policy("web").Statement.find((s) => s.Sid === "ReadDatabaseCredentials"),
+            policy("web").Statement.find((s) => s.Sid === "ReadSharedSecrets"),
             undefined,
         );
     });
