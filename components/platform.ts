@@ -8,7 +8,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
-import { pooledEnv, postgresNames, type CredentialsSecret, type DatabaseName, type DataTierOutputs } from "../wiring/dataContract";
+import {
+    borrowedCredentials,
+    borrowedSecretArns,
+    pooledEnv,
+    postgresNames,
+    type BorrowedValue,
+    type DatabaseName,
+    type DataTierOutputs,
+} from "../wiring/dataContract";
 import { DataTier, migrationPlan } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
@@ -39,7 +47,7 @@ export interface PlatformArgs {
 }
 
 /**
- * The credentials secret each of an owner's connection URLs reads its user and password from (AWS
+ * The user and password each of an owner's Postgres URLs borrows from a credentials secret (AWS
  * stacks, DataTierOutputs.databaseCredentials), by env key; keys whose URL carries them are absent.
  */
 export function urlCredentials(
@@ -47,19 +55,14 @@ export function urlCredentials(
     owner: string,
     databaseOfKey: Readonly<Record<string, DatabaseName>>,
     keys: readonly string[],
-): Record<string, CredentialsSecret> {
-    const out: Record<string, CredentialsSecret> = {};
+): Record<string, BorrowedValue> {
+    const out: Record<string, BorrowedValue> = {};
     for (const key of keys) {
         const database = databaseOfKey[key];
         const credentials = database === undefined ? undefined : data.databaseCredentials?.(owner, database);
-        if (credentials !== undefined) out[key] = credentials;
+        if (credentials !== undefined) out[key] = borrowedCredentials(credentials);
     }
     return out;
-}
-
-/** By env key, the name an ExternalSecret reads a credentials secret under. */
-function credentialNames(credentials: Readonly<Record<string, CredentialsSecret>>): Record<string, pulumi.Input<string>> {
-    return Object.fromEntries(Object.entries(credentials).map(([key, c]) => [key, c.name]));
 }
 
 /**
@@ -159,7 +162,7 @@ export class Platform extends pulumi.ComponentResource {
                 service,
                 env,
                 urlKeys,
-                credentials: urlCredentials(data, service.spec.name, databaseOfEnvKeys(service.spec), urlKeys),
+                borrowed: urlCredentials(data, service.spec.name, databaseOfEnvKeys(service.spec), urlKeys),
             };
         });
         const migrationCredentials = (database: DatabaseName) =>
@@ -207,10 +210,10 @@ export class Platform extends pulumi.ComponentResource {
                           namespace: this.namespace,
                           kmsKey: data.kmsKey,
                           processSecrets: [
-                              ...envs.map(({ service, env, urlKeys, credentials }) => ({
+                              ...envs.map(({ service, env, urlKeys, borrowed }) => ({
                                   process: service.spec.name,
-                                  values: remoteSecretValues(env.secret, urlKeys, Object.keys(credentials)),
-                                  credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                                  values: remoteSecretValues(env.secret, urlKeys, borrowed),
+                                  sharedSecretArns: borrowedSecretArns(borrowed),
                               })),
                               ...migrated.map((database) => {
                                   const credentials = migrationCredentials(database);
@@ -219,15 +222,15 @@ export class Platform extends pulumi.ComponentResource {
                                       values: remoteSecretValues(
                                           { DATABASE_URL: data.migrationUrls[database] },
                                           ["DATABASE_URL"],
-                                          Object.keys(credentials),
+                                          credentials,
                                       ),
-                                      credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                                      sharedSecretArns: borrowedSecretArns(credentials),
                                   };
                               }),
                               ...roleJobs.map(({ database, values, credentials }) => ({
                                   process: rolesOwner(database),
-                                  values: remoteSecretValues(values, ["DATABASE_URL"], Object.keys(credentials)),
-                                  credentialsSecretArns: Object.values(credentials).map((c) => c.arn),
+                                  values: remoteSecretValues(values, ["DATABASE_URL"], credentials),
+                                  sharedSecretArns: borrowedSecretArns(credentials),
                               })),
                           ],
                       },
@@ -364,29 +367,29 @@ export class Platform extends pulumi.ComponentResource {
             service: PlatformConfig["services"][number];
             env: { secret: Readonly<Record<string, unknown>> };
             urlKeys: readonly string[];
-            credentials: Readonly<Record<string, CredentialsSecret>>;
+            borrowed: Readonly<Record<string, BorrowedValue>>;
         }>,
         migrated: readonly DatabaseName[],
-        migrationCredentials: (database: DatabaseName) => Readonly<Record<string, CredentialsSecret>>,
+        migrationCredentials: (database: DatabaseName) => Readonly<Record<string, BorrowedValue>>,
         roleJobs: ReadonlyArray<{
             database: DatabaseName;
             jobName: string;
             values: Readonly<Record<string, unknown>>;
-            credentials: Readonly<Record<string, CredentialsSecret>>;
+            credentials: Readonly<Record<string, BorrowedValue>>;
         }>,
         childOpts: pulumi.ComponentResourceOptions,
     ): ExternalSecrets {
         const secrets: SyncedSecret[] = [
             ...envs
                 .filter(({ env }) => Object.keys(env.secret).length > 0)
-                .map(({ service, env, urlKeys, credentials }): SyncedSecret => ({
+                .map(({ service, env, urlKeys, borrowed }): SyncedSecret => ({
                     owner: service.spec.name,
                     remoteName: secretName(cfg.project, cfg.stack, service.spec.name),
                     keys: Object.keys(env.secret).sort(),
                     urlKeys,
-                    credentials: credentialNames(credentials),
-                    // Credentials AWS rotates reach a running process on the short refresh (RDS Proxy knows one user at a time).
-                    refreshInterval: Object.keys(credentials).length > 0 ? cfg.rotation.credentialsRefreshInterval : undefined,
+                    borrowed,
+                    // Values a rotation owns reach a running process on the short refresh (RDS Proxy knows one user at a time).
+                    refreshInterval: Object.keys(borrowed).length > 0 ? cfg.rotation.credentialsRefreshInterval : undefined,
                     targetName: `${service.spec.name}-env`,
                     version: access.secretVersionId(service.spec.name),
                     labels: processLabels(service.spec),
@@ -396,7 +399,7 @@ export class Platform extends pulumi.ComponentResource {
                 remoteName: secretName(cfg.project, cfg.stack, `migrate-${database}`),
                 keys: ["DATABASE_URL"],
                 urlKeys: ["DATABASE_URL"],
-                credentials: credentialNames(migrationCredentials(database)),
+                borrowed: migrationCredentials(database),
                 targetName: migrationSecretName(database),
                 version: migrationSyncVersion(access.secretVersionId(`migrate-${database}`), database, cfg),
                 labels: migrationLabels(database),
@@ -407,7 +410,7 @@ export class Platform extends pulumi.ComponentResource {
                 remoteName: secretName(cfg.project, cfg.stack, rolesOwner(database)),
                 keys: Object.keys(values).sort(),
                 urlKeys: ["DATABASE_URL"],
-                credentials: credentialNames(credentials),
+                borrowed: credentials,
                 targetName: rolesOwner(database),
                 version: pulumi.output(access.secretVersionId(rolesOwner(database)) ?? "").apply((v) => `${v}/${jobName}`),
                 labels: rolesLabels(database),

@@ -42,6 +42,41 @@ export interface CredentialsSecret {
     readonly arn: pulumi.Input<string>;
 }
 
+/**
+ * One JSON property of another Secrets Manager secret (a credentials secret, a Redis auth token's
+ * secret, the JWT signing key's secret): where an env value is read from when a rotation, not
+ * `pulumi up`, owns it.
+ */
+export interface SecretProperty {
+    readonly secret: CredentialsSecret;
+    readonly property: string;
+}
+
+/**
+ * An env key whose value is borrowed from other secrets instead of its owner's own secret:
+ *  - `{ value }`: the whole value is that property (`QUEUE_REDIS_PASSWORD`, the JWT signing key);
+ *  - `{ url }`: a connection URL's user and/or password are (a database role's `username`/`password`;
+ *    a Redis token's `password`, where the user stays the empty one of `rediss://:token@host:6379`).
+ * The owner's secret then holds nothing of what is borrowed, its ExternalSecret reads it from the
+ * other secret, and its IRSA role may read that secret (docs/secret-rotation.md).
+ */
+export type BorrowedValue =
+    { readonly value: SecretProperty } | { readonly url: { readonly username?: SecretProperty; readonly password?: SecretProperty } };
+
+/** A URL's user and password from a credentials secret, under the `username`/`password` properties RDS and AWS's rotation functions write. */
+export function borrowedCredentials<S extends CredentialsSecret>(
+    secret: S,
+): { readonly url: { readonly username: { secret: S; property: string }; readonly password: { secret: S; property: string } } } {
+    return { url: { username: { secret, property: "username" }, password: { secret, property: "password" } } };
+}
+
+/** The ARNs of the secrets an owner's borrowed values are read from (its IRSA role may read these). */
+export function borrowedSecretArns(borrowed: Readonly<Record<string, BorrowedValue>>): pulumi.Input<string>[] {
+    return Object.values(borrowed).flatMap((b) =>
+        "value" in b ? [b.value.secret.arn] : [b.url.username, b.url.password].flatMap((p) => (p ? [p.secret.arn] : [])),
+    );
+}
+
 /** The stores' ports, the same on AWS and in the cluster (the in-cluster stores mirror the managed ones). */
 export const postgresPort = 5432;
 export const redisPort = 6379;

@@ -23,7 +23,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { envMatrix } from "../../../catalog/envMatrix";
 import type { ProcessSpec } from "../../../catalog/processes";
-import { isDnsLabel } from "../../../wiring/dataContract";
+import { isDnsLabel, type BorrowedValue } from "../../../wiring/dataContract";
 
 /** The ESO API group and the version this program writes: v1, served since ESO 0.17 (v1beta1 is deprecated). */
 export const esoGroup = "external-secrets.io";
@@ -148,31 +148,66 @@ export function urlTemplate(key: string): string {
     return `{{ ${v("scheme")} }}://{{ ${v("username")} | urlquery }}:{{ ${v("password")} | urlquery }}@{{ ${v("host")} }}{{ ${v("path")} }}`;
 }
 
-/** The URL parts a credentials secret (wiring/dataContract.ts `CredentialsSecret`) supplies, and its property for each. */
-export const credentialParts = { username: "username", password: "password" } as const satisfies Partial<Record<UrlPart, string>>;
-const isCredentialPart = (part: UrlPart): part is keyof typeof credentialParts => part in credentialParts;
+/**
+ * The properties of the owner's secret that a borrowed value (wiring/dataContract.ts `BorrowedValue`)
+ * replaces, each with where it is read from instead: the key itself for a whole value, its
+ * `<KEY>__username`/`__password` parts for a URL. A whole value on a URL key, or URL parts on a plain
+ * key, is refused: the template would read a property nothing provides.
+ */
+export function borrowedProperties<P extends { readonly property: string }>(
+    key: string,
+    isUrl: boolean,
+    borrowed: { readonly value: P } | { readonly url: { readonly username?: P; readonly password?: P } },
+): Record<string, P> {
+    if ("value" in borrowed) {
+        if (isUrl)
+            throw new pulumi.RunError(
+                `${key} is a connection URL: borrow its user and password ({ url: ... }), not its whole value, so the URL is still built from its parts`,
+            );
+        return { [key]: borrowed.value };
+    }
+    if (!isUrl) throw new pulumi.RunError(`${key} is not a connection URL: borrow its whole value ({ value: ... }), not URL parts`);
+    const out: Record<string, P> = {};
+    for (const part of ["username", "password"] as const) {
+        const from = borrowed.url[part];
+        if (from !== undefined) out[urlPartProperty(key, part)] = from;
+    }
+    return out;
+}
+
+/** Every property an owner borrows, by the name its own secret would hold it under. */
+function allBorrowedProperties<P extends { readonly property: string }>(
+    urlKeys: readonly string[],
+    borrowed: Readonly<Record<string, { readonly value: P } | { readonly url: { readonly username?: P; readonly password?: P } }>>,
+): Record<string, P> {
+    const out: Record<string, P> = {};
+    for (const [key, b] of Object.entries(borrowed)) Object.assign(out, borrowedProperties(key, urlKeys.includes(key), b));
+    return out;
+}
 
 /**
  * What a process's Secrets Manager secret holds: every secret value under its env name, except
- * connection URLs, which are held as their parts (a rotation rewrites the password part only). A URL
- * whose credentials come from a credentials secret (`credentialKeys`) is held without its user and
- * password: the program does not know them, and a copy would go stale at the first rotation.
+ * connection URLs, which are held as their parts (a rotation rewrites the password part only), and
+ * except what it borrows from other secrets (`borrowed`): the program does not own those values, and
+ * a copy would go stale at the first rotation.
  */
 export function remoteSecretValues(
     secret: Readonly<Record<string, pulumi.Input<string>>>,
     urlKeys: readonly string[],
-    credentialKeys: readonly string[] = [],
+    borrowed: Readonly<Record<string, BorrowedValue>> = {},
 ): Record<string, pulumi.Input<string>> {
+    const elsewhere = allBorrowedProperties(urlKeys, borrowed);
     const out: Record<string, pulumi.Input<string>> = {};
     for (const [key, value] of Object.entries(secret)) {
         if (!urlKeys.includes(key)) {
-            out[key] = value;
+            if (!(key in elsewhere)) out[key] = value;
             continue;
         }
         const parts = pulumi.output(value).apply(splitUrl);
         for (const part of urlParts) {
-            if (credentialKeys.includes(key) && isCredentialPart(part)) continue;
-            out[urlPartProperty(key, part)] = pulumi.secret(parts.apply((p) => p[part]));
+            const property = urlPartProperty(key, part);
+            if (property in elsewhere) continue;
+            out[property] = pulumi.secret(parts.apply((p) => p[part]));
         }
     }
     return out;
@@ -180,33 +215,33 @@ export function remoteSecretValues(
 
 /**
  * The remote properties an ExternalSecret reads, and the template that turns them into env keys.
- * `credentials` names, per URL key, the secret its user and password are read from instead.
+ * `borrowed` (its secrets' names resolved) says, per env key, which of them come from another secret.
  */
 export function externalSecretMapping(
     secretName: string,
     keys: readonly string[],
     urlKeys: readonly string[],
-    credentials: Readonly<Record<string, string>> = {},
+    borrowed: Readonly<Record<string, pulumi.Unwrap<BorrowedValue>>> = {},
 ): {
     data: ExternalSecretData[];
     template: Record<string, string>;
 } {
+    const elsewhere = allBorrowedProperties(urlKeys, borrowed);
     const data: ExternalSecretData[] = [];
     const template: Record<string, string> = {};
+    const read = (property: string): ExternalSecretData => {
+        const from = elsewhere[property];
+        return {
+            secretKey: property,
+            remoteRef: from === undefined ? { key: secretName, property } : { key: from.secret.name, property: from.property },
+        };
+    };
     for (const key of [...keys].sort()) {
         if (urlKeys.includes(key)) {
-            const from = credentials[key];
-            for (const part of urlParts) {
-                const property = urlPartProperty(key, part);
-                const remoteRef =
-                    from !== undefined && isCredentialPart(part)
-                        ? { key: from, property: credentialParts[part] }
-                        : { key: secretName, property };
-                data.push({ secretKey: property, remoteRef });
-            }
+            for (const part of urlParts) data.push(read(urlPartProperty(key, part)));
             template[key] = urlTemplate(key);
         } else {
-            data.push({ secretKey: key, remoteRef: { key: secretName, property: key } });
+            data.push(read(key));
             template[key] = `{{ .${key} }}`;
         }
     }
@@ -304,8 +339,8 @@ export interface SyncedSecret {
     readonly urlKeys: readonly string[];
     /** ESO refresh of this Secret, when it differs from the component's (`rotation.credentialsRefreshInterval`). */
     readonly refreshInterval?: string;
-    /** URL keys whose user and password are read from another secret (name or ARN), not the owner's. */
-    readonly credentials?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Keys (whole values, or URLs' user and password) read from other secrets, not the owner's. */
+    readonly borrowed?: Readonly<Record<string, BorrowedValue>>;
     /** The Kubernetes Secret ESO writes. */
     readonly targetName: string;
     /** The remote secret's current version id: a change syncs at once (force-sync). */
@@ -346,11 +381,18 @@ export class ExternalSecrets extends pulumi.ComponentResource {
             const stray = s.urlKeys.filter((k) => !s.keys.includes(k));
             if (stray.length > 0)
                 throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}'s URL keys ${stray.join(", ")} are not among its keys`);
-            const notUrls = Object.keys(s.credentials ?? {}).filter((k) => !s.urlKeys.includes(k));
-            if (notUrls.length > 0)
+            const strayBorrowed = Object.keys(s.borrowed ?? {}).filter((k) => !s.keys.includes(k));
+            if (strayBorrowed.length > 0)
                 throw new pulumi.RunError(
-                    `ExternalSecrets ${name}: ${s.owner}'s credentials name ${notUrls.join(", ")}, which are not among its URL keys`,
+                    `ExternalSecrets ${name}: ${s.owner} borrows ${strayBorrowed.join(", ")}, which are not among its keys`,
                 );
+            for (const [key, b] of Object.entries(s.borrowed ?? {})) {
+                try {
+                    borrowedProperties(key, s.urlKeys.includes(key), b);
+                } catch (e) {
+                    throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}: ${(e as Error).message}`);
+                }
+            }
         }
         // The preflight's result gates every object: with ESO missing, none reaches the cluster.
         const gated = <T>(value: T) => pulumi.output(args.apiVersion).apply(() => value);
@@ -400,9 +442,9 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                         },
                     })),
                     spec: pulumi
-                        .all([store.metadata.name, s.remoteName, s.credentials ?? {}])
-                        .apply(([storeName, remoteName, credentials]) => {
-                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, credentials);
+                        .all([store.metadata.name, s.remoteName, pulumi.output(s.borrowed ?? {})])
+                        .apply(([storeName, remoteName, borrowed]) => {
+                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, borrowed);
                             return {
                                 refreshInterval: s.refreshInterval ?? args.refreshInterval,
                                 secretStoreRef: { name: storeName, kind: "SecretStore" },

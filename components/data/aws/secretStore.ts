@@ -2,10 +2,12 @@
  * AWS Secrets Manager for the AWS stacks: one secret per process (service group) named
  * `grownext/<stack>/<process>`, encrypted with the stack's rotating KMS key, holding that process's
  * secret env values as JSON; and one IAM role per process for its Kubernetes ServiceAccount (IRSA)
- * that may read its own secret and nothing else.
+ * that may read its own secret, the shared secrets it borrows values from, and nothing else.
  *
  * Least privilege, per role:
- *  - `secretsmanager:GetSecretValue` and `DescribeSecret` on its own secret's ARN only;
+ *  - `secretsmanager:GetSecretValue` and `DescribeSecret` on its own secret's ARN, and on the shared
+ *    secrets whose properties its ExternalSecret reads (`ReadSharedSecrets`: a database role's
+ *    credentials, the Redis auth tokens), only;
  *  - `kms:Decrypt` on the stack key only when called through Secrets Manager in the stack's region
  *    (`kms:ViaService`), so the role cannot decrypt anything else with the key;
  *  - encryption-rotation, whose job is re-encrypting application data under the key, additionally
@@ -26,8 +28,8 @@ export interface ProcessSecrets {
     readonly process: string;
     /** The process's secret env values (name → value). */
     readonly values: Record<string, pulumi.Input<string>>;
-    /** Credentials secrets its connection URLs read their user and password from (wiring/dataContract.ts `CredentialsSecret`). */
-    readonly credentialsSecretArns?: readonly pulumi.Input<string>[];
+    /** Other secrets it borrows env values from (wiring/dataContract.ts `BorrowedValue`, `borrowedSecretArns`). */
+    readonly sharedSecretArns?: readonly pulumi.Input<string>[];
 }
 
 /** What the secret store reads of the stack config: its tier, names and AWS data settings. */
@@ -85,16 +87,16 @@ export function irsaTrustPolicy(providerArn: string, namespace: string, serviceA
 }
 
 /**
- * Permissions of a process's role: its own secret, the credentials secrets its connection URLs read
- * (each encrypted with the stack key, so the one Decrypt statement covers them), and the key only as
- * the guides require.
+ * Permissions of a process's role: its own secret, the shared secrets it borrows values from
+ * (database credentials, Redis auth tokens, ...; each encrypted with the stack key, so the one
+ * Decrypt statement covers them), and the key only as the guides require.
  */
 export function secretAccessPolicy(p: {
     secretArn: string;
     keyArn: string;
     region: string;
     usesKeyDirectly: boolean;
-    credentialsSecretArns?: readonly string[];
+    sharedSecretArns?: readonly string[];
 }): Record<string, unknown> {
     const statements: Record<string, unknown>[] = [
         {
@@ -104,13 +106,13 @@ export function secretAccessPolicy(p: {
             Resource: p.secretArn,
         },
     ];
-    const credentials = [...new Set(p.credentialsSecretArns ?? [])].sort();
-    if (credentials.length > 0) {
+    const shared = [...new Set(p.sharedSecretArns ?? [])].sort();
+    if (shared.length > 0) {
         statements.push({
-            Sid: "ReadDatabaseCredentials",
+            Sid: "ReadSharedSecrets",
             Effect: "Allow",
             Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            Resource: credentials,
+            Resource: shared,
         });
     }
     statements.push({
@@ -219,15 +221,15 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
                 {
                     role: role.id,
                     policy: pulumi
-                        .all([secret.arn, args.kmsKey.arn, pulumi.all([...(p.credentialsSecretArns ?? [])])])
-                        .apply(([secretArn, keyArn, credentialsSecretArns]) =>
+                        .all([secret.arn, args.kmsKey.arn, pulumi.all([...(p.sharedSecretArns ?? [])])])
+                        .apply(([secretArn, keyArn, sharedSecretArns]) =>
                             JSON.stringify(
                                 secretAccessPolicy({
                                     secretArn,
                                     keyArn,
                                     region,
                                     usesKeyDirectly: stackKeyUserProcesses.includes(p.process),
-                                    credentialsSecretArns,
+                                    sharedSecretArns,
                                 }),
                             ),
                         ),

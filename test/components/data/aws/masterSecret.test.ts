@@ -100,7 +100,7 @@ describe("RDS-managed master secrets on the production graph", () => {
     it("lets each migration's IRSA role read its database's master secret, and no other", () => {
         for (const database of ["app", "identity"]) {
             const policy = JSON.parse(named(T.rolePolicy, `grownext-secrets-migrate-${database}-policy`).inputs.policy);
-            const read = policy.Statement.find((s: any) => s.Sid === "ReadDatabaseCredentials");
+            const read = policy.Statement.find((s: any) => s.Sid === "ReadSharedSecrets");
             assert.ok(read, `migrate-${database} may read database credentials`);
             assert.deepStrictEqual(read.Resource, [masterArn(database)]);
             assert.deepStrictEqual(read.Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);

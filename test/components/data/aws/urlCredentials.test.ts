@@ -11,17 +11,11 @@ import { envMatrix } from "../../../../catalog/envMatrix";
 import { rotationDefaults } from "../../../../catalog/guardrails";
 import { processCatalog } from "../../../../catalog/processes";
 import type { ExternalSecrets as ExternalSecretsType } from "../../../../components/data/aws/externalSecrets";
-import {
-    credentialParts,
-    externalSecretMapping,
-    remoteSecretValues,
-    urlParts,
-    urlPartProperty,
-} from "../../../../components/data/aws/externalSecrets";
+import { externalSecretMapping, remoteSecretValues, urlParts, urlPartProperty } from "../../../../components/data/aws/externalSecrets";
 import type { SecretStore as SecretStoreType } from "../../../../components/data/aws/secretStore";
 import { secretAccessPolicy } from "../../../../components/data/aws/secretStore";
 import { urlCredentials } from "../../../../components/platform";
-import { databaseOfRef, postgresUrl, type DatabaseName, type DataEnvKey } from "../../../../wiring/dataContract";
+import { borrowedCredentials, databaseOfRef, postgresUrl, type DatabaseName, type DataEnvKey } from "../../../../wiring/dataContract";
 import { databaseOfEnvKeys } from "../../../../wiring/processEnv";
 import { installMocks, recorder, settle, unwrap } from "../../../../sandbox/mocks";
 import { minimalStackConfig } from "../../../fixtures/minimalStacks";
@@ -33,7 +27,7 @@ const esoExternal = "kubernetes:external-secrets.io/v1:ExternalSecret";
 describe("URL credentials from another secret: the pure parts", () => {
     it("reads a URL's user and password from the credentials secret, and its other parts from the owner's", () => {
         const mapping = externalSecretMapping("grownext/production/web", ["DATABASE_URL", "STRIPE_SECRET_KEY"], ["DATABASE_URL"], {
-            DATABASE_URL: masterArn,
+            DATABASE_URL: borrowedCredentials({ name: masterArn, arn: masterArn }),
         });
         const byKey = Object.fromEntries(mapping.data.map((d) => [d.secretKey, d.remoteRef]));
         for (const part of urlParts) {
@@ -50,7 +44,10 @@ describe("URL credentials from another secret: the pure parts", () => {
     });
 
     it("names the credentials secret's properties as RDS and AWS's rotation Lambdas write them", () => {
-        assert.deepStrictEqual(credentialParts, { username: "username", password: "password" });
+        const secret = { name: "n", arn: "a" };
+        assert.deepStrictEqual(borrowedCredentials(secret), {
+            url: { username: { secret, property: "username" }, password: { secret, property: "password" } },
+        });
     });
 
     it("stores no user or password for a URL whose credentials live elsewhere, and every part of the others", async () => {
@@ -66,7 +63,7 @@ describe("URL credentials from another secret: the pure parts", () => {
         const values = remoteSecretValues(
             { DATABASE_URL: url, TASKS_DATABASE_URL: url, STRIPE: "FAKE" },
             ["DATABASE_URL", "TASKS_DATABASE_URL"],
-            ["DATABASE_URL"],
+            { DATABASE_URL: borrowedCredentials({ name: masterArn, arn: masterArn }) },
         );
         const resolved: Record<string, string> = {};
         for (const [k, v] of Object.entries(values)) resolved[k] = await new Promise<string>((r) => pulumi.output(v).apply(r));
@@ -87,13 +84,13 @@ describe("URL credentials from another secret: the pure parts", () => {
         assert.strictEqual(resolved.DATABASE_URL__host, "db.internal:5432");
     });
 
-    it("lets a role read its credentials secrets (deduplicated), and adds nothing when there are none", () => {
+    it("lets a role read its shared secrets (deduplicated), and adds nothing when there are none", () => {
         const base = { secretArn: "arn:own", keyArn, region: "eu-west-1", usesKeyDirectly: false };
         const sids = (p: Record<string, unknown>) => (p.Statement as Array<{ Sid: string }>).map((s) => s.Sid);
         assert.deepStrictEqual(sids(secretAccessPolicy(base)), ["ReadOwnSecret", "DecryptThroughSecretsManager"]);
-        const withCredentials = secretAccessPolicy({ ...base, credentialsSecretArns: ["arn:b", "arn:a", "arn:b"] });
+        const withCredentials = secretAccessPolicy({ ...base, sharedSecretArns: ["arn:b", "arn:a", "arn:b"] });
         const read = (withCredentials.Statement as Array<{ Sid: string; Resource: unknown; Action: unknown }>).find(
-            (s) => s.Sid === "ReadDatabaseCredentials",
+            (s) => s.Sid === "ReadSharedSecrets",
         );
         assert.deepStrictEqual(read?.Resource, ["arn:a", "arn:b"]);
         assert.deepStrictEqual(read?.Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
@@ -127,7 +124,7 @@ describe("URL credentials from another secret: the pure parts", () => {
             "IDENTITY_DATABASE_URL",
             "REDIS_URL",
         ]);
-        assert.deepStrictEqual(out, { DATABASE_URL: { name: "worker-app", arn: "arn:worker-app" } });
+        assert.deepStrictEqual(out, { DATABASE_URL: borrowedCredentials({ name: "worker-app", arn: "arn:worker-app" }) });
         assert.deepStrictEqual(asked, ["worker/app", "worker/identity"]);
         assert.deepStrictEqual(urlCredentials({}, "worker", { DATABASE_URL: "app" }, ["DATABASE_URL"]), {});
     });
@@ -158,7 +155,7 @@ describe("URL credentials from another secret: the components", () => {
                     remoteName: "grownext/production/migrate-app",
                     keys: ["DATABASE_URL"],
                     urlKeys: ["DATABASE_URL"],
-                    credentials: { DATABASE_URL: pulumi.output(masterArn) },
+                    borrowed: { DATABASE_URL: borrowedCredentials({ name: pulumi.output(masterArn), arn: masterArn }) },
                     targetName: "migrate-app-database",
                     labels: {},
                 },
@@ -174,7 +171,7 @@ describe("URL credentials from another secret: the components", () => {
         assert.deepStrictEqual(refs.DATABASE_URL__host, { key: "grownext/production/migrate-app", property: "DATABASE_URL__host" });
     });
 
-    it("refuses credentials for a key that is not one of the owner's URLs", () => {
+    it("refuses URL credentials for a key that is not one of the owner's URLs", () => {
         assert.throws(
             () =>
                 new ExternalSecrets("bad", {
@@ -188,13 +185,13 @@ describe("URL credentials from another secret: the components", () => {
                             remoteName: "grownext/production/web",
                             keys: ["DATABASE_URL", "STRIPE_SECRET_KEY"],
                             urlKeys: ["DATABASE_URL"],
-                            credentials: { STRIPE_SECRET_KEY: masterArn },
+                            borrowed: { STRIPE_SECRET_KEY: borrowedCredentials({ name: masterArn, arn: masterArn }) },
                             targetName: "web-env",
                             labels: {},
                         },
                     ],
                 }),
-            /web's credentials name STRIPE_SECRET_KEY, which are not among its URL keys/,
+            /web: STRIPE_SECRET_KEY is not a connection URL: borrow its whole value/,
         );
     });
 
@@ -206,7 +203,7 @@ describe("URL credentials from another secret: the components", () => {
                 namespace: "grownext",
                 kmsKey: { arn: pulumi.output(keyArn), id: pulumi.output("1234abcd") },
                 processSecrets: [
-                    { process: "migrate-app", values: { DATABASE_URL__host: "h" }, credentialsSecretArns: [pulumi.output(masterArn)] },
+                    { process: "migrate-app", values: { DATABASE_URL__host: "h" }, sharedSecretArns: [pulumi.output(masterArn)] },
                     { process: "web", values: { STRIPE_SECRET_KEY: "FAKE" } },
                 ],
             },
@@ -217,9 +214,9 @@ describe("URL credentials from another secret: the components", () => {
             JSON.parse(recorder.one("aws:iam/rolePolicy:RolePolicy", `cred-${process}-policy`).inputs.policy) as {
                 Statement: Array<{ Sid: string; Resource: unknown }>;
             };
-        assert.deepStrictEqual(policy("migrate-app").Statement.find((s) => s.Sid === "ReadDatabaseCredentials")?.Resource, [masterArn]);
+        assert.deepStrictEqual(policy("migrate-app").Statement.find((s) => s.Sid === "ReadSharedSecrets")?.Resource, [masterArn]);
         assert.strictEqual(
-            policy("web").Statement.find((s) => s.Sid === "ReadDatabaseCredentials"),
+            policy("web").Statement.find((s) => s.Sid === "ReadSharedSecrets"),
             undefined,
         );
     });
