@@ -34,3 +34,5 @@ export const smokeProbeMarker = "GROWNEXT_PROBE_SUITE";
  */
 export const secretKindTag = "grownext.io/secret-kind";
 export const databaseCredentialsKind = "database-credentials";
+/** identity's JWT signing keys (components/data/aws/jwtSigningKey.ts), rotated by a function of our own. */
+export const jwtSigningKeyKind = "jwt-signing-key";

@@ -67,6 +67,7 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["identity.previousJwtPublicKeys", '["-----BEGIN PUBLIC KEY-----..."]'],
     ["rotation.refreshInterval", "1h"],
     ["rotation.databaseRotationDays", "30"],
+    ["rotation.jwtRotationDays", "90"],
     ["sentryDsn", "https://key@o1.ingest.sentry.io/1"],
     ["oauthClientIds.*", "GITHUB_CLIENT_ID: Iv1.abc"],
     ["data.provider", "aws"],

@@ -195,6 +195,8 @@ export const rotationConfig = z
             .min(1)
             .max(rotationFloors.maxDatabaseRotationDays)
             .default(rotationDefaults.databaseRotationDays),
+        /** Days between automatic rotations of identity's JWT signing key (AWS stacks; components/data/aws/jwtSigningKey.ts). */
+        jwtRotationDays: z.number().int().min(1).max(rotationFloors.maxJwtRotationDays).default(rotationDefaults.jwtRotationDays),
     })
     .strict();
 

@@ -438,6 +438,12 @@ function semanticCases(): Case[] {
             refused: "rotation.databaseRotationDays",
         },
         {
+            why: "JWT signing key rotation less often than every 90 days",
+            stack: "production",
+            set: { "rotation.jwtRotationDays": 180 },
+            refused: "rotation.jwtRotationDays",
+        },
+        {
             why: "a cache node type that is not one",
             stack: "staging",
             set: { "data.redis.nodeType": "t4g.small@M" },
@@ -1490,6 +1496,7 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
         { key: "probes.deadlineSeconds", stack: "local", min: probeDeadlineBounds.min, max: probeDeadlineBounds.max },
         { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
         { key: "rotation.databaseRotationDays", stack: "staging", min: 1, max: 90 },
+        { key: "rotation.jwtRotationDays", stack: "staging", min: 1, max: 90 },
     ];
 
 function numericCases(): Case[] {
