@@ -44,3 +44,5 @@ export const databaseCredentialsKind = "database-credentials";
 export const issuedKind = "issued";
 /** A secret holding an ElastiCache group's auth token (`password`), rotated by our own function (components/data/aws/redisAuthToken.ts). */
 export const redisAuthTokenKind = "redis-auth-token";
+/** identity's JWT signing keys (components/data/aws/jwtSigningKey.ts), rotated by a function of our own. */
+export const jwtSigningKeyKind = "jwt-signing-key";

@@ -20,8 +20,9 @@ import {
 import { DataTier, migrationPlan } from "./data/dataTier";
 import { dnsAnnotations, publicDnsRecords } from "./edge/dnsRecords";
 import { Edge } from "./edge/edge";
-import { databaseOfEnvKeys, dataRefOfEnvKeys, envValues, processEnv } from "../wiring/processEnv";
+import { databaseOfEnvKeys, dataRefOfEnvKeys, envValues, processEnv, type ProcessEnv } from "../wiring/processEnv";
 import type { ProcessSpec } from "../catalog/processes";
+import { jwtEnvProperties, type JwtSeed } from "./data/aws/jwtSigningKey";
 import {
     connectionUrlKeys,
     esoApiVersion,
@@ -122,6 +123,47 @@ export function migrationSyncVersion(database: DatabaseName, cfg: Pick<PlatformC
     return plan === undefined ? "" : migrationJobName(database, plan.image, plan.command);
 }
 
+/**
+ * The JWT signing key's first version, from config, on AWS stacks that configure `identityJwtPrivateKey`
+ * (components/data/aws/jwtSigningKey.ts); undefined elsewhere (the local stack keeps its config values).
+ */
+export function jwtSeed(cfg: Pick<PlatformConfig, "data" | "secrets" | "identity">): pulumi.Output<JwtSeed> | undefined {
+    const privateKey = cfg.secrets.identityJwtPrivateKey;
+    if (cfg.data.provider !== "aws" || privateKey === undefined) return undefined;
+    return pulumi.secret({
+        privateKey,
+        ...(cfg.identity.jwtPublicKey === undefined ? {} : { publicKey: cfg.identity.jwtPublicKey }),
+        previousPublicKeys: [...(cfg.identity.previousJwtPublicKeys ?? [])],
+    });
+}
+
+/**
+ * With a JWT signing key secret (AWS stacks), a process that has the IDENTITY_JWT_* keys reads all three
+ * from that secret's properties (`jwtEnvProperties`), through its Secret: the two public keys move
+ * from its plain env to its Secret, and its own Secrets Manager secret holds none of them (they are
+ * borrowed, and the rotation owns them). Without one, the env is unchanged.
+ */
+export function jwtFromSecret(
+    env: ProcessEnv,
+    jwt: { readonly name: pulumi.Input<string>; readonly arn: pulumi.Input<string> } | undefined,
+): { env: ProcessEnv; borrowed: Record<string, BorrowedValue> } {
+    const keys = Object.keys(jwtEnvProperties) as (keyof typeof jwtEnvProperties)[];
+    const has = env.plain.some((p) => (keys as string[]).includes(p.name)) || keys.some((k) => k in env.secret);
+    if (jwt === undefined || !has) return { env, borrowed: {} };
+    const secret = { name: jwt.name, arn: jwt.arn };
+    const borrowed: Record<string, BorrowedValue> = Object.fromEntries(
+        keys.map((k) => [k, { value: { secret, property: jwtEnvProperties[k] } }]),
+    );
+    return {
+        env: {
+            plain: env.plain.filter((p) => !(keys as string[]).includes(p.name)),
+            // The values are borrowed, never written: the ExternalSecret reads them from the JWT secret.
+            secret: { ...env.secret, ...Object.fromEntries(keys.map((k) => [k, ""])) },
+        },
+        borrowed,
+    };
+}
+
 function sha256(text: string): string {
     return crypto.createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
@@ -174,6 +216,7 @@ export class Platform extends pulumi.ComponentResource {
                 config: cfg,
                 namespace: this.namespace,
                 migrationSecretsSyncedBy,
+                jwtSeed: jwtSeed(cfg),
             },
             childOpts,
         );
@@ -197,13 +240,14 @@ export class Platform extends pulumi.ComponentResource {
         // Each process's pooled database URLs carry its own pool size (connection_limit), as the budget counts it.
         const envs = cfg.services.map((service) => {
             const values = envValues(cfg, pooledEnv(data.env, service.databasePoolSize), data.secretManagerProvider);
-            const env = processEnv(service.spec, values, cfg);
+            const jwt = jwtFromSecret(processEnv(service.spec, values, cfg), data.jwtSigningKey);
+            const env = jwt.env;
             const urlKeys = connectionUrlKeys(service.spec).filter((k) => k in env.secret);
             return {
                 service,
                 env,
                 urlKeys,
-                borrowed: borrowedEnv(data, service.spec, Object.keys(env.secret), urlKeys),
+                borrowed: { ...borrowedEnv(data, service.spec, Object.keys(env.secret), urlKeys), ...jwt.borrowed },
             };
         });
         const migrationCredentials = (database: DatabaseName) =>

@@ -5,7 +5,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { dataProtectionDefaults, hstsMaxAgeBounds, kmsRotationPeriodDays, probeDeadlineBounds } from "../catalog/guardrails";
+import {
+    dataProtectionDefaults,
+    hstsMaxAgeBounds,
+    kmsRotationPeriodDays,
+    probeDeadlineBounds,
+    rotationDefaults,
+} from "../catalog/guardrails";
 import { describeShape, looksSecret } from "./credentials";
 
 /** Thrown for invalid config; a RunError, so Pulumi prints the message without a stack trace. */
@@ -67,7 +73,8 @@ const examples: ReadonlyArray<readonly [string, string]> = [
     ["identity.previousJwtPublicKeys", '["-----BEGIN PUBLIC KEY-----..."]'],
     ["rotation.refreshInterval", "1h"],
     ["rotation.databaseRotationDays", "30"],
-    ["rotation.redisRotationDays", "30"],
+    ["rotation.redisRotationDays", String(rotationDefaults.redisRotationDays)],
+    ["rotation.jwtRotationDays", String(rotationDefaults.jwtRotationDays)],
     ["sentryDsn", "https://key@o1.ingest.sentry.io/1"],
     ["oauthClientIds.*", "GITHUB_CLIENT_ID: Iv1.abc"],
     ["data.provider", "aws"],

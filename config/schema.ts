@@ -197,6 +197,8 @@ export const rotationConfig = z
             .default(rotationDefaults.databaseRotationDays),
         /** Days between automatic rotations of the ElastiCache auth tokens (queue and cache). */
         redisRotationDays: z.number().int().min(1).max(rotationFloors.maxRedisRotationDays).default(rotationDefaults.redisRotationDays),
+        /** Days between automatic rotations of identity's JWT signing key (AWS stacks; components/data/aws/jwtSigningKey.ts). */
+        jwtRotationDays: z.number().int().min(1).max(rotationFloors.maxJwtRotationDays).default(rotationDefaults.jwtRotationDays),
     })
     .strict();
 

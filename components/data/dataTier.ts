@@ -42,6 +42,7 @@ import { RedisInCluster } from "./inCluster/redisInCluster";
 import { arnPartition } from "../../wiring/providers";
 import { StackKey, stackKeyAliasName } from "./aws/stackKey";
 import { DatabaseCredentials } from "./aws/databaseCredentials";
+import { JwtSigningKey, type JwtSeed } from "./aws/jwtSigningKey";
 import { databaseRoles, type DatabaseRole } from "../../catalog/databaseRoles";
 
 /** What the data tier reads of the stack config: its tier, names, data settings, migrations, rotation and processes; no credential. */
@@ -55,6 +56,11 @@ export interface DataTierArgs {
     readonly namespace: pulumi.Input<string>;
     /** AWS stacks: the migration Secrets come from the External Secrets Operator once these are ready. */
     readonly migrationSecretsSyncedBy?: pulumi.Input<pulumi.Resource[]>;
+    /**
+     * AWS stacks: the JWT signing key's first version (`identityJwtPrivateKey`, a secret, and the public
+     * keys from config); unset, the stack has no signing key secret. The only credential the tier is given.
+     */
+    readonly jwtSeed?: pulumi.Input<JwtSeed>;
 }
 
 /** The env-matrix refs from the two databases and the two Redis: `app` serves web, workers and tasks. */
@@ -126,6 +132,8 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
     readonly credentials?: DatabaseCredentials;
     /** AWS stacks: the refs read from the Redis auth tokens' secrets (redisAuthToken.ts), which rotate by themselves. */
     private readonly borrowedRefs: Partial<Record<DataEnvKey, BorrowedValue>> = {};
+    /** AWS stacks with `identityJwtPrivateKey`: identity's JWT signing keys, rotated by a function of our own. */
+    readonly jwtSigningKey?: JwtSigningKey;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         // Nothing of the config is passed to super. The providers (the cluster's, and the AWS account's
@@ -292,6 +300,22 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                 redisPassword: { value: password(redisAws) },
                 cacheRedisUrl: { url: { password: password(cacheAws) } },
             };
+            // identity's signing key: seeded from config once, then rotated every rotation.jwtRotationDays.
+            if (args.jwtSeed !== undefined) {
+                this.jwtSigningKey = new JwtSigningKey(
+                    `${name}-identity-jwt`,
+                    {
+                        environment: cfg.environment,
+                        project: cfg.project,
+                        stack: cfg.stack,
+                        region: network.region,
+                        kmsKeyArn: key.arn,
+                        seed: args.jwtSeed,
+                        rotationDays: cfg.rotation.jwtRotationDays,
+                    },
+                    child,
+                );
+            }
             this.aws = { key, postgres: { app: appDb, identity: identityDb }, restored, redis: redisAws, cache: cacheAws };
             // RDS and ElastiCache live in the private subnets: pods reach them by those subnets' CIDRs.
             const cidrs = network.privateSubnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).cidrBlock);

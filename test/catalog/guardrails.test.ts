@@ -58,6 +58,8 @@ const guardrailProperties: readonly string[] = [
     "deadlineSeconds",
     "publicProcessMinReplicas",
     "performanceInsightsRetentionPeriod",
+    "retentionInDays",
+    "logRetentionDays",
 ];
 
 /** Every guardrail number worth looking for, read from the module: change it there and the scan follows. */

@@ -456,6 +456,12 @@ function semanticCases(): Case[] {
             refused: "data.redis.authTokenVersion",
         },
         {
+            why: "JWT signing key rotation less often than every 90 days",
+            stack: "production",
+            set: { "rotation.jwtRotationDays": 180 },
+            refused: "rotation.jwtRotationDays",
+        },
+        {
             why: "a cache node type that is not one",
             stack: "staging",
             set: { "data.redis.nodeType": "t4g.small@M" },
@@ -1515,6 +1521,7 @@ const numericKeys: ReadonlyArray<{ key: string; stack: Stack; min: number; max?:
         { key: "migrations.timeoutSeconds", stack: "local", min: 30, max: 7200 },
         { key: "rotation.databaseRotationDays", stack: "staging", min: 1, max: 90 },
         { key: "rotation.redisRotationDays", stack: "staging", min: 1, max: 90 },
+        { key: "rotation.jwtRotationDays", stack: "staging", min: 1, max: 90 },
     ];
 
 function numericCases(): Case[] {

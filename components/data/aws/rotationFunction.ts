@@ -118,13 +118,30 @@ export function rotationCode(entry: string, root: string = repositoryRoot()): Re
                 );
             }
         }
-        out[js] = ts.transpileModule(source, {
-            fileName: file,
-            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
-        }).outputText;
+        const cacheKey = `${full}\0${source}`;
+        let output = transpiled.get(cacheKey);
+        if (output === undefined) {
+            output = ts.transpileModule(source, {
+                fileName: file,
+                compilerOptions: {
+                    module: ts.ModuleKind.CommonJS,
+                    target: ts.ScriptTarget.ES2022,
+                    esModuleInterop: true,
+                    sourceMap: false,
+                },
+            }).outputText;
+            transpiled.set(cacheKey, output);
+        }
+        out[js] = output;
     }
     return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/**
+ * Transpiled files by path and source: every function shares protocol.ts, and transpiling a file
+ * costs about 0.1 s of CPU; a changed source is a new key, so the cache is never stale.
+ */
+const transpiled = new Map<string, string>();
 
 function isBuiltin(spec: string): boolean {
     return spec.startsWith("node:") || builtinModules.includes(spec);

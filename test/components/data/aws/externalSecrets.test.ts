@@ -22,6 +22,7 @@ import {
     urlTemplate,
 } from "../../../../components/data/aws/externalSecrets";
 import { postgresUrl, redisUrl } from "../../../../wiring/dataContract";
+import { jwtEnvProperties } from "../../../../components/data/aws/jwtSigningKey";
 import { databaseOfEnvKeys } from "../../../../wiring/processEnv";
 import { evaluateStack } from "../../../../sandbox/evaluate";
 import { installMocks, localRun, unwrap, type RecordedResource } from "../../../../sandbox/mocks";
@@ -221,6 +222,9 @@ describe("ExternalSecrets on the production graph", () => {
             let expected = matrixSecretKeys(process);
             if (findProcess(process)!.envGroups.includes("oauth"))
                 expected = [...expected, ...Object.keys(cfg.secrets.oauthClientSecrets)].sort();
+            // The JWT keys, public ones included, come through the Secret from the JWT signing key's secret.
+            const jwt = findProcess(process)!.envGroups.includes("identityJwt");
+            if (jwt) expected = [...new Set([...expected, ...Object.keys(jwtEnvProperties)])].sort();
             // Optional matrix rows without a value on this stack are left out, as in the env.
             const inEnv = resources
                 .find((r) => r.type === deploymentType && r.inputs.metadata.name === process)!
@@ -256,6 +260,16 @@ describe("ExternalSecrets on the production graph", () => {
                         { key: `grownext/production/redis-${redis}`, property: "password" },
                         `${process} ${d.secretKey} from the ${redis} Redis's token secret`,
                     );
+                } else if (d.secretKey in jwtEnvProperties) {
+                    assert.ok(jwt, `${process} reads ${d.secretKey}`);
+                    assert.deepStrictEqual(
+                        d.remoteRef,
+                        {
+                            key: "grownext/production/identity-jwt",
+                            property: jwtEnvProperties[d.secretKey as keyof typeof jwtEnvProperties],
+                        },
+                        `${process} ${d.secretKey} from the JWT signing key's secret`,
+                    );
                 } else if (database === undefined) {
                     assert.strictEqual(d.remoteRef.key, `grownext/production/${process}`, `${process} reads its own secret`);
                 } else {
@@ -290,7 +304,13 @@ describe("ExternalSecrets on the production graph", () => {
             const stored = version ? JSON.parse(unwrap(version.inputs.secretString)) : {};
             assert.deepStrictEqual(Object.keys(stored).sort(), own.map((d: any) => d.remoteRef.property).sort(), owner);
             // And the template, fed what is stored and what the master secrets hold, yields valid URLs for every URL key.
-            const master: Record<string, string> = { username: "grownext_app", password: "pw-FAKE" };
+            const master: Record<string, string> = {
+                username: "grownext_app",
+                password: "pw-FAKE",
+                privateKey: "private-FAKE",
+                publicKey: "public-FAKE",
+                otherPublicKeysPem: "",
+            };
             const fed: Record<string, string> = { ...stored };
             for (const d of spec.data)
                 if (d.remoteRef.key !== `grownext/production/${owner}`) fed[d.secretKey] = master[d.remoteRef.property]!;
