@@ -340,7 +340,7 @@ export const rotationDefaults = {
 } as const;
 
 /** The longest rotation period a stack may configure (SecretsManager.4: rotated within 90 days). */
-export const rotationFloors = { maxDatabaseRotationDays: 90, maxJwtRotationDays: 90, maxRedisRotationDays: 90 } as const;
+export const rotationFloors = { maxRotationDays: 90 } as const;
 
 /**
  * The Lambda rotation functions of our own (components/data/aws/rotationFunction.ts): runtime, size,

@@ -5,12 +5,14 @@
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { labelKeys, partOf } from "../catalog/labels";
+import { envMatrix, oauthClientSecretPattern } from "../catalog/envMatrix";
+import { issuedKind, labelKeys, partOf } from "../catalog/labels";
 import { topologySpreadByEnvironment } from "../config/defaults";
 import type { PlatformConfig } from "../config/load";
 import {
     borrowedCredentials,
     borrowedSecretArns,
+    connectionDetailRefs,
     pooledEnv,
     postgresNames,
     type BorrowedValue,
@@ -109,6 +111,32 @@ function urlLiterals(
                 return [key, literalUrlParts(key, url, b)];
             }),
     );
+}
+
+/**
+ * A process's own Secrets Manager values, once everything a rotation owns is borrowed and every
+ * connection detail is text: only what encrypted config holds and a third party issues (Stripe's
+ * keys, Supabase's service-role key, OAuth client secrets, and a process's own `services.<name>.secretEnv`,
+ * such as a vendor's API key: `configured`). That is what tags the secret `issued`,
+ * the one kind secrets-rotate lets go without a rotation, so anything else is refused here by name.
+ */
+export function issuedValues<V>(
+    process: string,
+    values: Readonly<Record<string, V>>,
+    configured: readonly string[] = [],
+): Readonly<Record<string, V>> {
+    const other = Object.keys(values).filter(
+        (k) =>
+            !envMatrix.some((r) => r.name === k && r.source.kind === "configSecret") &&
+            !oauthClientSecretPattern.test(k) &&
+            !configured.includes(k),
+    );
+    if (other.length > 0)
+        throw new pulumi.RunError(
+            `${process}'s own secret would hold ${other.sort().join(", ")}, which no third party issues: borrow it from the secret ` +
+                "that rotates it (wiring/dataContract.ts BorrowedValue) or write it as text (connectionDetailRefs)",
+        );
+    return values;
 }
 
 /**
@@ -243,11 +271,14 @@ export class Platform extends pulumi.ComponentResource {
             const jwt = jwtFromSecret(processEnv(service.spec, values, cfg), data.jwtSigningKey);
             const env = jwt.env;
             const urlKeys = connectionUrlKeys(service.spec).filter((k) => k in env.secret);
+            const refs = dataRefOfEnvKeys(service.spec);
             return {
                 service,
                 env,
                 urlKeys,
                 borrowed: { ...borrowedEnv(data, service.spec, Object.keys(env.secret), urlKeys), ...jwt.borrowed },
+                // Where the queue's Redis is (host, port, TLS): no credential, so text in the template, not a stored value.
+                literalKeys: Object.keys(env.secret).filter((k) => refs[k] !== undefined && connectionDetailRefs.includes(refs[k])),
             };
         });
         const migrationCredentials = (database: DatabaseName) =>
@@ -313,10 +344,16 @@ export class Platform extends pulumi.ComponentResource {
                           namespace: this.namespace,
                           kmsKey: data.kmsKey,
                           processSecrets: [
-                              ...envs.map(({ service, env, urlKeys, borrowed }) => ({
+                              ...envs.map(({ service, env, urlKeys, borrowed, literalKeys }) => ({
                                   process: service.spec.name,
-                                  values: remoteSecretValues(env.secret, urlKeys, borrowed),
+                                  values: issuedValues(
+                                      service.spec.name,
+                                      remoteSecretValues(env.secret, urlKeys, borrowed, literalKeys),
+                                      Object.keys(cfg.secrets.processSecretEnv[service.spec.name] ?? {}),
+                                  ),
                                   sharedSecretArns: borrowedSecretArns(borrowed),
+                                  // What is left is what only its issuer replaces (secrets-rotate's one exception).
+                                  kind: issuedKind,
                               })),
                               ...migrated.map((database) => {
                                   const credentials = migrationCredentials(database);
@@ -471,6 +508,7 @@ export class Platform extends pulumi.ComponentResource {
             env: { secret: Readonly<Record<string, pulumi.Input<string>>> };
             urlKeys: readonly string[];
             borrowed: Readonly<Record<string, BorrowedValue>>;
+            literalKeys: readonly string[];
         }>,
         migrated: readonly DatabaseName[],
         migrationUrls: Readonly<Record<DatabaseName, pulumi.Input<string>>>,
@@ -485,13 +523,14 @@ export class Platform extends pulumi.ComponentResource {
         const secrets: SyncedSecret[] = [
             ...envs
                 .filter(({ env }) => Object.keys(env.secret).length > 0)
-                .map(({ service, env, urlKeys, borrowed }): SyncedSecret => ({
+                .map(({ service, env, urlKeys, borrowed, literalKeys }): SyncedSecret => ({
                     owner: service.spec.name,
                     remoteName: access.hasOwnSecret(service.spec.name) ? secretName(cfg.project, cfg.stack, service.spec.name) : undefined,
                     keys: Object.keys(env.secret).sort(),
                     urlKeys,
                     borrowed,
                     literals: urlLiterals(borrowed, urlKeys, env.secret),
+                    literalValues: Object.fromEntries(literalKeys.map((k) => [k, env.secret[k]!])),
                     // Values a rotation owns reach a running process on the short refresh (RDS Proxy knows one user at a time).
                     refreshInterval: Object.keys(borrowed).length > 0 ? cfg.rotation.credentialsRefreshInterval : undefined,
                     targetName: `${service.spec.name}-env`,

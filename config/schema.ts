@@ -189,16 +189,11 @@ export const rotationConfig = z
         /** How often it re-reads the Secrets holding database credentials that AWS rotates (short: see guardrails). */
         credentialsRefreshInterval: esoDuration.default(rotationDefaults.credentialsRefreshInterval),
         /** Days between automatic rotations of the RDS-managed master passwords and of each process's credentials. */
-        databaseRotationDays: z
-            .number()
-            .int()
-            .min(1)
-            .max(rotationFloors.maxDatabaseRotationDays)
-            .default(rotationDefaults.databaseRotationDays),
+        databaseRotationDays: z.number().int().min(1).max(rotationFloors.maxRotationDays).default(rotationDefaults.databaseRotationDays),
         /** Days between automatic rotations of the ElastiCache auth tokens (queue and cache). */
-        redisRotationDays: z.number().int().min(1).max(rotationFloors.maxRedisRotationDays).default(rotationDefaults.redisRotationDays),
+        redisRotationDays: z.number().int().min(1).max(rotationFloors.maxRotationDays).default(rotationDefaults.redisRotationDays),
         /** Days between automatic rotations of identity's JWT signing key (AWS stacks; components/data/aws/jwtSigningKey.ts). */
-        jwtRotationDays: z.number().int().min(1).max(rotationFloors.maxJwtRotationDays).default(rotationDefaults.jwtRotationDays),
+        jwtRotationDays: z.number().int().min(1).max(rotationFloors.maxRotationDays).default(rotationDefaults.jwtRotationDays),
     })
     .strict();
 

@@ -44,10 +44,7 @@ function rotationDays(urn: string | undefined, rotations: readonly RecordedResou
 }
 
 /** Every Secrets Manager secret of the graph, with the two controls' verdicts. */
-export function reviewSecrets(
-    resources: readonly RecordedResource[],
-    maxDays: number = rotationFloors.maxDatabaseRotationDays,
-): ReviewedSecret[] {
+export function reviewSecrets(resources: readonly RecordedResource[], maxDays: number = rotationFloors.maxRotationDays): ReviewedSecret[] {
     const rotations = resources.filter((r) => r.type === rotationType);
     const verdict = (secret: string, kind: string, urn: string | undefined): ReviewedSecret => {
         const days = rotationDays(urn, rotations);
@@ -70,11 +67,7 @@ export function reviewSecrets(
 }
 
 /** The review as a Markdown table and a one-line summary. */
-export function reviewReport(
-    stack: string,
-    reviewed: readonly ReviewedSecret[],
-    maxDays: number = rotationFloors.maxDatabaseRotationDays,
-): string {
+export function reviewReport(stack: string, reviewed: readonly ReviewedSecret[], maxDays: number = rotationFloors.maxRotationDays): string {
     const failing = reviewed.filter((s) => !s.rotates || !s.withinMaxDays);
     const rows = reviewed.map(
         (s) =>

@@ -70,6 +70,14 @@ export function borrowedCredentials<S extends CredentialsSecret>(
     return { url: { username: { secret, property: "username" }, password: { secret, property: "password" } } };
 }
 
+/**
+ * The `data` refs that carry no credential: where a store is and how to reach it. On AWS stacks their
+ * values are written into each ExternalSecret's template as text (a secret spec in state), like a
+ * URL's host, so no owner's Secrets Manager secret holds them; the env matrix still keeps them in the
+ * processes' Secrets, beside the URLs they belong with.
+ */
+export const connectionDetailRefs: readonly DataEnvKey[] = ["redisHost", "redisPort", "redisTls"];
+
 /** The ARNs of the secrets an owner's borrowed values are read from (its IRSA role may read these). */
 export function borrowedSecretArns(borrowed: Readonly<Record<string, BorrowedValue>>): pulumi.Input<string>[] {
     return Object.values(borrowed).flatMap((b) =>

@@ -12,8 +12,8 @@ const configSchema: PolicyConfigSchema = {
         maximumRotationDays: {
             type: "integer",
             minimum: 1,
-            maximum: rotationFloors.maxDatabaseRotationDays,
-            default: rotationFloors.maxDatabaseRotationDays,
+            maximum: rotationFloors.maxRotationDays,
+            default: rotationFloors.maxRotationDays,
             description: "Longest accepted rotationRules.automaticallyAfterDays of a database credentials secret.",
         },
     },
@@ -36,7 +36,7 @@ export const databaseCredentialsRotate: StackValidationPolicy = {
     name: "database-credentials-rotate",
     description:
         "The Deployment & Production Readiness guide keeps secrets in AWS Secrets Manager and the Production Readiness guide (§6) " +
-        `rotates keys at least quarterly; issue 13 rotates database credentials (AWS FSBP SecretsManager.1 and .4: rotated within ${rotationFloors.maxDatabaseRotationDays} days). ` +
+        `rotates keys at least quarterly; issue 13 rotates database credentials (AWS FSBP SecretsManager.1 and .4: rotated within ${rotationFloors.maxRotationDays} days). ` +
         "Every RDS instance must let RDS manage its master password and rotate it with a SecretRotation on the secret RDS keeps it in.",
     enforcementLevel: "mandatory",
     severity: "high",

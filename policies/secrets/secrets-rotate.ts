@@ -13,8 +13,8 @@ const configSchema: PolicyConfigSchema = {
         maximumRotationDays: {
             type: "integer",
             minimum: 1,
-            maximum: rotationFloors.maxDatabaseRotationDays,
-            default: rotationFloors.maxDatabaseRotationDays,
+            maximum: rotationFloors.maxRotationDays,
+            default: rotationFloors.maxRotationDays,
             description: "Longest accepted rotationRules.automaticallyAfterDays of a secret's rotation (AWS FSBP SecretsManager.4).",
         },
     },
@@ -36,7 +36,7 @@ export const secretsRotate: StackValidationPolicy = {
     name: "secrets-rotate",
     description:
         "The Deployment & Production Readiness guide keeps secrets in AWS Secrets Manager and the Production Readiness guide (§6) " +
-        `rotates keys at least quarterly; issue 13 asks that an AWS FSBP review find no failing Secrets Manager control (SecretsManager.1: rotation on; .4: rotated within ${rotationFloors.maxDatabaseRotationDays} days). ` +
+        `rotates keys at least quarterly; issue 13 asks that an AWS FSBP review find no failing Secrets Manager control (SecretsManager.1: rotation on; .4: rotated within ${rotationFloors.maxRotationDays} days). ` +
         `Every Secrets Manager secret must have a SecretRotation, except one tagged ${secretKindTag}: ${issuedKind}, whose values only their issuer can replace.`,
     enforcementLevel: "mandatory",
     severity: "high",

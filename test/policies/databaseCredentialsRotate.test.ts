@@ -15,7 +15,7 @@ import { evaluateStack } from "../../sandbox/evaluate";
 import { installMocks } from "../../sandbox/mocks";
 import { stackValues } from "../../sandbox/stacks";
 
-const max = rotationFloors.maxDatabaseRotationDays;
+const max = rotationFloors.maxRotationDays;
 const instance = (name = "app-db", stack = "production") => resource(types.rdsInstance, name, rdsInstanceProps(), { stack });
 const credentialsSecret = (name = "web-db-credentials", stack = "production") =>
     resource(types.smSecret, name, { ...smSecretProps(), name, tags: { [secretKindTag]: databaseCredentialsKind } }, { stack });

@@ -12,7 +12,7 @@ import { assertClean, assertReports, run } from "./assertions";
 import { mutate, secretRotationFor, smSecretProps, types } from "../fixtures/policyResources";
 import { resource, UNKNOWN_VALUE, type PolicyResourceLike } from "./harness";
 
-const max = rotationFloors.maxDatabaseRotationDays;
+const max = rotationFloors.maxRotationDays;
 const secret = (name: string, kind?: string, stack = "production") =>
     resource(types.smSecret, name, { ...smSecretProps(), name, ...(kind ? { tags: { [secretKindTag]: kind } } : {}) }, { stack });
 

@@ -9,7 +9,7 @@ import { secretKindTag } from "../../catalog/labels";
 import type { RecordedResource } from "../../sandbox/mocks";
 import { reviewReport, reviewSecrets } from "../../scripts/secretsReview";
 
-const max = rotationFloors.maxDatabaseRotationDays;
+const max = rotationFloors.maxRotationDays;
 const urn = (name: string) => `urn:pulumi:production::grownext::t::${name}`;
 const secret = (name: string, kind?: string): RecordedResource => ({
     type: "aws:secretsmanager/secret:Secret",

@@ -218,17 +218,19 @@ export function borrowedProperties<P extends { readonly property: string }>(
  * What a process's Secrets Manager secret holds: every secret value under its env name, except
  * connection URLs, which are held as their parts (a rotation would rewrite the password part only),
  * and except what it borrows from other secrets (`borrowed`): the program does not own those values,
- * and a copy would go stale at the first rotation. A URL that borrows its credentials is not held at
+ * and a copy would go stale at the first rotation; and except the keys written into the template as
+ * text (`literalKeys`). A URL that borrows its credentials is not held at
  * all: its other parts are literals of the ExternalSecret's template (`urlTemplate`).
  */
 export function remoteSecretValues(
     secret: Readonly<Record<string, pulumi.Input<string>>>,
     urlKeys: readonly string[],
     borrowed: Readonly<Record<string, BorrowedValue>> = {},
+    literalKeys: readonly string[] = [],
 ): Record<string, pulumi.Input<string>> {
     const out: Record<string, pulumi.Input<string>> = {};
     for (const [key, value] of Object.entries(secret)) {
-        if (key in borrowed) continue;
+        if (key in borrowed || literalKeys.includes(key)) continue;
         if (!urlKeys.includes(key)) {
             out[key] = value;
             continue;
@@ -242,8 +244,9 @@ export function remoteSecretValues(
 /**
  * The remote properties an ExternalSecret reads, and the template that turns them into env keys.
  * `borrowed` (its secrets' names resolved) says, per env key, which of them come from another secret;
- * `literals`, per URL key that borrows, the parts written into the template as text. Every other
- * property is read from the owner's own secret, `secretName`; an owner without one has none.
+ * `literals`, per URL key that borrows, the parts written into the template as text; `literalValues`,
+ * keys written into it whole (connection details that carry no credential). Every other property is
+ * read from the owner's own secret, `secretName`; an owner without one has none.
  */
 export function externalSecretMapping(
     secretName: string | undefined,
@@ -251,6 +254,7 @@ export function externalSecretMapping(
     urlKeys: readonly string[],
     borrowed: Readonly<Record<string, pulumi.Unwrap<BorrowedValue>>> = {},
     literals: Readonly<Record<string, LiteralUrlParts>> = {},
+    literalValues: Readonly<Record<string, string>> = {},
 ): {
     data: ExternalSecretData[];
     template: Record<string, string>;
@@ -263,6 +267,15 @@ export function externalSecretMapping(
         return { secretKey: property, remoteRef: { key: secretName, property } };
     };
     for (const key of [...keys].sort()) {
+        const text = literalValues[key];
+        if (text !== undefined) {
+            if (key in borrowed || urlKeys.includes(key))
+                throw new pulumi.RunError(`${key} is written as text, so it can neither be borrowed nor be a connection URL`);
+            if (text.includes("{{") || text.includes("}}"))
+                throw new pulumi.RunError(`${key}: its value holds "{{" or "}}", which an ESO template cannot hold as literal text`);
+            template[key] = text;
+            continue;
+        }
         const b = borrowed[key];
         const isUrl = urlKeys.includes(key);
         const elsewhere = b === undefined ? {} : borrowedProperties(key, isUrl, b);
@@ -383,6 +396,8 @@ export interface SyncedSecret {
     readonly borrowed?: Readonly<Record<string, BorrowedValue>>;
     /** Per URL key that borrows, the parts its template writes as text (`literalUrlParts`). */
     readonly literals?: Readonly<Record<string, pulumi.Input<LiteralUrlParts>>>;
+    /** Keys written into the template whole, as text: connection details with no credential (wiring/dataContract.ts `connectionDetailRefs`). */
+    readonly literalValues?: Readonly<Record<string, pulumi.Input<string>>>;
     /** The Kubernetes Secret ESO writes. */
     readonly targetName: string;
     /** The remote secret's current version id: a change syncs at once (force-sync). */
@@ -435,7 +450,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                     throw new pulumi.RunError(`ExternalSecrets ${name}: ${s.owner}: ${(e as Error).message}`);
                 }
             }
-            const own = s.keys.filter((k) => !(k in (s.borrowed ?? {})));
+            const own = s.keys.filter((k) => !(k in (s.borrowed ?? {})) && !(k in (s.literalValues ?? {})));
             if (s.remoteName === undefined && own.length > 0)
                 throw new pulumi.RunError(
                     `ExternalSecrets ${name}: ${s.owner} has no secret of its own (remoteName), yet ${own.join(", ")} would be read from it`,
@@ -490,9 +505,15 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                     })),
                     // Literal URL parts are secret: Pulumi then keeps the whole spec as a secret in state.
                     spec: pulumi
-                        .all([store.metadata.name, s.remoteName, pulumi.output(s.borrowed ?? {}), pulumi.output(s.literals ?? {})])
-                        .apply(([storeName, remoteName, borrowed, literals]) => {
-                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, borrowed, literals);
+                        .all([
+                            store.metadata.name,
+                            s.remoteName,
+                            pulumi.output(s.borrowed ?? {}),
+                            pulumi.output(s.literals ?? {}),
+                            pulumi.output(s.literalValues ?? {}),
+                        ])
+                        .apply(([storeName, remoteName, borrowed, literals, literalValues]) => {
+                            const mapping = externalSecretMapping(remoteName, s.keys, s.urlKeys, borrowed, literals, literalValues);
                             return {
                                 refreshInterval: s.refreshInterval ?? args.refreshInterval,
                                 secretStoreRef: { name: storeName, kind: "SecretStore" },

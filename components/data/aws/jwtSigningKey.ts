@@ -88,7 +88,7 @@ export class JwtSigningKey extends pulumi.ComponentResource {
     constructor(name: string, args: JwtSigningKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         // The seed is a secret: nothing of the args is recorded on the component.
         super("grownext:data:JwtSigningKey", name, {}, opts);
-        const max = rotationFloors.maxJwtRotationDays;
+        const max = rotationFloors.maxRotationDays;
         if (!Number.isInteger(args.rotationDays) || args.rotationDays < 1 || args.rotationDays > max)
             throw componentError(
                 this,

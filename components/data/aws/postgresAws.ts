@@ -113,7 +113,7 @@ export function postgresAwsProblems(
 
 /** Problems with the master password's rotation period (`rotation.databaseRotationDays`), naming the key and the bound. */
 export function rotationDaysProblems(days: number): string[] {
-    const max = rotationFloors.maxDatabaseRotationDays;
+    const max = rotationFloors.maxRotationDays;
     return Number.isInteger(days) && days >= 1 && days <= max
         ? []
         : [`rotation.databaseRotationDays must be a whole number of days from 1 to ${max} (SecretsManager.4), got ${days}`];

@@ -21,6 +21,7 @@
 import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataProtectionDefaults } from "../../../catalog/guardrails";
+import { secretKindTag } from "../../../catalog/labels";
 import type { PlatformConfig } from "../../../config/load";
 import { dataResourceOptions, isDnsLabel, type SecretAccessOutputs, type StackKeyOutputs } from "../../../wiring/dataContract";
 import { componentError } from "../../../config/errors";
@@ -32,6 +33,8 @@ export interface ProcessSecrets {
     readonly values: Record<string, pulumi.Input<string>>;
     /** Other secrets it borrows env values from (wiring/dataContract.ts `BorrowedValue`, `borrowedSecretArns`). */
     readonly sharedSecretArns?: readonly pulumi.Input<string>[];
+    /** What its own secret holds, as the `grownext.io/secret-kind` tag (catalog/labels.ts), when the owner says. */
+    readonly kind?: string;
 }
 
 /** What the secret store reads of the stack config: its tier, names and AWS data settings. */
@@ -236,7 +239,7 @@ export class SecretStore extends pulumi.ComponentResource implements SecretAcces
                 kmsKeyId: args.kmsKey.arn,
                 recoveryWindowInDays: dataProtectionDefaults[cfg.environment].secretRecoveryWindowDays,
                 region,
-                tags,
+                tags: { ...tags, ...(p.kind === undefined ? {} : { [secretKindTag]: p.kind }) },
             },
             { parent: this, ...dataResourceOptions(cfg.environment) },
         );

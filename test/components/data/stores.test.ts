@@ -139,7 +139,7 @@ describe("data-tier building blocks", () => {
                 network: awsNetwork,
                 finalSnapshotIdentifier: "x-final",
             };
-            const max = rotationFloors.maxDatabaseRotationDays;
+            const max = rotationFloors.maxRotationDays;
             assert.deepStrictEqual(postgresAwsProblems({ ...base, rotationDays: max + 1 }), [
                 `rotation.databaseRotationDays must be a whole number of days from 1 to ${max} (SecretsManager.4), got ${max + 1}`,
             ]);

@@ -197,7 +197,7 @@ describe("Redis auth tokens on the production graph", () => {
             const [rotation] = named(resources, T.rotation, `grownext-data-${component}-token-rotation`);
             assert.ok(rotation, `${role} rotation`);
             assert.strictEqual(unwrap(rotation.inputs).rotationRules.automaticallyAfterDays, rotationDefaults.redisRotationDays);
-            assert.ok(rotationDefaults.redisRotationDays <= rotationFloors.maxRedisRotationDays);
+            assert.ok(rotationDefaults.redisRotationDays <= rotationFloors.maxRotationDays);
             const [group] = named(resources, T.group, `grownext-data-${component}-group`);
             assert.ok(group?.ignoreChanges?.includes("authToken"), `${role}: pulumi up never sets the token back`);
             assert.ok(group);
