@@ -35,7 +35,7 @@ import { rolesOwner } from "../workloads/databaseRoles";
 import type { StoreEndpoint } from "../workloads/networkPolicies";
 import { PostgresAws, rdsIdentifier, type MasterSecret } from "./aws/postgresAws";
 import { PostgresInCluster } from "./inCluster/postgresInCluster";
-import { PostgresProxy, proxyCredentials } from "./aws/postgresProxy";
+import { PostgresProxy } from "./aws/postgresProxy";
 import { PostgresRestore } from "./aws/postgresRestore";
 import { RedisAws } from "./aws/redisAws";
 import { RedisInCluster } from "./inCluster/redisInCluster";
@@ -258,7 +258,6 @@ export class DataTier extends pulumi.ComponentResource implements DataTierOutput
                             securityGroupId: appDb.securityGroup.id,
                             directUrl: app.directUrl,
                         },
-                        credentials: proxyCredentials({ masterSecret: masterSecrets.app }),
                         userSecretArns: credentials.secretArns("app"),
                         kmsKeyArn: key.arn,
                     },

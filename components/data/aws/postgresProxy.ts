@@ -4,11 +4,11 @@
  *
  *  - TLS is required between the pods and the proxy (`requireTls`), as `rds.force_ssl` requires it
  *    between anything and the instance.
- *  - The proxy logs in to the instance with the instance's RDS-managed master secret (under the
- *    stack's KMS key, rotated by RDS), through an IAM role that may read that one secret and decrypt
- *    only through Secrets Manager. It reads the secret for each new connection to the instance, so a
- *    rotation needs nothing from the proxy. Where the credentials come from is decided in one place,
- *    `proxyCredentials`.
+ *  - Every process logs in through the proxy as its own role: one `auth` entry per process
+ *    credentials secret (databaseCredentials.ts, rotated by AWS's alternating-users function), read
+ *    through an IAM role that may read those secrets only and decrypt only through Secrets Manager.
+ *    The master secret is not among them: nothing connects as the master user through the proxy (the
+ *    migrations and the roles Job use the direct URL), so the proxy need not hold it.
  *  - It sits in the private subnets, in a security group of its own from clusterOnlySecurityGroup
  *    (port 5432 from the cluster's security group only), plus one egress rule to the instance's
  *    security group and the matching ingress rule on it: the instance still admits nothing else.
@@ -24,19 +24,6 @@ import { serviceAssumeRolePolicy } from "../../../wiring/providers";
 import { clusterOnlySecurityGroup } from "./clusterOnlySecurityGroup";
 import { type DatabaseName, type PostgresConnection, postgresPort } from "../../../wiring/dataContract";
 
-/** The credentials the proxy logs in with: a Secrets Manager secret holding `{"username","password"}`. */
-export interface ProxyCredentials {
-    readonly secretArn: pulumi.Input<string>;
-}
-
-/**
- * The one place that says where a proxied database's credentials come from: the master secret RDS
- * keeps for the serving instance (the source's, or a point-in-time restore's when one serves).
- */
-export function proxyCredentials(serving: { readonly masterSecret: { readonly arn: pulumi.Input<string> } }): ProxyCredentials {
-    return { secretArn: serving.masterSecret.arn };
-}
-
 export interface PostgresProxyArgs {
     /** Which database the proxy fronts. */
     readonly database: DatabaseName;
@@ -50,13 +37,11 @@ export interface PostgresProxyArgs {
         readonly securityGroupId: pulumi.Input<string>;
         readonly directUrl: pulumi.Output<string>;
     };
-    /** Where the proxy's database credentials come from (`proxyCredentials`). */
-    readonly credentials: ProxyCredentials;
     /**
      * The processes' own credentials secrets (databaseCredentials.ts): one auth entry each, so a
      * process logs in through the proxy as its own role, whichever of its alternating users is current.
      */
-    readonly userSecretArns?: pulumi.Input<string>[];
+    readonly userSecretArns: readonly pulumi.Input<string>[];
     /** ARN of the stack's KMS key, which encrypts the credentials secret: the proxy's role decrypts with it through Secrets Manager. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Extra tags. */
@@ -64,8 +49,12 @@ export interface PostgresProxyArgs {
 }
 
 /** Problems with the arguments, naming the config key and the fix. */
-export function postgresProxyProblems(args: Pick<PostgresProxyArgs, "settings" | "network">): string[] {
+export function postgresProxyProblems(args: Pick<PostgresProxyArgs, "settings" | "network" | "userSecretArns">): string[] {
     const out: string[] = [];
+    if (args.userSecretArns.length === 0)
+        out.push(
+            "the proxy needs at least one process credentials secret to log in with (catalog/databaseRoles.ts gives every process of the database a role)",
+        );
     const s = args.settings;
     if (args.network.privateSubnetIds.length < 2)
         out.push("data.aws.privateSubnetIds must list at least 2 subnets in different AZs (RDS Proxy needs two)");
@@ -78,7 +67,7 @@ export function postgresProxyProblems(args: Pick<PostgresProxyArgs, "settings" |
 }
 
 /** The role's permissions: read its credentials secrets, decrypt them only through Secrets Manager. */
-export function proxySecretPolicy(p: { secretArn: string | string[]; keyArn: string; region: string }): Record<string, unknown> {
+export function proxySecretPolicy(p: { secretArns: readonly string[]; keyArn: string; region: string }): Record<string, unknown> {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -86,7 +75,7 @@ export function proxySecretPolicy(p: { secretArn: string | string[]; keyArn: str
                 Sid: "ReadDatabaseCredentials",
                 Effect: "Allow",
                 Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                Resource: p.secretArn,
+                Resource: [...p.secretArns],
             },
             {
                 Sid: "DecryptThroughSecretsManager",
@@ -113,8 +102,8 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
     readonly directUrl: pulumi.Output<string>;
     readonly proxy: aws.rds.Proxy;
     readonly securityGroup: aws.ec2.SecurityGroup;
-    /** ARN of the secret the proxy reads its credentials from. */
-    readonly credentialsSecretArn: pulumi.Output<string>;
+    /** ARNs of the secrets the proxy reads its logins from: the processes' credentials secrets. */
+    readonly credentialsSecretArns: pulumi.Output<string[]>;
 
     constructor(name: string, args: PostgresProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("grownext:data:PostgresProxy", name, {}, opts);
@@ -125,12 +114,12 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
         const region = args.network.region;
         const tags = { "grownext.io/database": args.database, ...args.tags };
 
-        this.credentialsSecretArn = pulumi.output(args.credentials.secretArn);
+        this.credentialsSecretArns = pulumi.all([...args.userSecretArns]);
 
         const role = new aws.iam.Role(
             `${name}-role`,
             {
-                description: `RDS Proxy of the ${args.database} database: reads its credentials secret`,
+                description: `RDS Proxy of the ${args.database} database: reads the processes' credentials secrets`,
                 assumeRolePolicy: serviceAssumeRolePolicy("rds.amazonaws.com"),
                 tags,
             },
@@ -141,12 +130,8 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
             {
                 role: role.id,
                 policy: pulumi
-                    .all([this.credentialsSecretArn, args.kmsKeyArn, pulumi.all(args.userSecretArns ?? [])])
-                    .apply(([secretArn, keyArn, users]) =>
-                        JSON.stringify(
-                            proxySecretPolicy({ secretArn: users.length > 0 ? [secretArn, ...users] : secretArn, keyArn, region }),
-                        ),
-                    ),
+                    .all([this.credentialsSecretArns, args.kmsKeyArn])
+                    .apply(([secretArns, keyArn]) => JSON.stringify(proxySecretPolicy({ secretArns, keyArn, region }))),
             },
             { parent: this },
         );
@@ -205,14 +190,7 @@ export class PostgresProxy extends pulumi.ComponentResource implements PostgresC
                 vpcSubnetIds: args.network.privateSubnetIds,
                 vpcSecurityGroupIds: [securityGroup.id],
                 auths: [
-                    {
-                        authScheme: "SECRETS",
-                        secretArn: this.credentialsSecretArn,
-                        iamAuth: "DISABLED",
-                        clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-                        description: `Master user of the ${args.database} database`,
-                    },
-                    ...(args.userSecretArns ?? []).map((secretArn) => ({
+                    ...args.userSecretArns.map((secretArn) => ({
                         authScheme: "SECRETS",
                         secretArn,
                         iamAuth: "DISABLED",

@@ -13,11 +13,8 @@ import {
 } from "../../../../components/data/aws/databaseCredentials";
 import { databaseRoles } from "../../../../catalog/databaseRoles";
 import { databaseCredentialsKind, secretKindTag } from "../../../../catalog/labels";
-import * as pulumi from "@pulumi/pulumi";
-import type { PostgresProxy as PostgresProxyType } from "../../../../components/data/aws/postgresProxy";
 import { rolePasswordEnv } from "../../../../components/workloads/databaseRoles";
 import { catalogDatabases } from "../../../../catalog/databaseRoles";
-import { rdsProxyByEnvironment } from "../../../../config/defaults";
 import { evaluateStack } from "../../../../sandbox/evaluate";
 import { installMocks, isSecretInput, promiseOf, recorder, settle, unwrap, type RecordedResource } from "../../../../sandbox/mocks";
 import { postgresNames } from "../../../../wiring/dataContract";
@@ -191,53 +188,6 @@ describe("DatabaseCredentials (components/data/aws/databaseCredentials.ts)", () 
             () => new DatabaseCredentials("bad3", { ...base, roles: [], network: { ...awsNetwork, privateSubnetIds: [] } }),
             /data.aws.privateSubnetIds/,
         );
-    });
-});
-
-describe("RDS Proxy with the processes' own credentials", () => {
-    let PostgresProxy: typeof PostgresProxyType;
-
-    before(async () => {
-        installMocks();
-        ({ PostgresProxy } = await import("../../../../components/data/aws/postgresProxy"));
-    });
-    beforeEach(() => recorder.reset());
-
-    it("gives each process secret an auth entry, and its role may read exactly those secrets and the master's", async () => {
-        const users = [
-            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web",
-            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:worker",
-        ];
-        const masterArn = master("app");
-        const args = {
-            environment: "production",
-            database: "app",
-            settings: {
-                ...rdsProxyByEnvironment.production,
-                maxConnectionsPercent: 80,
-                maxIdleConnectionsPercent: 40,
-                connectionBorrowTimeoutSeconds: 60,
-                idleClientTimeoutSeconds: 900,
-            },
-            network: awsNetwork,
-            target: { instanceIdentifier: "db-1", securityGroupId: "sg-db", directUrl: pulumi.secret("postgresql://u@h:5432/app") },
-            credentials: { secretArn: masterArn },
-            userSecretArns: users,
-            kmsKeyArn: keyArn,
-        } as unknown as ConstructorParameters<typeof PostgresProxyType>[1];
-        new PostgresProxy("pg-proxy", args);
-        await settle();
-        const proxy = unwrap(recorder.ofType("aws:rds/proxy:Proxy")[0]!.inputs);
-        assert.deepStrictEqual(
-            proxy.auths.map((a: any) => a.secretArn),
-            [masterArn, ...users],
-        );
-        for (const a of proxy.auths) {
-            assert.strictEqual(a.iamAuth, "DISABLED");
-            assert.strictEqual(a.clientPasswordAuthType, "POSTGRES_SCRAM_SHA_256");
-        }
-        const policy = JSON.parse(unwrap(recorder.ofType("aws:iam/rolePolicy:RolePolicy")[0]!.inputs).policy);
-        assert.deepStrictEqual(policy.Statement[0].Resource, [masterArn, ...users]);
     });
 });
 

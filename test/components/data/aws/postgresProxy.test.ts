@@ -39,6 +39,11 @@ const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/stack";
 const direct = "postgresql://grownext_app@db-1.abc.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require";
 /** The master secret RDS keeps for the target instance (`manageMasterUserPassword`). */
 const masterSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1-AbCdEf";
+/** The processes' own credentials secrets (databaseCredentials.ts): what the proxy logs in with. */
+const userSecretArns = [
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:grownext/production/web/db-app-AbCdEf",
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:grownext/production/worker/db-app-AbCdEf",
+];
 
 describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
     let PostgresProxy: typeof PostgresProxyType;
@@ -69,20 +74,20 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         return unwrap(found[0]!.inputs);
     };
 
-    async function declare(credentials: ConstructorParameters<typeof PostgresProxy>[1]["credentials"] = { secretArn: masterSecretArn }) {
+    async function declare() {
         const proxy = new PostgresProxy("pg-proxy", {
             database: "app",
             settings,
             network: awsNetwork,
             target,
-            credentials,
+            userSecretArns,
             kmsKeyArn: keyArn,
         });
         await settle();
         return proxy;
     }
 
-    it("requires TLS, logs in with the instance's master secret and no IAM auth, in the private subnets and its own security group", async () => {
+    it("requires TLS, logs in with each process's credentials secret and no IAM auth, in the private subnets and its own security group", async () => {
         await declare();
         const p = inputs(T.proxy);
         assert.strictEqual(p.requireTls, true);
@@ -92,15 +97,17 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         assert.deepStrictEqual(p.vpcSubnetIds, awsNetwork.privateSubnetIds);
         assert.deepStrictEqual(p.vpcSecurityGroupIds, ["pg-proxy-sg-id"]);
         assert.strictEqual(p.roleArn, "arn:aws:iam::123456789012:role/pg-proxy-role");
-        assert.deepStrictEqual(p.auths, [
-            {
+        assert.deepStrictEqual(
+            p.auths,
+            userSecretArns.map((secretArn) => ({
                 authScheme: "SECRETS",
-                secretArn: masterSecretArn,
+                secretArn,
                 iamAuth: "DISABLED",
                 clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-                description: "Master user of the app database",
-            },
-        ]);
+                description: "A process's own role in the app database",
+            })),
+        );
+        assert.ok(!JSON.stringify(p.auths).includes(masterSecretArn), "nothing logs in as the master user through the proxy");
         assert.strictEqual(p.region, "eu-west-1");
     });
 
@@ -126,17 +133,17 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         );
     });
 
-    it("reads the master secret RDS keeps, creating no secret of its own, through a role that may read only it and decrypt only through Secrets Manager", async () => {
+    it("reads the processes' credentials secrets, creating no secret of its own, through a role that may read only them and decrypt only through Secrets Manager", async () => {
         const proxy = await declare();
         assert.strictEqual(recorder.ofType(T.secret).length, 0, "no copy of the credentials");
         assert.strictEqual(recorder.ofType(T.secretVersion).length, 0);
-        assert.strictEqual(await promiseOf(proxy.credentialsSecretArn), masterSecretArn);
+        assert.deepStrictEqual(await promiseOf(proxy.credentialsSecretArns), userSecretArns);
         const trust = JSON.parse(inputs(T.role).assumeRolePolicy);
         assert.deepStrictEqual(trust.Statement, [
             { Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" },
         ]);
         const policy = JSON.parse(inputs(T.rolePolicy).policy);
-        assert.deepStrictEqual(policy.Statement[0].Resource, masterSecretArn);
+        assert.deepStrictEqual(policy.Statement[0].Resource, userSecretArns);
         assert.deepStrictEqual(policy.Statement[0].Action, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
         assert.deepStrictEqual(policy.Statement[1], {
             Sid: "DecryptThroughSecretsManager",
@@ -145,7 +152,7 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
             Resource: keyArn,
             Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
         });
-        assert.deepStrictEqual(policy, proxySecretPolicy({ secretArn: masterSecretArn, keyArn, region: "eu-west-1" }));
+        assert.deepStrictEqual(policy, proxySecretPolicy({ secretArns: userSecretArns, keyArn, region: "eu-west-1" }));
         // The proxy waits for its role's permission: without it, its first login would fail.
         const rolePolicy = recorder.one(T.rolePolicy, "pg-proxy-secret-access");
         assert.ok(recorder.one(T.proxy, "pg-proxy").dependencies?.includes(rolePolicy.urn!));
@@ -179,15 +186,17 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
         );
     });
 
-    it("refuses one subnet, or an idle share above the whole, naming the keys", () => {
+    it("refuses one subnet, an idle share above the whole, or no login at all, naming the keys", () => {
         const problems = postgresProxyProblems({
             settings: { ...settings, maxIdleConnectionsPercent: 90 },
             network: { ...awsNetwork, privateSubnetIds: ["subnet-0a1b2c3d4e5f60718"] },
+            userSecretArns: [],
         });
-        assert.strictEqual(problems.length, 2, problems.join("\n"));
-        assert.match(problems[0]!, /data\.aws\.privateSubnetIds/);
-        assert.match(problems[1]!, /data\.postgres\.proxy\.maxIdleConnectionsPercent \(90\) must be at most maxConnectionsPercent \(80\)/);
-        assert.deepStrictEqual(postgresProxyProblems({ settings, network: awsNetwork }), []);
+        assert.strictEqual(problems.length, 3, problems.join("\n"));
+        assert.match(problems[0]!, /the proxy needs at least one process credentials secret/);
+        assert.match(problems[1]!, /data\.aws\.privateSubnetIds/);
+        assert.match(problems[2]!, /data\.postgres\.proxy\.maxIdleConnectionsPercent \(90\) must be at most maxConnectionsPercent \(80\)/);
+        assert.deepStrictEqual(postgresProxyProblems({ settings, network: awsNetwork, userSecretArns }), []);
     });
 
     describe("in the data tier", () => {
@@ -215,10 +224,10 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
             assert.strictEqual(recorder.ofType(T.proxy).length, 1);
             assert.match(await promiseOf(proxied.env.appDatabaseUrl), /@test-data-postgres-app-proxy-proxy\.proxy-abc\./);
             assert.match(await promiseOf(proxied.env.tasksDatabaseDirectUrl), /@test-data-postgres-app-instance\.abc\./);
-            assert.strictEqual(
-                inputs(T.proxy).auths[0].secretArn,
-                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!test-data-postgres-app-instance-AbCdEf",
-                "the proxy logs in with the app instance's master secret",
+            const logins = (inputs(T.proxy).auths as Array<{ secretArn: string }>).map((a) => a.secretArn);
+            assert.ok(
+                logins.length > 0 && logins.every((arn) => /:secret:grownext\/staging\/[a-z-]+\/db-app/.test(arn)),
+                logins.join(", "),
             );
         });
 
@@ -228,13 +237,16 @@ describe("PostgresProxy (components/data/aws/postgresProxy.ts)", () => {
             const restore = recorder.ofType("aws:rds/instance:Instance").find((r) => r.name.includes("restore"));
             assert.ok(restore, "the restore instance is declared");
             assert.strictEqual(identifier, unwrap(restore.inputs).identifier);
-            // The restore has a master secret of its own, and the proxy logs in with it, not with the source's.
-            const restoreSecret = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!${restore.name}-AbCdEf`;
-            assert.strictEqual(inputs(T.proxy).auths[0].secretArn, restoreSecret);
+            // The processes log in with their own credentials, whichever instance serves; no master secret, the restore's or the source's.
+            const logins = (inputs(T.proxy).auths as Array<{ secretArn: string }>).map((a) => a.secretArn);
+            assert.ok(
+                logins.length > 0 && logins.every((arn) => /:secret:grownext\/production\/[a-z-]+\/db-app/.test(arn)),
+                logins.join(", "),
+            );
             // The proxy's role (the Redis token rotation functions have roles of their own).
             const proxyPolicy = recorder.ofType(T.rolePolicy).filter((r) => r.name.includes("proxy"));
             assert.strictEqual(proxyPolicy.length, 1);
-            assert.strictEqual([JSON.parse(unwrap(proxyPolicy[0]!.inputs).policy).Statement[0].Resource].flat()[0], restoreSecret);
+            assert.deepStrictEqual(JSON.parse(unwrap(proxyPolicy[0]!.inputs).policy).Statement[0].Resource, logins);
         });
     });
 });
