@@ -172,6 +172,18 @@ export interface DatabaseRolesArgs {
     readonly databases: readonly DatabaseRolesSpec[];
 }
 
+/** The oldest psql the roles script runs on: `\getenv`, which reads each password from the environment, came with PostgreSQL 15. */
+export const psqlMinMajor = 15;
+
+/**
+ * The PostgreSQL major version of an official `postgres:<tag>` image (with or without a registry or a
+ * digest), or undefined when the image says nothing about it (another repository, a digest alone).
+ */
+export function postgresImageMajor(image: string): number | undefined {
+    const match = /(?:^|\/)postgres:(\d+)(?:[.-]|@|$)/.exec(image);
+    return match === null ? undefined : Number(match[1]);
+}
+
 const resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } };
 
 export class DatabaseRoles extends pulumi.ComponentResource {
@@ -181,6 +193,14 @@ export class DatabaseRoles extends pulumi.ComponentResource {
         super("grownext:data:DatabaseRoles", name, {}, opts);
         if (args.psqlImage.length === 0)
             throw componentError(this, "DatabaseRoles", name, "psqlImage must name an image with psql (data.inCluster.postgresImage)");
+        const major = postgresImageMajor(args.psqlImage);
+        if (major !== undefined && major < psqlMinMajor)
+            throw componentError(
+                this,
+                "DatabaseRoles",
+                name,
+                `psqlImage ${args.psqlImage} has psql ${major}; the roles script reads passwords with \\getenv, which psql ${psqlMinMajor} added: use postgres:${psqlMinMajor} or later (data.inCluster.postgresImage)`,
+            );
         if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 30)
             throw componentError(
                 this,

@@ -1,7 +1,15 @@
 import * as assert from "assert";
 import type * as k8sTypes from "@pulumi/kubernetes";
 import type { DatabaseRoles as DatabaseRolesType, RoleGrant } from "../../../components/workloads/databaseRoles";
-import { quoteIdent, rolePasswordEnv, rolesCommand, rolesJobName, rolesScript } from "../../../components/workloads/databaseRoles";
+import {
+    postgresImageMajor,
+    quoteIdent,
+    rolePasswordEnv,
+    rolesCommand,
+    rolesJobName,
+    rolesScript,
+} from "../../../components/workloads/databaseRoles";
+import { resolveDataSettings } from "../../../config/data";
 import { migrationBackoffLimit } from "../../../components/workloads/migrations";
 import { installMocks, recorder, settle } from "../../../sandbox/mocks";
 
@@ -189,6 +197,19 @@ describe("DatabaseRoles (the roles gate)", () => {
         for (const n of ["roles-migration-stand-in", "roles-synced-stand-in"]) assert.ok(job.dependencies!.includes(urnOf(n)), n);
     });
 
+    it("reads the PostgreSQL major of an official image, and nothing from one that does not say", () => {
+        assert.strictEqual(postgresImageMajor("postgres:16.6-alpine"), 16);
+        assert.strictEqual(postgresImageMajor("docker.io/library/postgres:14"), 14);
+        assert.strictEqual(postgresImageMajor("postgres:13-bookworm@sha256:abc"), 13);
+        assert.strictEqual(postgresImageMajor("postgres@sha256:abc"), undefined);
+        assert.strictEqual(postgresImageMajor("bitnami/postgresql:16"), undefined);
+        // The image every stack runs the roles Job with (data.inCluster is refused on AWS stacks).
+        for (const env of ["staging", "production"] as const) {
+            const image = resolveDataSettings(env, { provider: "aws" } as never).inCluster.postgresImage;
+            assert.ok((postgresImageMajor(image) ?? 0) >= 15, `${env}: ${image}`);
+        }
+    });
+
     it("refuses bad input with the key to fix", () => {
         const make = (over: Partial<ConstructorParameters<typeof DatabaseRoles>[1]>) => () =>
             new DatabaseRoles("bad", {
@@ -200,6 +221,12 @@ describe("DatabaseRoles (the roles gate)", () => {
             });
         assert.throws(make({ timeoutSeconds: 5 }), /migrations.timeoutSeconds must be an integer of at least 30/);
         assert.throws(make({ psqlImage: "" }), /psqlImage/);
+        assert.throws(
+            make({ psqlImage: "postgres:14.12-alpine" }),
+            /psqlImage postgres:14\.12-alpine has psql 14; .*\\getenv.*postgres:15 or later/,
+        );
+        assert.doesNotThrow(make({ psqlImage: "postgres:15" }));
+        assert.doesNotThrow(make({ psqlImage: "registry.example/psql-tools:1.0" }), "an image that does not say is trusted");
         const d = { database: "app" as const, databaseName: "app", owner: "grownext_app", roles, secretName: "s", dependsOn: [] };
         assert.throws(make({ databases: [d, d] }), /listed twice/);
         assert.throws(make({ databases: [{ ...d, owner: "Master" }] }), /app: .*plain SQL identifier/);
