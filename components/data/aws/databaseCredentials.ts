@@ -29,10 +29,11 @@ import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseRole } from "../../../catalog/databaseRoles";
-import { dataProtectionDefaults, type Environment } from "../../../catalog/guardrails";
+import type { Environment } from "../../../catalog/guardrails";
 import { databaseCredentialsKind, labelKeys, secretKindTag } from "../../../catalog/labels";
 import { componentError } from "../../../config/errors";
-import { dataResourceOptions, postgresPort, type DatabaseName } from "../../../wiring/dataContract";
+import { postgresPort, type DatabaseName } from "../../../wiring/dataContract";
+import { rotatedSecret } from "./rotatedSecret";
 import { secretName } from "./secretStore";
 
 /** AWS's alternating-users rotation function for PostgreSQL, pinned (the CDK's pin of it). */
@@ -237,45 +238,28 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
             for (const r of roles) {
                 const id = `${name}-${r.process}-${d.database}`;
                 const tags = { ...dbTags, [labelKeys.process]: r.process, [secretKindTag]: databaseCredentialsKind };
-                const secret = new aws.secretsmanager.Secret(
-                    id,
-                    {
-                        name: credentialsSecretName(args.project, args.stack, r.process, d.database),
-                        description: `Credentials of the ${r.process} process in the ${d.database} database (${args.stack}), rotated by alternating users`,
-                        kmsKeyId: args.kmsKeyArn,
-                        recoveryWindowInDays: dataProtectionDefaults[args.environment].secretRecoveryWindowDays,
-                        region,
-                        tags,
-                    },
-                    { parent: this, ...dataResourceOptions(args.environment) },
-                );
                 // URL-safe specials only, like the master password: the URL template encodes anyway.
                 const password = new random.RandomPassword(
                     `${id}-password`,
                     { length: 40, special: true, overrideSpecial: "-_.~", minLower: 2, minUpper: 2, minNumeric: 2 },
                     { parent: this },
                 );
-                const version = new aws.secretsmanager.SecretVersion(
-                    `${id}-initial`,
+                const { secret, firstVersion: version } = rotatedSecret(
                     {
-                        secretId: secret.id,
-                        secretString: pulumi.secret(
-                            pulumi.all([d.host, d.masterSecretArn, password.result]).apply(([host, masterarn, pw]) =>
-                                credentialsJson({
-                                    host,
-                                    port: postgresPort,
-                                    dbname: d.dbname,
-                                    username: r.role,
-                                    password: pw,
-                                    masterarn,
-                                }),
-                            ),
-                        ),
+                        names: { secret: id, firstVersion: `${id}-initial` },
+                        secretName: credentialsSecretName(args.project, args.stack, r.process, d.database),
+                        description: `Credentials of the ${r.process} process in the ${d.database} database (${args.stack}), rotated by alternating users`,
+                        environment: args.environment,
+                        kmsKeyArn: args.kmsKeyArn,
                         region,
+                        tags,
+                        firstValue: pulumi
+                            .all([d.host, d.masterSecretArn, password.result])
+                            .apply(([host, masterarn, pw]) =>
+                                credentialsJson({ host, port: postgresPort, dbname: d.dbname, username: r.role, password: pw, masterarn }),
+                            ),
                     },
-                    // The first version only: from the first rotation on, the function owns the value and
-                    // its stages; writing the initial JSON back would undo a rotation.
-                    { parent: this, ignoreChanges: ["secretString", "versionStages"] },
+                    this,
                 );
                 new aws.secretsmanager.SecretRotation(
                     `${id}-rotation`,

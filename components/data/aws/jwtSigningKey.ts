@@ -18,12 +18,12 @@
 import { createPrivateKey, createPublicKey } from "crypto";
 import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { dataProtectionDefaults, rotationFloors, type Environment } from "../../../catalog/guardrails";
+import { rotationFloors, type Environment } from "../../../catalog/guardrails";
 import { jwtSigningKeyKind, secretKindTag } from "../../../catalog/labels";
 import { componentError } from "../../../config/errors";
 import { jwtRsaMinBits } from "../../../config/floors";
-import { dataResourceOptions } from "../../../wiring/dataContract";
 import { jwtSigningKeyStrategy, minBitsEnv, type JwtSigningKeys } from "../../../rotation/jwtSigningKey";
+import { rotatedSecret } from "./rotatedSecret";
 import { RotationFunction } from "./rotationFunction";
 import { secretName } from "./secretStore";
 
@@ -99,29 +99,21 @@ export class JwtSigningKey extends pulumi.ComponentResource {
         const region = args.region;
         const tags = { [secretKindTag]: jwtSigningKeyKind, "grownext.io/process": "identity" };
 
-        this.secret = new aws.secretsmanager.Secret(
-            `${name}-secret`,
+        // The seed is the first version only: writing it back would undo a rotation (and unpublish the next key).
+        const { secret, firstVersion: seed } = rotatedSecret(
             {
-                name: jwtSecretName(args.project, args.stack),
+                names: { secret: `${name}-secret`, firstVersion: `${name}-seed` },
+                secretName: jwtSecretName(args.project, args.stack),
                 description: `identity's JWT signing keys (${args.stack}): current, next and previous, rotated every ${args.rotationDays} days`,
-                kmsKeyId: args.kmsKeyArn,
-                recoveryWindowInDays: dataProtectionDefaults[args.environment].secretRecoveryWindowDays,
+                environment: args.environment,
+                kmsKeyArn: args.kmsKeyArn,
                 region,
                 tags,
+                firstValue: pulumi.output(args.seed).apply((s) => jwtSeedJson(s)),
             },
-            { parent: this, ...dataResourceOptions(args.environment) },
+            this,
         );
-        const seed = new aws.secretsmanager.SecretVersion(
-            `${name}-seed`,
-            {
-                secretId: this.secret.id,
-                secretString: pulumi.secret(pulumi.output(args.seed).apply((s) => jwtSeedJson(s))),
-                region,
-            },
-            // The first version only: from the first rotation on, the function owns the value and its
-            // stages; writing the seed back would undo a rotation (and unpublish the next key).
-            { parent: this, ignoreChanges: ["secretString", "versionStages"] },
-        );
+        this.secret = secret;
         const fn = new RotationFunction(
             `${name}-rotation-function`,
             {

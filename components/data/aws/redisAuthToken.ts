@@ -18,11 +18,12 @@
  */
 import * as aws from "../../../wiring/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { dataProtectionDefaults, type Environment } from "../../../catalog/guardrails";
+import type { Environment } from "../../../catalog/guardrails";
 import { labelKeys, redisAuthTokenKind, secretKindTag } from "../../../catalog/labels";
 import type { RedisRole } from "../../../catalog/network";
 import { componentError } from "../../../config/errors";
-import { dataResourceOptions, type CredentialsSecret } from "../../../wiring/dataContract";
+import type { CredentialsSecret } from "../../../wiring/dataContract";
+import { rotatedSecret } from "./rotatedSecret";
 import { RotationFunction } from "./rotationFunction";
 import { secretName } from "./secretStore";
 
@@ -88,33 +89,20 @@ export class RedisAuthToken extends pulumi.ComponentResource {
         const g = args.replicationGroup;
         const tags = { [labelKeys.redisRole]: args.role, [secretKindTag]: redisAuthTokenKind };
 
-        const secret = new aws.secretsmanager.Secret(
-            `${name}-secret`,
+        const { secret, firstVersion: version } = rotatedSecret(
             {
-                name: redisTokenSecretName(args.project, args.stack, args.role),
+                names: { secret: `${name}-secret`, firstVersion: `${name}-initial` },
+                secretName: redisTokenSecretName(args.project, args.stack, args.role),
                 description: `Auth token of the ${args.role} Redis (${args.stack}), rotated by its own function`,
-                kmsKeyId: args.kmsKeyArn,
-                recoveryWindowInDays: dataProtectionDefaults[args.environment].secretRecoveryWindowDays,
+                environment: args.environment,
+                kmsKeyArn: args.kmsKeyArn,
                 region,
                 tags,
+                firstValue: pulumi
+                    .all([g.id, g.host, args.initialToken])
+                    .apply(([replicationGroupId, host, password]) => redisTokenJson({ replicationGroupId, host, port: g.port, password })),
             },
-            { parent: this, ...dataResourceOptions(args.environment) },
-        );
-        const version = new aws.secretsmanager.SecretVersion(
-            `${name}-initial`,
-            {
-                secretId: secret.id,
-                secretString: pulumi.secret(
-                    pulumi
-                        .all([g.id, g.host, args.initialToken])
-                        .apply(([replicationGroupId, host, password]) =>
-                            redisTokenJson({ replicationGroupId, host, port: g.port, password }),
-                        ),
-                ),
-                region,
-            },
-            // The first version only: from the first rotation on, the function owns the value and its stages.
-            { parent: this, ignoreChanges: ["secretString", "versionStages"] },
+            this,
         );
 
         this.rotationFunction = new RotationFunction(
