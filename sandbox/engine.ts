@@ -65,8 +65,15 @@ export function ok(result: CliResult, what: string): CliResult {
 
 /** What Pulumi runs (Pulumi.yaml `main`), and the build's config it reads to find bin/. */
 const entryFiles = ["Pulumi.yaml", "Pulumi.local.yaml", "package.json", "entry.js", "tsconfig.build.json"];
-/** Folders and files the program needs; node_modules is linked, not copied. */
-const programEntries = [...entryFiles, "tsconfig.json", "index.ts", "catalog", "config", "components", "wiring", "probes"];
+/**
+ * Folders and files the program needs; node_modules is linked, not copied. The sources are what the
+ * build compiles (tsconfig.build.json `include`, one home): a new folder of the program is copied too.
+ */
+export function programSources(buildConfig: string = path.join(repoRoot, "tsconfig.build.json")): string[] {
+    const include = (JSON.parse(fs.readFileSync(buildConfig, "utf8")) as { include: string[] }).include;
+    return [...new Set(include.map((glob) => glob.split("/")[0]!))];
+}
+const programEntries = [...entryFiles, "tsconfig.json", ...programSources()];
 
 /**
  * `npm run build` into `outDir`, with `extraFiles` (repository-relative) compiled beside the program:
