@@ -26,6 +26,7 @@
  * rotation schedule hold no data and stay replaceable.
  */
 import * as aws from "../../../wiring/aws";
+import { egressOnlySecurityGroup } from "./egressOnlySecurityGroup";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseRole } from "../../../catalog/databaseRoles";
@@ -148,45 +149,27 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
             const dbTags = { "grownext.io/database": d.database };
 
             // The function's network: 5432 to the instance and HTTPS to Secrets Manager, nothing in.
-            const sg = new aws.ec2.SecurityGroup(
-                `${name}-${d.database}-rotation-sg`,
+            const { securityGroup: sg, egress: ways } = egressOnlySecurityGroup(
                 {
+                    names: {
+                        group: `${name}-${d.database}-rotation-sg`,
+                        egress: [`${name}-${d.database}-rotation-to-instance`, `${name}-${d.database}-rotation-to-secretsmanager`],
+                    },
                     description: `Rotation function of the ${d.database} database's process credentials: to the instance and Secrets Manager only`,
                     vpcId: args.network.vpcId,
-                    revokeRulesOnDelete: true,
                     region,
                     tags: dbTags,
+                    egress: [
+                        {
+                            description: `Rotation function to PostgreSQL ${d.database}`,
+                            port: postgresPort,
+                            securityGroupId: d.instanceSecurityGroupId,
+                        },
+                        // Secrets Manager's regional endpoint (through the VPC's NAT or its interface endpoint): any address on 443.
+                        { description: "Rotation function to the Secrets Manager endpoint", port: 443, cidrIpv4: "0.0.0.0/0" },
+                    ],
                 },
-                { parent: this },
-            );
-            const toInstance = new aws.vpc.SecurityGroupEgressRule(
-                `${name}-${d.database}-rotation-to-instance`,
-                {
-                    description: `Rotation function to PostgreSQL ${d.database}`,
-                    securityGroupId: sg.id,
-                    referencedSecurityGroupId: d.instanceSecurityGroupId,
-                    ipProtocol: "tcp",
-                    fromPort: postgresPort,
-                    toPort: postgresPort,
-                    region,
-                    tags: dbTags,
-                },
-                { parent: this },
-            );
-            // Secrets Manager's regional endpoint (through the VPC's NAT or its interface endpoint): any address on 443.
-            const toSecretsManager = new aws.vpc.SecurityGroupEgressRule(
-                `${name}-${d.database}-rotation-to-secretsmanager`,
-                {
-                    description: `Rotation function to the Secrets Manager endpoint`,
-                    securityGroupId: sg.id,
-                    cidrIpv4: "0.0.0.0/0",
-                    ipProtocol: "tcp",
-                    fromPort: 443,
-                    toPort: 443,
-                    region,
-                    tags: dbTags,
-                },
-                { parent: this },
+                this,
             );
             const intoInstance = new aws.vpc.SecurityGroupIngressRule(
                 `${name}-${d.database}-rotation-into-instance`,
@@ -223,7 +206,7 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
                     region,
                     tags: dbTags,
                 },
-                { parent: this, dependsOn: [toInstance, toSecretsManager, intoInstance] },
+                { parent: this, dependsOn: [...ways, intoInstance] },
             );
             stacks[d.database] = stack;
             const rotationLambdaArn = stack.outputs.apply((o) => {

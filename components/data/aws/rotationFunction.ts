@@ -21,6 +21,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { builtinModules } from "module";
 import * as aws from "../../../wiring/aws";
+import { egressOnlySecurityGroup, egressProblems, type EgressRule } from "./egressOnlySecurityGroup";
 import * as pulumi from "@pulumi/pulumi";
 import { rotationFunctionDefaults, type Environment } from "../../../catalog/guardrails";
 import { componentError } from "../../../config/errors";
@@ -47,15 +48,8 @@ export interface IamStatement {
 }
 
 /** One way out of the function's security group. */
-export interface RotationEgress {
-    /** What it is for (the rule's description). */
-    readonly description: string;
-    readonly port: number;
-    /** Either a CIDR block... */
-    readonly cidrIpv4?: string;
-    /** ...or a security group (e.g. a data store's). */
-    readonly securityGroupId?: pulumi.Input<string>;
-}
+/** One way out of the function's security group (egressOnlySecurityGroup.ts). */
+export type RotationEgress = EgressRule;
 
 export interface RotationFunctionArgs {
     readonly environment: Environment;
@@ -169,9 +163,8 @@ export class RotationFunction extends pulumi.ComponentResource {
             throw fail(
                 `entry must name a file directly under ${rotationCodeFolder}/, e.g. jwtSigningKey.ts, got ${JSON.stringify(args.entry)}`,
             );
-        for (const e of args.vpc?.egress ?? [])
-            if ((e.cidrIpv4 === undefined) === (e.securityGroupId === undefined))
-                throw fail(`the egress "${e.description}" needs exactly one of cidrIpv4 and securityGroupId`);
+        const egressProblem = egressProblems(args.vpc?.egress ?? [])[0];
+        if (egressProblem !== undefined) throw fail(egressProblem);
         let code: pulumi.asset.AssetArchive;
         try {
             code = rotationArchive(args.entry);
@@ -253,35 +246,18 @@ export class RotationFunction extends pulumi.ComponentResource {
         let vpcConfig: aws.types.input.lambda.FunctionVpcConfig | undefined;
         const egressRules: pulumi.Resource[] = [];
         if (args.vpc !== undefined) {
-            const sg = new aws.ec2.SecurityGroup(
-                `${name}-sg`,
+            const { securityGroup: sg, egress } = egressOnlySecurityGroup(
                 {
+                    names: { group: `${name}-sg`, egress: args.vpc.egress.map((_, i) => `${name}-egress-${i}`) },
                     description: `Rotation function ${args.functionName}: its listed ways out only, nothing in`,
                     vpcId: args.vpc.vpcId,
-                    revokeRulesOnDelete: true,
                     region,
                     tags,
+                    egress: args.vpc.egress,
                 },
-                { parent: this },
+                this,
             );
-            args.vpc.egress.forEach((e, i) =>
-                egressRules.push(
-                    new aws.vpc.SecurityGroupEgressRule(
-                        `${name}-egress-${i}`,
-                        {
-                            description: e.description,
-                            securityGroupId: sg.id,
-                            ...(e.cidrIpv4 === undefined ? { referencedSecurityGroupId: e.securityGroupId } : { cidrIpv4: e.cidrIpv4 }),
-                            ipProtocol: "tcp",
-                            fromPort: e.port,
-                            toPort: e.port,
-                            region,
-                            tags,
-                        },
-                        { parent: this },
-                    ),
-                ),
-            );
+            egressRules.push(...egress);
             this.securityGroup = sg;
             vpcConfig = { subnetIds: args.vpc.subnetIds, securityGroupIds: [sg.id] };
         }
